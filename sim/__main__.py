@@ -1,0 +1,5 @@
+"""``python -m sim`` works like the ``capsim`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,170 @@
+"""The ``capsim`` command: a thin layer over the public API.
+
+Exit codes: 0 done; 2 bad input or usage (one line per problem, no traceback); 1 internal error
+(traceback only with ``--debug``); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .errors import ScenarioError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 (got {value})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capsim",
+        description="Capacity-planning simulator for regional compute build-outs.",
+    )
+    parser.add_argument("--version", action="version", version=f"capsim {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a scenario and write result tables")
+    run.add_argument("scenario", metavar="FILE", help="scenario YAML file")
+    run.add_argument("-r", "--replications", type=_positive_int, default=None,
+                     help="number of replications (default: 1 without uncertainty, 1000 with)")
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    run.add_argument("--out", metavar="DIR", default=None,
+                     help="output folder (default: results/<scenario file stem>)")
+    run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
+    run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    validate = sub.add_parser("validate", help="check a scenario file and report every problem")
+    validate.add_argument("scenario", metavar="FILE", nargs="+", help="scenario YAML file(s)")
+    validate.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class Progress:
+    """One line on stderr, rewritten in place, for runs longer than about a second (TTY only)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        if not self.enabled or (elapsed < 1.0 and not self.shown):
+            return
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        sys.stderr.write(f"\r{done:,}/{self.total:,} replications, {rate:,.0f}/s, ETA {eta:,.0f} s ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .output import check_destination, utc_now, write_results
+    from .scenario import load_scenario
+    from .simulate import default_replications, simulate
+    from .summary import summary_text
+
+    started = utc_now()
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
+    check_destination(out, args.force)
+    replications = args.replications or default_replications(scenario)
+    progress = Progress(replications, enabled=not args.quiet)
+    try:
+        results = simulate(scenario, replications=replications, seed=args.seed, progress=progress)
+    finally:
+        progress.close()
+    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
+    if not args.quiet:
+        print(summary_text(results))
+        print(f"results written to {out}/")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .scenario import load_scenario
+
+    problems = []
+    for path in args.scenario:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        print(f"{path}: ok ({scenario.name}: {len(scenario.projects)} projects, "
+              f"{scenario.horizon.start} to {scenario.horizon.end})")
+    if problems:
+        raise ScenarioError(problems)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"capsim: error: {problem}" if not problem.file else str(problem), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("capsim: interrupted; no results written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"capsim: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+                  file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,56 @@
+"""Sampling the scenario's distributions with an explicit random generator.
+
+Every function takes the ``numpy.random.Generator`` to draw from; nothing here keeps random state.
+Bounds on ``normal`` and ``lognormal`` truncate the distribution (redrawing until the value falls
+inside), they do not clip it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .schema import Fixed, Lognormal, Normal, Triangular, Uniform
+
+MAX_REDRAWS = 10_000
+
+
+def sample(dist, rng: np.random.Generator) -> float:
+    """One draw from ``dist`` (a schema distribution model)."""
+    if isinstance(dist, Fixed):
+        return float(dist.value)
+    if isinstance(dist, Uniform):
+        return float(rng.uniform(dist.low, dist.high)) if dist.high > dist.low else float(dist.low)
+    if isinstance(dist, Triangular):
+        if dist.high == dist.low:
+            return float(dist.low)
+        return float(rng.triangular(dist.low, dist.mode, dist.high))
+    if isinstance(dist, Normal):
+        return _truncated(lambda: rng.normal(dist.mean, dist.sd), dist.low, dist.high)
+    if isinstance(dist, Lognormal):
+        return _truncated(lambda: rng.lognormal(math.log(dist.median), dist.sigma), dist.low, dist.high)
+    raise TypeError(f"not a distribution: {dist!r}")
+
+
+def _truncated(draw, low: float | None, high: float | None) -> float:
+    for _ in range(MAX_REDRAWS):
+        value = float(draw())
+        if (low is None or value >= low) and (high is None or value <= high):
+            return value
+    raise ValueError(f"could not draw a value inside [{low}, {high}] in {MAX_REDRAWS} tries; widen the bounds")
+
+
+def mean(dist) -> float:
+    """Expected value (used in docs and checks; untruncated for bounded normal/lognormal)."""
+    if isinstance(dist, Fixed):
+        return dist.value
+    if isinstance(dist, Uniform):
+        return (dist.low + dist.high) / 2
+    if isinstance(dist, Triangular):
+        return (dist.low + dist.mode + dist.high) / 3
+    if isinstance(dist, Normal):
+        return dist.mean
+    if isinstance(dist, Lognormal):
+        return dist.median * math.exp(dist.sigma**2 / 2)
+    raise TypeError(f"not a distribution: {dist!r}")

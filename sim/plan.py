@@ -1,0 +1,151 @@
+"""Build stage: a validated :class:`~sim.schema.Scenario` -> flat numpy arrays the model runs on.
+
+One row per *phase* of every project (a project with ``phases: [0.5, 0.5]`` has two rows), with
+everything the model and the post-processing need already multiplied out: PFLOPS on the reporting
+basis, IT design MW, mean IT load MW, peak facility MW (for the grid), investment. PUE is tabulated
+per (site, cooling) group for each month of the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .months import calendar_months, horizon_months, hours_in_months, month_index
+from .schema import CLASSES, Scenario
+
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+
+def pue_at(curve, temp_c: float) -> float:
+    """PUE of a cooling curve at a monthly mean temperature: linear between points, flat beyond."""
+    temps = [point[0] for point in curve]
+    pues = [point[1] for point in curve]
+    return float(np.interp(temp_c, temps, pues))
+
+
+def monthly_pue(curve, monthly_temp_c) -> np.ndarray:
+    """PUE for each calendar month (12 values) of a site with the given cooling curve."""
+    temps = np.array([point[0] for point in curve], dtype=float)
+    pues = np.array([point[1] for point in curve], dtype=float)
+    return np.interp(np.asarray(monthly_temp_c, dtype=float), temps, pues)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Arrays the model runs on. Times are in months from the horizon start (t = 0)."""
+
+    n_months: int
+    hours: np.ndarray  # (M,) hours in each horizon month
+    # projects (J)
+    project_ids: tuple[str, ...]
+    project_status: tuple[str, ...]
+    project_class: np.ndarray  # (J,) index into CLASSES
+    project_online_index: np.ndarray  # (J,) planned online month index (0 for operating)
+    project_retire_t: np.ndarray  # (J,) retirement time, inf if never
+    # phases (P)
+    phase_project: np.ndarray  # (P,) project index
+    phase_offset_months: np.ndarray  # (P,) k x phase_gap_months
+    phase_class: np.ndarray  # (P,)
+    phase_pflops_declared: np.ndarray  # (P,) PFLOPS at the declared precision (taken from supply)
+    phase_eflops: np.ndarray  # (P,) EFLOPS on the reporting basis
+    phase_it_mw: np.ndarray  # (P,) IT design MW
+    phase_load_mw: np.ndarray  # (P,) mean IT load MW
+    phase_peak_facility_mw: np.ndarray  # (P,) IT design MW x highest monthly PUE at its site
+    phase_investment_cny: np.ndarray  # (P,)
+    phase_group: np.ndarray  # (P,) index of its (site, cooling) PUE group
+    group_pue: np.ndarray  # (G, M) PUE of each group in each horizon month
+    # shared limits
+    grid_headroom_mw: float | None
+    grid_additions: tuple[tuple[float, float], ...]  # (t, MW), sorted, inside the horizon
+    supply_pflops_per_month: float | None
+
+    @property
+    def n_phases(self) -> int:
+        return len(self.phase_project)
+
+    @property
+    def n_projects(self) -> int:
+        return len(self.project_ids)
+
+
+def build_plan(scenario: Scenario) -> Plan:
+    """Compile ``scenario`` into a :class:`Plan`."""
+    start = scenario.horizon.start
+    n_months = horizon_months(start, scenario.horizon.end)
+    cal = calendar_months(start, n_months)
+    factors = scenario.accounting.factors
+
+    groups: dict[tuple[str, str], int] = {}
+    group_rows: list[np.ndarray] = []
+    group_peak: list[float] = []
+
+    def group_of(site: str, cooling: str) -> int:
+        key = (site, cooling)
+        if key not in groups:
+            by_month = monthly_pue(scenario.cooling[cooling].pue_curve, scenario.sites[site].monthly_temp_c)
+            groups[key] = len(group_rows)
+            group_rows.append(by_month[cal])
+            group_peak.append(float(by_month.max()))
+        return groups[key]
+
+    ids, statuses, classes, online_idx, retire_t = [], [], [], [], []
+    rows: dict[str, list] = {k: [] for k in (
+        "project", "offset", "cls", "declared", "eflops", "it", "load", "peak", "invest", "group")}
+    for j, p in enumerate(scenario.projects):
+        ids.append(p.id)
+        statuses.append(p.status)
+        classes.append(CLASS_INDEX[p.class_])
+        online_idx.append(0 if p.online is None else month_index(p.online, start))
+        retire_t.append(math.inf if p.retire is None else float(month_index(p.retire, start)))
+        g = group_of(p.site, p.cooling)
+        factor = getattr(factors, p.compute.precision)
+        for k, fraction in enumerate(p.phases):
+            rows["project"].append(j)
+            rows["offset"].append(k * p.phase_gap_months)
+            rows["cls"].append(CLASS_INDEX[p.class_])
+            rows["declared"].append(p.compute.pflops * fraction)
+            rows["eflops"].append(p.compute.pflops * fraction * factor / 1000.0)
+            rows["it"].append(p.it_mw * fraction)
+            rows["load"].append(p.it_mw * fraction * p.utilization)
+            rows["peak"].append(p.it_mw * fraction * group_peak[g])
+            rows["invest"].append((p.investment_cny or 0.0) * fraction)
+            rows["group"].append(g)
+
+    grid = scenario.grid
+    additions: list[tuple[float, float]] = []
+    if grid is not None:
+        for add in grid.additions:
+            t = float(max(month_index(add.month, start), 0))
+            if t < n_months:
+                additions.append((t, add.mw))
+        additions.sort(key=lambda a: a[0])
+
+    def arr(key: str, dtype=float) -> np.ndarray:
+        return np.asarray(rows[key], dtype=dtype)
+
+    return Plan(
+        n_months=n_months,
+        hours=hours_in_months(start, n_months),
+        project_ids=tuple(ids),
+        project_status=tuple(statuses),
+        project_class=np.asarray(classes, dtype=np.int64),
+        project_online_index=np.asarray(online_idx, dtype=float),
+        project_retire_t=np.asarray(retire_t, dtype=float),
+        phase_project=arr("project", np.int64),
+        phase_offset_months=arr("offset"),
+        phase_class=arr("cls", np.int64),
+        phase_pflops_declared=arr("declared"),
+        phase_eflops=arr("eflops"),
+        phase_it_mw=arr("it"),
+        phase_load_mw=arr("load"),
+        phase_peak_facility_mw=arr("peak"),
+        phase_investment_cny=arr("invest"),
+        phase_group=arr("group", np.int64),
+        group_pue=np.asarray(group_rows, dtype=float).reshape(len(group_rows), n_months),
+        grid_headroom_mw=None if grid is None else grid.headroom_mw,
+        grid_additions=tuple(additions),
+        supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
+    )

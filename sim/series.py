@@ -1,0 +1,125 @@
+"""Post-processing: event logs of a block of replications -> monthly series, with numpy.
+
+Stocks (capacity, IT MW, projects online, investment) are the value at the *end* of month m: a
+phase counts when it came online at t < m + 1 and has not retired by then (off >= m + 1). Flows
+(energy, mean power) integrate exactly over [m, m + 1): a phase online for part of a month
+contributes that part of the month's real hours.
+
+Sums over phases run in a fixed order (phase chunks of :data:`PHASE_CHUNK`, rows independent),
+so a replication's numbers do not depend on how replications are grouped into blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .plan import CLASS_INDEX, Plan
+
+PHASE_CHUNK = 256
+ELEMENT_BUDGET = 4_000_000
+
+STOCKS = ("general_eflops", "intelligent_eflops", "supercomputing_eflops", "it_mw", "investment_cny")
+METRICS = (
+    "total_eflops",
+    "general_eflops",
+    "intelligent_eflops",
+    "supercomputing_eflops",
+    "intelligent_share",
+    "it_mw",
+    "it_load_mw",
+    "facility_mw",
+    "pue",
+    "energy_mwh",
+    "projects_online",
+    "investment_cny",
+)
+"""Monthly metrics, in output order. See docs/model.md for each definition."""
+
+
+def _phase_values(plan: Plan) -> np.ndarray:
+    """(P, 5) per-phase values of the stock metrics in :data:`STOCKS`."""
+    values = np.zeros((plan.n_phases, len(STOCKS)))
+    for name in ("general", "intelligent", "supercomputing"):
+        column = STOCKS.index(f"{name}_eflops")
+        values[:, column] = np.where(plan.phase_class == CLASS_INDEX[name], plan.phase_eflops, 0.0)
+    values[:, STOCKS.index("it_mw")] = plan.phase_it_mw
+    values[:, STOCKS.index("investment_cny")] = plan.phase_investment_cny
+    return values
+
+
+def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[str, np.ndarray]:
+    """Monthly metric arrays (R, M) for R replications.
+
+    ``plans`` holds one plan per replication (the same object repeated when nothing is drawn per
+    replication); ``on``/``off`` are (R, P) online and retirement times.
+    """
+    n_reps, n_phases = on.shape
+    n_months = plans[0].n_months
+    same_plan = all(p is plans[0] for p in plans)
+    if same_plan:
+        values = np.broadcast_to(_phase_values(plans[0]), (n_reps, n_phases, len(STOCKS)))
+        load = np.broadcast_to(plans[0].phase_load_mw, (n_reps, n_phases))
+        pue = np.broadcast_to(plans[0].group_pue[plans[0].phase_group], (n_reps, n_phases, n_months))
+    else:
+        values = np.stack([_phase_values(p) for p in plans])
+        load = np.stack([p.phase_load_mw for p in plans])
+        pue = np.stack([p.group_pue[p.phase_group] for p in plans])
+
+    stocks = np.zeros((n_reps, len(STOCKS), n_months))
+    it_energy = np.zeros((n_reps, n_months))
+    facility_energy = np.zeros((n_reps, n_months))
+    month_end = np.arange(1, n_months + 1, dtype=float)
+    month_start = month_end - 1.0
+
+    rows_per_chunk = max(1, ELEMENT_BUDGET // (PHASE_CHUNK * max(n_months, 1)))
+    for r0 in range(0, n_reps, rows_per_chunk):
+        r1 = min(n_reps, r0 + rows_per_chunk)
+        for p0 in range(0, n_phases, PHASE_CHUNK):
+            p1 = min(n_phases, p0 + PHASE_CHUNK)
+            t_on = on[r0:r1, p0:p1, None]
+            t_off = off[r0:r1, p0:p1, None]
+            active = (t_on < month_end) & (t_off >= month_end)  # (r, p, M)
+            for k in range(len(STOCKS)):
+                stocks[r0:r1, k] += (values[r0:r1, p0:p1, k, None] * active).sum(axis=1)
+            overlap = np.clip(np.minimum(t_off, month_end) - np.maximum(t_on, month_start), 0.0, 1.0)
+            load_time = load[r0:r1, p0:p1, None] * overlap  # MW x fraction of the month
+            it_energy[r0:r1] += load_time.sum(axis=1)
+            facility_energy[r0:r1] += (load_time * pue[r0:r1, p0:p1]).sum(axis=1)
+
+    hours = plans[0].hours
+    it_energy *= hours
+    facility_energy *= hours
+    out: dict[str, np.ndarray] = {}
+    for k, name in enumerate(STOCKS):
+        out[name] = stocks[:, k]
+    total = out["general_eflops"] + out["intelligent_eflops"] + out["supercomputing_eflops"]
+    out["total_eflops"] = total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["intelligent_share"] = np.where(total > 0, out["intelligent_eflops"] / np.where(total > 0, total, 1.0), 0.0)
+        out["pue"] = np.where(it_energy > 0, facility_energy / np.where(it_energy > 0, it_energy, 1.0), np.nan)
+    out["it_load_mw"] = it_energy / hours
+    out["facility_mw"] = facility_energy / hours
+    out["energy_mwh"] = facility_energy
+    out["it_energy_mwh"] = it_energy
+    out["projects_online"] = projects_online(plans[0], on, off)
+    return out
+
+
+def projects_online(plan: Plan, on: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """(R, M) number of projects with at least one phase online at the end of each month."""
+    first_on = project_first_on(plan, on)
+    retire = np.broadcast_to(plan.project_retire_t, first_on.shape)
+    month_end = np.arange(1, plan.n_months + 1, dtype=float)
+    counts = np.zeros((on.shape[0], plan.n_months))
+    for j0 in range(0, plan.n_projects, PHASE_CHUNK):
+        j1 = min(plan.n_projects, j0 + PHASE_CHUNK)
+        active = (first_on[:, j0:j1, None] < month_end) & (retire[:, j0:j1, None] >= month_end)
+        counts += active.sum(axis=1)
+    return counts
+
+
+def project_first_on(plan: Plan, on: np.ndarray) -> np.ndarray:
+    """(R, J) time each project's first phase came online (inf if never)."""
+    first = np.full((on.shape[0], plan.n_projects), np.inf)
+    np.minimum.at(first, (slice(None), plan.phase_project), on)
+    return first

@@ -134,6 +134,20 @@ def check_targets(s: Scenario) -> Iterator[Finding]:
             yield ("targets", i, "by"), f"must be inside the horizon {s.horizon.start}..{s.horizon.end} (got {target.by})"
 
 
+def check_policies(s: Scenario) -> Iterator[Finding]:
+    cap = s.policies.pue_cap
+    if cap is not None:
+        if cap.action == "upgrade" and cap.cooling is None:
+            yield ("policies", "pue_cap", "action"), "action upgrade needs `cooling`: the cooling upgraded projects switch to"
+        if cap.cooling is not None and cap.cooling not in s.cooling:
+            yield ("policies", "pue_cap", "cooling"), f"unknown cooling {cap.cooling!r}{nearest(cap.cooling, s.cooling)}"
+
+
+def check_variant_names(s: Scenario) -> Iterator[Finding]:
+    if "base" in s.variants:
+        yield ("variants", "base", "<key>"), "'base' names the scenario without variants; choose another name"
+
+
 CHECKS = (
     check_horizon,
     check_unique_ids,
@@ -144,6 +158,8 @@ CHECKS = (
     check_pue_curves,
     check_uncertainty,
     check_targets,
+    check_policies,
+    check_variant_names,
 )
 
 

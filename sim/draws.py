@@ -46,8 +46,14 @@ def draw_parameters(scenario: Scenario, seed: int, replication: int) -> dict[str
     }
 
 
-def draw_projects(scenario: Scenario, seed: int, replication: int) -> tuple[np.ndarray, np.ndarray]:
-    """(go, delay_months) for every project. Operating projects always go, with no delay."""
+def draw_projects(scenario: Scenario, seed: int, replication: int,
+                  go_bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(go, delay_months) for every project. Operating projects always go, with no delay.
+
+    A project goes when its uniform draw u < p, p its status's go probability plus ``go_bonus``
+    (per project, from a capex subsidy; p capped at 1). The uniform is the same with or without a
+    bonus, so a bonus can only turn a no-go into a go.
+    """
     n = len(scenario.projects)
     go = np.ones(n, dtype=bool)
     delay = np.zeros(n, dtype=float)
@@ -58,6 +64,8 @@ def draw_projects(scenario: Scenario, seed: int, replication: int) -> tuple[np.n
         if project.status == "operating":
             continue
         probability = getattr(unc.go_probability, project.status)
+        if go_bonus is not None:
+            probability = min(1.0, probability + go_bonus[j])
         if probability < 1.0:
             go[j] = stream(seed, replication, "go", project.id).random() < probability
         dist = getattr(unc.delay_months, project.status)

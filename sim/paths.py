@@ -93,3 +93,47 @@ def with_values(root: Any, values: dict[str, Any]) -> Any:
     for path, value in values.items():
         root = _replace(root, path.split("."), value)
     return root
+
+
+def set_in_data(data: Any, path: str, value: Any) -> tuple[Any, tuple]:
+    """Plain data (as read from YAML) with ``path`` set to ``value``, and the data path it set.
+
+    ``data`` is not changed; the parts along the path are copied. A missing mapping key is added
+    (with empty mappings above it as needed), so a default the file left out can be set; whether
+    the key is allowed is the schema's business. A list item must exist. The data path is a tuple
+    of keys and list indices, as in :mod:`sim.yamlio`'s positions.
+    """
+    segments = path.split(".")
+    if not all(segments):
+        raise PathError(f"path {path!r} has an empty part")
+    done: list[str] = []
+
+    def put(node: Any, rest: list[str]) -> tuple[Any, tuple]:
+        if not rest:
+            return value, ()
+        segment = rest[0]
+        if node is None:
+            node = {}
+        if isinstance(node, dict):
+            key: Any = segment
+            if key not in node and segment.lstrip("-").isdigit() and int(segment) in node:
+                key = int(segment)  # mapping keyed by numbers, e.g. green_share: {2027: 0.4}
+            child = node.get(key)
+            out: Any = dict(node)
+        elif isinstance(node, list):
+            try:
+                key = _list_index(node, segment)
+            except PathError as exc:
+                where = ".".join(done) or "the scenario"
+                raise PathError(f"path {path!r} does not exist: at {where}: {exc}") from None
+            child = node[key]
+            out = list(node)
+        else:
+            where = ".".join(done) or "the scenario"
+            raise PathError(f"path {path!r} does not exist: at {where}: {segment!r} goes below a value that has no parts")
+        done.append(segment)
+        new_child, below = put(child, rest[1:])
+        out[key] = new_child
+        return out, (key,) + below
+
+    return put(data, segments)

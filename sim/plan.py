@@ -8,12 +8,14 @@ per (site, cooling) group for each month of the horizon.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .months import calendar_months, horizon_months, hours_in_months, month_index
+from .policies import PolicyPlan, apply_pue_cap, build_policy_plan
 from .schema import CLASSES, Scenario
 
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
@@ -61,6 +63,8 @@ class Plan:
     grid_headroom_mw: float | None
     grid_additions: tuple[tuple[float, float], ...]  # (t, MW), sorted, inside the horizon
     supply_pflops_per_month: float | None
+    # policy levers (see sim.policies); None only while the plan is being built
+    policy: PolicyPlan | None = None
 
     @property
     def n_phases(self) -> int:
@@ -72,7 +76,12 @@ class Plan:
 
 
 def build_plan(scenario: Scenario) -> Plan:
-    """Compile ``scenario`` into a :class:`Plan`."""
+    """Compile ``scenario`` into a :class:`Plan`, its policy levers included.
+
+    A ``pue_cap`` is applied first: upgraded projects are compiled with their new cooling,
+    investment and online month.
+    """
+    scenario, pue_cap = apply_pue_cap(scenario)
     start = scenario.horizon.start
     n_months = horizon_months(start, scenario.horizon.end)
     cal = calendar_months(start, n_months)
@@ -126,7 +135,7 @@ def build_plan(scenario: Scenario) -> Plan:
     def arr(key: str, dtype=float) -> np.ndarray:
         return np.asarray(rows[key], dtype=dtype)
 
-    return Plan(
+    plan = Plan(
         n_months=n_months,
         hours=hours_in_months(start, n_months),
         project_ids=tuple(ids),
@@ -149,3 +158,4 @@ def build_plan(scenario: Scenario) -> Plan:
         grid_additions=tuple(additions),
         supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
     )
+    return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))

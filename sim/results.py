@@ -82,7 +82,7 @@ class Results:
         """One row per project: go share, online month percentiles, mean waits."""
         return statistics.projects_table(
             self.variant, self.scenario, self.project_go, self.project_first_on,
-            self.grid_wait, self.supply_wait, self.plan.phase_project,
+            self.grid_wait, self.supply_wait, self.plan.phase_project, self.plan.policy,
         )
 
     def metric(self, name: str) -> np.ndarray:

@@ -8,7 +8,7 @@ with its file, line, column and field path, e.g.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -22,10 +22,19 @@ from .yamlio import Positions, read_yaml
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a scenario came from: shown in the manifest."""
+    """Where a scenario came from, shown in the manifest; and the raw data it was validated from.
 
-    path: str
-    sha256: str
+    ``data`` and ``positions`` (the YAML as plain data and the line/column of every node) let
+    :mod:`sim.variants` apply a variant to the file's own data and point at the right line when the
+    result is invalid. ``variant`` and ``applied`` say which variant and overrides made it.
+    """
+
+    path: str | None
+    sha256: str | None
+    data: Any = field(default=None, compare=False, repr=False)
+    positions: Positions = field(default_factory=dict, compare=False, repr=False)
+    variant: str = "base"
+    applied: dict = field(default_factory=dict, compare=False)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -35,10 +44,23 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     data, positions = read_yaml(path)
-    scenario = scenario_from_data(data, file=str(path), positions=positions)
+    scenario = scenario_from_data(data, file=str(path), positions=positions, check_variants=False)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    object.__setattr__(scenario, "__capsim_origin__", Origin(str(path), digest))
+    attach_origin(scenario, Origin(str(path), digest, data, positions))
+    _check_variants(scenario)
     return scenario
+
+
+def attach_origin(scenario: Scenario, origin: Origin) -> Scenario:
+    """Keep ``origin`` with ``scenario`` (a frozen model, so set past pydantic)."""
+    object.__setattr__(scenario, "__capsim_origin__", origin)
+    return scenario
+
+
+def _check_variants(scenario: Scenario) -> None:
+    from .variants import check_variants  # variants build on this module
+
+    check_variants(scenario)
 
 
 def origin_of(scenario: Scenario) -> Origin | None:
@@ -46,8 +68,12 @@ def origin_of(scenario: Scenario) -> Origin | None:
     return getattr(scenario, "__capsim_origin__", None)
 
 
-def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | None = None) -> Scenario:
-    """Validate plain data (as read from YAML) into a :class:`Scenario`."""
+def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | None = None,
+                       check_variants: bool = True) -> Scenario:
+    """Validate plain data (as read from YAML) into a :class:`Scenario`.
+
+    Each of its ``variants`` is validated too (unless ``check_variants`` is false).
+    """
     positions = positions or {}
     if not isinstance(data, dict):
         raise ScenarioError(Problem("a scenario must be a mapping of keys (name:, horizon:, ...)", file=file, line=1, column=1))
@@ -60,6 +86,9 @@ def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | N
     if findings:
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))
+    attach_origin(scenario, Origin(None, None, data, positions))
+    if check_variants:
+        _check_variants(scenario)
     return scenario
 
 

@@ -11,7 +11,7 @@ months; ``pflops`` is PFLOPS at the project's declared precision.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -220,6 +220,95 @@ class Target(Sourced):
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
 
+# --- policies -------------------------------------------------------------------------------
+
+
+def _one_or_many(value: object) -> object:
+    return (value,) if isinstance(value, str) else value
+
+
+ClassList = Annotated[tuple[ComputeClass, ...], BeforeValidator(_one_or_many)]
+
+
+class CapexSubsidy(Sourced):
+    """A capital subsidy: a share of each eligible project's investment, paid as its phases come online."""
+
+    rate: Fraction = Field(description="Share of the project's investment_cny paid as subsidy, 0..1")
+    classes: ClassList | None = Field(
+        None, alias="class", description="Eligible class or list of classes; omitted = every class"
+    )
+    min_pflops: float = Field(0.0, ge=0, description="Eligible only with at least this much compute, PFLOPS at `precision`")
+    precision: Precision | None = Field(
+        None, description="Precision min_pflops is quoted at (converted with accounting.factors); omitted = reporting basis"
+    )
+    annual_budget_cny: float | None = Field(
+        None, ge=0, description="Subsidy paid per calendar year at most, CNY; unpaid claims carry over; omitted = unlimited"
+    )
+    go_probability_bonus: Fraction = Field(
+        0.0, description="Assumption: added to an eligible project's go probability (capped at 1)"
+    )
+    delay_reduction_months: float = Field(
+        0.0, ge=0, description="Assumption: months taken off an eligible project's drawn delay (not below 0)"
+    )
+
+
+class ComputeVouchers(Sourced):
+    """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
+
+    annual_budget_cny: float = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
+    price_cny_per_pflops_hour: float = Field(gt=0, description="Price of one PFLOPS-hour (reporting basis), CNY")
+    from_: Month | None = Field(None, alias="from", description="First month vouchers are spent; omitted = horizon start")
+
+
+class PueCap(Sourced):
+    """A ceiling on the design annual PUE of new projects."""
+
+    max_annual_pue: float = Field(ge=1, description="Highest design annual PUE allowed")
+    from_: Month | None = Field(
+        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all not operating"
+    )
+    action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
+    cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
+    extra_capex_share: float = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
+    delay_months: int = Field(0, ge=0, description="Upgrade moves the planned online month this many months later")
+
+
+class Emissions(Sourced):
+    """Carbon of the facility energy that is not green."""
+
+    grid_t_per_mwh: float = Field(ge=0, description="Emission factor of grid power, tCO2 per MWh")
+    green_share: Fraction | dict[int, Fraction] = Field(
+        0.0, description="Share of facility energy that is green, 0..1, or {year: share} (linear between years, flat beyond)"
+    )
+
+
+class FastTrack(Sourced):
+    """Faster approvals: the drawn delay of registered and planned projects is scaled."""
+
+    delay_scale: float = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
+    from_: Month | None = Field(
+        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all"
+    )
+
+
+class Policies(Sourced):
+    capex_subsidy: CapexSubsidy | None = None
+    compute_vouchers: ComputeVouchers | None = None
+    pue_cap: PueCap | None = None
+    emissions: Emissions | None = None
+    fast_track: FastTrack | None = None
+
+
+# --- variants -------------------------------------------------------------------------------
+
+
+class Variant(Strict):
+    description: str | None = None
+    set_: dict[str, Any] = Field(
+        alias="set", description="Dotted path (list items named by id) -> new value, applied to the base file"
+    )
+
+
 # --- the scenario ---------------------------------------------------------------------------
 
 
@@ -236,6 +325,8 @@ class Scenario(Strict):
     supply: Supply | None = None
     uncertainty: Uncertainty | None = None
     targets: tuple[Target, ...] = ()
+    policies: Policies = Field(default_factory=Policies)
+    variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
 
     def project(self, project_id: str) -> Project:
         for project in self.projects:

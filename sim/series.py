@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .plan import CLASS_INDEX, Plan
+from .policies import POLICY_METRICS, phase_arrays, policy_metrics
 
 PHASE_CHUNK = 256
 ELEMENT_BUDGET = 4_000_000
@@ -32,8 +33,9 @@ METRICS = (
     "energy_mwh",
     "projects_online",
     "investment_cny",
-)
-"""Monthly metrics, in output order. See docs/model.md for each definition."""
+) + POLICY_METRICS
+"""Monthly metrics, in output order. See docs/model.md for each definition; the policy metrics
+(subsidy, vouchers, emissions) come from :mod:`sim.policies`."""
 
 
 def _phase_values(plan: Plan) -> np.ndarray:
@@ -70,6 +72,8 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
     facility_energy = np.zeros((n_reps, n_months))
     month_end = np.arange(1, n_months + 1, dtype=float)
     month_start = month_end - 1.0
+    levers = phase_arrays(plans)  # per-phase values of the policy levers in use, (R, P)
+    sums = {name: np.zeros((n_reps, n_months)) for name in _lever_sums(levers)}
 
     rows_per_chunk = max(1, ELEMENT_BUDGET // (PHASE_CHUNK * max(n_months, 1)))
     for r0 in range(0, n_reps, rows_per_chunk):
@@ -85,10 +89,24 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
             load_time = load[r0:r1, p0:p1, None] * overlap  # MW x fraction of the month
             it_energy[r0:r1] += load_time.sum(axis=1)
             facility_energy[r0:r1] += (load_time * pue[r0:r1, p0:p1]).sum(axis=1)
+            if "subsidy_claims_cny" in levers:  # claims of phases that came online in the month
+                came_on = (t_on >= month_start) & (t_on < month_end)
+                claims = levers["subsidy_claims_cny"][r0:r1, p0:p1, None]
+                sums["subsidy_claims_cny"][r0:r1] += (claims * came_on).sum(axis=1)
+            if "spare_mw" in levers:  # what the idle part of online AI capacity could deliver
+                spare_time = levers["spare_mw"][r0:r1, p0:p1, None] * overlap
+                sums["spare_it_mwh"][r0:r1] += spare_time.sum(axis=1)
+                sums["spare_facility_mwh"][r0:r1] += (spare_time * pue[r0:r1, p0:p1]).sum(axis=1)
+                spare_pflops = levers["spare_pflops"][r0:r1, p0:p1, None]
+                sums["spare_pflops_hours"][r0:r1] += (spare_pflops * overlap).sum(axis=1)
 
     hours = plans[0].hours
     it_energy *= hours
     facility_energy *= hours
+    for name in ("spare_it_mwh", "spare_facility_mwh", "spare_pflops_hours"):
+        if name in sums:
+            sums[name] *= hours
+    it_energy, facility_energy, lever_metrics = policy_metrics(plans, sums, it_energy, facility_energy)
     out: dict[str, np.ndarray] = {}
     for k, name in enumerate(STOCKS):
         out[name] = stocks[:, k]
@@ -102,7 +120,18 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
     out["energy_mwh"] = facility_energy
     out["it_energy_mwh"] = it_energy
     out["projects_online"] = projects_online(plans[0], on, off)
+    out.update(lever_metrics)
     return out
+
+
+def _lever_sums(levers: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """Names of the monthly sums the policy levers in use need."""
+    names: tuple[str, ...] = ()
+    if "subsidy_claims_cny" in levers:
+        names += ("subsidy_claims_cny",)
+    if "spare_mw" in levers:
+        names += ("spare_it_mwh", "spare_facility_mwh", "spare_pflops_hours")
+    return names
 
 
 def projects_online(plan: Plan, on: np.ndarray, off: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from .draws import draw_parameters, draw_projects
 from .model import simulate_replication
 from .paths import with_values
 from .plan import Plan, build_plan
+from .policies import adjust_draws
 from .results import Results
 from .schema import Scenario
 from .series import monthly_series, project_first_on
@@ -54,7 +55,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
         drawn = draw_parameters(scenario, seed, replication)
         local = with_values(scenario, drawn) if drawn else scenario
         plan = build_plan(local) if drawn else base_plan
-        go, delay = draw_projects(local, seed, replication)
+        go, delay = draw_projects(local, seed, replication, go_bonus=plan.policy.go_bonus)
+        go, delay = adjust_draws(plan.policy, go, delay)
         log = simulate_replication(plan, go, delay)
         plans.append(plan)
         ons.append(log.on)

@@ -21,7 +21,9 @@ TARGET_TOLERANCE = 1e-9
 """Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
 
 ANNUAL_STOCKS = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops",
-                 "intelligent_share", "it_mw", "projects_online", "investment_cny")
+                 "intelligent_share", "it_mw", "projects_online", "investment_cny", "subsidy_cny_cumulative")
+ANNUAL_SUMS = ("subsidy_cny", "voucher_pflops_hours", "voucher_cny", "green_mwh", "carbon_t")
+"""Monthly flows that a year adds up (energy_mwh too, with power and PUE derived from it)."""
 
 
 def summarise(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -54,6 +56,8 @@ def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) 
     it_energy = np.stack([series["it_energy_mwh"][:, years == y].sum(axis=1) for y in unique], axis=1)
     year_hours = np.array([hours[years == y].sum() for y in unique])
     out["energy_mwh"] = energy
+    for name in ANNUAL_SUMS:
+        out[name] = np.stack([series[name][:, years == y].sum(axis=1) for y in unique], axis=1)
     out["it_load_mw"] = it_energy / year_hours
     out["facility_mw"] = energy / year_hours
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -143,9 +147,11 @@ def targets_table(variant: str, scenario: Scenario, met: np.ndarray, reached: np
 
 
 def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: np.ndarray,
-                   grid_wait: np.ndarray, supply_wait: np.ndarray, phase_project: np.ndarray) -> pd.DataFrame:
+                   grid_wait: np.ndarray, supply_wait: np.ndarray, phase_project: np.ndarray,
+                   policy=None) -> pd.DataFrame:
     """One row per project. Online percentiles are over the replications in which it went ahead;
-    waits are means over those replications and the phases that asked."""
+    waits are means over those replications and the phases that asked. With ``policy`` (a
+    :class:`~sim.policies.PolicyPlan`): whether the capex subsidy applies and what the PUE cap did."""
     from .months import horizon_months
 
     start = scenario.horizon.start
@@ -174,4 +180,7 @@ def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: n
             "grid_wait_months_mean": waits["grid"],
             "supply_wait_months_mean": waits["supply"],
         })
+        if policy is not None:
+            rows[-1]["subsidy_eligible"] = bool(policy.subsidy_eligible[j])
+            rows[-1]["pue_cap"] = policy.pue_cap[j]
     return pd.DataFrame(rows)

@@ -51,11 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-r", "--replications", type=_positive_int, default=None,
                      help="number of replications (default: 1 without uncertainty, 1000 with)")
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    run.add_argument("--variant", metavar="NAME", default=None, help="run this variant of the scenario")
+    run.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
+                     help="change one value (dotted path, list items by id; value read as YAML), "
+                          "after the variant; repeatable")
     run.add_argument("--out", metavar="DIR", default=None,
                      help="output folder (default: results/<scenario file stem>)")
     run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
     run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    compare = sub.add_parser("compare", help="run the base and its variants with common random numbers")
+    compare.add_argument("scenario", metavar="FILE", help="scenario YAML file with `variants`")
+    compare.add_argument("--variants", metavar="A,B|all", default="all",
+                         help="variants to compare with the base, comma-separated (default: all)")
+    compare.add_argument("-r", "--replications", type=_positive_int, default=None,
+                         help="replications per variant (default: 1 without uncertainty, 1000 with)")
+    compare.add_argument("--seed", type=_seed, default=0, help="random seed, shared by every variant (default: 0)")
+    compare.add_argument("--out", metavar="DIR", default=None,
+                         help="output folder (default: results/<scenario file stem>-compare)")
+    compare.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    compare.add_argument("-q", "--quiet", action="store_true", help="print no table and no progress")
+    compare.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="FILE", nargs="+", help="scenario YAML file(s)")
@@ -103,7 +120,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .summary import summary_text
 
     started = utc_now()
+    from .variants import derive, parse_override
+
     scenario = load_scenario(args.scenario)
+    overrides = [parse_override(text) for text in args.overrides]
+    scenario = derive(scenario, args.variant, overrides)
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     check_destination(out, args.force)
     replications = args.replications or default_replications(scenario)
@@ -119,6 +140,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, write_comparison
+    from .output import check_destination, utc_now
+    from .scenario import load_scenario
+    from .simulate import default_replications
+    from .variants import derive, select
+
+    started = utc_now()
+    scenario = load_scenario(args.scenario)
+    names = select(scenario, args.variants)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-compare"
+    check_destination(out, args.force)
+    replications = args.replications or max(
+        default_replications(derive(scenario, name)) for name in [None, *names])
+    progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)
+    runs_done: list[str] = []
+
+    def report(name: str, done: int) -> None:
+        if done == replications:
+            runs_done.append(name)
+        progress(len(runs_done) * replications + (0 if done == replications else done))
+
+    try:
+        comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report)
+    finally:
+        progress.close()
+    write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
+    if not args.quiet:
+        print(comparison.summary_text())
+        print(f"results written to {out}/")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
@@ -129,8 +183,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
+        n_variants = len(scenario.variants)
         print(f"{path}: ok ({scenario.name}: {len(scenario.projects)} projects, "
-              f"{scenario.horizon.start} to {scenario.horizon.end})")
+              f"{scenario.horizon.start} to {scenario.horizon.end}"
+              f"{f', {n_variants} variant' + ('s' if n_variants != 1 else '') if n_variants else ''})")
     if problems:
         raise ScenarioError(problems)
     return EXIT_OK
@@ -143,7 +199,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

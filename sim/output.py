@@ -25,6 +25,8 @@ from .results import Results
 from .scenario import origin_of
 
 TABLES = ("monthly", "annual", "targets", "projects")
+NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}}
+"""The manifest's ``applied`` entry for a scenario run as written (see :func:`sim.variants.derive`)."""
 
 
 def utc_now() -> str:
@@ -52,6 +54,7 @@ def manifest(results: Results, command: list[str] | None = None, started: str | 
             "name": results.scenario.name,
         },
         "variant": results.variant,
+        "applied": origin.applied if origin and origin.applied else NOTHING_APPLIED,
         "seed": results.seed,
         "replications": results.replications,
         "events": results.events,

@@ -184,8 +184,9 @@ def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]
     subsidy_budget = None
     if policies.capex_subsidy is not None:
         subsidy = policies.capex_subsidy
-        go_bonus[eligible] = subsidy.go_probability_bonus
-        reduction[eligible] = subsidy.delay_reduction_months
+        if subsidy.rate > 0:  # the investors' response is to money actually offered
+            go_bonus[eligible] = subsidy.go_probability_bonus
+            reduction[eligible] = subsidy.delay_reduction_months
         claims = np.where(eligible[plan.phase_project], subsidy.rate * plan.phase_investment_cny, 0.0)
         if subsidy.annual_budget_cny is not None:
             subsidy_budget = _year_budget(subsidy.annual_budget_cny, start, n_months, np.ones(n_months, dtype=bool))

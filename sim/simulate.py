@@ -17,6 +17,7 @@ from .paths import with_values
 from .plan import Plan, build_plan
 from .policies import adjust_draws
 from .results import Results
+from .scenario import origin_of
 from .schema import Scenario
 from .series import monthly_series, project_first_on
 
@@ -89,14 +90,19 @@ def simulate(
     replications: int | None = None,
     seed: int = 0,
     *,
-    variant: str = "base",
+    variant: str | None = None,
     progress=None,
 ) -> Results:
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
-    ``replications`` defaults to :func:`default_replications`. ``progress``, if given, is called
-    with the number of replications done after each block.
+    ``replications`` defaults to :func:`default_replications`. ``variant`` labels the results
+    (default: the variant the scenario was derived as, see :func:`sim.variants.derive`, else
+    ``base``). ``progress``, if given, is called with the number of replications done after each
+    block.
     """
+    if variant is None:
+        origin = origin_of(scenario)
+        variant = origin.variant if origin is not None else "base"
     if replications is None:
         replications = default_replications(scenario)
     if not isinstance(replications, (int, np.integer)) or replications < 1:

@@ -120,11 +120,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .summary import summary_text
 
     started = utc_now()
-    from .variants import derive, parse_override
+    from .variants import apply_variant, parse_override
 
     scenario = load_scenario(args.scenario)
     overrides = [parse_override(text) for text in args.overrides]
-    scenario = derive(scenario, args.variant, overrides)
+    scenario = apply_variant(scenario, args.variant, overrides)
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     check_destination(out, args.force)
     replications = args.replications or default_replications(scenario)
@@ -145,7 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .output import check_destination, utc_now
     from .scenario import load_scenario
     from .simulate import default_replications
-    from .variants import derive, select
+    from .variants import apply_variant, select
 
     started = utc_now()
     scenario = load_scenario(args.scenario)
@@ -153,7 +153,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-compare"
     check_destination(out, args.force)
     replications = args.replications or max(
-        default_replications(derive(scenario, name)) for name in [None, *names])
+        default_replications(apply_variant(scenario, name)) for name in [None, *names])
     progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)
     runs_done: list[str] = []
 

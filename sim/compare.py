@@ -31,7 +31,7 @@ from .scenario import origin_of
 from .schema import Scenario
 from .simulate import default_replications, simulate
 from .statistics import month_quantiles
-from .variants import BASE, derive, select
+from .variants import BASE, apply_variant, select
 
 Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal distribution."""
@@ -237,8 +237,8 @@ def compare(
     ``progress``, if given, is called with (variant name, replications done).
     """
     names = select(scenario, variants)
-    scenarios = {BASE: derive(scenario, None)}
-    scenarios.update({name: derive(scenario, name) for name in names})
+    scenarios = {BASE: apply_variant(scenario, None)}
+    scenarios.update({name: apply_variant(scenario, name) for name in names})
     if replications is None:
         replications = max(default_replications(s) for s in scenarios.values())
     results = {}

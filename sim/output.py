@@ -26,7 +26,7 @@ from .scenario import origin_of
 
 TABLES = ("monthly", "annual", "targets", "projects")
 NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}}
-"""The manifest's ``applied`` entry for a scenario run as written (see :func:`sim.variants.derive`)."""
+"""The manifest's ``applied`` entry for a scenario run as written (see :func:`sim.variants.apply_variant`)."""
 
 
 def utc_now() -> str:

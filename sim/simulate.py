@@ -96,7 +96,7 @@ def simulate(
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
     ``replications`` defaults to :func:`default_replications`. ``variant`` labels the results
-    (default: the variant the scenario was derived as, see :func:`sim.variants.derive`, else
+    (default: the variant the scenario was derived as, see :func:`sim.variants.apply_variant`, else
     ``base``). ``progress``, if given, is called with the number of replications done after each
     block.
     """

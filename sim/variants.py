@@ -8,7 +8,7 @@ A scenario file may carry ``variants``, each a ``set`` of ``dotted.path: value``
         description: Remove the capex subsidy
         set: {policies.capex_subsidy.rate: 0}
 
-:func:`derive` applies a variant, then any command-line overrides (``--set path=value``), to the
+:func:`apply_variant` applies a variant, then any command-line overrides (``--set path=value``), to the
 *raw YAML data* of the base scenario, drops the ``variants`` block and validates the result like a
 file of its own. So a variant can set anything the file could say, defaults it left out included,
 and a variant that makes the scenario invalid is reported like the file is: the problem names the
@@ -59,7 +59,7 @@ def variant_names(scenario: Scenario) -> list[str]:
     return list(scenario.variants)
 
 
-def derive(scenario: Scenario, variant: str | None = None, overrides: Sequence[Change] = ()) -> Scenario:
+def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Sequence[Change] = ()) -> Scenario:
     """``scenario`` with variant ``variant`` (None or ``"base"``: none) and then ``overrides`` applied.
 
     Raises :class:`ScenarioError` for an unknown variant, a path that does not exist, or a result
@@ -136,7 +136,7 @@ def check_variants(scenario: Scenario) -> None:
     problems: list[Problem] = []
     for name in scenario.variants:
         try:
-            derive(scenario, name)
+            apply_variant(scenario, name)
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -88,11 +88,18 @@ def apply_pue_cap(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
         return scenario, ("none",) * len(scenario.projects)
     outcomes: list[str] = []
     projects = []
+    pue: dict[tuple[str, str], float] = {}
+
+    def above_cap(site: str, cooling: str) -> bool:
+        if (site, cooling) not in pue:
+            pue[site, cooling] = design_annual_pue(scenario, site, cooling)
+        return pue[site, cooling] > cap.max_annual_pue
+
     for project in scenario.projects:
         outcome = "none"
-        if _capped(scenario, project) and design_annual_pue(scenario, project.site, project.cooling) > cap.max_annual_pue:
+        if _capped(scenario, project) and above_cap(project.site, project.cooling):
             outcome = "rejected"
-            if cap.action == "upgrade" and design_annual_pue(scenario, project.site, cap.cooling) <= cap.max_annual_pue:
+            if cap.action == "upgrade" and not above_cap(project.site, cap.cooling):
                 outcome = "upgraded"
                 investment = project.investment_cny
                 project = project.model_copy(update={

@@ -47,4 +47,24 @@ def summary_text(results: Results) -> str:
     years, annual = annual_values(results.series, s.horizon.start, results.plan.hours)
     parts = [f"{int(y)} {_band(annual['energy_mwh'][:, i] / 1e6, ',.2f')}" for i, y in enumerate(years)]
     lines.append("energy per year (TWh): " + "; ".join(parts))
+    policy = _policy_line(results)
+    if policy:
+        lines.append(policy)
     return "\n".join(lines)
+
+
+def _policy_line(results: Results) -> str:
+    """Totals over the horizon of what the policy levers in use paid and emitted."""
+    levers = results.scenario.policies
+    series = results.series
+    parts = []
+    if levers.capex_subsidy is not None:
+        parts.append(f"subsidy paid {_band(series['subsidy_cny'].sum(axis=1) / 1e9, ',.2f')} bn CNY")
+    if levers.compute_vouchers is not None:
+        parts.append(f"vouchers {_band(series['voucher_cny'].sum(axis=1) / 1e9, ',.2f')} bn CNY")
+    if levers.pue_cap is not None:
+        outcomes = results.plan.policy.pue_cap
+        parts.append(f"PUE cap: {outcomes.count('upgraded')} upgraded, {outcomes.count('rejected')} rejected")
+    if levers.emissions is not None:
+        parts.append(f"carbon {_band(series['carbon_t'].sum(axis=1) / 1e6, ',.2f')} Mt")
+    return ("policies over the horizon: " + "; ".join(parts)) if parts else ""

@@ -362,3 +362,13 @@ def test_each_lever_through_the_cli(tmp_path, lever):
         assert frame.set_index("project")[column].to_dict() == expected
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert lever in manifest["resolved_scenario"]["policies"]
+
+
+def test_run_summary_reports_policy_totals():
+    policies = {**SUBSIDY, **cap("reject"), "emissions": {"grid_t_per_mwh": 0.5}}
+    # "ai" on liquid cooling (PUE 1.15 at 10 degC): 2.5 MW IT per phase, x 1.15, online from 2025-03
+    # (16,104 h to the horizon end) and 2026-03 (7,344 h): 67,413 MWh x 0.5 t = 0.03 Mt
+    text = sim.summary_text(run(build(project(cooling="liquid"), project(id="hot", **SEASONAL_AIR), policies=policies)))
+    assert text.splitlines()[-1] == ("policies over the horizon: subsidy paid 0.20 bn CNY; "
+                                     "PUE cap: 0 upgraded, 1 rejected; carbon 0.03 Mt")
+    assert "policies" not in sim.summary_text(run(build(project())))

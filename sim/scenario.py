@@ -54,7 +54,8 @@ def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | N
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, data, file, positions) for err in exc.errors()]
+        errors = _merge_misspelled(exc.errors())
+        problems = [_problem_from_pydantic(err, data, file, positions) for err in errors]
         raise ScenarioError(_sorted(problems)) from None
     findings = consistency.check(scenario)
     if findings:
@@ -227,6 +228,20 @@ def _member_with_tag(annotation: Any, tag: Any) -> Any:
             if tag in get_args(member.model_fields["dist"].annotation):
                 return member
     return annotation
+
+
+def _merge_misspelled(errors: list[dict]) -> list[dict]:
+    """Drop 'required key is missing' where a misspelt key beside it already says so."""
+    extras = {(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden"}
+    kept = []
+    for err in errors:
+        if err["type"] == "missing":
+            parent, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
+            typos = [extra for where, extra in extras if where == parent]
+            if consistency.nearest(key, [str(t) for t in typos]):
+                continue
+        kept.append(err)
+    return kept
 
 
 def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions) -> Problem:

@@ -18,24 +18,19 @@ from .errors import ScenarioError
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
+def _whole_number(minimum: int):
+    """argparse type: an int of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum} (got {value})")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0 (got {value})")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and write result tables")
     run.add_argument("scenario", metavar="FILE", help="scenario YAML file")
-    run.add_argument("-r", "--replications", type=_positive_int, default=None,
+    run.add_argument("-r", "--replications", type=_whole_number(1), default=None,
                      help="number of replications (default: 1 without uncertainty, 1000 with)")
-    run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    run.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default: 0)")
     run.add_argument("--out", metavar="DIR", default=None,
                      help="output folder (default: results/<scenario file stem>)")
     run.add_argument("--force", action="store_true", help="replace a non-empty output folder")

@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="simulate a scenario and write result tables")
-    run.add_argument("scenario", metavar="FILE", help="scenario YAML file")
+    run.add_argument("scenario", metavar="FILE", nargs="?", default=None,
+                     help="scenario YAML file (default: the shipped scenarios/shanxi.yaml)")
     run.add_argument("-r", "--replications", type=_whole_number(1), default=None,
                      help="number of replications (default: 1 without uncertainty, 1000 with)")
     run.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default: 0)")
@@ -93,11 +94,13 @@ class Progress:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .output import check_destination, utc_now, write_results
-    from .scenario import load_scenario
+    from .scenario import load_scenario, shipped_scenario
     from .simulate import default_replications, simulate
     from .summary import summary_text
 
     started = utc_now()
+    if args.scenario is None:
+        args.scenario = str(shipped_scenario())
     scenario = load_scenario(args.scenario)
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     check_destination(out, args.force)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -39,6 +40,25 @@ def load_scenario(path: str | Path) -> Scenario:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     object.__setattr__(scenario, "__capsim_origin__", Origin(str(path), digest))
     return scenario
+
+
+DEFAULT_SCENARIO = "shanxi.yaml"
+"""The scenario ``capsim run`` simulates when given no file (in the top-level ``scenarios/``)."""
+
+
+def shipped_scenario(name: str = DEFAULT_SCENARIO) -> Path:
+    """Path of a scenario file shipped with capsim (the top-level ``scenarios/`` folder).
+
+    Installed (editable or wheel) the folder is the data package ``sim.scenarios``; run from a
+    source checkout without installing, it is found next to the ``sim`` package.
+    """
+    try:
+        path = Path(str(resources.files("sim.scenarios") / name))
+    except ModuleNotFoundError:
+        path = Path(__file__).resolve().parent.parent / "scenarios" / name
+    if not path.is_file():
+        raise ScenarioError(Problem(f"the shipped scenario {name!r} is missing from this installation ({path})"))
+    return path
 
 
 def origin_of(scenario: Scenario) -> Origin | None:

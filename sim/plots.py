@@ -128,8 +128,14 @@ class PlotContext:
 class Thousands(Formatter):
     """Tick labels with thousands separators and as few decimals as the ticks need (1,500; 0.25)."""
 
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self.ticks = [float(v) for v in locs]
+
     def __call__(self, x: float, pos: int | None = None) -> str:
-        decimals = _decimals([*self.locs, x] if len(self.locs) else [x])
+        decimals = _decimals([*self.ticks, x])
         text = f"{x:,.{decimals}f}"
         return "0" if float(x) == 0 else text
 
@@ -570,7 +576,7 @@ def _scaled_unit(values: np.ndarray, unit: str) -> tuple[float, str]:
     """Show large amounts in thousands/millions/billions of the unit (a change of unit only)."""
     biggest = float(np.nanmax(np.abs(values))) if values.size and np.isfinite(values).any() else 0.0
     for factor, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
-        if biggest >= 10 * factor and unit and unit not in ("%", "share", "probability", "months", "month"):
+        if biggest >= factor and unit and unit not in ("%", "share", "probability", "months", "month"):
             return 1 / factor, f"{word} {unit}"
     return 1.0, unit
 

@@ -506,18 +506,20 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
                 ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none",
                         markeredgecolor=MEDIAN_COLOUR, markeredgewidth=1.2, linestyle="none",
                         gid=f"planned:{row['project']}")
-            note = {"operating": "operating"}.get(row.get("status", ""), "")
-            if not _is_month(p50) and not _is_month(p10):
-                note = "never built" if float(row["go_share"]) == 0 else "not online in the horizon"
-            elif not _is_month(p50):
-                note = "P50: not online in the horizon"
+            if row.get("status", "") == "operating":
+                note, at, side = "operating", month_dates([p10], "end")[0] if _is_month(p10) else left, "left"
+            elif not _is_month(p10):
+                note, at, side = ("never built" if float(row["go_share"]) == 0 else "not online in the horizon",
+                                  left, "left")
+            else:
+                note = ""
             if note:
-                ax.annotate(note, (month_dates([p10], "end")[0] if _is_month(p10) else left, y),
-                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, color="#555555")
-            ax.text(1.01, y, f"{float(row['go_share']):.0%}", transform=ax.get_yaxis_transform(), ha="left",
+                ax.annotate(note, (at, y), xytext=(4 if side == "left" else -4, 0), textcoords="offset points",
+                            ha=side, va="center", fontsize=8, color="#555555", gid=f"note:{row['project']}")
+            ax.text(1.02, y, f"{float(row['go_share']):.0%}", transform=ax.get_yaxis_transform(), ha="left",
                     va="center", fontsize=8, gid=f"go:{row['project']}")
             y += 1
-    ax.text(1.01, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
+    ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
             fontsize=8, fontweight="bold")
     ax.set_yticks(ticks, labels, fontsize=8)
     ax.set_ylim(y - 0.4, -0.6)
@@ -527,15 +529,17 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     _date_axis(ax)
     ax.set_xlabel("online month")
     ax.set_title(f"{context.name}: when projects come online ({len(table)} projects)", loc="left",
-                 fontweight="bold", pad=28)
+                 fontweight="bold", pad=40)
     handles = [
         Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
                label="planned online"),
         Line2D([], [], marker="o", color="#999999", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
                label="simulated online, median"),
         Patch(facecolor="#999999", alpha=0.45, label="simulated online, P10 to P90 (runs where built)"),
+        Line2D([], [], marker=">", color="#999999", linestyle="none",
+               label="P90 after the horizon (no dot: the median too)"),
     ]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8, frameon=False,
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
               borderaxespad=0.2)
     return fig
 
@@ -602,6 +606,7 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
                 continue
             row = row.iloc[0]
             mean, low, high = (float(row[c]) * factor for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+            low, high = min(low, high), max(low, high)
             ax.barh(y, mean, height=0.7, color=colours[name], alpha=0.85, gid=f"diff:{output}:{when}:{name}")
             if np.isfinite(low) and np.isfinite(high):
                 ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",

@@ -278,13 +278,13 @@ def compare_inputs(results):
     for variant, sign in (("subsidy", 1), ("grid+", -1)):
         rows += [
             {"variant": variant, "output": "target_probability", "when": "plan 2025", "unit": "share",
-             "base": "base", "value": 0.5, "diff_mean": 0.2 * sign, "diff_ci_low": 0.1 * sign,
-             "diff_ci_high": 0.3 * sign},
+             "base": "base", "value": 0.5, "diff_mean": 0.2 * sign, "diff_ci_low": min(0.1 * sign, 0.3 * sign),
+             "diff_ci_high": max(0.1 * sign, 0.3 * sign)},
             {"variant": variant, "output": "target_probability", "when": "plan 2026", "unit": "share",
-             "base": "base", "value": 0.6, "diff_mean": 0.1 * sign, "diff_ci_low": 0.0,
-             "diff_ci_high": 0.2 * sign},
+             "base": "base", "value": 0.6, "diff_mean": 0.1 * sign, "diff_ci_low": min(0.0, 0.2 * sign),
+             "diff_ci_high": max(0.0, 0.2 * sign)},
             {"variant": variant, "output": "energy_mwh", "when": "2026", "unit": "MWh", "base": "base",
-             "value": 9e5, "diff_mean": 5e4 * sign, "diff_ci_low": 4e4 * sign, "diff_ci_high": 6e4 * sign},
+             "value": 9e5, "diff_mean": 5e4 * sign, "diff_ci_low": 5e4 * sign - 1e4, "diff_ci_high": 5e4 * sign + 1e4},
             {"variant": variant, "output": "subsidy_cny", "when": "", "unit": "CNY", "base": "base",
              "value": 2e9, "diff_mean": 2e9, "diff_ci_low": 1.5e9, "diff_ci_high": 2.5e9},
             {"variant": variant, "output": "made_up_output", "when": "", "unit": "widgets", "base": "base",

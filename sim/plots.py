@@ -119,7 +119,7 @@ class PlotContext:
 
     def band_note(self) -> str:
         runs = f" of {self.replications:,} replications" if self.replications and self.replications > 1 else ""
-        return f"line: median{runs}; band: P10 to P90"
+        return f"line: median{runs}\nband: P10 to P90"
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -272,6 +272,12 @@ def _mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Ma
     return drawn
 
 
+def _legend_right(ax: Axes, handles, title: str | None) -> None:
+    """Legend in the right margin, clear of the data and the target labels."""
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False,
+              title=title, title_fontsize=8, alignment="left", borderaxespad=0)
+
+
 def _legend_handle_target() -> Line2D:
     return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
 
@@ -318,8 +324,7 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     handles, _ = ax.get_legend_handles_labels()
     if any(t.criteria.get("total_eflops") is not None for t in context.targets):
         handles.append(_legend_handle_target())
-    ax.legend(handles=handles, loc="upper left", fontsize=9, title=context.band_note(), title_fontsize=8,
-              alignment="left")
+    _legend_right(ax, handles, context.band_note())
     return fig
 
 
@@ -345,8 +350,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     handles, _ = ax.get_legend_handles_labels()
     if marked:
         handles.append(_legend_handle_target())
-    ax.legend(handles=handles, loc="upper left", fontsize=9, title=context.band_note(), title_fontsize=8,
-              alignment="left")
+    _legend_right(ax, handles, context.band_note())
     return fig
 
 
@@ -368,7 +372,7 @@ def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax:
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW, monthly average")
     ax.set_title(f"{context.name}: IT load and facility power", loc="left", fontweight="bold")
-    ax.legend(loc="upper left", fontsize=9, title=context.band_note(), title_fontsize=8, alignment="left")
+    _legend_right(ax, None, context.band_note())
     return fig
 
 
@@ -395,7 +399,7 @@ def energy_annual(annual: pd.DataFrame, context: PlotContext | None = None, ax: 
     ax.set_xlabel("calendar year" + (" (first and last: only the months inside the horizon)" if part else ""))
     ax.set_ylabel("TWh per year")
     ax.set_title(f"{context.name}: facility energy per year", loc="left", fontweight="bold")
-    ax.legend(loc="upper left", fontsize=9)
+    _legend_right(ax, None, None)
     return fig
 
 
@@ -438,7 +442,7 @@ def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: Plot
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("PUE (facility energy / IT energy)")
     ax.set_title(f"{context.name}: power usage effectiveness by month", loc="left", fontweight="bold")
-    ax.legend(loc="upper left", fontsize=9, title=context.band_note(), title_fontsize=8, alignment="left")
+    _legend_right(ax, None, context.band_note())
     return fig
 
 

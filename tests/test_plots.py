@@ -138,7 +138,7 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     assert labels[1] == f"plan 2026: ≥ 4.5 EFLOPS\nmet by 2026-12 in {probability:.0%} of runs"
     assert legend_texts(ax) == ["general, median", "intelligent (AI), median", "supercomputing, median",
                                 "total, P10 to P90", "total, median", "target"]
-    assert ax.get_legend().get_title().get_text() == "line: median of 40 replications; band: P10 to P90"
+    assert ax.get_legend().get_title().get_text() == "line: median of 40 replications\nband: P10 to P90"
 
 
 def test_growth_median_line_is_the_table_median(results, context):

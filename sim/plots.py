@@ -250,8 +250,11 @@ def _probabilities(targets: pd.DataFrame | None, variant: str | None) -> dict[st
 
 
 def _mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
-                  scale: float, fmt) -> int:
-    """A marker and a label at (end of month ``by``, minimum) for each target with ``metric``."""
+                  scale: float, fmt, median: pd.Series | None = None) -> int:
+    """A marker and a label at (end of month ``by``, minimum) for each target with ``metric``.
+
+    The label goes above the star, or below it where the drawn ``median`` (by month) is above the
+    target, so that it does not cover the curve."""
     drawn = 0
     for target in context.targets:
         if metric not in target.criteria:
@@ -264,7 +267,9 @@ def _mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Ma
         if target.name in probabilities:
             whole = "whole target " if len(target.criteria) > 1 else ""
             note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
-        ax.annotate(note, (x, y), xytext=(-8, 8), textcoords="offset points", ha="right", va="bottom",
+        below = median is not None and target.by in median.index and median[target.by] * scale >= y
+        ax.annotate(note, (x, y), xytext=(-8, -10 if below else 8), textcoords="offset points", ha="right",
+                    va="top" if below else "bottom",
                     fontsize=9, color=TARGET_COLOUR,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
                     gid=f"target-label:{target.name}", zorder=6)
@@ -313,7 +318,7 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     ax.step(x, q["p50"], where="post", color=MEDIAN_COLOUR, linewidth=2.2, label="total, median",
             gid="median:total")
     _mark_targets(ax, context, "total_eflops", _probabilities(targets, variant), 1.0,
-                  lambda y: f"≥ {y:,g} EFLOPS")
+                  lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
     _style(ax)
     _date_axis(ax)
     highest = max([float(np.nanmax(q["p90"]))] + [t.criteria.get("total_eflops", 0.0) for t in context.targets])
@@ -339,7 +344,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     rows = metric_rows(pick_variant(monthly, variant), "intelligent_share")
     _median_band(ax, rows, CLASS_COLOURS["intelligent"], "AI share", scale=100, stock=True)
     marked = _mark_targets(ax, context, "intelligent_share", _probabilities(targets, variant), 100,
-                           lambda y: f"≥ {y:,.0f}%")
+                           lambda y: f"≥ {y:,.0f}%", rows["p50"])
     _style(ax)
     _date_axis(ax)
     ax.set_ylim(0, 100)
@@ -434,7 +439,7 @@ def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: Plot
                 continue
             span = [month_dates([inside.iloc[0]], "start")[0], month_dates([inside.iloc[-1]], "end")[0]]
             ax.plot(span, [value, value], color=MEDIAN_COLOUR, linestyle="--", linewidth=1.2,
-                    label="calendar-year PUE (energy-weighted), median" if first else None,
+                    label="calendar-year PUE, median" if first else None,
                     gid=f"annual-pue:{int(year)}")
             first = False
     _style(ax)

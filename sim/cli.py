@@ -50,8 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", default=None,
                      help="output folder (default: results/<scenario file stem>)")
     run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
     run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
+    plot.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run (or compare)")
+    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                      help="file format (default: png); files go to RESULTS_DIR/plots/")
+    plot.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="FILE", nargs="+", help="scenario YAML file(s)")
@@ -110,10 +117,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = simulate(scenario, replications=replications, seed=args.seed, progress=progress)
     finally:
         progress.close()
-    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
+    then = None
+    if not args.no_plots:
+        from .plotfiles import write_plots
+
+        then = write_plots
+    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started, then=then)
     if not args.quiet:
         print(summary_text(results))
         print(f"results written to {out}/")
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .plotfiles import write_plots
+
+    for path in write_plots(Path(args.results), args.format):
+        print(path)
     return EXIT_OK
 
 
@@ -141,7 +161,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate, "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,24 +18,19 @@ from .errors import ScenarioError
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
+def _whole_number(minimum: int):
+    """argparse type: an int of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum} (got {value})")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0 (got {value})")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,10 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="simulate a scenario and write result tables")
-    run.add_argument("scenario", metavar="FILE", help="scenario YAML file")
-    run.add_argument("-r", "--replications", type=_positive_int, default=None,
+    run.add_argument("scenario", metavar="FILE", nargs="?", default=None,
+                     help="scenario YAML file (default: the shipped scenarios/shanxi.yaml)")
+    run.add_argument("-r", "--replications", type=_whole_number(1), default=None,
                      help="number of replications (default: 1 without uncertainty, 1000 with)")
-    run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    run.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default: 0)")
     run.add_argument("--variant", metavar="NAME", default=None, help="run this variant of the scenario")
     run.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                      help="change one value (dotted path, list items by id; value read as YAML), "
@@ -58,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", default=None,
                      help="output folder (default: results/<scenario file stem>)")
     run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
     run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -65,14 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("scenario", metavar="FILE", help="scenario YAML file with `variants`")
     compare.add_argument("--variants", metavar="A,B|all", default="all",
                          help="variants to compare with the base, comma-separated (default: all)")
-    compare.add_argument("-r", "--replications", type=_positive_int, default=None,
+    compare.add_argument("-r", "--replications", type=_whole_number(1), default=None,
                          help="replications per variant (default: 1 without uncertainty, 1000 with)")
-    compare.add_argument("--seed", type=_seed, default=0, help="random seed, shared by every variant (default: 0)")
+    compare.add_argument("--seed", type=_whole_number(0), default=0, help="random seed, shared by every variant (default: 0)")
     compare.add_argument("--out", metavar="DIR", default=None,
                          help="output folder (default: results/<scenario file stem>-compare)")
     compare.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    compare.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
     compare.add_argument("-q", "--quiet", action="store_true", help="print no table and no progress")
     compare.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
+    plot.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run (or compare)")
+    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                      help="file format (default: png); files go to RESULTS_DIR/plots/")
+    plot.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="FILE", nargs="+", help="scenario YAML file(s)")
@@ -115,13 +119,14 @@ class Progress:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .output import check_destination, utc_now, write_results
-    from .scenario import load_scenario
+    from .scenario import load_scenario, shipped_scenario
     from .simulate import default_replications, simulate
     from .summary import summary_text
-
-    started = utc_now()
     from .variants import apply_variant, parse_override
 
+    started = utc_now()
+    if args.scenario is None:
+        args.scenario = str(shipped_scenario())
     scenario = load_scenario(args.scenario)
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(scenario, args.variant, overrides)
@@ -133,7 +138,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = simulate(scenario, replications=replications, seed=args.seed, progress=progress)
     finally:
         progress.close()
-    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
+    then = None
+    if not args.no_plots:
+        from .plotfiles import write_plots
+
+        then = write_plots
+    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started, then=then)
     if not args.quiet:
         print(summary_text(results))
         print(f"results written to {out}/")
@@ -166,10 +176,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
         comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report)
     finally:
         progress.close()
-    write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
+    then = None
+    if not args.no_plots:
+        from .plotfiles import write_plots
+
+        then = write_plots
+    write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                     then=then)
     if not args.quiet:
         print(comparison.summary_text())
         print(f"results written to {out}/")
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .plotfiles import write_plots
+
+    for path in write_plots(Path(args.results), args.format):
+        print(path)
     return EXIT_OK
 
 
@@ -199,7 +223,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "validate": cmd_validate, "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,9 +277,20 @@ def comparison_manifest(comparison: Comparison, command: list[str] | None = None
 
 
 def write_comparison(comparison: Comparison, out: str | Path, force: bool = False,
-                     command: list[str] | None = None, started: str | None = None) -> Path:
-    """Write compare.csv, the stacked monthly/annual/targets/projects tables and manifest.json."""
+                     command: list[str] | None = None, started: str | None = None,
+                     then: Callable[[Path], object] | None = None) -> Path:
+    """Write compare.csv, the stacked monthly/annual/targets/projects tables and manifest.json.
+
+    ``then(folder)`` runs on the temporary folder before it is renamed into place, as in
+    :func:`sim.output.write_results` (``capsim compare`` draws its plots there).
+    """
     tables = {"compare": comparison.table}
     tables.update({name: comparison.stacked(name) for name in TABLES})
     data = comparison_manifest(comparison, command, started)
-    return publish(Path(out), lambda folder: write_tables(folder, tables, data), force=force)
+
+    def fill(folder: Path) -> None:
+        write_tables(folder, tables, data)
+        if then is not None:
+            then(folder)
+
+    return publish(Path(out), fill, force=force)

@@ -23,7 +23,10 @@ Finding = tuple[tuple, str]
 
 def nearest(word: str, choices) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    choices = [str(c) for c in choices]
+    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if not match:
+        match = [c for c in choices if word and (c.startswith(str(word)) or str(word).startswith(c))][:1]
     return f"; did you mean {match[0]!r}?" if match else ""
 
 

@@ -14,6 +14,7 @@ import platform
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -109,8 +110,20 @@ def publish(out: Path, fill, force: bool = False) -> Path:
 
 
 def write_results(results: Results, out: str | Path, force: bool = False,
-                  command: list[str] | None = None, started: str | None = None) -> Path:
-    """Write monthly.csv, annual.csv, targets.csv, projects.csv and manifest.json into ``out``."""
+                  command: list[str] | None = None, started: str | None = None,
+                  then: Callable[[Path], object] | None = None) -> Path:
+    """Write monthly.csv, annual.csv, targets.csv, projects.csv and manifest.json into ``out``.
+
+    ``then(folder)``, when given, runs on the temporary folder after the tables are written and
+    before it is renamed into place (``capsim run`` draws its plots there); if it fails, nothing
+    is published.
+    """
     tables = {name: getattr(results, name) for name in TABLES}
     data = manifest(results, command, started)
-    return publish(Path(out), lambda folder: write_tables(folder, tables, data), force=force)
+
+    def fill(folder: Path) -> None:
+        write_tables(folder, tables, data)
+        if then is not None:
+            then(folder)
+
+    return publish(Path(out), fill, force=force)

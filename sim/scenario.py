@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -63,6 +64,25 @@ def _check_variants(scenario: Scenario) -> None:
     check_variants(scenario)
 
 
+DEFAULT_SCENARIO = "shanxi.yaml"
+"""The scenario ``capsim run`` simulates when given no file (in the top-level ``scenarios/``)."""
+
+
+def shipped_scenario(name: str = DEFAULT_SCENARIO) -> Path:
+    """Path of a scenario file shipped with capsim (the top-level ``scenarios/`` folder).
+
+    Installed (editable or wheel) the folder is the data package ``sim.scenarios``; run from a
+    source checkout without installing, it is found next to the ``sim`` package.
+    """
+    try:
+        path = Path(str(resources.files("sim.scenarios") / name))
+    except ModuleNotFoundError:
+        path = Path(__file__).resolve().parent.parent / "scenarios" / name
+    if not path.is_file():
+        raise ScenarioError(Problem(f"the shipped scenario {name!r} is missing from this installation ({path})"))
+    return path
+
+
 def origin_of(scenario: Scenario) -> Origin | None:
     """The file a scenario was loaded from, if it was loaded from one."""
     return getattr(scenario, "__capsim_origin__", None)
@@ -80,7 +100,8 @@ def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | N
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, data, file, positions) for err in exc.errors()]
+        errors = _merge_misspelled(exc.errors())
+        problems = [_problem_from_pydantic(err, data, file, positions) for err in errors]
         raise ScenarioError(_sorted(problems)) from None
     findings = consistency.check(scenario)
     if findings:
@@ -256,6 +277,20 @@ def _member_with_tag(annotation: Any, tag: Any) -> Any:
             if tag in get_args(member.model_fields["dist"].annotation):
                 return member
     return annotation
+
+
+def _merge_misspelled(errors: list[dict]) -> list[dict]:
+    """Drop 'required key is missing' where a misspelt key beside it already says so."""
+    extras = {(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden"}
+    kept = []
+    for err in errors:
+        if err["type"] == "missing":
+            parent, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
+            typos = [extra for where, extra in extras if where == parent]
+            if consistency.nearest(key, [str(t) for t in typos]):
+                continue
+        kept.append(err)
+    return kept
 
 
 def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions) -> Problem:

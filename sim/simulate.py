@@ -80,8 +80,9 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
     )
 
 
-def blocks(replications: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
+def blocks(replications: int, block_size: int | None = None) -> list[tuple[int, int]]:
     """(first, count) of each block."""
+    block_size = block_size or BLOCK_SIZE
     return [(first, min(block_size, replications - first)) for first in range(0, replications, block_size)]
 
 

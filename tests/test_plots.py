@@ -1,0 +1,395 @@
+"""Plots: each one built from a small result, checked for what it shows.
+
+The scenarios are small and written out here. Artists the tests look for carry a ``gid``
+("median:total", "target:plan 2026", "p50:<project>", ...), so a test can find them by name.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import matplotlib.collections
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+import sim
+from sim import plotfiles, plots
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL = {
+    "name": "Testland",
+    "horizon": {"start": "2025-01", "end": "2026-12"},
+    "accounting": {"label": "FP16 equivalent"},
+    "sites": {"s": {"monthly_temp_c": [-5, -3, 2, 8, 14, 19, 22, 20, 14, 7, 0, -4]}},
+    "cooling": {"air": {"pue_curve": [[-5, 1.2], [25, 1.5]]}},
+    "projects": [
+        {"id": "old-general", "class": "general", "site": "s", "cooling": "air",
+         "compute": {"pflops": 1000, "precision": "FP32"}, "it_mw": 100, "utilization": 0.5,
+         "status": "operating"},
+        {"id": "new-ai", "class": "intelligent", "site": "s", "cooling": "air",
+         "compute": {"pflops": 3000, "precision": "FP16"}, "it_mw": 50, "utilization": 0.6,
+         "status": "construction", "online": "2025-07"},
+        {"id": "hpc", "class": "supercomputing", "site": "s", "cooling": "air",
+         "compute": {"pflops": 500, "precision": "FP64"}, "it_mw": 10, "utilization": 0.7,
+         "status": "planned", "online": "2026-03"},
+    ],
+    "uncertainty": {
+        "delay_months": {"construction": {"dist": "uniform", "low": 0, "high": 6}},
+        "go_probability": {"planned": 0.5},
+    },
+    "targets": [
+        {"name": "plan 2025", "by": "2025-12", "total_eflops": 4, "intelligent_share": 0.5},
+        {"name": "plan 2026", "by": "2026-12", "total_eflops": 4.5},
+    ],
+}
+"""Two years, one project of each class: 1 + 3 + 0.5 EFLOPS at most; two targets."""
+
+
+@pytest.fixture(scope="module")
+def results() -> sim.Results:
+    return sim.simulate(sim.scenario_from_data(SMALL), replications=40, seed=3)
+
+
+@pytest.fixture(scope="module")
+def context(results) -> plots.PlotContext:
+    return plots.PlotContext.from_scenario(results.scenario, replications=results.replications)
+
+
+def by_gid(fig: Figure, prefix: str) -> list:
+    return [a for ax in fig.axes for a in ax.findobj() if (a.get_gid() or "").startswith(prefix)]
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+# --- shared conventions ----------------------------------------------------------------------
+
+
+def test_context_from_scenario_and_from_manifest_agree(results, context):
+    dumped = results.scenario.model_dump(mode="json", by_alias=True)
+    assert plots.PlotContext.from_scenario(dumped, replications=40) == context
+    assert context.name == "Testland" and context.accounting == "FP16 equivalent"
+    assert [(t.name, t.by, dict(t.criteria)) for t in context.targets] == [
+        ("plan 2025", "2025-12", {"total_eflops": 4.0, "intelligent_share": 0.5}),
+        ("plan 2026", "2026-12", {"total_eflops": 4.5}),
+    ]
+
+
+def test_month_dates_start_mid_end():
+    assert list(plots.month_dates(["2024-02"], "start")) == [np.datetime64("2024-02-01")]
+    assert list(plots.month_dates(["2024-02"], "end")) == [np.datetime64("2024-03-01")]
+    assert list(plots.month_dates(["2024-02"], "mid")) == [np.datetime64("2024-02-15T12:00")]  # 29 days
+
+
+def test_thousands_formatter_uses_separators_and_needed_decimals():
+    f = plots.Thousands()
+    f.set_locs([0, 500, 1000, 1500])
+    assert [f(x) for x in (0, 1500)] == ["0", "1,500"]
+    f.set_locs([0.0, 0.25, 0.5])
+    assert f(0.25) == "0.25" and f(0.5) == "0.50"
+    f.set_locs([1e6, 2e6])
+    assert f(2e6) == "2,000,000"
+
+
+def test_variant_colours_are_fixed_by_order_with_base_dark():
+    colours = plots.variant_colours(["base", "subsidy", "base", "grid+"])
+    assert colours == {"base": plots.MEDIAN_COLOUR, "subsidy": plots.VARIANT_PALETTE[0],
+                       "grid+": plots.VARIANT_PALETTE[1]}
+    assert plots.variant_colours(["subsidy", "grid+"]) == {k: v for k, v in colours.items() if k != "base"}
+
+
+def test_plots_do_not_touch_pyplot():
+    code = ("import sys, sim, sim.plots, sim.plotfiles; "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+# --- 1. growth -------------------------------------------------------------------------------
+
+
+def test_growth_shows_classes_total_band_and_targets(results, context):
+    fig = plots.growth(results.monthly, results.targets, context)
+    (ax,) = fig.axes
+    assert ax.get_title(loc="left") == "Testland: compute capacity, FP16 equivalent"
+    assert ax.get_ylabel() == "EFLOPS (FP16 equivalent), end of month"
+    assert ax.get_xlabel() == "month"
+    assert [a.get_gid() for a in by_gid(fig, "class:")] == [
+        "class:general", "class:intelligent", "class:supercomputing"]
+    colours = [matplotlib.colors.to_hex(a.get_facecolor()[0]) for a in by_gid(fig, "class:")]
+    assert colours == [plots.CLASS_COLOURS[c].lower() for c in plots.CLASS_ORDER]
+    assert len(by_gid(fig, "median:total")) == 1 and len(by_gid(fig, "band:total")) == 1
+    stars = by_gid(fig, "target:")
+    assert [s.get_gid() for s in stars] == ["target:plan 2025", "target:plan 2026"]
+    # markers at the end of month `by`, at the target value
+    assert [s.get_xdata()[0] for s in stars] == [np.datetime64("2026-01-01"), np.datetime64("2027-01-01")]
+    assert [s.get_ydata()[0] for s in stars] == [4.0, 4.5]
+    probability = results.targets.set_index("target").loc["plan 2026", "probability"]
+    labels = [a.get_text() for a in by_gid(fig, "target-label:")]
+    assert labels[0].startswith("plan 2025: ≥ 4 EFLOPS\nwhole target met by 2025-12 in")
+    assert labels[1] == f"plan 2026: ≥ 4.5 EFLOPS\nmet by 2026-12 in {probability:.0%} of runs"
+    assert legend_texts(ax) == ["general, median", "intelligent (AI), median", "supercomputing, median",
+                                "total, P10 to P90", "total, median", "target"]
+    assert ax.get_legend().get_title().get_text() == "line: median of 40 replications\nband: P10 to P90"
+
+
+def test_growth_median_line_is_the_table_median(results, context):
+    fig = plots.growth(results.monthly, results.targets, context)
+    (line,) = by_gid(fig, "median:total")
+    median = results.monthly.query("metric == 'total_eflops'")["p50"].to_numpy()
+    np.testing.assert_array_equal(line.get_ydata(), np.append(median, median[-1]))  # steps: one per month
+
+
+def test_growth_draws_on_a_given_axes(results, context):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.growth(results.monthly, None, context, ax=ax) is fig
+    assert by_gid(fig, "target-label:")[0].get_text() == "plan 2025: ≥ 4 EFLOPS"  # no probabilities given
+
+
+# --- 2. share --------------------------------------------------------------------------------
+
+
+def test_share_shows_median_band_and_the_share_target_only(results, context):
+    fig = plots.share(results.monthly, results.targets, context)
+    (ax,) = fig.axes
+    assert ax.get_title(loc="left") == "Testland: AI-compute share of capacity, FP16 equivalent"
+    assert "(%)" in ax.get_ylabel()
+    assert ax.get_ylim() == (0, 100)
+    assert ax.yaxis.get_major_formatter()(50) == "50%"
+    assert len(by_gid(fig, "median:AI share")) == 1 and len(by_gid(fig, "band:AI share")) == 1
+    stars = by_gid(fig, "target:")
+    assert [(s.get_gid(), s.get_ydata()[0]) for s in stars] == [("target:plan 2025", 50.0)]
+    assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target"]
+
+
+# --- 3. power --------------------------------------------------------------------------------
+
+
+def test_power_has_monthly_mw_and_annual_twh_panels(results, context):
+    fig = plots.power(results.monthly, results.annual, context)
+    top, bottom = fig.axes
+    assert top.get_ylabel() == "MW, monthly average"
+    assert top.get_title(loc="left") == "Testland: IT load and facility power"
+    assert legend_texts(top) == ["facility power, P10 to P90", "facility power, median",
+                                 "IT load, P10 to P90", "IT load, median"]
+    assert bottom.get_ylabel() == "TWh per year" and bottom.get_xlabel() == "calendar year"
+    assert bottom.get_title(loc="left") == "Testland: facility energy per year"
+    bars = by_gid(fig, "bars:energy")
+    energy = results.annual.query("metric == 'energy_mwh'")["p50"].to_numpy()
+    assert [round(b.get_height(), 9) for b in bars] == [round(e / 1e6, 9) for e in energy]
+    assert [t.get_text() for t in bottom.get_xticklabels()] == ["2025", "2026"]
+    (whiskers,) = [a for a in by_gid(fig, "range:energy") if isinstance(a, matplotlib.collections.LineCollection)]
+    rows = results.annual.query("metric == 'energy_mwh'")
+    ends = [(round(seg[0][1], 9), round(seg[1][1], 9)) for seg in whiskers.get_segments()]
+    assert ends == [(round(lo / 1e6, 9), round(hi / 1e6, 9)) for lo, hi in zip(rows["p10"], rows["p90"])]
+
+
+# --- 4. pue ----------------------------------------------------------------------------------
+
+
+def test_pue_shows_monthly_seasons_and_annual_steps(results, context):
+    fig = plots.pue(results.monthly, results.annual, context)
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "PUE (facility energy / IT energy)"
+    assert ax.get_title(loc="left") == "Testland: power usage effectiveness by month"
+    (line,) = by_gid(fig, "median:monthly PUE")
+    y = line.get_ydata()
+    assert len(y) == 24 and y[6] > y[0]  # July above January: the seasons show
+    assert [a.get_gid() for a in by_gid(fig, "annual-pue:")] == ["annual-pue:2025", "annual-pue:2026"]
+
+
+# --- 5. timeline -----------------------------------------------------------------------------
+
+
+def test_timeline_rows_grouped_by_class_with_markers(results, context):
+    fig = plots.timeline(results.projects, context)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["old-general", "new-ai", "hpc"]
+    assert [a.get_text() for a in by_gid(fig, "group:")] == [
+        "general (1)", "intelligent (AI) (1)", "supercomputing (1)"]
+    assert {a.get_gid() for a in by_gid(fig, "planned:")} == {"planned:new-ai", "planned:hpc"}
+    assert {a.get_gid() for a in by_gid(fig, "p50:")} == {"p50:old-general", "p50:new-ai", "p50:hpc"}
+    go = results.projects.set_index("project")["go_share"]
+    assert {a.get_gid(): a.get_text() for a in by_gid(fig, "go:")} == {
+        f"go:{p}": f"{go[p]:.0%}" for p in ("old-general", "new-ai", "hpc")}
+    assert ax.get_xlabel() == "online month"
+    assert ax.get_title(loc="left") == "Testland: when projects come online (3 projects)"
+
+
+def many_projects(n: int) -> dict:
+    classes = ("general", "intelligent", "supercomputing")
+    statuses = ("operating", "construction", "registered", "planned")
+    projects = []
+    for i in range(n):
+        status = statuses[i % 4]
+        project = {"id": f"project-{i:02d}", "class": classes[i % 3], "site": "s", "cooling": "air",
+                   "compute": {"pflops": 100 + 10 * i, "precision": "FP16"}, "it_mw": 5 + i,
+                   "utilization": 0.5, "status": status}
+        if status != "operating":
+            project["online"] = f"{2025 + i % 5}-{1 + i % 12:02d}"
+        projects.append(project)
+    return {**SMALL, "name": "Bigland", "horizon": {"start": "2025-01", "end": "2030-12"}, "projects": projects,
+            "uncertainty": {"delay_months": {"construction": {"dist": "uniform", "low": 0, "high": 12},
+                                             "registered": {"dist": "uniform", "low": 0, "high": 24},
+                                             "planned": {"dist": "uniform", "low": 6, "high": 48}},
+                            "go_probability": {"registered": 0.7, "planned": 0.3}},
+            "targets": []}
+
+
+def test_timeline_grows_with_34_projects_and_keeps_rows_apart():
+    big = sim.simulate(sim.scenario_from_data(many_projects(34)), replications=30, seed=1)
+    fig = plots.timeline(big.projects, plots.PlotContext.from_scenario(big.scenario))
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 34 and sorted(labels) == sorted(big.projects["project"])
+    assert [a.get_text() for a in by_gid(fig, "group:")] == [
+        "general (12)", "intelligent (AI) (11)", "supercomputing (11)"]
+    assert len(by_gid(fig, "go:")) == 34
+    width, height = fig.get_size_inches()
+    assert height >= 34 * plots.TIMELINE_ROW_IN
+    # rows at least a 7-point tick label apart once drawn
+    fig.canvas.draw()
+    points_per_row = height * 72 / (34 + 3 + 1)
+    assert points_per_row >= 8 >= ax.get_yticklabels()[0].get_fontsize()
+    never_online = big.projects[big.projects["online_p90"] == "never"]["project"]
+    assert {a.get_gid() for a in by_gid(fig, "beyond:")} == {f"beyond:{p}" for p in never_online}
+
+
+# --- 6. compare ------------------------------------------------------------------------------
+
+
+def compare_inputs(results):
+    """Stacked monthly table of three variants and a hand-made compare table."""
+    monthly = pd.concat([
+        results.monthly,
+        results.monthly.assign(variant="subsidy", p50=results.monthly["p50"] * 1.2),
+        results.monthly.assign(variant="grid+", p50=results.monthly["p50"] * 0.9),
+    ], ignore_index=True)
+    rows = []
+    for variant, sign in (("subsidy", 1), ("grid+", -1)):
+        rows += [
+            {"variant": variant, "output": "target_probability", "when": "plan 2025", "unit": "share",
+             "base": "base", "value": 0.5, "diff_mean": 0.2 * sign, "diff_ci_low": min(0.1 * sign, 0.3 * sign),
+             "diff_ci_high": max(0.1 * sign, 0.3 * sign)},
+            {"variant": variant, "output": "target_probability", "when": "plan 2026", "unit": "share",
+             "base": "base", "value": 0.6, "diff_mean": 0.1 * sign, "diff_ci_low": min(0.0, 0.2 * sign),
+             "diff_ci_high": max(0.0, 0.2 * sign)},
+            {"variant": variant, "output": "energy_mwh", "when": "2026", "unit": "MWh", "base": "base",
+             "value": 9e5, "diff_mean": 5e4 * sign, "diff_ci_low": 5e4 * sign - 1e4, "diff_ci_high": 5e4 * sign + 1e4},
+            {"variant": variant, "output": "subsidy_cny", "when": "", "unit": "CNY", "base": "base",
+             "value": 2e9, "diff_mean": 2e9, "diff_ci_low": 1.5e9, "diff_ci_high": 2.5e9},
+            {"variant": variant, "output": "made_up_output", "when": "", "unit": "widgets", "base": "base",
+             "value": 1, "diff_mean": 1, "diff_ci_low": np.nan, "diff_ci_high": np.nan},
+        ]
+    return monthly, pd.DataFrame(rows)
+
+
+def test_compare_curves_one_line_per_variant_in_fixed_colours(results, context):
+    monthly, table = compare_inputs(results)
+    fig = plots.compare(monthly, table, context)
+    assert fig.get_suptitle() == "Testland: variants compared, FP16 equivalent"
+    total, share_ax = fig.axes[:2]
+    colours = plots.variant_colours(["base", "subsidy", "grid+"])
+    for ax in (total, share_ax):
+        lines = [l for l in ax.get_lines() if (l.get_gid() or "").startswith("variant:")]
+        assert [l.get_gid() for l in lines] == ["variant:base", "variant:subsidy", "variant:grid+"]
+        assert [l.get_color() for l in lines] == [colours[v] for v in ("base", "subsidy", "grid+")]
+        assert legend_texts(ax) == ["base", "subsidy", "grid+"]
+    assert total.get_ylabel() == "EFLOPS (FP16 equivalent), median"
+    assert share_ax.get_ylabel() == "AI share of total EFLOPS (%), median"
+    assert [a.get_gid() for a in total.findobj() if (a.get_gid() or "").startswith("target:")] == [
+        "target:plan 2025", "target:plan 2026"]
+    assert [a.get_gid() for a in share_ax.findobj() if (a.get_gid() or "").startswith("target:")] == [
+        "target:plan 2025"]
+
+
+def test_compare_differences_one_panel_per_output_with_units(results, context):
+    monthly, table = compare_inputs(results)
+    fig = plots.compare(monthly, table, context)
+    panels = fig.axes[2:]
+    assert [ax.get_xlabel() for ax in panels] == [
+        "probability target met: variant minus base (share)",
+        "energy: variant minus base (thousand MWh)",
+        "subsidy: variant minus base (billion CNY)",
+        "made_up_output: variant minus base (widgets)",
+    ]
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == [
+        "plan 2025 · subsidy", "plan 2025 · grid+", "plan 2026 · subsidy", "plan 2026 · grid+"]
+    bars = [a for a in panels[1].patches if (a.get_gid() or "").startswith("diff:")]
+    assert [(b.get_gid(), round(b.get_width(), 9)) for b in bars] == [
+        ("diff:energy_mwh:2026:subsidy", 50.0), ("diff:energy_mwh:2026:grid+", -50.0)]
+    colours = plots.variant_colours(["base", "subsidy", "grid+"])
+    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == colours["subsidy"].lower()
+
+
+# --- files and the command line --------------------------------------------------------------
+
+
+def test_write_plots_from_a_results_folder(results, tmp_path):
+    sim.write_results(results, tmp_path / "run")
+    written = plotfiles.write_plots(tmp_path / "run", "svg")
+    assert [p.name for p in written] == ["growth.svg", "share.svg", "power.svg", "pue.svg", "timeline.svg"]
+    assert sorted(os.listdir(tmp_path / "run" / "plots")) == sorted(p.name for p in written)
+    pdf = plotfiles.write_plots(tmp_path / "run", "pdf")
+    assert pdf[0].read_bytes().startswith(b"%PDF")
+    assert len(os.listdir(tmp_path / "run" / "plots")) == 10  # another format leaves the first in place
+
+
+def test_a_failing_plot_leaves_no_folder(results, tmp_path):
+    def boom(folder):
+        raise RuntimeError("plot failed")
+
+    with pytest.raises(RuntimeError):
+        sim.write_results(results, tmp_path / "run", then=boom)
+    assert list(tmp_path.iterdir()) == []
+
+
+def capsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+
+
+def test_cli_run_writes_plots_and_plot_redraws_them(tmp_path):
+    out = tmp_path / "out"
+    done = capsim("run", str(ROOT / "scenarios" / "example.yaml"), "-r", "20", "--out", str(out), "-q",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    names = ["growth", "share", "power", "pue", "timeline"]
+    assert sorted(os.listdir(out / "plots")) == sorted(f"{n}.png" for n in names)
+    first = {n: (out / "plots" / f"{n}.png").read_bytes() for n in names}
+    assert all(data.startswith(b"\x89PNG") for data in first.values())
+
+    done = capsim("plot", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(out / "plots" / f"{n}.png") for n in names]
+    assert {n: (out / "plots" / f"{n}.png").read_bytes() for n in names} == first  # same tables, same files
+
+
+
+def test_cli_run_no_plots_and_plot_of_a_compare_folder(tmp_path, results):
+    out = tmp_path / "out"
+    done = capsim("run", str(ROOT / "scenarios" / "example.yaml"), "-r", "5", "--out", str(out), "-q",
+                  "--no-plots", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "plots").exists()
+    _, table = compare_inputs(results)
+    table.to_csv(out / "compare.csv", index=False)
+    done = capsim("plot", str(out), "--format", "svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (out / "plots" / "compare.svg").is_file()
+
+
+def test_cli_plot_of_a_folder_without_results_is_bad_input(tmp_path):
+    done = capsim("plot", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"capsim: error: {tmp_path}: not a capsim results folder (no monthly.csv")
+    assert "Traceback" not in done.stderr

@@ -335,7 +335,7 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     highest = max([float(np.nanmax(q["p90"]))] + [t.criteria.get("total_eflops", 0.0) for t in context.targets])
     ax.set_ylim(0, highest * 1.18 if highest > 0 else 1)
     ax.yaxis.set_major_formatter(Thousands())
-    ax.set_ylabel(_wrap(f"EFLOPS, end of month ({context.accounting})", 48))
+    ax.set_ylabel(_wrap(f"EFLOPS ({context.accounting}), end of month", 48))
     ax.set_title(_wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
                  fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
@@ -591,7 +591,7 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
     else:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(Thousands())
-        ax.set_ylabel(_wrap(f"EFLOPS, median ({context.accounting})", 48))
+        ax.set_ylabel(_wrap(f"EFLOPS ({context.accounting}), median", 48))
         ax.set_title("total compute by variant", loc="left")
     ax.legend(loc="upper left", fontsize=8, title="variant", title_fontsize=8)
     return fig

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.dates as mdates
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -268,7 +270,11 @@ def _mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Ma
             whole = "whole target " if len(target.criteria) > 1 else ""
             note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
         below = median is not None and target.by in median.index and median[target.by] * scale >= y
-        ax.annotate(note, (x, y), xytext=(-8, -10 if below else 8), textcoords="offset points", ha="right",
+        # near the left edge the label goes to the right of the star, so it stays inside the axes
+        early = median is not None and target.by in median.index and \
+            list(median.index).index(target.by) < 0.4 * len(median.index)
+        ax.annotate(note, (x, y), xytext=(8 if early else -8, -10 if below else 8), textcoords="offset points",
+                    ha="left" if early else "right",
                     va="top" if below else "bottom",
                     fontsize=9, color=TARGET_COLOUR,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
@@ -285,6 +291,11 @@ def _legend_right(ax: Axes, handles, title: str | None) -> None:
 
 def _legend_handle_target() -> Line2D:
     return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long title or axis label (long accounting labels) over several lines."""
+    return textwrap.fill(text, width=width, break_long_words=False)
 
 
 def _context(context: PlotContext | None) -> PlotContext:
@@ -324,8 +335,9 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     highest = max([float(np.nanmax(q["p90"]))] + [t.criteria.get("total_eflops", 0.0) for t in context.targets])
     ax.set_ylim(0, highest * 1.18 if highest > 0 else 1)
     ax.yaxis.set_major_formatter(Thousands())
-    ax.set_ylabel(f"EFLOPS ({context.accounting}), end of month")
-    ax.set_title(f"{context.name}: compute capacity, {context.accounting}", loc="left", fontweight="bold")
+    ax.set_ylabel(_wrap(f"EFLOPS ({context.accounting}), end of month", 48))
+    ax.set_title(_wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
+                 fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     if any(t.criteria.get("total_eflops") is not None for t in context.targets):
         handles.append(_legend_handle_target())
@@ -350,7 +362,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_ylabel("AI share of total EFLOPS (%), end of month")
-    ax.set_title(f"{context.name}: AI-compute share of capacity, {context.accounting}", loc="left",
+    ax.set_title(_wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",
                  fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     if marked:
@@ -579,7 +591,7 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
     else:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(Thousands())
-        ax.set_ylabel(f"EFLOPS ({context.accounting}), median")
+        ax.set_ylabel(_wrap(f"EFLOPS ({context.accounting}), median", 48))
         ax.set_title("total compute by variant", loc="left")
     ax.legend(loc="upper left", fontsize=8, title="variant", title_fontsize=8)
     return fig

@@ -21,7 +21,7 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     assert "target 'plan 2027' by 2027-12" in done.stdout
     assert "probability met" in done.stdout and "peak monthly facility power" in done.stdout
     assert "energy per year (TWh): 2025" in done.stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted([*CSV_FILES, "manifest.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CSV_FILES, "manifest.json", "plots"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replications"] == 60
     assert len(manifest["scenario"]["sha256"]) == 64
@@ -35,8 +35,8 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
 
 def test_same_seed_gives_identical_files(tmp_path):
     for name in ("a", "b"):
-        assert run_cli("run", EXAMPLE, "-r", "40", "--seed", "3", "--out", str(tmp_path / name), "-q").returncode == 0
-    assert run_cli("run", EXAMPLE, "-r", "40", "--seed", "4", "--out", str(tmp_path / "c"), "-q").returncode == 0
+        assert run_cli("run", EXAMPLE, "-r", "40", "--seed", "3", "--out", str(tmp_path / name), "-q", "--no-plots").returncode == 0
+    assert run_cli("run", EXAMPLE, "-r", "40", "--seed", "4", "--out", str(tmp_path / "c"), "-q", "--no-plots").returncode == 0
     for name in CSV_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert (tmp_path / "a" / "monthly.csv").read_bytes() != (tmp_path / "c" / "monthly.csv").read_bytes()
@@ -50,7 +50,7 @@ def test_non_empty_output_folder_is_refused_and_kept(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == f"capsim: error: {out}: folder is not empty; choose another --out or add --force to replace it"
     assert (out / "mine.txt").read_text() == "keep me"
-    forced = run_cli("run", EXAMPLE, "-r", "5", "--out", str(out), "--force", "-q")
+    forced = run_cli("run", EXAMPLE, "-r", "5", "--out", str(out), "--force", "-q", "--no-plots")
     assert forced.returncode == 0, forced.stderr
     assert not (out / "mine.txt").exists() and (out / "monthly.csv").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary folders left
@@ -58,7 +58,7 @@ def test_non_empty_output_folder_is_refused_and_kept(tmp_path):
 
 def test_default_output_folder_is_results_slash_stem(tmp_path):
     shutil.copy(EXAMPLE, tmp_path / "mine.yaml")
-    done = run_cli("run", "mine.yaml", "-r", "3", "-q", cwd=tmp_path)
+    done = run_cli("run", "mine.yaml", "-r", "3", "-q", "--no-plots", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "results" / "mine" / "targets.csv").exists()
 

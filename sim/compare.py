@@ -198,6 +198,8 @@ class Comparison:
                          "difference to base: paired mean [95% CI]")
         else:
             lines.append("ranked by public cost (the scenario has no targets)")
+        if len(self.results) == 1:
+            lines.append("the scenario has no variants to compare: the base alone")
         header = ["rank", "variant"]
         if "probability" in ranking:
             header += ["P(met)", "vs base [95% CI]", "first met P50", "EFLOPS at target"]

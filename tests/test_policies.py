@@ -10,6 +10,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.draws import draw_projects
@@ -372,3 +374,32 @@ def test_run_summary_reports_policy_totals():
     assert text.splitlines()[-1] == ("policies over the horizon: subsidy paid 0.20 bn CNY; "
                                      "PUE cap: 0 upgraded, 1 rejected; carbon 0.03 Mt")
     assert "policies" not in sim.summary_text(run(build(project())))
+
+
+# --- properties of the budget rules ----------------------------------------------------------
+amounts = st.floats(min_value=0, max_value=1e9, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(claims=st.lists(amounts, min_size=24, max_size=24), budgets=st.lists(amounts, min_size=2, max_size=2))
+def test_subsidy_never_pays_more_than_claimed_or_budgeted(claims, budgets):
+    year = np.repeat([0, 1], 12)
+    paid = pay_subsidy(np.array([claims]), np.array([budgets]), year)[0]
+    assert (paid >= 0).all()
+    assert (np.cumsum(paid) <= np.cumsum(claims) * (1 + 1e-12) + 1e-6).all()  # never before it is claimed
+    for y in (0, 1):
+        assert paid[year == y].sum() <= budgets[y] * (1 + 1e-12) + 1e-6
+    # what is left unpaid at the end is exactly what the budgets could not cover
+    assert paid.sum() == pytest.approx(min(sum(claims), budgets[0] + budgets[1]) if sum(claims[:12]) >= budgets[0]
+                                       else min(sum(claims), sum(claims[:12]) + budgets[1]), rel=1e-9, abs=1e-3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spare=st.lists(amounts, min_size=12, max_size=12), budget=amounts)
+def test_vouchers_never_buy_more_than_idle_capacity_or_budget(spare, budget):
+    hours = np.array([744.0, 672, 744, 720, 744, 720, 744, 744, 720, 744, 720, 744])
+    bought = buy_vouchers(np.array([spare]), np.array([[budget]]), np.zeros(12, dtype=int), np.ones(12, dtype=bool), hours)[0]
+    assert (bought >= 0).all() and (bought <= np.array(spare) + 1e-9).all()
+    assert bought.sum() <= budget * (1 + 1e-12) + 1e-6
+    if min(spare) * 8760 >= budget * 744:  # ample capacity every month: all of it is spent, evenly by hours
+        assert bought.sum() == pytest.approx(budget, rel=1e-9, abs=1e-6)

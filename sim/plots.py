@@ -642,9 +642,8 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
     _style(ax)
     ax.grid(False, axis="y")
     ax.xaxis.set_major_formatter(Thousands())
-    base = str(rows["base"].iloc[0]) if "base" in rows.columns else BASE_VARIANT
     unit_text = f" ({shown_unit})" if shown_unit else ""
-    ax.set_xlabel(f"{OUTPUT_LABELS.get(output, output)}: variant minus {base}{unit_text}", fontsize=9)
+    ax.set_xlabel(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", fontsize=9)
     return fig
 
 

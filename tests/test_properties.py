@@ -34,7 +34,7 @@ def projects(draw, index: int):
         "cooling": draw(st.sampled_from(["flat", "seasonal"])),
         "compute": {"pflops": draw(st.floats(1, 5000)), "precision": draw(st.sampled_from(["FP16", "FP32", "FP64"]))},
         "it_mw": draw(st.floats(0.5, 100)),
-        "utilization": draw(st.floats(0, 1)),
+        "utilization": draw(st.floats(0, 1, allow_subnormal=False)),
         "status": status,
         "phases": phases,
         "phase_gap_months": draw(st.sampled_from([0, 1, 2.5, 6])),

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .months import calendar_years, hours_in_months, month_index, month_number
+from .months import calendar_years, hours_in_months, month_index, month_label, month_number
 from .schema import Scenario
 
 if TYPE_CHECKING:
@@ -71,11 +71,6 @@ def _capped(scenario: Scenario, project) -> bool:
     return cap.from_ is None or month_number(project.online) >= month_number(cap.from_)
 
 
-def _shift_month(month: str, months: int) -> str:
-    number = month_number(month) + months
-    return f"{number // 12:04d}-{number % 12 + 1:02d}"
-
-
 def apply_pue_cap(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
     """(scenario with upgraded projects changed, outcome per project: none | rejected | upgraded).
 
@@ -105,7 +100,7 @@ def apply_pue_cap(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
                 project = project.model_copy(update={
                     "cooling": cap.cooling,
                     "investment_cny": None if investment is None else investment * (1.0 + cap.extra_capex_share),
-                    "online": _shift_month(project.online, cap.delay_months),
+                    "online": month_label(project.online, cap.delay_months),
                 })
         outcomes.append(outcome)
         projects.append(project)

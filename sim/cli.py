@@ -7,13 +7,17 @@ Exit codes: 0 done; 2 bad input or usage (one line per problem, no traceback); 1
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import json
+import math
 import sys
 import time
 import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
+from .parallel import WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -54,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", default=None,
                      help="output folder (default: results/<scenario file stem>)")
     run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("-j", "--jobs", type=_positive_int, default=None,
+                     help="worker processes (default: every core); results do not depend on it")
+    run.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                     help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster "
+                          "of --jobs workers on this machine (needs pip install 'capsim[dask]')")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
     run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -73,31 +82,55 @@ def _version() -> str:
 
 
 class Progress:
-    """One line on stderr, rewritten in place, for runs longer than about a second (TTY only)."""
+    """A progress bar on stderr, rewritten in place: replications done, rate and time left.
 
-    def __init__(self, total: int, enabled: bool):
+    Shown only when stderr is a terminal, and only once the run has taken about a second.
+    """
+
+    WIDTH = 24
+    DELAY_S = 1.0
+    INTERVAL_S = 0.1
+
+    def __init__(self, total: int, enabled: bool, stream=None):
+        self.stream = stream or sys.stderr
         self.total = total
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled and self.stream.isatty()
         self.start = time.perf_counter()
+        self.drawn_at = -math.inf
         self.shown = False
 
     def __call__(self, done: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        if not self.enabled or (elapsed < 1.0 and not self.shown):
+        now = time.perf_counter()
+        elapsed = now - self.start
+        if not self.enabled or elapsed < self.DELAY_S or (now - self.drawn_at < self.INTERVAL_S and done < self.total):
             return
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        sys.stderr.write(f"\r{done:,}/{self.total:,} replications, {rate:,.0f}/s, ETA {eta:,.0f} s ")
-        sys.stderr.flush()
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else math.inf
+        filled = int(self.WIDTH * done / self.total)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done:,}/{self.total:,} replications  {rate:,.0f}/s  "
+                          f"ETA {_duration(eta)} \x1b[K")
+        self.stream.flush()
+        self.drawn_at = now
         self.shown = True
 
     def close(self) -> None:
         if self.shown:
-            sys.stderr.write("\n")
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .output import check_destination, utc_now, write_results
+    from .parallel import cores, dask_executor
     from .scenario import load_scenario
     from .simulate import default_replications, simulate
     from .summary import summary_text
@@ -108,8 +141,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_destination(out, args.force)
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
+    jobs = args.jobs or cores()
+    if args.scheduler and importlib.util.find_spec("distributed") is None:
+        raise ScenarioError("--scheduler needs Dask: pip install 'capsim[dask]'")
     try:
-        results = simulate(scenario, replications=replications, seed=args.seed, progress=progress)
+        with contextlib.ExitStack() as stack:
+            executor = stack.enter_context(dask_executor(args.scheduler, jobs)) if args.scheduler else None
+            results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
+                               jobs=jobs, executor=executor)
     finally:
         progress.close()
     write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started)
@@ -158,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"capsim: error: {problem}" if not problem.file else str(problem), file=sys.stderr)
         return EXIT_INPUT
+    except WorkerError as exc:
+        print(f"capsim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("capsim: interrupted; no results written", file=sys.stderr)
         return EXIT_INTERRUPTED

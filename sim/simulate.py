@@ -7,17 +7,21 @@ replications are cut into blocks or where the blocks run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .draws import draw_parameters, draw_projects
+from .memory import check_memory
 from .model import simulate_replication
+from .parallel import process_pool, run_blocks
 from .paths import with_values
 from .plan import Plan, build_plan
 from .results import Results
 from .schema import Scenario
-from .series import monthly_series, project_first_on
+from .series import MonthlySeries, monthly_series, project_first_on
 
 DEFAULT_REPLICATIONS_DETERMINISTIC = 1
 DEFAULT_REPLICATIONS_UNCERTAIN = 1000
@@ -35,8 +39,8 @@ class BlockResult:
     """Per-replication arrays of one block of replications (first axis: replication)."""
 
     first: int
-    series: dict[str, np.ndarray]  # metric -> (R, M)
-    phase_on: np.ndarray  # (R, P)
+    count: int
+    series: dict[str, np.ndarray]  # stored metric (see sim.series.STORED) -> (R, M)
     project_go: np.ndarray  # (R, J) bool
     project_first_on: np.ndarray  # (R, J)
     grid_wait: np.ndarray  # (R, P)
@@ -67,8 +71,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
     off = np.stack(offs)
     return BlockResult(
         first=first,
+        count=count,
         series=monthly_series(plans, on, off),
-        phase_on=on,
         project_go=np.stack(gos),
         project_first_on=project_first_on(base_plan, on),
         grid_wait=np.stack(grid_waits),
@@ -82,18 +86,60 @@ def blocks(replications: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, i
     return [(first, min(block_size, replications - first)) for first in range(0, replications, block_size)]
 
 
+class _Collector:
+    """The run's per-replication arrays, filled in place block by block, in whatever order they end."""
+
+    def __init__(self, replications: int):
+        self.replications = replications
+        self.arrays: dict[str, np.ndarray] | None = None
+        self.events = 0
+        self.done = 0
+
+    def add(self, block: BlockResult) -> None:
+        parts = {**{f"series.{k}": v for k, v in block.series.items()}, "project_go": block.project_go,
+                 "project_first_on": block.project_first_on, "grid_wait": block.grid_wait,
+                 "supply_wait": block.supply_wait}
+        if self.arrays is None:
+            self.arrays = {k: np.empty((self.replications, *v.shape[1:]), dtype=v.dtype) for k, v in parts.items()}
+        for key, value in parts.items():
+            self.arrays[key][block.first:block.first + block.count] = value
+        self.events += block.events
+        self.done += block.count
+
+    def results(self, scenario: Scenario, seed: int, variant: str) -> Results:
+        a = self.arrays
+        plan = build_plan(scenario)
+        series = {k.removeprefix("series."): v for k, v in a.items() if k.startswith("series.")}
+        return Results(
+            scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
+            series=MonthlySeries(series, plan.hours), project_go=a["project_go"],
+            project_first_on=a["project_first_on"], grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
+            events=self.events,
+        )
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
     seed: int = 0,
     *,
     variant: str = "base",
-    progress=None,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    memory_limit_bytes: int | None = None,
 ) -> Results:
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
-    ``replications`` defaults to :func:`default_replications`. ``progress``, if given, is called
-    with the number of replications done after each block.
+    ``replications`` defaults to :func:`default_replications`. Blocks of replications run in this
+    process (``jobs=1``), in ``jobs`` worker processes, or on ``executor`` (any
+    :class:`concurrent.futures.Executor`, e.g. from :func:`sim.parallel.dask_executor`; it is left
+    open); the results are the same in every case. ``progress``, if given, is called with the
+    number of replications done after each block.
+
+    Before starting, the memory the run needs is estimated; :class:`sim.memory.MemoryLimitError`
+    is raised if it exceeds ``memory_limit_bytes`` (default: available memory). A worker process
+    that dies raises :class:`sim.parallel.WorkerError`.
     """
     if replications is None:
         replications = default_replications(scenario)
@@ -101,11 +147,29 @@ def simulate(
         raise ValueError(f"replications must be a whole number of at least 1 (got {replications!r})")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
-    done = 0
-    results: list[BlockResult] = []
-    for first, count in blocks(int(replications)):
-        results.append(run_block(scenario, int(seed), first, count))
-        done += count
+    if not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1 (got {jobs!r})")
+    replications, seed = int(replications), int(seed)
+    tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
+    local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
+    check_memory(build_plan(scenario), replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
+
+    collector = _Collector(replications)
+
+    def on_result(task, block: BlockResult) -> None:
+        collector.add(block)
         if progress is not None:
-            progress(done)
-    return Results.from_blocks(scenario, results, seed=int(seed), variant=variant)
+            progress(collector.done)
+
+    if executor is not None:
+        run_blocks(executor, run_block, tasks, on_result)
+    elif local_workers > 1:
+        pool = process_pool(local_workers)
+        try:
+            run_blocks(pool, run_block, tasks, on_result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        for task in tasks:
+            on_result(task, run_block(*task))
+    return collector.results(scenario, seed, variant)

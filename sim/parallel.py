@@ -42,6 +42,11 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def dask_setup(worker) -> None:
+    """Dask preload hook (``preload=["sim.parallel"]``): workers of a local cluster ignore Ctrl-C."""
+    _ignore_interrupts()
+
+
 def process_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool of ``jobs`` worker processes for :func:`run_blocks`."""
     context = multiprocessing.get_context(START_METHOD)
@@ -65,7 +70,7 @@ def dask_executor(scheduler: str, jobs: int | None = None) -> Iterator[Executor]
         if scheduler == "local":
             cluster = stack.enter_context(LocalCluster(
                 n_workers=jobs or cores(), threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None,
+                host="127.0.0.1", dashboard_address=None, preload=["sim.parallel"],
             ))
             client = stack.enter_context(Client(cluster))
         else:

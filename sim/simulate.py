@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .draws import draw_parameters, draw_projects
+from .draws import BlockStreams, draw_parameters, draw_projects, prepare_block
 from .memory import check_memory
 from .model import simulate_replication
 from .parallel import process_pool, run_blocks
@@ -54,11 +54,13 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
     plans: list[Plan] = []
     ons, offs, gos, grid_waits, supply_waits = [], [], [], [], []
     events = 0
+    streams = BlockStreams(seed, first, count)
+    prepare_block(scenario, streams)
     for replication in range(first, first + count):
-        drawn = draw_parameters(scenario, seed, replication)
+        drawn = draw_parameters(scenario, seed, replication, streams)
         local = with_values(scenario, drawn) if drawn else scenario
         plan = build_plan(local) if drawn else base_plan
-        go, delay = draw_projects(local, seed, replication)
+        go, delay = draw_projects(local, seed, replication, streams)
         log = simulate_replication(plan, go, delay)
         plans.append(plan)
         ons.append(log.on)

@@ -17,8 +17,7 @@ from .draws import BlockStreams, draw_parameters, draw_projects, prepare_block
 from .memory import check_memory
 from .model import simulate_replication
 from .parallel import process_pool, run_blocks
-from .paths import with_values
-from .plan import Plan, build_plan
+from .plan import Plan, PlanPatcher, build_plan
 from .results import Results
 from .schema import Scenario
 from .series import MonthlySeries, monthly_series, project_first_on
@@ -56,10 +55,10 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
     events = 0
     streams = BlockStreams(seed, first, count)
     prepare_block(scenario, streams)
+    patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
     for replication in range(first, first + count):
         drawn = draw_parameters(scenario, seed, replication, streams)
-        local = with_values(scenario, drawn) if drawn else scenario
-        plan = build_plan(local) if drawn else base_plan
+        local, plan = patcher.apply(drawn)
         go, delay = draw_projects(local, seed, replication, streams)
         log = simulate_replication(plan, go, delay)
         plans.append(plan)

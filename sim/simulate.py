@@ -7,6 +7,8 @@ replications are cut into blocks or where the blocks run.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -47,6 +49,23 @@ class BlockResult:
     events: int
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for one replication (restored after it).
+
+    A replication creates thousands of short-lived SimPy events and generators; the collector's
+    full passes over everything alive (the scenario, the plan) would otherwise take about 40 % of
+    the time of a large region. The replication's own garbage is collected after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockResult:
     """Simulate replications ``first .. first + count - 1``."""
     base_plan = build_plan(scenario)
@@ -60,7 +79,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
         drawn = draw_parameters(scenario, seed, replication, streams)
         local, plan = patcher.apply(drawn)
         go, delay = draw_projects(local, seed, replication, streams)
-        log = simulate_replication(plan, go, delay)
+        with _collector_paused():
+            log = simulate_replication(plan, go, delay)
         plans.append(plan)
         ons.append(log.on)
         offs.append(log.off)

@@ -206,8 +206,8 @@ class PlanPatcher:
     def apply(self, values: dict[str, float]) -> tuple[Scenario, Plan]:
         """(scenario, plan) with ``values`` ({path: value}) put in.
 
-        The scenario returned has the values other than :data:`PLAN_SCALARS` put in (those are
-        read from the plan only).
+        The scenario returned is for the draws of go decisions and delays: it is the scenario
+        itself unless a value outside :data:`PLAN_SCALARS` and project numbers was drawn.
         """
         from .paths import with_values
 
@@ -216,15 +216,17 @@ class PlanPatcher:
         if self.general:
             changed = with_values(self.scenario, values)
             return changed, build_plan(changed)
-        rest = {path: value for path, value in values.items() if path not in PLAN_SCALARS}
-        changed = with_values(self.scenario, rest) if rest else self.scenario
         update = {PLAN_SCALARS[path]: value for path, value in values.items() if path in PLAN_SCALARS}
-        touched = sorted({self.projects[path] for path in values if path in self.projects})
-        if touched:
+        changed: dict[int, object] = {}  # project index -> project with its drawn values
+        for path, value in values.items():
+            if path in self.projects:
+                j = self.projects[path]
+                field = path.split(".", 2)[2]
+                changed[j] = with_values(changed.get(j, self.scenario.projects[j]), {field: value})
+        if changed:
             arrays = {field: getattr(self.plan, field).copy() for field in PHASE_ROWS.values()}
-            factors = changed.accounting.factors
-            for j in touched:
-                p = changed.projects[j]
+            factors = self.scenario.accounting.factors
+            for j, p in changed.items():
                 phases = self._phases[j]
                 group = int(self.plan.phase_group[phases[0]])
                 peak = float(self.plan.group_pue_peak[group])
@@ -232,4 +234,4 @@ class PlanPatcher:
                 for key, field in PHASE_ROWS.items():
                     arrays[field][phases] = rows[key]
             update.update(arrays)
-        return changed, dataclasses.replace(self.plan, **update)
+        return self.scenario, dataclasses.replace(self.plan, **update)

@@ -15,10 +15,12 @@ STATUSES = ("operating", "construction", "registered", "planned")
 TEMPS = [-10.4, -5.8, 1.5, 9.7, 16.5, 20.6, 22.3, 20.5, 15.1, 7.8, -1.1, -8.2]
 
 
-def synthetic_data(n_projects: int, years: int = 6, seed: int = 0) -> dict:
+def synthetic_data(n_projects: int, years: int = 6, seed: int = 0, horizon_years: int | None = None) -> dict:
+    """Projects planned over ``years`` years; the horizon lasts ``horizon_years`` (default: ``years``)."""
     rng = np.random.default_rng(seed)
     start_year = 2025
     end_year = start_year + years - 1
+    horizon_end = start_year + (horizon_years or years) - 1
     sites = {f"site{k}": {"monthly_temp_c": [t + 2 * k for t in TEMPS]} for k in range(4)}
     cooling = {
         "air": {"pue_curve": [[-5, 1.20], [10, 1.28], [25, 1.50]]},
@@ -53,7 +55,7 @@ def synthetic_data(n_projects: int, years: int = 6, seed: int = 0) -> dict:
     scale = max(n_projects, 1) / 10
     return {
         "name": f"Synthetic region, {n_projects} projects, {years} years (benchmark)",
-        "horizon": {"start": f"{start_year}-01", "end": f"{end_year}-12"},
+        "horizon": {"start": f"{start_year}-01", "end": f"{horizon_end}-12"},
         "sites": sites,
         "cooling": cooling,
         "projects": projects,

@@ -66,9 +66,9 @@ def _collector_paused():
             gc.enable()
 
 
-def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockResult:
-    """Simulate replications ``first .. first + count - 1``."""
-    base_plan = build_plan(scenario)
+def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan | None = None) -> BlockResult:
+    """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
+    base_plan = build_plan(scenario) if plan is None else plan
     plans: list[Plan] = []
     ons, offs, gos, grid_waits, supply_waits = [], [], [], [], []
     events = 0
@@ -127,9 +127,8 @@ class _Collector:
         self.events += block.events
         self.done += block.count
 
-    def results(self, scenario: Scenario, seed: int, variant: str) -> Results:
+    def results(self, scenario: Scenario, plan: Plan, seed: int, variant: str) -> Results:
         a = self.arrays
-        plan = build_plan(scenario)
         series = {k.removeprefix("series."): v for k, v in a.items() if k.startswith("series.")}
         return Results(
             scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
@@ -173,7 +172,8 @@ def simulate(
     replications, seed = int(replications), int(seed)
     tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
     local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
-    check_memory(build_plan(scenario), replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
+    plan = build_plan(scenario)
+    check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
 
     collector = _Collector(replications)
 
@@ -192,5 +192,5 @@ def simulate(
             pool.shutdown(wait=True, cancel_futures=True)
     else:
         for task in tasks:
-            on_result(task, run_block(*task))
-    return collector.results(scenario, seed, variant)
+            on_result(task, run_block(*task, plan=plan))
+    return collector.results(scenario, plan, seed, variant)

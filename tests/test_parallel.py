@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ import pytest
 import sim
 from sim.cli import Progress
 from sim.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
-from sim.parallel import WorkerError
+from sim.parallel import WorkerError, process_pool
 from sim.plan import build_plan
 from sim.series import METRICS, STORED, MonthlySeries
 from sim.simulate import BLOCK_SIZE, BlockResult, run_block
@@ -161,7 +160,7 @@ def test_a_killed_dask_worker_has_its_blocks_rerun_and_the_results_do_not_change
 
 
 def test_a_killed_worker_process_fails_the_run_with_a_clear_error(scenario):
-    pool = ProcessPoolExecutor(max_workers=2)
+    pool = process_pool(2)
     try:
         pid = pool.submit(os.getpid).result()
 

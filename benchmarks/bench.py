@@ -124,8 +124,8 @@ def main() -> None:
     for projects in (100, 1_000, 10_000):
         region = sim.scenario_from_data(synthetic_data(projects))
         seconds, model_s, post_s, events = one_replication(region)
-        print(f"one replication, {projects:,} projects: {seconds:.3f} s ({events:,} events; SimPy part {model_s:.3f} s), "
-              f"peak memory {peak_memory_mb(region):.0f} MB")
+        print(f"one replication, {projects:,} projects: {seconds:.3f} s ({events:,} events; SimPy part {model_s:.3f} s "
+              f"= {model_s / (events * floor):.1f} x events x floor), peak memory {peak_memory_mb(region):.0f} MB")
 
     for years in (6, 60):
         region = sim.scenario_from_data(synthetic_data(1_000, years=6, horizon_years=years))

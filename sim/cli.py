@@ -7,13 +7,17 @@ Exit codes: 0 done; 2 bad input or usage (one line per problem, no traceback); 1
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import json
+import math
 import sys
 import time
 import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
+from .parallel import WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -44,33 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a scenario and write result tables")
     run.add_argument("scenario", metavar="FILE", nargs="?", default=None,
                      help="scenario YAML file (default: the shipped scenarios/shanxi.yaml)")
-    run.add_argument("-r", "--replications", type=_whole_number(1), default=None,
-                     help="number of replications (default: 1 without uncertainty, 1000 with)")
-    run.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default: 0)")
     run.add_argument("--variant", metavar="NAME", default=None, help="run this variant of the scenario")
     run.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                      help="change one value (dotted path, list items by id; value read as YAML), "
                           "after the variant; repeatable")
-    run.add_argument("--out", metavar="DIR", default=None,
-                     help="output folder (default: results/<scenario file stem>)")
-    run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
-    run.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
-    run.add_argument("-q", "--quiet", action="store_true", help="print no summary and no progress")
-    run.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _add_simulation_options(run, per="", out_suffix="", printed="summary")
 
     compare = sub.add_parser("compare", help="run the base and its variants with common random numbers")
     compare.add_argument("scenario", metavar="FILE", help="scenario YAML file with `variants`")
     compare.add_argument("--variants", metavar="A,B|all", default="all",
                          help="variants to compare with the base, comma-separated (default: all)")
-    compare.add_argument("-r", "--replications", type=_whole_number(1), default=None,
-                         help="replications per variant (default: 1 without uncertainty, 1000 with)")
-    compare.add_argument("--seed", type=_whole_number(0), default=0, help="random seed, shared by every variant (default: 0)")
-    compare.add_argument("--out", metavar="DIR", default=None,
-                         help="output folder (default: results/<scenario file stem>-compare)")
-    compare.add_argument("--force", action="store_true", help="replace a non-empty output folder")
-    compare.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
-    compare.add_argument("-q", "--quiet", action="store_true", help="print no table and no progress")
-    compare.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
     plot.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run (or compare)")
@@ -87,6 +75,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffix: str, printed: str) -> None:
+    """Options shared by ``run`` and ``compare``."""
+    parser.add_argument("-r", "--replications", type=_whole_number(1), default=None,
+                        help=f"replications{per} (default: 1 without uncertainty, 1000 with)")
+    parser.add_argument("--seed", type=_whole_number(0), default=0,
+                        help="random seed (default: 0); the same seed gives the same files")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help=f"output folder (default: results/<scenario file stem>{out_suffix})")
+    parser.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    parser.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
+    parser.add_argument("-j", "--jobs", type=_whole_number(1), default=None,
+                        help="worker processes (default: every core); results do not depend on it")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster "
+                             "of --jobs workers on this machine (needs pip install 'capsim[dask]')")
+    parser.add_argument("-q", "--quiet", action="store_true", help=f"print no {printed} and no progress")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace):
+    """(jobs, Dask executor or None) for ``--jobs`` / ``--scheduler``; Dask is closed on exit.
+
+    Without ``--scheduler`` the library starts its own worker processes when a run has more than
+    one block of replications to share among them."""
+    from .parallel import cores, dask_executor
+
+    jobs = args.jobs or cores()
+    if not args.scheduler:
+        yield jobs, None
+        return
+    if importlib.util.find_spec("distributed") is None:
+        raise ScenarioError("--scheduler needs Dask: pip install 'capsim[dask]'")
+    with dask_executor(args.scheduler, jobs) as executor:
+        yield jobs, executor
+
+
+def _plot_writer(args: argparse.Namespace):
+    """The hook that draws plots into the results folder before it is published, or None."""
+    if args.no_plots:
+        return None
+    from .plotfiles import write_plots
+
+    return write_plots
+
+
 def _version() -> str:
     from . import __version__
 
@@ -94,27 +128,50 @@ def _version() -> str:
 
 
 class Progress:
-    """One line on stderr, rewritten in place, for runs longer than about a second (TTY only)."""
+    """A progress bar on stderr, rewritten in place: replications done, rate and time left.
 
-    def __init__(self, total: int, enabled: bool):
+    Shown only when stderr is a terminal, and only once the run has taken about a second.
+    """
+
+    WIDTH = 24
+    DELAY_S = 1.0
+    INTERVAL_S = 0.1
+
+    def __init__(self, total: int, enabled: bool, stream=None):
+        self.stream = stream or sys.stderr
         self.total = total
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled and self.stream.isatty()
         self.start = time.perf_counter()
+        self.drawn_at = -math.inf
         self.shown = False
 
     def __call__(self, done: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        if not self.enabled or (elapsed < 1.0 and not self.shown):
+        now = time.perf_counter()
+        elapsed = now - self.start
+        if not self.enabled or elapsed < self.DELAY_S or (now - self.drawn_at < self.INTERVAL_S and done < self.total):
             return
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        sys.stderr.write(f"\r{done:,}/{self.total:,} replications, {rate:,.0f}/s, ETA {eta:,.0f} s ")
-        sys.stderr.flush()
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else math.inf
+        filled = int(self.WIDTH * done / self.total)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done:,}/{self.total:,} replications  {rate:,.0f}/s  "
+                          f"ETA {_duration(eta)} \x1b[K")
+        self.stream.flush()
+        self.drawn_at = now
         self.shown = True
 
     def close(self) -> None:
         if self.shown:
-            sys.stderr.write("\n")
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -135,15 +192,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     try:
-        results = simulate(scenario, replications=replications, seed=args.seed, progress=progress)
+        with _executor(args) as (jobs, executor):
+            results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
+                               jobs=jobs, executor=executor)
     finally:
         progress.close()
-    then = None
-    if not args.no_plots:
-        from .plotfiles import write_plots
-
-        then = write_plots
-    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started, then=then)
+    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                  then=_plot_writer(args))
     if not args.quiet:
         print(summary_text(results))
         print(f"results written to {out}/")
@@ -173,16 +228,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress(len(runs_done) * replications + (0 if done == replications else done))
 
     try:
-        comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report)
+        with _executor(args) as (jobs, executor):
+            comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report,
+                                 jobs=jobs, executor=executor)
     finally:
         progress.close()
-    then = None
-    if not args.no_plots:
-        from .plotfiles import write_plots
-
-        then = write_plots
     write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                     then=then)
+                     then=_plot_writer(args))
     if not args.quiet:
         print(comparison.summary_text())
         print(f"results written to {out}/")
@@ -238,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"capsim: error: {problem}" if not problem.file else str(problem), file=sys.stderr)
         return EXIT_INPUT
+    except WorkerError as exc:
+        print(f"capsim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("capsim: interrupted; no results written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -30,7 +30,8 @@ from .output import NOTHING_APPLIED, publish, utc_now, versions, write_tables
 from .results import Results
 from .scenario import origin_of
 from .schema import Scenario
-from .simulate import default_replications, simulate
+from .parallel import process_pool
+from .simulate import blocks, default_replications, simulate
 from .statistics import month_quantiles
 from .variants import BASE, apply_variant, select
 
@@ -232,12 +233,15 @@ def compare(
     seed: int = 0,
     *,
     progress=None,
+    jobs: int = 1,
+    executor=None,
 ) -> Comparison:
     """Run the base scenario and each variant (None or ``"all"``: every variant, in file order; or
     a list of names, or ``"a,b"``) with the same seed; return a :class:`Comparison`.
 
     ``replications`` defaults to the largest :func:`~sim.default_replications` of the runs.
-    ``progress``, if given, is called with (variant name, replications done).
+    ``progress``, if given, is called with (variant name, replications done). ``jobs`` and
+    ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them).
     """
     names = select(scenario, variants)
     scenarios = {BASE: apply_variant(scenario, None)}
@@ -245,9 +249,17 @@ def compare(
     if replications is None:
         replications = max(default_replications(s) for s in scenarios.values())
     results = {}
-    for name, local in scenarios.items():
-        report = None if progress is None else (lambda done, name=name: progress(name, done))
-        results[name] = simulate(local, replications=replications, seed=seed, variant=name, progress=report)
+    pool = None
+    if executor is None and jobs > 1 and len(blocks(replications)) > 1:
+        pool = executor = process_pool(min(jobs, len(blocks(replications))))  # one pool for every run
+    try:
+        for name, local in scenarios.items():
+            report = None if progress is None else (lambda done, name=name: progress(name, done))
+            results[name] = simulate(local, replications=replications, seed=seed, variant=name,
+                                     progress=report, jobs=jobs, executor=executor)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     base = results[BASE]
     table = comparison_table(base, {n: r for n, r in results.items() if n != BASE})
     return Comparison(table=table, results=results, seed=int(seed), replications=base.replications)

@@ -33,6 +33,15 @@ def sample(dist, rng: np.random.Generator) -> float:
     raise TypeError(f"not a distribution: {dist!r}")
 
 
+def uses_randomness(dist) -> bool:
+    """False when :func:`sample` returns the same value whatever the generator (it may be None)."""
+    if isinstance(dist, Fixed):
+        return False
+    if isinstance(dist, (Uniform, Triangular)):
+        return dist.high > dist.low
+    return True
+
+
 def _truncated(draw, low: float | None, high: float | None) -> float:
     for _ in range(MAX_REDRAWS):
         value = float(draw())

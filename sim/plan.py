@@ -59,6 +59,7 @@ class Plan:
     phase_investment_cny: np.ndarray  # (P,)
     phase_group: np.ndarray  # (P,) index of its (site, cooling) PUE group
     group_pue: np.ndarray  # (G, M) PUE of each group in each horizon month
+    group_pue_peak: np.ndarray  # (G,) highest monthly PUE of each group (sizes grid requests)
     # shared limits
     grid_headroom_mw: float | None
     grid_additions: tuple[tuple[float, float], ...]  # (t, MW), sorted, inside the horizon
@@ -73,6 +74,32 @@ class Plan:
     @property
     def n_projects(self) -> int:
         return len(self.project_ids)
+
+
+PHASE_ROWS = {
+    "project": "phase_project", "offset": "phase_offset_months", "cls": "phase_class",
+    "declared": "phase_pflops_declared", "eflops": "phase_eflops", "it": "phase_it_mw",
+    "load": "phase_load_mw", "peak": "phase_peak_facility_mw", "invest": "phase_investment_cny",
+    "group": "phase_group",
+}
+"""Row name in :func:`_phase_rows` -> :class:`Plan` field."""
+
+
+def _phase_rows(p, j: int, group: int, peak_pue: float, factor: float) -> dict[str, list]:
+    """The phase rows of project ``p`` (index ``j``), one value per phase for each of :data:`PHASE_ROWS`."""
+    rows: dict[str, list] = {k: [] for k in PHASE_ROWS}
+    for k, fraction in enumerate(p.phases):
+        rows["project"].append(j)
+        rows["offset"].append(k * p.phase_gap_months)
+        rows["cls"].append(CLASS_INDEX[p.class_])
+        rows["declared"].append(p.compute.pflops * fraction)
+        rows["eflops"].append(p.compute.pflops * fraction * factor / 1000.0)
+        rows["it"].append(p.it_mw * fraction)
+        rows["load"].append(p.it_mw * fraction * p.utilization)
+        rows["peak"].append(p.it_mw * fraction * peak_pue)
+        rows["invest"].append((p.investment_cny or 0.0) * fraction)
+        rows["group"].append(group)
+    return rows
 
 
 def build_plan(scenario: Scenario) -> Plan:
@@ -101,8 +128,7 @@ def build_plan(scenario: Scenario) -> Plan:
         return groups[key]
 
     ids, statuses, classes, online_idx, retire_t = [], [], [], [], []
-    rows: dict[str, list] = {k: [] for k in (
-        "project", "offset", "cls", "declared", "eflops", "it", "load", "peak", "invest", "group")}
+    rows: dict[str, list] = {k: [] for k in PHASE_ROWS}
     for j, p in enumerate(scenario.projects):
         ids.append(p.id)
         statuses.append(p.status)
@@ -110,18 +136,8 @@ def build_plan(scenario: Scenario) -> Plan:
         online_idx.append(0 if p.online is None else month_index(p.online, start))
         retire_t.append(math.inf if p.retire is None else float(month_index(p.retire, start)))
         g = group_of(p.site, p.cooling)
-        factor = getattr(factors, p.compute.precision)
-        for k, fraction in enumerate(p.phases):
-            rows["project"].append(j)
-            rows["offset"].append(k * p.phase_gap_months)
-            rows["cls"].append(CLASS_INDEX[p.class_])
-            rows["declared"].append(p.compute.pflops * fraction)
-            rows["eflops"].append(p.compute.pflops * fraction * factor / 1000.0)
-            rows["it"].append(p.it_mw * fraction)
-            rows["load"].append(p.it_mw * fraction * p.utilization)
-            rows["peak"].append(p.it_mw * fraction * group_peak[g])
-            rows["invest"].append((p.investment_cny or 0.0) * fraction)
-            rows["group"].append(g)
+        for key, values in _phase_rows(p, j, g, group_peak[g], getattr(factors, p.compute.precision)).items():
+            rows[key].extend(values)
 
     grid = scenario.grid
     additions: list[tuple[float, float]] = []
@@ -154,8 +170,82 @@ def build_plan(scenario: Scenario) -> Plan:
         phase_investment_cny=arr("invest"),
         phase_group=arr("group", np.int64),
         group_pue=np.asarray(group_rows, dtype=float).reshape(len(group_rows), n_months),
+        group_pue_peak=np.asarray(group_peak, dtype=float),
         grid_headroom_mw=None if grid is None else grid.headroom_mw,
         grid_additions=tuple(additions),
         supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
     )
     return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))
+
+
+PLAN_SCALARS = {"supply.ai_pflops_per_month": "supply_pflops_per_month", "grid.headroom_mw": "grid_headroom_mw"}
+PROJECT_FIELDS = ("it_mw", "utilization", "investment_cny", "compute.pflops")
+"""Project values whose change alters only that project's phase rows (not their number)."""
+
+
+class PlanPatcher:
+    """Plans of a scenario with some values replaced, made by patching its plan where possible.
+
+    Drawn parameters usually name a shared limit (``supply.ai_pflops_per_month``) or a number of
+    one project (``projects.north-ai-1.utilization``); for those the plan of the scenario is
+    copied and the affected values recomputed with the same code as :func:`build_plan`, so the
+    result is identical to building the plan of the changed scenario, only faster. Any other path
+    falls back to :func:`build_plan`.
+    """
+
+    def __init__(self, scenario: Scenario, plan: Plan, paths):
+        from .paths import resolve_path
+
+        self.scenario = scenario
+        self.plan = plan
+        self.projects: dict[str, int] = {}  # path -> project index, for project paths
+        self.general = False
+        for path in paths:
+            if path in PLAN_SCALARS:
+                continue
+            head, _, field = path.partition(".")
+            segment, _, field = field.partition(".")
+            if head == "projects" and field in PROJECT_FIELDS:
+                project = resolve_path(scenario, f"projects.{segment}", numeric=False)
+                self.projects[path] = next(j for j, p in enumerate(scenario.projects) if p is project)
+            else:
+                self.general = True
+        levers = ("capex_subsidy", "compute_vouchers", "pue_cap")
+        if self.projects and any(getattr(scenario.policies, lever) is not None for lever in levers):
+            # policy levers derive from project values (subsidy claims, voucher capacity, a PUE
+            # cap's upgrades): rebuild the plan rather than patch it
+            self.general = True
+        self._phases = {j: np.nonzero(plan.phase_project == j)[0] for j in set(self.projects.values())}
+
+    def apply(self, values: dict[str, float]) -> tuple[Scenario, Plan]:
+        """(scenario, plan) with ``values`` ({path: value}) put in.
+
+        The scenario returned is for the draws of go decisions and delays: it is the scenario
+        itself unless a value outside :data:`PLAN_SCALARS` and project numbers was drawn.
+        """
+        from .paths import with_values
+
+        if not values:
+            return self.scenario, self.plan
+        if self.general:
+            changed = with_values(self.scenario, values)
+            return changed, build_plan(changed)
+        update = {PLAN_SCALARS[path]: value for path, value in values.items() if path in PLAN_SCALARS}
+        changed: dict[int, object] = {}  # project index -> project with its drawn values
+        for path, value in values.items():
+            if path in self.projects:
+                j = self.projects[path]
+                field = path.split(".", 2)[2]
+                changed[j] = with_values(changed.get(j, self.scenario.projects[j]), {field: value})
+        if changed:
+            arrays = {field: getattr(self.plan, field).copy() for field in PHASE_ROWS.values()}
+            factors = self.scenario.accounting.factors
+            for j, p in changed.items():
+                phases = self._phases[j]
+                group = int(self.plan.phase_group[phases[0]])
+                peak = float(self.plan.group_pue_peak[group])
+                rows = _phase_rows(p, j, group, peak, getattr(factors, p.compute.precision))
+                for key, field in PHASE_ROWS.items():
+                    arrays[field][phases] = rows[key]
+            update.update(arrays)
+        return self.scenario, dataclasses.replace(self.plan, **update)

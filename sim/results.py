@@ -17,6 +17,7 @@ from . import statistics
 from .months import month_labels
 from .plan import Plan, build_plan
 from .schema import Scenario
+from .series import MonthlySeries
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Results:
     seed: int
     replications: int
     plan: Plan
-    series: dict[str, np.ndarray]  # metric -> (R, M); includes it_energy_mwh
+    series: MonthlySeries  # metric -> (R, M); includes it_energy_mwh
     project_go: np.ndarray  # (R, J)
     project_first_on: np.ndarray  # (R, J) months from start, inf if never
     grid_wait: np.ndarray  # (R, P)
@@ -38,13 +39,14 @@ class Results:
     def from_blocks(cls, scenario: Scenario, blocks, seed: int, variant: str = "base") -> "Results":
         blocks = sorted(blocks, key=lambda b: b.first)
         names = blocks[0].series.keys()
+        plan = build_plan(scenario)
         return cls(
             scenario=scenario,
             variant=variant,
             seed=seed,
-            replications=sum(b.phase_on.shape[0] for b in blocks),
-            plan=build_plan(scenario),
-            series={name: np.concatenate([b.series[name] for b in blocks]) for name in names},
+            replications=sum(b.count for b in blocks),
+            plan=plan,
+            series=MonthlySeries({name: np.concatenate([b.series[name] for b in blocks]) for name in names}, plan.hours),
             project_go=np.concatenate([b.project_go for b in blocks]),
             project_first_on=np.concatenate([b.project_first_on for b in blocks]),
             grid_wait=np.concatenate([b.grid_wait for b in blocks]),

@@ -7,19 +7,24 @@ replications are cut into blocks or where the blocks run.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 
-from .draws import draw_parameters, draw_projects
+from .draws import BlockStreams, draw_parameters, draw_projects, prepare_block
+from .memory import check_memory
 from .model import simulate_replication
-from .paths import with_values
-from .plan import Plan, build_plan
+from .parallel import process_pool, run_blocks
+from .plan import Plan, PlanPatcher, build_plan
 from .policies import adjust_draws
 from .results import Results
 from .scenario import origin_of
 from .schema import Scenario
-from .series import monthly_series, project_first_on
+from .series import MonthlySeries, monthly_series, project_first_on
 
 DEFAULT_REPLICATIONS_DETERMINISTIC = 1
 DEFAULT_REPLICATIONS_UNCERTAIN = 1000
@@ -37,8 +42,8 @@ class BlockResult:
     """Per-replication arrays of one block of replications (first axis: replication)."""
 
     first: int
-    series: dict[str, np.ndarray]  # metric -> (R, M)
-    phase_on: np.ndarray  # (R, P)
+    count: int
+    series: dict[str, np.ndarray]  # stored metric (see sim.series.STORED) -> (R, M)
     project_go: np.ndarray  # (R, J) bool
     project_first_on: np.ndarray  # (R, J)
     grid_wait: np.ndarray  # (R, P)
@@ -46,19 +51,39 @@ class BlockResult:
     events: int
 
 
-def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockResult:
-    """Simulate replications ``first .. first + count - 1``."""
-    base_plan = build_plan(scenario)
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for one replication (restored after it).
+
+    A replication creates thousands of short-lived SimPy events and generators; the collector's
+    full passes over everything alive (the scenario, the plan) would otherwise take about 40 % of
+    the time of a large region. The replication's own garbage is collected after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan | None = None) -> BlockResult:
+    """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
+    base_plan = build_plan(scenario) if plan is None else plan
     plans: list[Plan] = []
     ons, offs, gos, grid_waits, supply_waits = [], [], [], [], []
     events = 0
+    streams = BlockStreams(seed, first, count)
+    prepare_block(scenario, streams)
+    patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
     for replication in range(first, first + count):
-        drawn = draw_parameters(scenario, seed, replication)
-        local = with_values(scenario, drawn) if drawn else scenario
-        plan = build_plan(local) if drawn else base_plan
-        go, delay = draw_projects(local, seed, replication, go_bonus=plan.policy.go_bonus)
+        drawn = draw_parameters(scenario, seed, replication, streams)
+        local, plan = patcher.apply(drawn)
+        go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
         go, delay = adjust_draws(plan.policy, go, delay)
-        log = simulate_replication(plan, go, delay)
+        with _collector_paused():
+            log = simulate_replication(plan, go, delay)
         plans.append(plan)
         ons.append(log.on)
         offs.append(log.off)
@@ -70,8 +95,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int) -> BlockRes
     off = np.stack(offs)
     return BlockResult(
         first=first,
+        count=count,
         series=monthly_series(plans, on, off),
-        phase_on=on,
         project_go=np.stack(gos),
         project_first_on=project_first_on(base_plan, on),
         grid_wait=np.stack(grid_waits),
@@ -86,20 +111,60 @@ def blocks(replications: int, block_size: int | None = None) -> list[tuple[int, 
     return [(first, min(block_size, replications - first)) for first in range(0, replications, block_size)]
 
 
+class _Collector:
+    """The run's per-replication arrays, filled in place block by block, in whatever order they end."""
+
+    def __init__(self, replications: int):
+        self.replications = replications
+        self.arrays: dict[str, np.ndarray] | None = None
+        self.events = 0
+        self.done = 0
+
+    def add(self, block: BlockResult) -> None:
+        parts = {**{f"series.{k}": v for k, v in block.series.items()}, "project_go": block.project_go,
+                 "project_first_on": block.project_first_on, "grid_wait": block.grid_wait,
+                 "supply_wait": block.supply_wait}
+        if self.arrays is None:
+            self.arrays = {k: np.empty((self.replications, *v.shape[1:]), dtype=v.dtype) for k, v in parts.items()}
+        for key, value in parts.items():
+            self.arrays[key][block.first:block.first + block.count] = value
+        self.events += block.events
+        self.done += block.count
+
+    def results(self, scenario: Scenario, plan: Plan, seed: int, variant: str) -> Results:
+        a = self.arrays
+        series = {k.removeprefix("series."): v for k, v in a.items() if k.startswith("series.")}
+        return Results(
+            scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
+            series=MonthlySeries(series, plan.hours), project_go=a["project_go"],
+            project_first_on=a["project_first_on"], grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
+            events=self.events,
+        )
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
     seed: int = 0,
     *,
     variant: str | None = None,
-    progress=None,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    memory_limit_bytes: int | None = None,
 ) -> Results:
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
-    ``replications`` defaults to :func:`default_replications`. ``variant`` labels the results
-    (default: the variant the scenario was derived as, see :func:`sim.variants.apply_variant`, else
-    ``base``). ``progress``, if given, is called with the number of replications done after each
-    block.
+    ``replications`` defaults to :func:`default_replications`. Blocks of replications run in this
+    process (``jobs=1``), in ``jobs`` worker processes, or on ``executor`` (any
+    :class:`concurrent.futures.Executor`, e.g. from :func:`sim.parallel.dask_executor`; it is left
+    open); the results are the same in every case. ``progress``, if given, is called with the
+    number of replications done after each block. ``variant`` labels the results (default: the
+    variant the scenario was derived as, see :func:`sim.variants.apply_variant`, else ``base``).
+
+    Before starting, the memory the run needs is estimated; :class:`sim.memory.MemoryLimitError`
+    is raised if it exceeds ``memory_limit_bytes`` (default: available memory). A worker process
+    that dies raises :class:`sim.parallel.WorkerError`.
     """
     if variant is None:
         origin = origin_of(scenario)
@@ -110,11 +175,30 @@ def simulate(
         raise ValueError(f"replications must be a whole number of at least 1 (got {replications!r})")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
-    done = 0
-    results: list[BlockResult] = []
-    for first, count in blocks(int(replications)):
-        results.append(run_block(scenario, int(seed), first, count))
-        done += count
+    if not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1 (got {jobs!r})")
+    replications, seed = int(replications), int(seed)
+    tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
+    local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
+    plan = build_plan(scenario)
+    check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
+
+    collector = _Collector(replications)
+
+    def on_result(task, block: BlockResult) -> None:
+        collector.add(block)
         if progress is not None:
-            progress(done)
-    return Results.from_blocks(scenario, results, seed=int(seed), variant=variant)
+            progress(collector.done)
+
+    if executor is not None:
+        run_blocks(executor, run_block, tasks, on_result)
+    elif local_workers > 1:
+        pool = process_pool(local_workers)
+        try:
+            run_blocks(pool, run_block, tasks, on_result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        for task in tasks:
+            on_result(task, run_block(*task, plan=plan))
+    return collector.results(scenario, plan, seed, variant)

@@ -12,7 +12,7 @@ import sim
 from sim.draws import draw_projects
 from sim.model import simulate_replication
 from sim.plan import build_plan
-from sim.series import monthly_series
+from sim.series import MonthlySeries, monthly_series
 
 from conftest import scenario_data
 
@@ -68,7 +68,7 @@ def one_replication(scenario, seed):
     plan = build_plan(scenario)
     go, delay = draw_projects(scenario, seed, 0)
     log = simulate_replication(plan, go, delay)
-    values = monthly_series([plan], log.on[None, :], log.off[None, :])
+    values = MonthlySeries(monthly_series([plan], log.on[None, :], log.off[None, :]), plan.hours)
     return plan, log, {k: v[0] for k, v in values.items()}
 
 

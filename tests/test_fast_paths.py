@@ -1,0 +1,75 @@
+"""The fast paths give exactly what the plain code gives: bulk streams, patched plans."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.draws import BlockStreams, stream
+from sim.paths import with_values
+from sim.plan import PlanPatcher, build_plan
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example.yaml"
+WITH_POLICIES = sim.load_scenario(EXAMPLE)
+SCENARIO = WITH_POLICIES.model_copy(update={"policies": type(WITH_POLICIES.policies)()})  # no levers: patched
+KEYS = st.text(min_size=0, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**70), first=st.integers(0, 2**32 - 10), count=st.integers(1, 4),
+       name=st.sampled_from(["go", "delay", "parameter"]), keys=st.lists(KEYS, min_size=1, max_size=4))
+def test_block_streams_are_the_keyed_default_rng_streams(seed, first, count, name, keys):
+    streams = BlockStreams(seed, first, count)
+    streams.prepare(name, keys[:2])  # some prepared in bulk, some made on first use
+    for replication in range(first, first + count):
+        for key in keys:
+            expected = stream(seed, replication, name, key)
+            got = streams(replication, name, key)
+            assert got.random() == expected.random()
+            assert got.normal(3.0, 2.0) == expected.normal(3.0, 2.0)
+            assert got.triangular(0, 2, 9) == expected.triangular(0, 2, 9)
+
+
+def assert_same_plan(a, b, where: str = "") -> None:
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        name = where + field.name
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+        elif dataclasses.is_dataclass(x):
+            assert_same_plan(x, y, name + ".")  # the policy levers' arrays
+        else:
+            assert x == y or (x != x and y != y), name  # NaN (a lever not in use) equals NaN
+
+
+PATHS = {
+    "supply.ai_pflops_per_month": st.floats(1, 1000),
+    "grid.headroom_mw": st.floats(0, 1000),
+    "projects.north-ai-1.utilization": st.floats(0, 1),
+    "projects.north-ai-1.it_mw": st.floats(1, 100),
+    "projects.capital-ai-2.compute.pflops": st.floats(1, 5000),
+    "projects.north-general-2.investment_cny": st.floats(0, 1e10),
+    "projects.capital-super.utilization": st.floats(0, 1),
+    "sites.north.monthly_temp_c.3": st.floats(-30, 40),  # not patched: the plan is rebuilt
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(PATHS)), st.just(None), min_size=1).flatmap(
+    lambda chosen: st.fixed_dictionaries({path: PATHS[path] for path in chosen})))
+def test_a_patched_plan_is_the_plan_of_the_changed_scenario(values):
+    for scenario in (SCENARIO, WITH_POLICIES):  # with levers that read project values: rebuilt
+        patcher = PlanPatcher(scenario, build_plan(scenario), values)
+        _, patched = patcher.apply(values)
+        assert_same_plan(patched, build_plan(with_values(scenario, values)))
+
+
+def test_project_values_are_patched_without_levers_and_rebuilt_with_them():
+    paths = ["projects.north-ai-1.utilization"]
+    assert not PlanPatcher(SCENARIO, build_plan(SCENARIO), paths).general
+    assert PlanPatcher(WITH_POLICIES, build_plan(WITH_POLICIES), paths).general

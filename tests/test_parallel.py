@@ -1,0 +1,281 @@
+"""Parallel and distributed runs: same files whatever runs the blocks; failures leave nothing behind.
+
+The CLI tests run ``python -m sim`` in a subprocess (PYTHONPATH = this worktree). Killing and
+interrupting go through real signals; worker processes are found in /proc (Linux).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.cli import Progress
+from sim.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
+from sim.parallel import WorkerError, process_pool
+from sim.plan import build_plan
+from sim.series import METRICS, STORED, MonthlySeries
+from sim.simulate import BLOCK_SIZE, BlockResult, run_block
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example.yaml"
+TABLES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv")
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes in /proc")
+
+
+def capsim(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], env=_env(env), capture_output=True,
+                          text=True, timeout=120, **kwargs)
+
+
+def _env(extra: dict | None = None) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), **(extra or {})}
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _workers(pid: int, timeout_s: float = 30.0) -> list[int]:
+    """Worker processes of a capsim process: the grandchildren (forkserver -> workers)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        workers = [g for c in _children(pid) for g in _children(c)]
+        if workers:
+            return workers
+        time.sleep(0.05)
+    raise AssertionError("no worker processes appeared")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return sim.load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def serial(scenario):
+    return sim.simulate(scenario, replications=2000, seed=11)
+
+
+def assert_same_results(a: sim.Results, b: sim.Results) -> None:
+    for name in STORED:
+        assert np.array_equal(a.series[name], b.series[name]), name
+    for name in ("project_go", "project_first_on", "grid_wait", "supply_wait"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert a.events == b.events
+    for table in ("monthly", "annual", "targets", "projects"):
+        assert getattr(a, table).to_csv() == getattr(b, table).to_csv(), table
+
+
+# --- the same results whatever runs the blocks ------------------------------------------------
+
+
+def test_how_replications_are_cut_into_blocks_does_not_matter(scenario):
+    whole = run_block(scenario, 3, 0, 23)
+    parts = [run_block(scenario, 3, first, count) for first, count in ((0, 1), (1, 7), (8, 15))]
+    for name in STORED:
+        assert np.array_equal(whole.series[name], np.concatenate([p.series[name] for p in parts])), name
+    assert np.array_equal(whole.grid_wait, np.concatenate([p.grid_wait for p in parts]), equal_nan=True)
+    assert whole.events == sum(p.events for p in parts)
+
+
+def test_two_worker_processes_give_the_same_results(scenario, serial):
+    assert_same_results(serial, sim.simulate(scenario, replications=2000, seed=11, jobs=2))
+
+
+def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    runs = {
+        "one": ["--jobs", "1"],
+        "two": ["--jobs", "2"],
+        "dask": ["--jobs", "2", "--scheduler", "local"],
+    }
+    for name, extra in runs.items():
+        done = capsim("run", str(EXAMPLE), "-r", "700", "--seed", "5", "--out", str(tmp_path / name), "-q", *extra)
+        assert done.returncode == 0, done.stderr
+    for table in TABLES:
+        reference = (tmp_path / "one" / table).read_bytes()
+        for name in ("two", "dask"):
+            assert (tmp_path / name / table).read_bytes() == reference, (name, table)
+    manifests = [json.loads((tmp_path / name / "manifest.json").read_text()) for name in runs]
+    for m in manifests:
+        for key in ("started", "finished", "command"):
+            m.pop(key)
+    assert manifests[0] == manifests[1] == manifests[2]
+
+
+# --- failures --------------------------------------------------------------------------------
+
+
+def test_a_killed_dask_worker_has_its_blocks_rerun_and_the_results_do_not_change(scenario, serial):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        pids = sorted(client.run(os.getpid).values())
+        killed = []
+
+        def kill_one_worker(done: int) -> None:
+            if not killed:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(done)
+
+        results = sim.simulate(scenario, replications=2000, seed=11, executor=client.get_executor(pure=False),
+                               progress=kill_one_worker)
+    assert killed and killed[0] < 2000  # the worker died mid-run
+    assert_same_results(serial, results)
+
+
+def test_a_killed_worker_process_fails_the_run_with_a_clear_error(scenario):
+    pool = process_pool(2)
+    try:
+        pid = pool.submit(os.getpid).result()
+
+        def kill_worker(done: int) -> None:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+        with pytest.raises(WorkerError, match="worker process died"):
+            sim.simulate(scenario, replications=3000, seed=1, executor=pool, progress=kill_worker)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+@linux_only
+def test_cli_exits_1_with_one_line_and_writes_nothing_when_a_worker_is_killed(tmp_path):
+    out = tmp_path / "out"
+    run = _start("run", str(EXAMPLE), "-r", "40000", "--jobs", "2", "--out", str(out))
+    os.kill(_workers(run.pid)[0], signal.SIGKILL)
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 1, stderr
+    assert stderr.count("\n") == 1 and "worker process died" in stderr and "Traceback" not in stderr
+    assert _leftovers(tmp_path) == []
+
+
+@linux_only
+def test_ctrl_c_stops_the_workers_writes_nothing_and_exits_130(tmp_path):
+    out = tmp_path / "out"
+    run = _start("run", str(EXAMPLE), "-r", "40000", "--jobs", "2", "--out", str(out))
+    workers = _workers(run.pid)
+    time.sleep(0.5)
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+    stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert _leftovers(tmp_path) == []
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers)
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def test_memory_estimate_covers_what_a_run_keeps(scenario):
+    results = sim.simulate(scenario, replications=300, seed=2)
+    kept = results.series.nbytes + sum(getattr(results, name).nbytes for name in
+                                       ("project_go", "project_first_on", "grid_wait", "supply_wait"))
+    assert replication_bytes(results.plan) * 300 == kept
+    assert run_bytes(results.plan, 300, BLOCK_SIZE, 1) > kept
+
+
+def test_a_run_that_would_not_fit_is_refused_before_it_starts(scenario):
+    plan = build_plan(scenario)
+    need = run_bytes(plan, 10**6, BLOCK_SIZE, 1)
+    assert check_memory(plan, 10**6, BLOCK_SIZE, 1, limit_bytes=need) == need
+    with pytest.raises(MemoryLimitError, match=r"needs about [\d.,]+ [MG]B of memory .* more than the 1\.0 MB available"):
+        sim.simulate(scenario, replications=10**6, seed=0, memory_limit_bytes=10**6)
+
+
+def test_cli_refuses_a_run_that_would_not_fit_with_exit_2_and_the_figure(tmp_path):
+    done = capsim("run", str(EXAMPLE), "-r", "5000000", "--out", str(tmp_path / "out"),
+                  env={"CAPSIM_MEMORY_LIMIT": "100M"})
+    assert done.returncode == 2
+    assert done.stderr.startswith("capsim: error: this run needs about ") and done.stderr.count("\n") == 1
+    assert "more than the 104.9 MB available" in done.stderr
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("text, expected", [("123", 123), ("500M", 500 * 2**20), ("8G", 8 * 2**30),
+                                            ("1.5GiB", int(1.5 * 2**30)), ("64k", 64 * 2**10)])
+def test_memory_limits_are_read_with_units(text, expected):
+    assert parse_bytes(text) == expected
+
+
+def test_derived_series_are_worked_out_from_the_stored_ones(serial):
+    s = serial.series
+    assert set(s) == set(METRICS) | {"it_energy_mwh"}
+    assert isinstance(s, MonthlySeries) and set(s.stored) == set(STORED)
+    total = s["general_eflops"] + s["intelligent_eflops"] + s["supercomputing_eflops"]
+    assert np.array_equal(s["total_eflops"], total)
+    assert np.allclose(s["facility_mw"] * serial.plan.hours, s["energy_mwh"])
+    assert np.array_equal(s["pue"], s["energy_mwh"] / s["it_energy_mwh"])
+
+
+def test_blocks_carry_only_what_the_results_keep(scenario):
+    block = run_block(scenario, 0, 5, 3)
+    assert isinstance(block, BlockResult) and block.count == 3 and set(block.series) == set(STORED)
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_shows_count_rate_and_eta_after_a_second():
+    stream = Terminal()
+    progress = Progress(1000, enabled=True, stream=stream)
+    progress(100)
+    assert stream.getvalue() == ""  # nothing in the first second
+    progress.start -= 2.0
+    progress(500)
+    line = stream.getvalue()
+    assert "500/1,000 replications" in line and "/s" in line and "ETA" in line
+    progress.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("stream, enabled", [(io.StringIO(), True), (Terminal(), False)])
+def test_no_progress_bar_off_a_terminal_or_when_quiet(stream, enabled):
+    progress = Progress(1000, enabled=enabled, stream=stream)
+    progress.start -= 5.0
+    progress(500)
+    progress.close()
+    assert stream.getvalue() == ""

@@ -102,6 +102,12 @@ def set_in_data(data: Any, path: str, value: Any) -> tuple[Any, tuple]:
     (with empty mappings above it as needed), so a default the file left out can be set; whether
     the key is allowed is the schema's business. A list item must exist. The data path is a tuple
     of keys and list indices, as in :mod:`sim.yamlio`'s positions.
+
+    A mapping key may itself contain dots (``uncertainty.parameters`` is keyed by dotted paths):
+    the longest run of segments that names an existing key is taken whole, so
+    ``uncertainty.parameters.supply.ai_pflops_per_month`` names that parameter's distribution
+    and ``uncertainty.parameters.supply.ai_pflops_per_month.high`` its upper bound. Below
+    ``uncertainty.parameters`` a new key is the whole rest of the path.
     """
     segments = path.split(".")
     if not all(segments):
@@ -112,11 +118,15 @@ def set_in_data(data: Any, path: str, value: Any) -> tuple[Any, tuple]:
         if not rest:
             return value, ()
         segment = rest[0]
+        used = 1
         if node is None:
             node = {}
         if isinstance(node, dict):
             key: Any = segment
-            if key not in node and segment.lstrip("-").isdigit() and int(segment) in node:
+            used = _dotted_key_length(node, rest, tuple(done))
+            if used > 1:
+                key = ".".join(rest[:used])
+            elif key not in node and segment.lstrip("-").isdigit() and int(segment) in node:
                 key = int(segment)  # mapping keyed by numbers, e.g. green_share: {2027: 0.4}
             child = node.get(key)
             out: Any = dict(node)
@@ -131,9 +141,24 @@ def set_in_data(data: Any, path: str, value: Any) -> tuple[Any, tuple]:
         else:
             where = ".".join(done) or "the scenario"
             raise PathError(f"path {path!r} does not exist: at {where}: {segment!r} goes below a value that has no parts")
-        done.append(segment)
-        new_child, below = put(child, rest[1:])
+        done.append(str(key))
+        new_child, below = put(child, rest[used:])
         out[key] = new_child
         return out, (key,) + below
 
     return put(data, segments)
+
+
+PATH_KEYED = ("uncertainty", "parameters")
+"""The mapping whose keys are dotted paths themselves."""
+
+
+def _dotted_key_length(node: dict, rest: list[str], at: tuple[str, ...]) -> int:
+    """How many segments of ``rest`` form the key of ``node``: the longest run that names an
+    existing key (keys with dots); below :data:`PATH_KEYED` a new key takes the whole rest."""
+    for used in range(len(rest), 1, -1):
+        if ".".join(rest[:used]) in node:
+            return used
+    if at == PATH_KEYED and rest[0] not in node:
+        return len(rest)
+    return 1

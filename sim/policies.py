@@ -164,10 +164,13 @@ def subsidy_eligible(scenario: Scenario, project) -> bool:
         return False
     if subsidy.classes is not None and project.class_ not in subsidy.classes:
         return False
-    factors = scenario.accounting.factors
-    size = project.compute.pflops * getattr(factors, project.compute.precision)
-    threshold = subsidy.min_pflops * (getattr(factors, subsidy.precision) if subsidy.precision else 1.0)
-    return size >= threshold
+    size = project.compute.pflops * _factor(scenario, project.compute.precision)
+    return size >= subsidy.min_pflops * _factor(scenario, subsidy.precision)
+
+
+def _factor(scenario: Scenario, precision: str | None) -> float:
+    """Reporting-basis PFLOPS per PFLOPS at ``precision`` (None: already on the reporting basis)."""
+    return 1.0 if precision is None else float(getattr(scenario.accounting.factors, precision))
 
 
 def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]) -> PolicyPlan:
@@ -211,7 +214,8 @@ def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]
         first = 0 if vouchers.from_ is None else max(month_index(vouchers.from_, start), 0)
         voucher_months[first:] = True
         voucher_budget = _year_budget(vouchers.annual_budget_cny, start, n_months, voucher_months)
-        price = vouchers.price_cny_per_pflops_hour
+        # a PFLOPS-hour at `precision` is factor PFLOPS-hours on the reporting basis
+        price = vouchers.price_cny_per_pflops_hour / _factor(scenario, vouchers.precision)
         intelligent = plan.phase_class == _intelligent()
         idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
         idle = np.clip(idle, 0.0, 1.0)

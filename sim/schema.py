@@ -256,7 +256,10 @@ class ComputeVouchers(Sourced):
     """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
 
     annual_budget_cny: float = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
-    price_cny_per_pflops_hour: float = Field(gt=0, description="Price of one PFLOPS-hour (reporting basis), CNY")
+    price_cny_per_pflops_hour: float = Field(gt=0, description="Price of one PFLOPS-hour at `precision`, CNY")
+    precision: Precision | None = Field(
+        None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
+    )
     from_: Month | None = Field(None, alias="from", description="First month vouchers are spent; omitted = horizon start")
 
 

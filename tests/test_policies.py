@@ -219,6 +219,29 @@ def test_vouchers_from_a_month_get_that_part_of_the_years_budget():
     assert run(later).series["voucher_pflops_hours"][0].sum() == pytest.approx(2.19e6 * 4416 / YEAR)
 
 
+def test_a_voucher_price_at_a_precision_buys_the_same_capacity_on_any_reporting_basis():
+    # Price 10 CNY per PFLOPS-hour FP16. Reported as FP16 x 0.25 the project is 250 PFLOPS with
+    # 125 idle, and one FP16 PFLOPS-hour is 0.25 reported PFLOPS-hours: the price becomes 40 CNY
+    # per reported PFLOPS-hour, 2.19e7 CNY buys 5.475e5 of them (62.5 every hour, half the idle
+    # part) and the IT load is 7.5 MW as on the FP16 basis. Without `precision` the price is per
+    # reported PFLOPS-hour and the same budget would buy four times the capacity.
+    def priced(precision, fp16_factor):
+        data = scenario_data(project(**OPERATING_AI),
+                             accounting={"factors": {"FP16": fp16_factor}},
+                             policies={"compute_vouchers": {"annual_budget_cny": 2.19e7,
+                                                            "price_cny_per_pflops_hour": 10,
+                                                            **({"precision": precision} if precision else {})}})
+        data["horizon"]["end"] = "2025-12"
+        return run(sim.scenario_from_data(data)).series
+
+    as_fp16, fp32_eq = priced("FP16", 1.0), priced("FP16", 0.25)
+    assert fp32_eq["voucher_pflops_hours"][0].sum() == pytest.approx(2.19e6 * 0.25)
+    assert fp32_eq["voucher_cny"][0].sum() == pytest.approx(2.19e7)
+    np.testing.assert_allclose(fp32_eq["it_load_mw"][0], 7.5)
+    np.testing.assert_allclose(fp32_eq["energy_mwh"][0], as_fp16["energy_mwh"][0])
+    np.testing.assert_allclose(priced(None, 0.25)["it_load_mw"][0], 10.0)  # reporting-basis price
+
+
 def test_vouchers_only_buy_intelligent_capacity():
     results = run(voucher_scenario(2.19e7, **{"class": "general"}))
     assert results.series["voucher_pflops_hours"].sum() == 0

@@ -5,7 +5,10 @@
 - the energy of the first full year (2025) inside the range derived from State Grid Shanxi's 2024
   figures (4.0-4.4 TWh, growing 58% a year);
 - every shipped scenario loads; every block of the Shanxi file says where its numbers come from;
-- ``capsim run`` with no file runs it, through a real subprocess.
+- ``capsim run`` with no file runs it, through a real subprocess;
+- the policies (S13 subsidy eligibility, S14 vouchers) and every variant: each applies, changes
+  what its description claims, and the FP32-equivalent views rescale FP16 capacity by exactly
+  their factor while the physics (energy) stays the same.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pytest
 
 import sim
 from sim.months import month_index
+from sim.policies import apply_pue_cap, subsidy_eligible
 from sim.scenario import shipped_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +81,8 @@ def test_the_default_scenario_is_shanxi():
 def test_every_block_names_its_source(scenario):
     blocks = [scenario.accounting, *scenario.sites.values(), *scenario.cooling.values(), *scenario.projects,
               scenario.grid, scenario.supply, scenario.uncertainty, scenario.uncertainty.delay_months,
-              scenario.uncertainty.go_probability, *scenario.uncertainty.parameters.values(), *scenario.targets]
+              scenario.uncertainty.go_probability, *scenario.uncertainty.parameters.values(), *scenario.targets,
+              scenario.policies.capex_subsidy, scenario.policies.compute_vouchers, scenario.policies.emissions]
     for status in ("construction", "registered", "planned"):
         if getattr(scenario.uncertainty.delay_months, status) is not None:
             blocks.append(getattr(scenario.uncertainty.delay_months, status))
@@ -171,4 +176,119 @@ def test_capsim_validate_shanxi():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "ok (Shanxi province: 25 projects, 2025-01 to 2030-12)" in done.stdout
+    assert "ok (Shanxi province: 25 projects, 2025-01 to 2030-12, 12 variants)" in done.stdout
+
+
+# --- policies and variants ------------------------------------------------------------------
+
+REGISTERED_15 = {"reg-zhongke-ruihua", "reg-fanshi-zero-carbon-p1", "reg-hunyuan", "reg-datong-etdz-integrated",
+                 *(f"reg-unnamed-{k:02d}" for k in range(1, 12))}
+VARIANTS = ("no-subsidy", "subsidy-no-response", "subsidy-strong-response", "vouchers-x4", "pue-cap-strict",
+            "fast-track", "taiyuan-late", "supply-shock", "carbon-location-based", "fp32-equivalent",
+            "fp32-eq-high", "fp32-eq-low")
+FP16_FACTORS = {"fp32-equivalent": 0.25, "fp32-eq-high": 0.5, "fp32-eq-low": 0.0625}
+
+
+def test_the_variants_are_the_documented_ones(scenario):
+    assert tuple(scenario.variants) == VARIANTS
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_variant_applies_and_changes_the_scenario(scenario, name):
+    derived = sim.apply_variant(scenario, name)
+    assert derived.model_dump(exclude={"variants"}) != scenario.model_dump(exclude={"variants"})
+
+
+@pytest.mark.parametrize("name", [None, *FP16_FACTORS])
+def test_subsidy_is_for_taiyuan_phase1_and_the_15_registered_projects(scenario, name):
+    """S13: new projects (not operating) of at least 100 PFLOPS FP16. China Mobile Taiyuan (2,000
+    PFLOPS) and the Datong AI fleet are large enough but operating; general compute is not AI. The
+    threshold is at FP16, so the reporting basis does not change who qualifies."""
+    view = scenario if name is None else sim.apply_variant(scenario, name)
+    eligible = {p.id for p in view.projects if subsidy_eligible(view, p)}
+    assert eligible == {"taiyuan-ai-phase1"} | REGISTERED_15
+
+
+def planned_run(scenario, variant=None) -> sim.Results:
+    view = scenario if variant is None else sim.apply_variant(scenario, variant)
+    return sim.simulate(view.model_copy(update={"uncertainty": None}), replications=1, seed=0)
+
+
+@pytest.mark.parametrize("name", FP16_FACTORS)
+def test_fp32_equivalent_rescales_fp16_capacity_by_its_factor(scenario, planned, name):
+    """At 2025-08 (operating fleet only) FP16 is 32,000 PFLOPS (30,000 Datong + 2,000 China
+    Mobile), general 4,389.00 PFLOPS FP32 (1,680.55 + 1,140 + 950 + 276.64 + 244.15 + 97.66) and
+    the supercomputer 20 PFLOPS FP64, counted x 2 in the FP32-equivalent views. At 2025-12
+    (planned dates) Taiyuan phase 1 adds 6,000 PFLOPS FP16. Energy is not an accounting matter:
+    the voucher price is quoted at FP16, so the same capacity is bought on either basis."""
+    f = FP16_FACTORS[name]
+    view = planned_run(scenario, name)
+    assert at_month(planned, "intelligent_eflops", "2025-08")[0] == pytest.approx(32.0)
+    assert at_month(view, "intelligent_eflops", "2025-08")[0] == pytest.approx(32.0 * f)
+    assert at_month(view, "intelligent_eflops", "2025-12")[0] == pytest.approx(38.0 * f)
+    assert at_month(planned, "total_eflops", "2025-08")[0] == pytest.approx(32.0 + 4.389 + 0.020)
+    assert at_month(view, "total_eflops", "2025-08")[0] == pytest.approx(32.0 * f + 4.389 + 0.040)
+    np.testing.assert_array_equal(view.series["energy_mwh"], planned.series["energy_mwh"])
+    assert view.scenario.accounting.label.startswith("FP32-equivalent")
+
+
+def test_strict_pue_cap_upgrades_the_registered_batch_and_leaves_taiyuan_phase1(scenario):
+    """New builds are indirect evaporative, design annual PUE 1.190-1.205 at the Shanxi sites: all
+    above 1.15, all below the national 1.25. The cap applies from 2026-01, after Taiyuan phase 1's
+    planned 2025-12; immersion (1.085-1.088) meets it."""
+    capped, outcomes = apply_pue_cap(sim.apply_variant(scenario, "pue-cap-strict"))
+    by_id = dict(zip((p.id for p in capped.projects), outcomes))
+    assert {i for i, o in by_id.items() if o == "upgraded"} == REGISTERED_15
+    assert set(by_id.values()) == {"none", "upgraded"}
+    upgraded = capped.project("reg-hunyuan")
+    assert (upgraded.cooling, upgraded.online) == ("immersion_liquid", "2026-09")
+    assert upgraded.investment_cny == pytest.approx(7.0973e8 * 1.1)
+    assert apply_pue_cap(scenario.model_copy(update={"policies": scenario.policies.model_copy(update={
+        "pue_cap": capped.policies.pue_cap.model_copy(update={"max_annual_pue": 1.25})})}))[1] == \
+        ("none",) * len(scenario.projects)
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario) -> sim.Comparison:
+    return sim.compare(scenario, replications=30, seed=20250823)
+
+
+def diff(comparison, variant: str, output: str, when: str | None = None) -> float:
+    t = comparison.table
+    rows = t[(t.variant == variant) & (t.output == output)]
+    return float(rows[rows["when"] == (when or "")]["diff_mean"].iloc[0])
+
+
+TARGET = "plan 2025 (S15)"
+CLAIMS = {  # variant: [(output, when, sign of the mean paired difference)]
+    "no-subsidy": [("subsidy_cny", None, -1), ("energy_mwh", "2026", -1)],
+    "subsidy-no-response": [("subsidy_cny", None, -1), ("energy_mwh", "2027", -1)],
+    "subsidy-strong-response": [("subsidy_cny", None, +1), ("total_eflops", TARGET, +1), ("energy_mwh", "2027", +1)],
+    "vouchers-x4": [("voucher_cny", None, +1), ("energy_mwh", "2025", +1), ("peak_facility_mw", "2025", +1)],
+    "pue-cap-strict": [("energy_mwh", "2028", -1), ("subsidy_cny", None, +1), ("energy_mwh", "2025", 0)],
+    "fast-track": [("energy_mwh", "2026", +1), ("energy_mwh", "2025", 0)],
+    "taiyuan-late": [("energy_mwh", "2026", -1), ("peak_facility_mw", "2026", -1), ("energy_mwh", "2029", 0)],
+    "supply-shock": [("energy_mwh", "2026", -1), ("energy_mwh", "2027", -1), ("subsidy_cny", None, -1)],
+    "carbon-location-based": [("carbon_t", None, +1), ("energy_mwh", "2027", 0)],
+    "fp32-equivalent": [("total_eflops", TARGET, -1), ("target_probability", TARGET, 0), ("energy_mwh", "2027", 0)],
+    "fp32-eq-high": [("total_eflops", TARGET, -1), ("target_probability", TARGET, 0), ("energy_mwh", "2027", 0)],
+    "fp32-eq-low": [("target_probability", TARGET, -1), ("energy_mwh", "2027", 0), ("subsidy_cny", None, 0)],
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_each_variant_changes_what_it_claims(comparison, name):
+    for output, when, sign in CLAIMS[name]:
+        value = diff(comparison, name, output, when)
+        assert np.sign(value) == sign, (output, when, value)
+
+
+def test_voucher_and_subsidy_totals(comparison):
+    """S14: 50 M CNY a year, all spent (idle AI capacity is far larger), 6 years = 0.3 bn CNY; x4
+    = 1.2 bn. The subsidy is 0.095 x investment of the eligible projects that come online: Taiyuan
+    phase 1 always (0.304 bn), the registered 15 (67.4 M CNY each) when they go ahead."""
+    t = comparison.table
+    row = t[(t.variant == "vouchers-x4") & (t.output == "voucher_cny")].iloc[0]
+    assert (row["base"], row["value"]) == (pytest.approx(3.0e8), pytest.approx(1.2e9))
+    paid = t[(t.variant == "no-subsidy") & (t.output == "subsidy_cny")].iloc[0]
+    assert 0.095 * 3.2e9 <= paid["base"] <= 0.095 * 13.846e9 and paid["value"] == 0

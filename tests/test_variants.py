@@ -70,6 +70,25 @@ def test_set_in_data_names_list_items_by_id_and_adds_missing_keys():
         set_in_data(data, "projects.a.it_mw.x", 1)
 
 
+def test_set_in_data_takes_a_dotted_parameter_key_whole():
+    """uncertainty.parameters is keyed by dotted paths: the longest existing key wins, and a new
+    key below it is the whole rest of the path (not nested mappings)."""
+    dist = {"dist": "uniform", "low": 600, "high": 1400}
+    data = {"supply": {"ai_pflops_per_month": 1000},
+            "uncertainty": {"parameters": {"supply.ai_pflops_per_month": dist}}}
+    shock = {"dist": "uniform", "low": 200, "high": 500}
+    new, where = set_in_data(data, "uncertainty.parameters.supply.ai_pflops_per_month", shock)
+    assert new["uncertainty"]["parameters"] == {"supply.ai_pflops_per_month": shock}
+    assert where == ("uncertainty", "parameters", "supply.ai_pflops_per_month")
+    new, where = set_in_data(data, "uncertainty.parameters.supply.ai_pflops_per_month.high", 900)
+    assert new["uncertainty"]["parameters"]["supply.ai_pflops_per_month"] == {**dist, "high": 900}
+    assert where == ("uncertainty", "parameters", "supply.ai_pflops_per_month", "high")
+    new, _ = set_in_data(data, "uncertainty.parameters.projects.a.it_mw", {"dist": "fixed", "value": 3})
+    assert set(new["uncertainty"]["parameters"]) == {"supply.ai_pflops_per_month", "projects.a.it_mw"}
+    new, _ = set_in_data(data, "supply.ai_pflops_per_month", 400)  # plain keys as before
+    assert new["supply"] == {"ai_pflops_per_month": 400}
+
+
 def test_a_variant_changes_its_paths_and_nothing_else(scenario_file):
     base = sim.load_scenario(scenario_file)
     late = apply_variant(base, "late")

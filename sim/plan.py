@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .months import calendar_months, horizon_months, hours_in_months, month_index
-from .policies import PolicyPlan, apply_pue_cap, build_policy_plan
+from .policies import PolicyPlan, apply_pue_cap, build_policy_plan, refresh_policy
 from .schema import CLASSES, Scenario
 
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
@@ -210,10 +210,10 @@ class PlanPatcher:
                 self.projects[path] = next(j for j, p in enumerate(scenario.projects) if p is project)
             else:
                 self.general = True
-        levers = ("capex_subsidy", "compute_vouchers", "pue_cap")
-        if self.projects and any(getattr(scenario.policies, lever) is not None for lever in levers):
-            # policy levers derive from project values (subsidy claims, voucher capacity, a PUE
-            # cap's upgrades): rebuild the plan rather than patch it
+        # projects are patched as the PUE cap left them; an upgraded project's drawn value would
+        # need the cap applied again (its investment grows with the upgrade): rebuild for those
+        self.capped, outcomes = apply_pue_cap(scenario)
+        if any(outcomes[j] != "none" for j in self.projects.values()):
             self.general = True
         self._phases = {j: np.nonzero(plan.phase_project == j)[0] for j in set(self.projects.values())}
 
@@ -236,7 +236,7 @@ class PlanPatcher:
             if path in self.projects:
                 j = self.projects[path]
                 field = path.split(".", 2)[2]
-                changed[j] = with_values(changed.get(j, self.scenario.projects[j]), {field: value})
+                changed[j] = with_values(changed.get(j, self.capped.projects[j]), {field: value})
         if changed:
             arrays = {field: getattr(self.plan, field).copy() for field in PHASE_ROWS.values()}
             factors = self.scenario.accounting.factors
@@ -248,4 +248,7 @@ class PlanPatcher:
                 for key, field in PHASE_ROWS.items():
                     arrays[field][phases] = rows[key]
             update.update(arrays)
-        return self.scenario, dataclasses.replace(self.plan, **update)
+        plan = dataclasses.replace(self.plan, **update)
+        if changed:  # subsidy claims and voucher capacity follow the projects' values
+            plan = dataclasses.replace(plan, policy=refresh_policy(plan.policy, self.capped, plan, changed))
+        return self.scenario, plan

@@ -24,6 +24,7 @@ two variants differ only by what the policy does (common random numbers).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -183,18 +184,11 @@ def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]
     month_year = years - years[0]
 
     eligible = np.array([subsidy_eligible(scenario, p) for p in scenario.projects], dtype=bool).reshape(n_projects)
-    go_bonus = np.zeros(n_projects)
-    reduction = np.zeros(n_projects)
-    claims = np.zeros(plan.n_phases)
+    go_bonus, reduction, claims = _subsidy_arrays(scenario, plan, eligible)
     subsidy_budget = None
-    if policies.capex_subsidy is not None:
-        subsidy = policies.capex_subsidy
-        if subsidy.rate > 0:  # the investors' response is to money actually offered
-            go_bonus[eligible] = subsidy.go_probability_bonus
-            reduction[eligible] = subsidy.delay_reduction_months
-        claims = np.where(eligible[plan.phase_project], subsidy.rate * plan.phase_investment_cny, 0.0)
-        if subsidy.annual_budget_cny is not None:
-            subsidy_budget = _year_budget(subsidy.annual_budget_cny, start, n_months, np.ones(n_months, dtype=bool))
+    if policies.capex_subsidy is not None and policies.capex_subsidy.annual_budget_cny is not None:
+        subsidy_budget = _year_budget(policies.capex_subsidy.annual_budget_cny, start, n_months,
+                                      np.ones(n_months, dtype=bool))
 
     scale = np.ones(n_projects)
     if policies.fast_track is not None:
@@ -216,11 +210,7 @@ def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]
         voucher_budget = _year_budget(vouchers.annual_budget_cny, start, n_months, voucher_months)
         # a PFLOPS-hour at `precision` is factor PFLOPS-hours on the reporting basis
         price = vouchers.price_cny_per_pflops_hour / _factor(scenario, vouchers.precision)
-        intelligent = plan.phase_class == _intelligent()
-        idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
-        idle = np.clip(idle, 0.0, 1.0)
-        spare_pflops = np.where(intelligent, plan.phase_eflops * 1000.0 * idle, 0.0)
-        spare_mw = np.where(intelligent, plan.phase_it_mw * idle, 0.0)
+        spare_pflops, spare_mw = _voucher_arrays(plan)
 
     green = None
     carbon_factor = math.nan
@@ -251,6 +241,45 @@ def build_policy_plan(scenario: Scenario, plan: "Plan", pue_cap: tuple[str, ...]
         green_share=green,
         grid_t_per_mwh=carbon_factor,
     )
+
+
+def _subsidy_arrays(scenario: Scenario, plan: "Plan", eligible: np.ndarray):
+    """(go bonus per project, delay reduction per project, claim per phase) of the capex subsidy."""
+    n_projects = len(eligible)
+    go_bonus = np.zeros(n_projects)
+    reduction = np.zeros(n_projects)
+    claims = np.zeros(plan.n_phases)
+    subsidy = scenario.policies.capex_subsidy
+    if subsidy is not None:
+        if subsidy.rate > 0:  # the investors' response is to money actually offered
+            go_bonus[eligible] = subsidy.go_probability_bonus
+            reduction[eligible] = subsidy.delay_reduction_months
+        claims = np.where(eligible[plan.phase_project], subsidy.rate * plan.phase_investment_cny, 0.0)
+    return go_bonus, reduction, claims
+
+
+def _voucher_arrays(plan: "Plan") -> tuple[np.ndarray, np.ndarray]:
+    """(PFLOPS, IT MW) per phase that vouchers may buy: the idle part of intelligent capacity."""
+    intelligent = plan.phase_class == _intelligent()
+    idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
+    idle = np.clip(idle, 0.0, 1.0)
+    return (np.where(intelligent, plan.phase_eflops * 1000.0 * idle, 0.0),
+            np.where(intelligent, plan.phase_it_mw * idle, 0.0))
+
+
+def refresh_policy(policy: PolicyPlan, scenario: Scenario, plan: "Plan", changed: dict) -> PolicyPlan:
+    """The levers again after the projects in ``changed`` (index -> project) took new values and
+    ``plan``'s phase rows were recomputed for them (see :class:`sim.plan.PlanPatcher`); the same
+    arithmetic as :func:`build_policy_plan`. ``scenario`` has passed through :func:`apply_pue_cap`."""
+    eligible = policy.subsidy_eligible.copy()
+    for j, project in changed.items():
+        eligible[j] = subsidy_eligible(scenario, project)
+    go_bonus, reduction, claims = _subsidy_arrays(scenario, plan, eligible)
+    update = dict(subsidy_eligible=eligible, go_bonus=go_bonus, delay_reduction_months=reduction,
+                  phase_subsidy_cny=claims)
+    if scenario.policies.compute_vouchers is not None:
+        update["phase_spare_pflops"], update["phase_spare_mw"] = _voucher_arrays(plan)
+    return dataclasses.replace(policy, **update)
 
 
 def _intelligent() -> int:

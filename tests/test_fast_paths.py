@@ -69,7 +69,22 @@ def test_a_patched_plan_is_the_plan_of_the_changed_scenario(values):
         assert_same_plan(patched, build_plan(with_values(scenario, values)))
 
 
-def test_project_values_are_patched_without_levers_and_rebuilt_with_them():
-    paths = ["projects.north-ai-1.utilization"]
+def test_project_values_are_patched_with_levers_unless_the_pue_cap_upgraded_the_project():
+    paths = ["projects.north-ai-1.utilization", "projects.capital-ai-2.it_mw"]
     assert not PlanPatcher(SCENARIO, build_plan(SCENARIO), paths).general
-    assert PlanPatcher(WITH_POLICIES, build_plan(WITH_POLICIES), paths).general
+    assert not PlanPatcher(WITH_POLICIES, build_plan(WITH_POLICIES), paths).general
+    # the example's PUE cap upgrades north-general-2 (planned 2028, air cooling above the cap)
+    upgraded = ["projects.north-general-2.investment_cny"]
+    assert PlanPatcher(WITH_POLICIES, build_plan(WITH_POLICIES), upgraded).general
+
+
+SHANXI = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "shanxi.yaml")
+
+
+def test_shanxi_drawn_parameters_patch_the_plan_and_its_levers_exactly():
+    paths = list(SHANXI.uncertainty.parameters)
+    patcher = PlanPatcher(SHANXI, build_plan(SHANXI), paths)
+    assert not patcher.general
+    values = {path: (0.5 if "utilization" in path else 6500.0 if "pflops" in path else 700.0) for path in paths}
+    _, patched = patcher.apply(values)
+    assert_same_plan(patched, build_plan(with_values(SHANXI, values)))

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .months import calendar_years, month_index
-from .output import NOTHING_APPLIED, publish, utc_now, versions, write_tables
+from .output import NOTHING_APPLIED, publish_tables, utc_now, versions
 from .results import Results
 from .scenario import origin_of
 from .schema import Scenario
@@ -300,11 +300,4 @@ def write_comparison(comparison: Comparison, out: str | Path, force: bool = Fals
     """
     tables = {"compare": comparison.table}
     tables.update({name: comparison.stacked(name) for name in TABLES})
-    data = comparison_manifest(comparison, command, started)
-
-    def fill(folder: Path) -> None:
-        write_tables(folder, tables, data)
-        if then is not None:
-            then(folder)
-
-    return publish(Path(out), fill, force=force)
+    return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then)

@@ -119,10 +119,16 @@ def write_results(results: Results, out: str | Path, force: bool = False,
     is published.
     """
     tables = {name: getattr(results, name) for name in TABLES}
-    data = manifest(results, command, started)
+    return publish_tables(out, tables, manifest(results, command, started), force=force, then=then)
+
+
+def publish_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest_data: dict, force: bool = False,
+                   then: Callable[[Path], object] | None = None) -> Path:
+    """:func:`publish` a folder of CSV tables and manifest.json; ``then(folder)`` runs before the
+    rename (plots are drawn there)."""
 
     def fill(folder: Path) -> None:
-        write_tables(folder, tables, data)
+        write_tables(folder, tables, manifest_data)
         if then is not None:
             then(folder)
 

@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim.simulate import run_block
 
-from conftest import REPO, project, run, scenario_data
+from conftest import project, run, scenario_data
 
 simulate_module = importlib.import_module("sim.simulate")
 

@@ -26,20 +26,21 @@ Example::
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.dates as mdates
-import textwrap
-
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import Formatter, PercentFormatter
+from matplotlib.ticker import Formatter, MaxNLocator, PercentFormatter
+
+from .months import horizon_months, month_index
 
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 CLASS_COLOURS = {"general": "#4C72B0", "intelligent": "#DD8452", "supercomputing": "#55A868"}
@@ -51,7 +52,8 @@ MEDIAN_COLOUR = "#222222"
 TARGET_COLOUR = "#C44E52"
 SERIES_COLOURS = {"it_load_mw": "#8172B3", "facility_mw": "#937860"}
 VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B",
-                   "#E377C2", "#BCBD22", "#7F7F7F")
+                   "#E377C2", "#BCBD22", "#7F7F7F", "#393B79", "#FF9896", "#98DF8A", "#C5B0D5",
+                   "#FFBB78", "#9EDAE5", "#C49C94", "#F7B6D2", "#DBDB8D", "#AEC7E8")
 """Colours of the variants other than the base, in order of first appearance in the tables."""
 BASE_VARIANT = "base"
 BAND_ALPHA = 0.22
@@ -270,8 +272,12 @@ def _mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Ma
             note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
         below = median is not None and target.by in median.index and median[target.by] * scale >= y
         # near the left edge the label goes to the right of the star, so it stays inside the axes
-        early = median is not None and target.by in median.index and \
-            list(median.index).index(target.by) < 0.4 * len(median.index)
+        if median is not None and target.by in median.index:
+            early = list(median.index).index(target.by) < 0.4 * len(median.index)
+        elif context.start and context.end:
+            early = month_index(target.by, context.start) < 0.4 * horizon_months(context.start, context.end)
+        else:
+            early = False
         ax.annotate(note, (x, y), xytext=(8 if early else -8, -10 if below else 8), textcoords="offset points",
                     ha="left" if early else "right",
                     va="top" if below else "bottom",
@@ -592,8 +598,19 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
         ax.yaxis.set_major_formatter(Thousands())
         ax.set_ylabel(_wrap(f"EFLOPS ({context.accounting}), median", 48))
         ax.set_title("total compute by variant", loc="left")
-    ax.legend(loc="upper left", fontsize=8, title="variant", title_fontsize=8)
+    n_variants = monthly["variant"].nunique()
+    if n_variants > 4:  # many variants: the legend goes below the chart, in columns
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=7, frameon=False,
+                  title="variant", title_fontsize=8)
+    else:
+        ax.legend(loc="upper left", fontsize=8, title="variant", title_fontsize=8)
     return fig
+
+
+def _by_year(rows: pd.DataFrame) -> bool:
+    """Whether an output's rows are per calendar year, for more than one year."""
+    whens = set(rows["when"].astype(str))
+    return len(whens) > 1 and all(w.isdigit() and len(w) == 4 for w in whens)
 
 
 def _scaled_unit(values: np.ndarray, unit: str) -> tuple[float, str]:
@@ -616,6 +633,12 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
     fig, ax = _figure(ax, (10, 1.2 + 0.3 * len(rows)))
     unit = str(rows["unit"].iloc[0])
     factor, shown_unit = _scaled_unit(rows[["diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy(float), unit)
+    if _by_year(rows):  # one line per variant across the years keeps many variants readable
+        _differences_by_year(ax, rows, output, factor, colours)
+        unit_text = f" ({shown_unit})" if shown_unit else ""
+        ax.set_ylabel(_wrap(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", 40),
+                      fontsize=9)
+        return fig
     whens = list(dict.fromkeys(rows["when"].astype(str)))
     variants = list(dict.fromkeys(rows["variant"]))
     y, ticks, labels = 0.0, [], []
@@ -646,6 +669,24 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
     return fig
 
 
+def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,
+                         colours: Mapping[str, str]) -> None:
+    """Mean paired difference per year, one line per variant, with its 95% interval as whiskers."""
+    for name, own in rows.groupby("variant", sort=False):
+        own = own.assign(year=own["when"].astype(int)).sort_values("year")
+        mean = own["diff_mean"].to_numpy(float) * factor
+        low = np.minimum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
+        high = np.maximum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
+        drawn = ax.errorbar(own["year"], mean, yerr=[np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)],
+                            color=colours[name], marker="o", markersize=4, linewidth=1.4, capsize=3, label=name)
+        drawn.lines[0].set_gid(f"diffline:{output}:{name}")
+    ax.axhline(0, color=MEDIAN_COLOUR, linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(Thousands())
+    _style(ax)
+    ax.set_xlabel("calendar year", fontsize=9)
+
+
 def compare(monthly: pd.DataFrame, compare_table: pd.DataFrame, context: PlotContext | None = None) -> Figure:
     """A compare run at a glance: median total EFLOPS and AI share of each variant (top), and the
     paired differences from the base with their 95% intervals, one panel per output (below)."""
@@ -653,15 +694,16 @@ def compare(monthly: pd.DataFrame, compare_table: pd.DataFrame, context: PlotCon
     colours = variant_colours([*monthly["variant"], *compare_table["variant"]])
     outputs = [o for o in COMPARE_OUTPUTS if o in set(compare_table["output"])]
     outputs += [o for o in dict.fromkeys(compare_table["output"]) if o not in outputs]
-    bar_counts = [int((compare_table["output"] == o).sum()) for o in outputs]
-    diff_height = sum(0.9 + 0.28 * n for n in bar_counts)
+    heights = [3.0 if _by_year(compare_table[compare_table["output"] == o].fillna({"when": ""}))
+               else 0.9 + 0.28 * int((compare_table["output"] == o).sum()) for o in outputs]
+    diff_height = sum(heights)
     fig = Figure(figsize=(12, 5 + diff_height), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[5, max(diff_height, 0.1)])
     left, right = top.subplots(1, 2)
     compare_curves(monthly, "total_eflops", context, left, colours)
     compare_curves(monthly, "intelligent_share", context, right, colours)
     if outputs:
-        axes = bottom.subplots(len(outputs), 1, height_ratios=[0.9 + 0.28 * n for n in bar_counts], squeeze=False)
+        axes = bottom.subplots(len(outputs), 1, height_ratios=heights, squeeze=False)
         for output, ax in zip(outputs, axes[:, 0]):
             compare_differences(compare_table, output, ax, colours)
         bottom.suptitle("paired differences from the base, mean with 95% interval", x=0.01, ha="left",

@@ -278,16 +278,16 @@ def compare_inputs(results):
     for variant, sign in (("subsidy", 1), ("grid+", -1)):
         rows += [
             {"variant": variant, "output": "target_probability", "when": "plan 2025", "unit": "share",
-             "base": "base", "value": 0.5, "diff_mean": 0.2 * sign, "diff_ci_low": min(0.1 * sign, 0.3 * sign),
+             "base": 0.3, "value": 0.5, "diff_mean": 0.2 * sign, "diff_ci_low": min(0.1 * sign, 0.3 * sign),
              "diff_ci_high": max(0.1 * sign, 0.3 * sign)},
             {"variant": variant, "output": "target_probability", "when": "plan 2026", "unit": "share",
-             "base": "base", "value": 0.6, "diff_mean": 0.1 * sign, "diff_ci_low": min(0.0, 0.2 * sign),
+             "base": 0.5, "value": 0.6, "diff_mean": 0.1 * sign, "diff_ci_low": min(0.0, 0.2 * sign),
              "diff_ci_high": max(0.0, 0.2 * sign)},
-            {"variant": variant, "output": "energy_mwh", "when": "2026", "unit": "MWh", "base": "base",
+            {"variant": variant, "output": "energy_mwh", "when": "2026", "unit": "MWh", "base": 8.5e5,
              "value": 9e5, "diff_mean": 5e4 * sign, "diff_ci_low": 5e4 * sign - 1e4, "diff_ci_high": 5e4 * sign + 1e4},
-            {"variant": variant, "output": "subsidy_cny", "when": "", "unit": "CNY", "base": "base",
+            {"variant": variant, "output": "subsidy_cny", "when": "", "unit": "CNY", "base": 0.0,
              "value": 2e9, "diff_mean": 2e9, "diff_ci_low": 1.5e9, "diff_ci_high": 2.5e9},
-            {"variant": variant, "output": "made_up_output", "when": "", "unit": "widgets", "base": "base",
+            {"variant": variant, "output": "made_up_output", "when": "", "unit": "widgets", "base": 0,
              "value": 1, "diff_mean": 1, "diff_ci_low": np.nan, "diff_ci_high": np.nan},
         ]
     return monthly, pd.DataFrame(rows)
@@ -329,6 +329,21 @@ def test_compare_differences_one_panel_per_output_with_units(results, context):
         ("diff:energy_mwh:2026:subsidy", 50.0), ("diff:energy_mwh:2026:grid+", -50.0)]
     colours = plots.variant_colours(["base", "subsidy", "grid+"])
     assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == colours["subsidy"].lower()
+
+
+def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
+    monthly, table = compare_inputs(results)
+    extra = table[table.output == "energy_mwh"].assign(when="2027", diff_mean=lambda t: t.diff_mean * 2,
+                                                      diff_ci_low=lambda t: t.diff_ci_low * 2,
+                                                      diff_ci_high=lambda t: t.diff_ci_high * 2)
+    fig = plots.compare(monthly, pd.concat([table, extra], ignore_index=True), context)
+    energy = next(ax for ax in fig.axes if ax.get_ylabel().startswith("energy"))
+    lines = {l.get_gid(): l for l in energy.get_lines() if (l.get_gid() or "").startswith("diffline:")}
+    assert sorted(lines) == ["diffline:energy_mwh:grid+", "diffline:energy_mwh:subsidy"]
+    # thousand MWh: +50 in 2026 and +100 in 2027 for 'subsidy', the mirror image for 'grid+'
+    assert lines["diffline:energy_mwh:subsidy"].get_xydata().tolist() == [[2026, 50.0], [2027, 100.0]]
+    assert lines["diffline:energy_mwh:grid+"].get_xydata().tolist() == [[2026, -50.0], [2027, -100.0]]
+    assert energy.get_xlabel() == "calendar year"
 
 
 # --- files and the command line --------------------------------------------------------------

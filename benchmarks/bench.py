@@ -4,7 +4,7 @@
 
 Prints (see docs/performance.md for the targets and the figures of a 2-core machine):
 - SimPy's cost per timeout event, measured in this process (the floor);
-- events and seconds per replication of SCENARIO (default scenarios/example.yaml) in one
+- events and seconds per replication of SCENARIO (default scenarios/shanxi.yaml) in one
   process, and their ratio to events x the floor;
 - replications per second with 1 job and with every core;
 - the end-to-end CLI time of 10,000 replications, writing the outputs;
@@ -94,7 +94,7 @@ def peak_memory_mb(scenario) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "example.yaml"))
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "shanxi.yaml"))
     parser.add_argument("--replications", type=int, default=10_000, help="for the rate and CLI figures")
     args = parser.parse_args()
     n = args.replications

@@ -48,18 +48,3 @@ def _truncated(draw, low: float | None, high: float | None) -> float:
         if (low is None or value >= low) and (high is None or value <= high):
             return value
     raise ValueError(f"could not draw a value inside [{low}, {high}] in {MAX_REDRAWS} tries; widen the bounds")
-
-
-def mean(dist) -> float:
-    """Expected value (used in docs and checks; untruncated for bounded normal/lognormal)."""
-    if isinstance(dist, Fixed):
-        return dist.value
-    if isinstance(dist, Uniform):
-        return (dist.low + dist.high) / 2
-    if isinstance(dist, Triangular):
-        return (dist.low + dist.mode + dist.high) / 3
-    if isinstance(dist, Normal):
-        return dist.mean
-    if isinstance(dist, Lognormal):
-        return dist.median * math.exp(dist.sigma**2 / 2)
-    raise TypeError(f"not a distribution: {dist!r}")

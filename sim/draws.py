@@ -17,7 +17,6 @@ Draws that cannot change anything (a fixed value, a certain go) take no generato
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -150,15 +149,6 @@ class BlockStreams:
         self._bits.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
                             "has_uint32": 0, "uinteger": 0}
         return self._generator
-
-
-@dataclass(frozen=True)
-class Draws:
-    """What chance decided in one replication."""
-
-    parameters: dict[str, float]  # path -> value
-    go: np.ndarray  # (J,) bool: the project goes ahead
-    delay_months: np.ndarray  # (J,) months added to the planned online month
 
 
 def _streams(seed: int, replication: int, streams: BlockStreams | None):

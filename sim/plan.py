@@ -21,13 +21,6 @@ from .schema import CLASSES, Scenario
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
 
 
-def pue_at(curve, temp_c: float) -> float:
-    """PUE of a cooling curve at a monthly mean temperature: linear between points, flat beyond."""
-    temps = [point[0] for point in curve]
-    pues = [point[1] for point in curve]
-    return float(np.interp(temp_c, temps, pues))
-
-
 def monthly_pue(curve, monthly_temp_c) -> np.ndarray:
     """PUE for each calendar month (12 values) of a site with the given cooling curve."""
     temps = np.array([point[0] for point in curve], dtype=float)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import statistics
 from .months import month_labels
-from .plan import Plan, build_plan
+from .plan import Plan
 from .schema import Scenario
 from .series import MonthlySeries
 
@@ -34,25 +34,6 @@ class Results:
     supply_wait: np.ndarray  # (R, P)
     events: int
     info: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_blocks(cls, scenario: Scenario, blocks, seed: int, variant: str = "base") -> "Results":
-        blocks = sorted(blocks, key=lambda b: b.first)
-        names = blocks[0].series.keys()
-        plan = build_plan(scenario)
-        return cls(
-            scenario=scenario,
-            variant=variant,
-            seed=seed,
-            replications=sum(b.count for b in blocks),
-            plan=plan,
-            series=MonthlySeries({name: np.concatenate([b.series[name] for b in blocks]) for name in names}, plan.hours),
-            project_go=np.concatenate([b.project_go for b in blocks]),
-            project_first_on=np.concatenate([b.project_first_on for b in blocks]),
-            grid_wait=np.concatenate([b.grid_wait for b in blocks]),
-            supply_wait=np.concatenate([b.supply_wait for b in blocks]),
-            events=sum(b.events for b in blocks),
-        )
 
     @property
     def months(self) -> list[str]:

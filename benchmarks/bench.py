@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sim  # noqa: E402
-from sim.draws import BlockStreams, draw_projects, prepare_block  # noqa: E402
-from sim.model import simulate_replication  # noqa: E402
-from sim.parallel import cores  # noqa: E402
-from sim.plan import build_plan  # noqa: E402
-from sim.series import monthly_series  # noqa: E402
+from sim.engine.draws import BlockStreams, draw_projects, prepare_block  # noqa: E402
+from sim.engine.model import simulate_replication  # noqa: E402
+from sim.run.parallel import cores  # noqa: E402
+from sim.engine.build import build_plan  # noqa: E402
+from sim.engine.series import monthly_series  # noqa: E402
 from synthetic import synthetic_data  # noqa: E402
 
 

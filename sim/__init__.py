@@ -1,10 +1,10 @@
 """capsim: capacity-planning simulator for regional compute build-outs.
 
-The pipeline, one module per stage::
+The pipeline, one sub-package per stage (see docs/architecture.md)::
 
-    YAML file --yamlio--> data --schema/consistency--> Scenario --plan--> Plan
-      --draws + model (SimPy)--> event log --series--> monthly arrays
-      --statistics--> Results tables --output--> files
+    YAML file --scenario--> Scenario --engine (plan, draws, SimPy model, series)--> monthly arrays
+      --analysis--> Results tables --run (blocks, workers, variants)--> Results / Comparison
+      --plots--> figures --output--> files
 
 Public API::
 
@@ -21,17 +21,16 @@ Public API::
     print(comparison.summary_text())
 """
 
-from .compare import Comparison, compare
+from .analysis.results import Results
+from .analysis.summary import summary_text
 from .errors import Problem, ScenarioError
-from .output import write_results
-from .results import Results
-from .scenario import load_scenario, scenario_from_data
-from .schema import Scenario, json_schema
-from .simulate import default_replications, simulate
-from .summary import summary_text
-from .variants import apply_variant
-
-__version__ = "0.1.0"
+from .output.tables import write_results
+from .run.compare import Comparison, compare
+from .run.simulate import default_replications, simulate
+from .scenario.load import load_scenario, scenario_from_data
+from .scenario.schema import Scenario, json_schema
+from .scenario.variants import apply_variant
+from .version import __version__
 
 __all__ = [
     "Comparison",

@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
-from .parallel import WorkerError
+from .run.parallel import WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -100,7 +100,7 @@ def _executor(args: argparse.Namespace):
 
     Without ``--scheduler`` the library starts its own worker processes when a run has more than
     one block of replications to share among them."""
-    from .parallel import cores, dask_executor
+    from .run.parallel import cores, dask_executor
 
     jobs = args.jobs or cores()
     if not args.scheduler:
@@ -116,13 +116,13 @@ def _plot_writer(args: argparse.Namespace):
     """The hook that draws plots into the results folder before it is published, or None."""
     if args.no_plots:
         return None
-    from .plotfiles import write_plots
+    from .output.plotfiles import write_plots
 
     return write_plots
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 
@@ -175,11 +175,11 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .output import check_destination, utc_now, write_results
-    from .scenario import load_scenario, shipped_scenario
-    from .simulate import default_replications, simulate
-    from .summary import summary_text
-    from .variants import apply_variant, parse_override
+    from .analysis.summary import summary_text
+    from .output.tables import check_destination, utc_now, write_results
+    from .run.simulate import default_replications, simulate
+    from .scenario.load import load_scenario, shipped_scenario
+    from .scenario.variants import apply_variant, parse_override
 
     started = utc_now()
     if args.scenario is None:
@@ -206,11 +206,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, write_comparison
-    from .output import check_destination, utc_now
-    from .scenario import load_scenario
-    from .simulate import default_replications
-    from .variants import apply_variant, select
+    from .output.comparison import write_comparison
+    from .output.tables import check_destination, utc_now
+    from .run.compare import compare
+    from .run.simulate import default_replications
+    from .scenario.load import load_scenario
+    from .scenario.variants import apply_variant, select
 
     started = utc_now()
     scenario = load_scenario(args.scenario)
@@ -242,7 +243,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from .plotfiles import write_plots
+    from .output.plotfiles import write_plots
 
     for path in write_plots(Path(args.results), args.format):
         print(path)
@@ -250,7 +251,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .scenario import load_scenario
+    from .scenario.load import load_scenario
 
     problems = []
     for path in args.scenario:
@@ -269,7 +270,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import json_schema
+    from .scenario.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK

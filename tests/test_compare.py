@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.compare import COLUMNS, Z_95, key_outputs
+from sim.run.compare import COLUMNS, Z_95, key_outputs
 
 from policy_scenarios import capsim, project, scenario_data, write
 
@@ -174,7 +174,7 @@ def test_compare_of_the_shipped_example(tmp_path):
 def test_policy_metrics_do_not_depend_on_block_size(monkeypatch, replications):
     scenario = sim.scenario_from_data(region({}))
     whole = sim.simulate(scenario, replications=replications, seed=2)
-    module = importlib.import_module("sim.simulate")
+    module = importlib.import_module("sim.run.simulate")
     original = module.blocks
     monkeypatch.setattr(module, "blocks", lambda count, block_size=2: original(count, 2))
     pieces = sim.simulate(scenario, replications=replications, seed=2)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.draws import BlockStreams, stream
-from sim.paths import with_values
-from sim.plan import PlanPatcher, build_plan
+from sim.engine.draws import BlockStreams, stream
+from sim.scenario.paths import with_values
+from sim.engine.build import PlanPatcher, build_plan
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example.yaml"
 WITH_POLICIES = sim.load_scenario(EXAMPLE)

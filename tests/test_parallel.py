@@ -20,11 +20,11 @@ import pytest
 
 import sim
 from sim.cli import Progress
-from sim.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
-from sim.parallel import WorkerError, process_pool
-from sim.plan import build_plan
-from sim.series import METRICS, STORED, MonthlySeries
-from sim.simulate import BLOCK_SIZE, BlockResult, run_block
+from sim.run.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
+from sim.run.parallel import WorkerError, process_pool
+from sim.engine.build import build_plan
+from sim.engine.series import METRICS, STORED, MonthlySeries
+from sim.run.simulate import BLOCK_SIZE, BlockResult, run_block
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example.yaml"

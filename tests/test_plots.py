@@ -20,7 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import sim
-from sim import plotfiles, plots
+from sim import plots
+from sim.output import plotfiles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,7 +109,7 @@ def test_variant_colours_are_fixed_by_order_with_base_dark():
 
 
 def test_plots_do_not_touch_pyplot():
-    code = ("import sys, sim, sim.plots, sim.plotfiles; "
+    code = ("import sys, sim, sim.plots, sim.output.plotfiles; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 

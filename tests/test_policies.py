@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.draws import draw_projects
-from sim.plan import build_plan
-from sim.policies import adjust_draws, buy_vouchers, design_annual_pue, pay_subsidy, subsidy_eligible
+from sim.engine.draws import draw_projects
+from sim.engine.build import build_plan
+from sim.engine.policies import adjust_draws, buy_vouchers, design_annual_pue, pay_subsidy, subsidy_eligible
 
 from policy_scenarios import build, capsim, project, scenario_data, write
 

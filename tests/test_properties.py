@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.draws import draw_projects
-from sim.model import simulate_replication
-from sim.plan import build_plan
-from sim.series import MonthlySeries, monthly_series
+from sim.engine.draws import draw_projects
+from sim.engine.model import simulate_replication
+from sim.engine.build import build_plan
+from sim.engine.series import MonthlySeries, monthly_series
 
 from conftest import scenario_data
 

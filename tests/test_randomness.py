@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.simulate import run_block
+from sim.run.simulate import run_block
 
 from conftest import project, run, scenario_data
 
-simulate_module = importlib.import_module("sim.simulate")
+simulate_module = importlib.import_module("sim.run.simulate")
 
 UNCERTAIN = {
     "delay_months": {

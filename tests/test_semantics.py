@@ -11,9 +11,9 @@ import math
 import pytest
 
 import sim
-from sim.draws import draw_projects
-from sim.model import simulate_replication
-from sim.plan import build_plan
+from sim.engine.draws import draw_projects
+from sim.engine.model import simulate_replication
+from sim.engine.build import build_plan
 
 from conftest import project, run, scenario_data
 
@@ -309,7 +309,7 @@ def test_output_tables_have_the_documented_columns():
     r = run(scenario_data([project("a")]))
     assert list(r.monthly.columns) == ["variant", "month", "metric", "mean", "p5", "p10", "p50", "p90", "p95"]
     assert list(r.annual.columns) == ["variant", "year", "metric", "mean", "p5", "p10", "p50", "p90", "p95"]
-    assert set(r.monthly.metric) == set(sim.series.METRICS)
+    assert set(r.monthly.metric) == set(sim.engine.series.METRICS)
     assert r.monthly.month.iloc[0] == "2025-01" and r.monthly.month.iloc[-1] == "2025-12"
     for column in ("variant", "project", "class", "site", "go_share", "online_p10", "online_p50",
                    "online_p90", "grid_wait_months_mean", "supply_wait_months_mean"):

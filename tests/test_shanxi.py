@@ -23,8 +23,8 @@ import pytest
 
 import sim
 from sim.months import month_index
-from sim.policies import apply_pue_cap, subsidy_eligible
-from sim.scenario import shipped_scenario
+from sim.engine.policies import apply_pue_cap, subsidy_eligible
+from sim.scenario.load import shipped_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANXI = ROOT / "scenarios" / "shanxi.yaml"

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import sim
-import sim.yamlio
+import sim.scenario.yamlio
 from sim import ScenarioError
 
 GOOD = textwrap.dedent("""\
@@ -161,12 +161,12 @@ def test_yaml_rules(write_yaml, text, expected):
 
 
 def test_yaml_1_2_reads_yes_as_text_and_exponents_as_numbers(write_yaml):
-    data, _ = sim.yamlio.read_yaml(write_yaml("a: yes\nb: 3.2e9\nc: 2026-06\n"))
+    data, _ = sim.scenario.yamlio.read_yaml(write_yaml("a: yes\nb: 3.2e9\nc: 2026-06\n"))
     assert data == {"a": "yes", "b": 3.2e9, "c": "2026-06"}
 
 
 def test_oversized_file_is_refused(write_yaml, monkeypatch):
-    monkeypatch.setattr(sim.yamlio, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(sim.scenario.yamlio, "MAX_FILE_BYTES", 100)
     assert errors(write_yaml, GOOD)[0].startswith("F:1:1: file is ")
 
 

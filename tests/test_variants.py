@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.paths import PathError, set_in_data
-from sim.variants import apply_variant, parse_override
+import sim.scenario.validate
+from sim.scenario.paths import PathError, set_in_data
+from sim.scenario.variants import apply_variant, parse_override
 
 from policy_scenarios import capsim
 
@@ -108,7 +109,7 @@ def test_overrides_apply_after_the_variant_and_are_read_as_yaml(scenario_file):
     assert parse_override("projects.ai-1.phases=[0.5, 0.5]").value == [0.5, 0.5]
     scenario = apply_variant(base, "no-subsidy", [change])
     assert scenario.policies.capex_subsidy.rate == 0.35
-    applied = sim.scenario.origin_of(scenario).applied
+    applied = sim.scenario.validate.origin_of(scenario).applied
     assert applied == {"variant": "no-subsidy", "description": "Remove the capex subsidy",
                        "set": {"policies.capex_subsidy.rate": 0}, "overrides": {"policies.capex_subsidy.rate": 0.35}}
 
@@ -162,7 +163,7 @@ def test_unknown_variant_is_an_error(scenario_file):
 
 
 def test_variants_of_a_scenario_built_from_data():
-    data = sim.yamlio.parse_yaml(SCENARIO)[0]
+    data = sim.scenario.yamlio.parse_yaml(SCENARIO)[0]
     scenario = sim.scenario_from_data(data)
     assert apply_variant(scenario, "late").project("ai-1").online == "2026-03"
 

@@ -1,0 +1,73 @@
+"""Results of a run: per-replication arrays and the tables built from them.
+
+``Results`` is what :func:`sim.simulate` returns. Its tables (``monthly``, ``annual``,
+``targets``, ``projects``) are pandas DataFrames in the layout of the output files; ``series``
+holds the per-replication monthly arrays they summarise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..engine.plan import Plan
+from ..engine.series import MonthlySeries
+from ..months import month_labels
+from ..scenario.schema import Scenario
+from . import statistics
+
+
+@dataclass
+class Results:
+    scenario: Scenario
+    variant: str
+    seed: int
+    replications: int
+    plan: Plan
+    series: MonthlySeries  # metric -> (R, M); includes it_energy_mwh
+    project_go: np.ndarray  # (R, J)
+    project_first_on: np.ndarray  # (R, J) months from start, inf if never
+    grid_wait: np.ndarray  # (R, P)
+    supply_wait: np.ndarray  # (R, P)
+    events: int
+    info: dict = field(default_factory=dict)
+
+    @property
+    def months(self) -> list[str]:
+        return month_labels(self.scenario.horizon.start, self.plan.n_months)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """variant, month, metric, mean, p5, p10, p50, p90, p95."""
+        return statistics.monthly_table(self.variant, self.scenario.horizon.start, self.series)
+
+    @cached_property
+    def annual(self) -> pd.DataFrame:
+        """variant, year, metric, mean, p5, ..., p95 (stocks at year end, energy summed)."""
+        return statistics.annual_table(self.variant, self.scenario.horizon.start, self.series, self.plan.hours)
+
+    @cached_property
+    def target_outcomes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(met, reached) per replication and target; see :func:`statistics.target_outcomes`."""
+        return statistics.target_outcomes(self.scenario, self.series)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """variant, target, by, probability, reached_p10, reached_p50, reached_p90."""
+        met, reached = self.target_outcomes
+        return statistics.targets_table(self.variant, self.scenario, met, reached)
+
+    @cached_property
+    def projects(self) -> pd.DataFrame:
+        """One row per project: go share, online month percentiles, mean waits."""
+        return statistics.projects_table(
+            self.variant, self.scenario, self.project_go, self.project_first_on,
+            self.grid_wait, self.supply_wait, self.plan.phase_project, self.plan.policy,
+        )
+
+    def metric(self, name: str) -> np.ndarray:
+        """(replications, months) array of a monthly metric."""
+        return self.series[name]

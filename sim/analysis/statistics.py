@@ -1,0 +1,186 @@
+"""Statistics across replications -> the result tables (pandas DataFrames).
+
+Monthly and annual metrics are summarised by their mean and the 5th, 10th, 50th, 90th and 95th
+percentiles across replications (linear interpolation). Months (when a target is first met, when a
+project comes online) are summarised by percentiles that are actual replication values (numpy's
+``inverted_cdf``), reported as ``YYYY-MM`` or ``never`` when that percentile falls beyond the
+horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine.series import METRICS
+from ..months import calendar_years, month_label, month_labels
+from ..scenario.schema import Scenario
+
+QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
+TARGET_TOLERANCE = 1e-9
+"""Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
+
+ANNUAL_STOCKS = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops",
+                 "intelligent_share", "it_mw", "projects_online", "investment_cny", "subsidy_cny_cumulative")
+ANNUAL_SUMS = ("subsidy_cny", "voucher_pflops_hours", "voucher_cny", "green_mwh", "carbon_t")
+"""Monthly flows that a year adds up (energy_mwh too, with power and PUE derived from it)."""
+
+
+def summarise(values: np.ndarray) -> dict[str, np.ndarray]:
+    """mean and percentiles over axis 0 (replications), ignoring NaN."""
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = {"mean": np.nanmean(values, axis=0)}
+            for name, q in QUANTILES.items():
+                out[name] = np.nanquantile(values, q, axis=0)
+    return out
+
+
+def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-replication annual metrics: (years, {metric: (R, Y)}).
+
+    Stocks are taken at the last horizon month of each year; energy is summed; mean power is energy
+    over the year's hours inside the horizon; PUE is facility energy over IT energy.
+    """
+    n_months = hours.shape[0]
+    years = calendar_years(start, n_months)
+    unique = np.unique(years)
+    last = np.array([np.nonzero(years == y)[0][-1] for y in unique])
+    out: dict[str, np.ndarray] = {}
+    for name in ANNUAL_STOCKS:
+        out[name] = series[name][:, last]
+    energy = np.stack([series["energy_mwh"][:, years == y].sum(axis=1) for y in unique], axis=1)
+    it_energy = np.stack([series["it_energy_mwh"][:, years == y].sum(axis=1) for y in unique], axis=1)
+    year_hours = np.array([hours[years == y].sum() for y in unique])
+    out["energy_mwh"] = energy
+    for name in ANNUAL_SUMS:
+        out[name] = np.stack([series[name][:, years == y].sum(axis=1) for y in unique], axis=1)
+    out["it_load_mw"] = it_energy / year_hours
+    out["facility_mw"] = energy / year_hours
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["pue"] = np.where(it_energy > 0, energy / np.where(it_energy > 0, it_energy, 1.0), np.nan)
+    return unique, out
+
+
+def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -> pd.DataFrame:
+    frames = []
+    for name in METRICS:
+        stats = summarise(values[name])
+        frame = pd.DataFrame({"variant": variant, key: labels, "metric": name, **stats})
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    return table
+
+
+def monthly_table(variant: str, start: str, series: dict[str, np.ndarray]) -> pd.DataFrame:
+    n_months = series["total_eflops"].shape[1]
+    table = _long_table(variant, month_labels(start, n_months), series, "month")
+    return table.sort_values(["month", "metric"], kind="stable", key=_metric_order).reset_index(drop=True)
+
+
+def annual_table(variant: str, start: str, series: dict[str, np.ndarray], hours: np.ndarray) -> pd.DataFrame:
+    years, values = annual_values(series, start, hours)
+    table = _long_table(variant, years.astype(int), values, "year")
+    return table.sort_values(["year", "metric"], kind="stable", key=_metric_order).reset_index(drop=True)
+
+
+def _metric_order(column: pd.Series) -> pd.Series:
+    if column.name == "metric":
+        return column.map({m: i for i, m in enumerate(METRICS)})
+    return column
+
+
+def target_outcomes(scenario: Scenario, series: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(met, reached): (R, T) bool met at the end of month ``by``; (R, T) first month all criteria
+    hold (float month index, inf if never within the horizon)."""
+    from ..months import month_index
+
+    n_reps, n_months = series["total_eflops"].shape
+    met = np.zeros((n_reps, len(scenario.targets)), dtype=bool)
+    reached = np.full((n_reps, len(scenario.targets)), np.inf)
+    for t, target in enumerate(scenario.targets):
+        holds = np.ones((n_reps, n_months), dtype=bool)
+        for metric, minimum in target.criteria().items():
+            holds &= series[metric] >= minimum * (1 - TARGET_TOLERANCE)
+        by = month_index(target.by, scenario.horizon.start)
+        met[:, t] = holds[:, by]
+        any_month = holds.any(axis=1)
+        reached[any_month, t] = holds[any_month].argmax(axis=1)
+    return met, reached
+
+
+def month_quantiles(start: str, n_months: int, times: np.ndarray) -> dict[str, str]:
+    """p10/p50/p90 of month times (inf = never) as 'YYYY-MM' / 'never'; '' when there are none."""
+    out = {}
+    for name in ("p10", "p50", "p90"):
+        if times.size == 0:
+            out[name] = ""
+            continue
+        value = float(np.quantile(times, QUANTILES[name], method="inverted_cdf"))
+        out[name] = "never" if not np.isfinite(value) or value >= n_months else month_label(start, int(np.floor(value)))
+    return out
+
+
+def targets_table(variant: str, scenario: Scenario, met: np.ndarray, reached: np.ndarray) -> pd.DataFrame:
+    start = scenario.horizon.start
+    n_months = None
+    from ..months import horizon_months
+
+    n_months = horizon_months(start, scenario.horizon.end)
+    rows = []
+    for t, target in enumerate(scenario.targets):
+        q = month_quantiles(start, n_months, reached[:, t])
+        rows.append({
+            "variant": variant,
+            "target": target.name,
+            "by": target.by,
+            "probability": float(met[:, t].mean()),
+            "reached_p10": q["p10"],
+            "reached_p50": q["p50"],
+            "reached_p90": q["p90"],
+        })
+    columns = ["variant", "target", "by", "probability", "reached_p10", "reached_p50", "reached_p90"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: np.ndarray,
+                   grid_wait: np.ndarray, supply_wait: np.ndarray, phase_project: np.ndarray,
+                   policy=None) -> pd.DataFrame:
+    """One row per project. Online percentiles are over the replications in which it went ahead;
+    waits are means over those replications and the phases that asked. With ``policy`` (a
+    :class:`~sim.engine.policies.PolicyPlan`): whether the capex subsidy applies and what the PUE cap did."""
+    from ..months import horizon_months
+
+    start = scenario.horizon.start
+    n_months = horizon_months(start, scenario.horizon.end)
+    rows = []
+    for j, project in enumerate(scenario.projects):
+        went = go[:, j]
+        q = month_quantiles(start, n_months, first_on[went, j])
+        phases = phase_project == j
+        waits = {}
+        for name, array in (("grid", grid_wait), ("supply", supply_wait)):
+            chosen = array[went][:, phases]
+            chosen = chosen[~np.isnan(chosen)]
+            waits[name] = float(chosen.mean()) if chosen.size else np.nan
+        rows.append({
+            "variant": variant,
+            "project": project.id,
+            "class": project.class_,
+            "site": project.site,
+            "status": project.status,
+            "planned_online": project.online or "",
+            "go_share": float(went.mean()),
+            "online_p10": q["p10"],
+            "online_p50": q["p50"],
+            "online_p90": q["p90"],
+            "grid_wait_months_mean": waits["grid"],
+            "supply_wait_months_mean": waits["supply"],
+        })
+        if policy is not None:
+            rows[-1]["subsidy_eligible"] = bool(policy.subsidy_eligible[j])
+            rows[-1]["pue_cap"] = policy.pue_cap[j]
+    return pd.DataFrame(rows)

@@ -1,0 +1,70 @@
+"""The short text summary that ``capsim run`` prints."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..months import month_index
+from .results import Results
+from .statistics import annual_values
+
+
+def _pct(values: np.ndarray, q: float) -> float:
+    return float(np.quantile(values, q))
+
+
+def _band(values: np.ndarray, fmt: str) -> str:
+    p10, p50, p90 = (_pct(values, q) for q in (0.1, 0.5, 0.9))
+    if p10 == p90:
+        return format(p50, fmt)
+    return f"{format(p50, fmt)} [{format(p10, fmt)} - {format(p90, fmt)}]"
+
+
+def summary_text(results: Results) -> str:
+    """Targets, peak facility power and energy per calendar year, as P50 [P10 - P90]."""
+    s = results.scenario
+    lines = [
+        f"{s.name}: {results.replications:,} replication{'s' if results.replications != 1 else ''}, "
+        f"seed {results.seed}, variant {results.variant}; capacity {s.accounting.label}",
+    ]
+    if results.replications > 1:
+        lines.append("figures are P50 [P10 - P90] across replications")
+    met, _ = results.target_outcomes
+    targets = results.targets
+    for t, target in enumerate(s.targets):
+        m = month_index(target.by, s.horizon.start)
+        total = results.series["total_eflops"][:, m]
+        share = results.series["intelligent_share"][:, m]
+        criteria = ", ".join(f"{k} >= {v:g}" for k, v in target.criteria().items())
+        reached = targets.loc[t, "reached_p50"]
+        lines.append(
+            f"target {target.name!r} by {target.by} ({criteria}): probability met {met[:, t].mean():.1%}; "
+            f"total {_band(total, ',.2f')} EFLOPS, AI share {_band(share * 100, '.1f')}%; "
+            f"first met (P50) {reached}"
+        )
+    peak = results.series["facility_mw"].max(axis=1)
+    lines.append(f"peak monthly facility power: {_band(peak, ',.0f')} MW")
+    years, annual = annual_values(results.series, s.horizon.start, results.plan.hours)
+    parts = [f"{int(y)} {_band(annual['energy_mwh'][:, i] / 1e6, ',.2f')}" for i, y in enumerate(years)]
+    lines.append("energy per year (TWh): " + "; ".join(parts))
+    policy = _policy_line(results)
+    if policy:
+        lines.append(policy)
+    return "\n".join(lines)
+
+
+def _policy_line(results: Results) -> str:
+    """Totals over the horizon of what the policy levers in use paid and emitted."""
+    levers = results.scenario.policies
+    series = results.series
+    parts = []
+    if levers.capex_subsidy is not None:
+        parts.append(f"subsidy paid {_band(series['subsidy_cny'].sum(axis=1) / 1e9, ',.2f')} bn CNY")
+    if levers.compute_vouchers is not None:
+        parts.append(f"vouchers {_band(series['voucher_cny'].sum(axis=1) / 1e9, ',.2f')} bn CNY")
+    if levers.pue_cap is not None:
+        outcomes = results.plan.policy.pue_cap
+        parts.append(f"PUE cap: {outcomes.count('upgraded')} upgraded, {outcomes.count('rejected')} rejected")
+    if levers.emissions is not None:
+        parts.append(f"carbon {_band(series['carbon_t'].sum(axis=1) / 1e6, ',.2f')} Mt")
+    return ("policies over the horizon: " + "; ".join(parts)) if parts else ""

@@ -1,0 +1,195 @@
+"""Build stage: a validated :class:`~sim.scenario.schema.Scenario` -> the :class:`~sim.engine.plan.Plan`.
+
+One row per *phase* of every project (a project with ``phases: [0.5, 0.5]`` has two rows), with
+everything the model and the post-processing need already multiplied out: PFLOPS on the reporting
+basis, IT design MW, mean IT load MW, peak facility MW (for the grid), investment. PUE is tabulated
+per (site, cooling) group for each month of the horizon.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from ..months import calendar_months, horizon_months, hours_in_months, month_index
+from ..scenario.paths import resolve_path, with_values
+from ..scenario.schema import Scenario
+from .plan import CLASS_INDEX, Plan, monthly_pue
+from .policies import apply_pue_cap, build_policy_plan, refresh_policy
+
+PHASE_ROWS = {
+    "project": "phase_project", "offset": "phase_offset_months", "cls": "phase_class",
+    "declared": "phase_pflops_declared", "eflops": "phase_eflops", "it": "phase_it_mw",
+    "load": "phase_load_mw", "peak": "phase_peak_facility_mw", "invest": "phase_investment_cny",
+    "group": "phase_group",
+}
+"""Row name in :func:`_phase_rows` -> :class:`Plan` field."""
+
+
+def _phase_rows(p, j: int, group: int, peak_pue: float, factor: float) -> dict[str, list]:
+    """The phase rows of project ``p`` (index ``j``), one value per phase for each of :data:`PHASE_ROWS`."""
+    rows: dict[str, list] = {k: [] for k in PHASE_ROWS}
+    for k, fraction in enumerate(p.phases):
+        rows["project"].append(j)
+        rows["offset"].append(k * p.phase_gap_months)
+        rows["cls"].append(CLASS_INDEX[p.class_])
+        rows["declared"].append(p.compute.pflops * fraction)
+        rows["eflops"].append(p.compute.pflops * fraction * factor / 1000.0)
+        rows["it"].append(p.it_mw * fraction)
+        rows["load"].append(p.it_mw * fraction * p.utilization)
+        rows["peak"].append(p.it_mw * fraction * peak_pue)
+        rows["invest"].append((p.investment_cny or 0.0) * fraction)
+        rows["group"].append(group)
+    return rows
+
+
+def build_plan(scenario: Scenario) -> Plan:
+    """Compile ``scenario`` into a :class:`Plan`, its policy levers included.
+
+    A ``pue_cap`` is applied first: upgraded projects are compiled with their new cooling,
+    investment and online month.
+    """
+    scenario, pue_cap = apply_pue_cap(scenario)
+    start = scenario.horizon.start
+    n_months = horizon_months(start, scenario.horizon.end)
+    cal = calendar_months(start, n_months)
+    factors = scenario.accounting.factors
+
+    groups: dict[tuple[str, str], int] = {}
+    group_rows: list[np.ndarray] = []
+    group_peak: list[float] = []
+
+    def group_of(site: str, cooling: str) -> int:
+        key = (site, cooling)
+        if key not in groups:
+            by_month = monthly_pue(scenario.cooling[cooling].pue_curve, scenario.sites[site].monthly_temp_c)
+            groups[key] = len(group_rows)
+            group_rows.append(by_month[cal])
+            group_peak.append(float(by_month.max()))
+        return groups[key]
+
+    ids, statuses, classes, online_idx, retire_t = [], [], [], [], []
+    rows: dict[str, list] = {k: [] for k in PHASE_ROWS}
+    for j, p in enumerate(scenario.projects):
+        ids.append(p.id)
+        statuses.append(p.status)
+        classes.append(CLASS_INDEX[p.class_])
+        online_idx.append(0 if p.online is None else month_index(p.online, start))
+        retire_t.append(math.inf if p.retire is None else float(month_index(p.retire, start)))
+        g = group_of(p.site, p.cooling)
+        for key, values in _phase_rows(p, j, g, group_peak[g], getattr(factors, p.compute.precision)).items():
+            rows[key].extend(values)
+
+    grid = scenario.grid
+    additions: list[tuple[float, float]] = []
+    if grid is not None:
+        for add in grid.additions:
+            t = float(max(month_index(add.month, start), 0))
+            if t < n_months:
+                additions.append((t, add.mw))
+        additions.sort(key=lambda a: a[0])
+
+    def arr(key: str, dtype=float) -> np.ndarray:
+        return np.asarray(rows[key], dtype=dtype)
+
+    plan = Plan(
+        n_months=n_months,
+        hours=hours_in_months(start, n_months),
+        project_ids=tuple(ids),
+        project_status=tuple(statuses),
+        project_class=np.asarray(classes, dtype=np.int64),
+        project_online_index=np.asarray(online_idx, dtype=float),
+        project_retire_t=np.asarray(retire_t, dtype=float),
+        phase_project=arr("project", np.int64),
+        phase_offset_months=arr("offset"),
+        phase_class=arr("cls", np.int64),
+        phase_pflops_declared=arr("declared"),
+        phase_eflops=arr("eflops"),
+        phase_it_mw=arr("it"),
+        phase_load_mw=arr("load"),
+        phase_peak_facility_mw=arr("peak"),
+        phase_investment_cny=arr("invest"),
+        phase_group=arr("group", np.int64),
+        group_pue=np.asarray(group_rows, dtype=float).reshape(len(group_rows), n_months),
+        group_pue_peak=np.asarray(group_peak, dtype=float),
+        grid_headroom_mw=None if grid is None else grid.headroom_mw,
+        grid_additions=tuple(additions),
+        supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
+    )
+    return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))
+
+
+PLAN_SCALARS = {"supply.ai_pflops_per_month": "supply_pflops_per_month", "grid.headroom_mw": "grid_headroom_mw"}
+PROJECT_FIELDS = ("it_mw", "utilization", "investment_cny", "compute.pflops")
+"""Project values whose change alters only that project's phase rows (not their number)."""
+
+
+class PlanPatcher:
+    """Plans of a scenario with some values replaced, made by patching its plan where possible.
+
+    Drawn parameters usually name a shared limit (``supply.ai_pflops_per_month``) or a number of
+    one project (``projects.north-ai-1.utilization``); for those the plan of the scenario is
+    copied and the affected values recomputed with the same code as :func:`build_plan`, so the
+    result is identical to building the plan of the changed scenario, only faster. Any other path
+    falls back to :func:`build_plan`.
+    """
+
+    def __init__(self, scenario: Scenario, plan: Plan, paths):
+
+        self.scenario = scenario
+        self.plan = plan
+        self.projects: dict[str, int] = {}  # path -> project index, for project paths
+        self.general = False
+        for path in paths:
+            if path in PLAN_SCALARS:
+                continue
+            head, _, field = path.partition(".")
+            segment, _, field = field.partition(".")
+            if head == "projects" and field in PROJECT_FIELDS:
+                project = resolve_path(scenario, f"projects.{segment}", numeric=False)
+                self.projects[path] = next(j for j, p in enumerate(scenario.projects) if p is project)
+            else:
+                self.general = True
+        # projects are patched as the PUE cap left them; an upgraded project's drawn value would
+        # need the cap applied again (its investment grows with the upgrade): rebuild for those
+        self.capped, outcomes = apply_pue_cap(scenario)
+        if any(outcomes[j] != "none" for j in self.projects.values()):
+            self.general = True
+        self._phases = {j: np.nonzero(plan.phase_project == j)[0] for j in set(self.projects.values())}
+
+    def apply(self, values: dict[str, float]) -> tuple[Scenario, Plan]:
+        """(scenario, plan) with ``values`` ({path: value}) put in.
+
+        The scenario returned is for the draws of go decisions and delays: it is the scenario
+        itself unless a value outside :data:`PLAN_SCALARS` and project numbers was drawn.
+        """
+
+        if not values:
+            return self.scenario, self.plan
+        if self.general:
+            changed = with_values(self.scenario, values)
+            return changed, build_plan(changed)
+        update = {PLAN_SCALARS[path]: value for path, value in values.items() if path in PLAN_SCALARS}
+        changed: dict[int, object] = {}  # project index -> project with its drawn values
+        for path, value in values.items():
+            if path in self.projects:
+                j = self.projects[path]
+                field = path.split(".", 2)[2]
+                changed[j] = with_values(changed.get(j, self.capped.projects[j]), {field: value})
+        if changed:
+            arrays = {field: getattr(self.plan, field).copy() for field in PHASE_ROWS.values()}
+            factors = self.scenario.accounting.factors
+            for j, p in changed.items():
+                phases = self._phases[j]
+                group = int(self.plan.phase_group[phases[0]])
+                peak = float(self.plan.group_pue_peak[group])
+                rows = _phase_rows(p, j, group, peak, getattr(factors, p.compute.precision))
+                for key, field in PHASE_ROWS.items():
+                    arrays[field][phases] = rows[key]
+            update.update(arrays)
+        plan = dataclasses.replace(self.plan, **update)
+        if changed:  # subsidy claims and voucher capacity follow the projects' values
+            plan = dataclasses.replace(plan, policy=refresh_policy(plan.policy, self.capped, plan, changed))
+        return self.scenario, plan

@@ -1,0 +1,69 @@
+"""The plan: flat numpy arrays the model runs on (built by :mod:`sim.engine.build`).
+
+One row per *phase* of every project (a project with ``phases: [0.5, 0.5]`` has two rows), with
+everything the model and the post-processing need already multiplied out: PFLOPS on the reporting
+basis, IT design MW, mean IT load MW, peak facility MW (for the grid), investment. PUE is tabulated
+per (site, cooling) group for each month of the horizon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..scenario.schema import CLASSES
+
+if TYPE_CHECKING:  # the policy arrays are built from a plan (sim.engine.policies imports this module)
+    from .policies import PolicyPlan
+
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+
+def monthly_pue(curve, monthly_temp_c) -> np.ndarray:
+    """PUE for each calendar month (12 values) of a site with the given cooling curve."""
+    temps = np.array([point[0] for point in curve], dtype=float)
+    pues = np.array([point[1] for point in curve], dtype=float)
+    return np.interp(np.asarray(monthly_temp_c, dtype=float), temps, pues)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Arrays the model runs on. Times are in months from the horizon start (t = 0)."""
+
+    n_months: int
+    hours: np.ndarray  # (M,) hours in each horizon month
+    # projects (J)
+    project_ids: tuple[str, ...]
+    project_status: tuple[str, ...]
+    project_class: np.ndarray  # (J,) index into CLASSES
+    project_online_index: np.ndarray  # (J,) planned online month index (0 for operating)
+    project_retire_t: np.ndarray  # (J,) retirement time, inf if never
+    # phases (P)
+    phase_project: np.ndarray  # (P,) project index
+    phase_offset_months: np.ndarray  # (P,) k x phase_gap_months
+    phase_class: np.ndarray  # (P,)
+    phase_pflops_declared: np.ndarray  # (P,) PFLOPS at the declared precision (taken from supply)
+    phase_eflops: np.ndarray  # (P,) EFLOPS on the reporting basis
+    phase_it_mw: np.ndarray  # (P,) IT design MW
+    phase_load_mw: np.ndarray  # (P,) mean IT load MW
+    phase_peak_facility_mw: np.ndarray  # (P,) IT design MW x highest monthly PUE at its site
+    phase_investment_cny: np.ndarray  # (P,)
+    phase_group: np.ndarray  # (P,) index of its (site, cooling) PUE group
+    group_pue: np.ndarray  # (G, M) PUE of each group in each horizon month
+    group_pue_peak: np.ndarray  # (G,) highest monthly PUE of each group (sizes grid requests)
+    # shared limits
+    grid_headroom_mw: float | None
+    grid_additions: tuple[tuple[float, float], ...]  # (t, MW), sorted, inside the horizon
+    supply_pflops_per_month: float | None
+    # policy levers (see sim.engine.policies); None only while the plan is being built
+    policy: PolicyPlan | None = None
+
+    @property
+    def n_phases(self) -> int:
+        return len(self.phase_project)
+
+    @property
+    def n_projects(self) -> int:
+        return len(self.project_ids)

@@ -1,0 +1,49 @@
+"""Output stage for a comparison: compare.csv, the stacked run tables and the manifest, written atomically."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..run.compare import BASE, TABLES, Comparison
+from ..scenario.validate import origin_of
+from .tables import NOTHING_APPLIED, publish_tables, utc_now, versions
+
+
+def comparison_manifest(comparison: Comparison, command: list[str] | None = None, started: str | None = None) -> dict:
+    base = comparison.results[BASE]
+    origin = origin_of(base.scenario)
+    runs = {}
+    for name, results in comparison.results.items():
+        applied = origin_of(results.scenario).applied if origin_of(results.scenario) else {}
+        runs[name] = {"applied": applied or NOTHING_APPLIED, "events": results.events}
+    return {
+        "scenario": {
+            "path": origin.path if origin else None,
+            "sha256": origin.sha256 if origin else None,
+            "name": base.scenario.name,
+        },
+        "variants": list(comparison.results),
+        "seed": comparison.seed,
+        "replications": comparison.replications,
+        "runs": runs,
+        "versions": versions(),
+        "command": command if command is not None else sys.argv,
+        "started": started or utc_now(),
+        "finished": utc_now(),
+        "resolved_scenario": base.scenario.model_dump(mode="json", by_alias=True),
+    }
+
+
+def write_comparison(comparison: Comparison, out: str | Path, force: bool = False,
+                     command: list[str] | None = None, started: str | None = None,
+                     then: Callable[[Path], object] | None = None) -> Path:
+    """Write compare.csv, the stacked monthly/annual/targets/projects tables and manifest.json.
+
+    ``then(folder)`` runs on the temporary folder before it is renamed into place, as in
+    :func:`sim.output.tables.write_results` (``capsim compare`` draws its plots there).
+    """
+    tables = {"compare": comparison.table}
+    tables.update({name: comparison.stacked(name) for name in TABLES})
+    return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then)

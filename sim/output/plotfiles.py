@@ -1,0 +1,118 @@
+"""Plots as files: read a results folder's tables back, draw every plot, save them in ``plots/``.
+
+``capsim run`` calls :func:`write_plots` on its temporary output folder before renaming it into
+place, and ``capsim plot RESULTS_DIR`` calls it on a finished folder: both draw from the saved
+CSV tables, so a redraw gives the same pictures as the run. Files are first saved into a
+temporary folder; only when every plot is drawn do they replace the files in ``plots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import plots
+from ..errors import ScenarioError
+
+FORMATS = ("png", "svg", "pdf")
+DPI = 150
+TEXT_COLUMNS = ("variant", "month", "metric", "target", "by", "reached_p10", "reached_p50", "reached_p90",
+                "project", "class", "site", "status", "planned_online", "online_p10", "online_p50",
+                "online_p90", "output", "when", "unit")
+"""Columns read as text (months stay 'YYYY-MM', 'never' and empty stay as written)."""
+
+
+@dataclass(frozen=True)
+class ResultTables:
+    """The tables of a results folder, as the plot functions take them."""
+
+    monthly: pd.DataFrame
+    annual: pd.DataFrame
+    targets: pd.DataFrame
+    projects: pd.DataFrame
+    context: plots.PlotContext
+    compare: pd.DataFrame | None = None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    header = pd.read_csv(path, nrows=0).columns
+    text = {c: str for c in header if c in TEXT_COLUMNS}
+    table = pd.read_csv(path, dtype=text, keep_default_na=False, na_values={c: [""] for c in header if c not in text})
+    return table
+
+
+def read_tables(folder: str | Path) -> ResultTables:
+    """Read monthly.csv, annual.csv, targets.csv, projects.csv, manifest.json and, when present,
+    compare.csv from a results folder."""
+    folder = Path(folder)
+    missing = [n for n in ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "manifest.json")
+               if not (folder / n).is_file()]
+    if missing:
+        raise ScenarioError(f"{folder}: not a capsim results folder (no {', '.join(missing)})")
+    with open(folder / "manifest.json", encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    context = plots.PlotContext.from_scenario(manifest.get("resolved_scenario") or {},
+                                              replications=manifest.get("replications"))
+    compare = _read_csv(folder / "compare.csv") if (folder / "compare.csv").is_file() else None
+    return ResultTables(
+        monthly=_read_csv(folder / "monthly.csv"),
+        annual=_read_csv(folder / "annual.csv"),
+        targets=_read_csv(folder / "targets.csv"),
+        projects=_read_csv(folder / "projects.csv"),
+        context=context,
+        compare=compare,
+    )
+
+
+def draw_all(tables: ResultTables) -> dict[str, Figure]:
+    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, compare."""
+    t, ctx = tables, tables.context
+    figures = {
+        "growth": plots.growth(t.monthly, t.targets, ctx),
+        "share": plots.share(t.monthly, t.targets, ctx),
+        "power": plots.power(t.monthly, t.annual, ctx),
+        "pue": plots.pue(t.monthly, t.annual, ctx),
+        "timeline": plots.timeline(t.projects, ctx),
+    }
+    if t.compare is not None and not t.compare.empty:
+        figures["compare"] = plots.compare(t.monthly, t.compare, ctx)
+    return figures
+
+
+def save_figure(fig: Figure, path: Path, fmt: str) -> None:
+    """Save without time stamps (and with fixed SVG ids) so the same tables give the same file."""
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}.get(fmt)
+    with matplotlib.rc_context({"svg.hashsalt": "capsim"}):
+        fig.savefig(path, format=fmt, dpi=DPI, metadata=metadata)
+
+
+def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = None) -> list[Path]:
+    """Draw every plot of the results in ``folder`` into ``out`` (default ``folder/plots``).
+
+    Returns the files written. A file of the same name is replaced; other files are left alone.
+    """
+    if fmt not in FORMATS:
+        raise ScenarioError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    folder = Path(folder)
+    out = Path(out) if out is not None else folder / "plots"
+    figures = draw_all(read_tables(folder))
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".plots.", suffix=".tmp", dir=out))
+    try:
+        for name, fig in figures.items():
+            save_figure(fig, tmp / f"{name}.{fmt}", fmt)
+        written = []
+        for name in figures:
+            os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")
+            written.append(out / f"{name}.{fmt}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written

@@ -1,0 +1,50 @@
+"""Plots of the result tables: growth, share, power, pue, timeline and compare.
+
+Each function takes result tables (pandas DataFrames in the layout of the output files, see
+:mod:`sim.analysis.statistics`), an optional :class:`PlotContext` (scenario name, accounting
+label, targets, horizon) and an optional ``ax``, and returns the
+:class:`~matplotlib.figure.Figure` it drew on. The functions only draw what the tables hold: they
+compute no statistics. They never call ``pyplot`` nor set a backend; a figure is a plain
+:class:`~matplotlib.figure.Figure`, and :func:`sim.output.plotfiles.write_plots` saves figures to
+files. One module per plot kind (:mod:`.growth`, :mod:`.share`, :mod:`.power`, :mod:`.pue`,
+:mod:`.timeline`, :mod:`.compare`), with what they share in :mod:`.style`.
+
+Example::
+
+    from sim import plots
+    ctx = plots.PlotContext.from_scenario(results.scenario)
+    fig = plots.growth(results.monthly, results.targets, ctx)
+    fig.savefig("growth.png")
+"""
+
+from .compare import compare, compare_curves, compare_differences
+from .growth import growth
+from .power import energy_annual, power, power_monthly
+from .pue import pue
+from .share import share
+from .style import (
+    BAND_ALPHA,
+    BASE_VARIANT,
+    CLASS_COLOURS,
+    CLASS_LABELS,
+    CLASS_ORDER,
+    COMPARE_OUTPUTS,
+    MEDIAN_COLOUR,
+    OUTPUT_LABELS,
+    TARGET_COLOUR,
+    VARIANT_PALETTE,
+    PlotContext,
+    TargetMark,
+    Thousands,
+    month_dates,
+    variant_colours,
+)
+from .timeline import TIMELINE_ROW_IN, timeline
+
+__all__ = [
+    "BAND_ALPHA", "BASE_VARIANT", "CLASS_COLOURS", "CLASS_LABELS", "CLASS_ORDER", "COMPARE_OUTPUTS",
+    "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
+    "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
+    "energy_annual", "growth", "month_dates", "power", "power_monthly", "pue", "share", "timeline",
+    "variant_colours",
+]

@@ -1,0 +1,168 @@
+"""The compare plot (see :mod:`sim.plots` for the conventions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from .style import (
+    BASE_VARIANT,
+    COMPARE_OUTPUTS,
+    MEDIAN_COLOUR,
+    OUTPUT_LABELS,
+    PlotContext,
+    Thousands,
+    context_or_default,
+    date_axis,
+    mark_targets,
+    month_steps,
+    new_figure,
+    style_axes,
+    variant_colours,
+    wrap,
+)
+
+
+def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | None = None,
+                   ax: Axes | None = None, colours: Mapping[str, str] | None = None) -> Figure:
+    """The median of ``metric`` (total_eflops or intelligent_share) of each variant, one line each."""
+    context = context_or_default(context)
+    fig, ax = new_figure(ax, (10, 4.5))
+    colours = colours or variant_colours(list(monthly["variant"]))
+    scale = 100 if metric == "intelligent_share" else 1
+    for name, rows in monthly[monthly["metric"] == metric].groupby("variant", sort=False):
+        x, q = month_steps(rows.set_index("month"), ("p50",), scale)
+        ax.step(x, q["p50"], where="post", color=colours[name], linewidth=2.4 if name == BASE_VARIANT else 1.8,
+                label=name, gid=f"variant:{name}")
+    fmt = (lambda y: f"≥ {y:,.0f}%") if scale == 100 else (lambda y: f"≥ {y:,g} EFLOPS")
+    mark_targets(ax, context, metric, {}, scale, fmt)
+    style_axes(ax)
+    date_axis(ax)
+    if scale == 100:
+        ax.set_ylim(0, 100)
+        ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        ax.set_ylabel("AI share of total EFLOPS (%), median")
+        ax.set_title("AI-compute share by variant", loc="left")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(Thousands())
+        ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), median", 48))
+        ax.set_title("total compute by variant", loc="left")
+    n_variants = monthly["variant"].nunique()
+    if n_variants > 4:  # many variants: the legend goes below the chart, in columns
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=7, frameon=False,
+                  title="variant", title_fontsize=8)
+    else:
+        ax.legend(loc="upper left", fontsize=8, title="variant", title_fontsize=8)
+    return fig
+
+
+def _by_year(rows: pd.DataFrame) -> bool:
+    """Whether an output's rows are per calendar year, for more than one year."""
+    whens = set(rows["when"].astype(str))
+    return len(whens) > 1 and all(w.isdigit() and len(w) == 4 for w in whens)
+
+
+def _scaled_unit(values: np.ndarray, unit: str) -> tuple[float, str]:
+    """Show large amounts in thousands/millions/billions of the unit (a change of unit only)."""
+    biggest = float(np.nanmax(np.abs(values))) if values.size and np.isfinite(values).any() else 0.0
+    for factor, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if biggest >= factor and unit and unit not in ("%", "share", "probability", "months", "month"):
+            return 1 / factor, f"{word} {unit}"
+    return 1.0, unit
+
+
+def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = None,
+                        colours: Mapping[str, str] | None = None) -> Figure:
+    """Paired differences from the base for one ``output``: one bar per (when, variant), mean
+    difference with its 95% interval as whiskers."""
+    rows = compare[compare["output"] == output].fillna({"when": "", "unit": ""})
+    if rows.empty:
+        raise ValueError(f"compare table has no output {output!r}")
+    colours = colours or variant_colours(list(compare["variant"]))
+    fig, ax = new_figure(ax, (10, 1.2 + 0.3 * len(rows)))
+    unit = str(rows["unit"].iloc[0])
+    factor, shown_unit = _scaled_unit(rows[["diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy(float), unit)
+    if _by_year(rows):  # one line per variant across the years keeps many variants readable
+        _differences_by_year(ax, rows, output, factor, colours)
+        unit_text = f" ({shown_unit})" if shown_unit else ""
+        ax.set_ylabel(wrap(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", 40),
+                      fontsize=9)
+        return fig
+    whens = list(dict.fromkeys(rows["when"].astype(str)))
+    variants = list(dict.fromkeys(rows["variant"]))
+    y, ticks, labels = 0.0, [], []
+    for when in whens:
+        for name in variants:
+            row = rows[(rows["when"].astype(str) == when) & (rows["variant"] == name)]
+            if row.empty:
+                continue
+            row = row.iloc[0]
+            mean, low, high = (float(row[c]) * factor for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+            low, high = min(low, high), max(low, high)
+            ax.barh(y, mean, height=0.7, color=colours[name], alpha=0.85, gid=f"diff:{output}:{when}:{name}")
+            if np.isfinite(low) and np.isfinite(high):
+                ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",
+                            ecolor=MEDIAN_COLOUR, capsize=3, linewidth=1)
+            ticks.append(y)
+            labels.append(f"{when} · {name}" if when else name)
+            y += 1
+        y += 0.4
+    ax.axvline(0, color=MEDIAN_COLOUR, linewidth=0.8)
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.invert_yaxis()
+    style_axes(ax)
+    ax.grid(False, axis="y")
+    ax.xaxis.set_major_formatter(Thousands())
+    unit_text = f" ({shown_unit})" if shown_unit else ""
+    ax.set_xlabel(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", fontsize=9)
+    return fig
+
+
+def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,
+                         colours: Mapping[str, str]) -> None:
+    """Mean paired difference per year, one line per variant, with its 95% interval as whiskers."""
+    for name, own in rows.groupby("variant", sort=False):
+        own = own.assign(year=own["when"].astype(int)).sort_values("year")
+        mean = own["diff_mean"].to_numpy(float) * factor
+        low = np.minimum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
+        high = np.maximum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
+        drawn = ax.errorbar(own["year"], mean, yerr=[np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)],
+                            color=colours[name], marker="o", markersize=4, linewidth=1.4, capsize=3, label=name)
+        drawn.lines[0].set_gid(f"diffline:{output}:{name}")
+    ax.axhline(0, color=MEDIAN_COLOUR, linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(Thousands())
+    style_axes(ax)
+    ax.set_xlabel("calendar year", fontsize=9)
+
+
+def compare(monthly: pd.DataFrame, compare_table: pd.DataFrame, context: PlotContext | None = None) -> Figure:
+    """A compare run at a glance: median total EFLOPS and AI share of each variant (top), and the
+    paired differences from the base with their 95% intervals, one panel per output (below)."""
+    context = context_or_default(context)
+    colours = variant_colours([*monthly["variant"], *compare_table["variant"]])
+    outputs = [o for o in COMPARE_OUTPUTS if o in set(compare_table["output"])]
+    outputs += [o for o in dict.fromkeys(compare_table["output"]) if o not in outputs]
+    heights = [3.0 if _by_year(compare_table[compare_table["output"] == o].fillna({"when": ""}))
+               else 0.9 + 0.28 * int((compare_table["output"] == o).sum()) for o in outputs]
+    diff_height = sum(heights)
+    fig = Figure(figsize=(12, 5 + diff_height), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[5, max(diff_height, 0.1)])
+    left, right = top.subplots(1, 2)
+    compare_curves(monthly, "total_eflops", context, left, colours)
+    compare_curves(monthly, "intelligent_share", context, right, colours)
+    if outputs:
+        axes = bottom.subplots(len(outputs), 1, height_ratios=heights, squeeze=False)
+        for output, ax in zip(outputs, axes[:, 0]):
+            compare_differences(compare_table, output, ax, colours)
+        bottom.suptitle("paired differences from the base, mean with 95% interval", x=0.01, ha="left",
+                        fontsize=10)
+    fig.suptitle(f"{context.name}: variants compared, {context.accounting}", x=0.01, ha="left",
+                 fontweight="bold")
+    return fig

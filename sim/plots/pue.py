@@ -1,0 +1,54 @@
+"""The pue plot (see :mod:`sim.plots` for the conventions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .style import (
+    CLASS_COLOURS,
+    MEDIAN_COLOUR,
+    PlotContext,
+    Thousands,
+    context_or_default,
+    date_axis,
+    legend_right,
+    median_band,
+    metric_rows,
+    month_dates,
+    new_figure,
+    pick_variant,
+    style_axes,
+)
+
+
+def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: PlotContext | None = None,
+        ax: Axes | None = None, variant: str | None = None) -> Figure:
+    """Monthly PUE (facility energy / IT energy) across the horizon, median and P10-P90 band, and
+    each calendar year's energy-weighted PUE (median, from ``annual``) as a dashed step."""
+    context = context_or_default(context)
+    fig, ax = new_figure(ax, (10, 4.5))
+    rows = metric_rows(pick_variant(monthly, variant), "pue")
+    median_band(ax, rows, CLASS_COLOURS["general"], "monthly PUE")
+    if annual is not None and "pue" in set(annual["metric"]):
+        years = metric_rows(pick_variant(annual, variant), "pue", key="year")
+        months = pd.Series(rows.index, index=rows.index)
+        first = True
+        for year, value in years["p50"].items():
+            inside = months[months.str.startswith(f"{int(year):04d}-")]
+            if inside.empty or not np.isfinite(value):
+                continue
+            span = [month_dates([inside.iloc[0]], "start")[0], month_dates([inside.iloc[-1]], "end")[0]]
+            ax.plot(span, [value, value], color=MEDIAN_COLOUR, linestyle="--", linewidth=1.2,
+                    label="calendar-year PUE, median" if first else None,
+                    gid=f"annual-pue:{int(year)}")
+            first = False
+    style_axes(ax)
+    date_axis(ax)
+    ax.yaxis.set_major_formatter(Thousands())
+    ax.set_ylabel("PUE (facility energy / IT energy)")
+    ax.set_title(f"{context.name}: power usage effectiveness by month", loc="left", fontweight="bold")
+    legend_right(ax, None, context.band_note())
+    return fig

@@ -1,0 +1,48 @@
+"""The share plot (see :mod:`sim.plots` for the conventions)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from .style import (
+    CLASS_COLOURS,
+    PlotContext,
+    context_or_default,
+    date_axis,
+    legend_right,
+    mark_targets,
+    median_band,
+    metric_rows,
+    new_figure,
+    pick_variant,
+    style_axes,
+    target_legend_handle,
+    target_probabilities,
+    wrap,
+)
+
+
+def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: PlotContext | None = None,
+          ax: Axes | None = None, variant: str | None = None) -> Figure:
+    """AI-compute share of total EFLOPS: median and P10-P90 band, with each target share."""
+    context = context_or_default(context)
+    fig, ax = new_figure(ax, (10, 5))
+    rows = metric_rows(pick_variant(monthly, variant), "intelligent_share")
+    median_band(ax, rows, CLASS_COLOURS["intelligent"], "AI share", scale=100, stock=True)
+    marked = mark_targets(ax, context, "intelligent_share", target_probabilities(targets, variant), 100,
+                           lambda y: f"≥ {y:,.0f}%", rows["p50"])
+    style_axes(ax)
+    date_axis(ax)
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_ylabel("AI share of total EFLOPS (%), end of month")
+    ax.set_title(wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",
+                 fontweight="bold")
+    handles, _ = ax.get_legend_handles_labels()
+    if marked:
+        handles.append(target_legend_handle())
+    legend_right(ax, handles, context.band_note())
+    return fig

@@ -1,0 +1,292 @@
+"""What every plot shares: colours, labels, the :class:`PlotContext`, axes helpers.
+
+Conventions shared by every plot:
+
+* colours: :data:`CLASS_COLOURS` for the classes of compute, :func:`variant_colours` for
+  variants (the base variant is always dark grey);
+* months are dates on the x axis. A stock (capacity, share) is the value at the *end* of its
+  month and is drawn there; a flow (power, PUE) is drawn at the middle of its month;
+* bands are P10 to P90 across replications, lines the median (P50);
+* every axis names its unit; numbers carry thousands separators.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import Formatter
+
+from ..months import horizon_months, month_index
+
+CLASS_ORDER = ("general", "intelligent", "supercomputing")
+CLASS_COLOURS = {"general": "#4C72B0", "intelligent": "#DD8452", "supercomputing": "#55A868"}
+"""One colour per class of compute, in every plot."""
+CLASS_LABELS = {"general": "general", "intelligent": "intelligent (AI)", "supercomputing": "supercomputing"}
+OTHER_CLASS_COLOUR = "#937860"
+MEDIAN_COLOUR = "#222222"
+"""Totals, medians and the base variant."""
+TARGET_COLOUR = "#C44E52"
+SERIES_COLOURS = {"it_load_mw": "#8172B3", "facility_mw": "#937860"}
+VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B",
+                   "#E377C2", "#BCBD22", "#7F7F7F", "#393B79", "#FF9896", "#98DF8A", "#C5B0D5",
+                   "#FFBB78", "#9EDAE5", "#C49C94", "#F7B6D2", "#DBDB8D", "#AEC7E8")
+"""Colours of the variants other than the base, in order of first appearance in the tables."""
+BASE_VARIANT = "base"
+BAND_ALPHA = 0.22
+COMPARE_OUTPUTS = ("target_probability", "total_eflops", "intelligent_share", "reached_month",
+                   "energy_mwh", "peak_facility_mw", "subsidy_cny", "voucher_cny", "carbon_t")
+"""Outputs of compare.csv drawn as difference bars, in this order; others follow."""
+OUTPUT_LABELS = {
+    "target_probability": "probability target met",
+    "total_eflops": "total EFLOPS",
+    "intelligent_share": "AI-compute share",
+    "reached_month": "month target first met",
+    "energy_mwh": "energy",
+    "peak_facility_mw": "peak facility power",
+    "subsidy_cny": "subsidy",
+    "voucher_cny": "compute vouchers",
+    "carbon_t": "carbon emissions",
+}
+
+
+# --- what the plots are about ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetMark:
+    """A target as drawn: its name, month ``by`` (YYYY-MM) and criteria {metric: minimum}."""
+
+    name: str
+    by: str
+    criteria: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlotContext:
+    """What a plot's titles and markers need beyond the tables.
+
+    Build it from a :class:`~sim.scenario.schema.Scenario` or from ``manifest.json``'s
+    ``resolved_scenario`` with :meth:`from_scenario`.
+    """
+
+    name: str = "capsim"
+    accounting: str = "as reported"
+    start: str | None = None
+    end: str | None = None
+    targets: tuple[TargetMark, ...] = ()
+    replications: int | None = None
+
+    @classmethod
+    def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
+        """From a Scenario or its JSON dump (``manifest["resolved_scenario"]``)."""
+        data = scenario.model_dump(mode="json", by_alias=True) if hasattr(scenario, "model_dump") else scenario
+        criteria_names = ("total_eflops", "general_eflops", "intelligent_eflops",
+                          "supercomputing_eflops", "intelligent_share")
+        targets = tuple(
+            TargetMark(t["name"], t["by"], {k: float(t[k]) for k in criteria_names if t.get(k) is not None})
+            for t in data.get("targets") or ()
+        )
+        horizon = data.get("horizon") or {}
+        return cls(
+            name=data.get("name", cls.name),
+            accounting=(data.get("accounting") or {}).get("label", cls.accounting),
+            start=horizon.get("start"),
+            end=horizon.get("end"),
+            targets=targets,
+            replications=replications,
+        )
+
+    def band_note(self) -> str:
+        runs = f" of {self.replications:,} replications" if self.replications and self.replications > 1 else ""
+        return f"line: median{runs}\nband: P10 to P90"
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+class Thousands(Formatter):
+    """Tick labels with thousands separators and as few decimals as the ticks need (1,500; 0.25)."""
+
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self.ticks = [float(v) for v in locs]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        decimals = tick_decimals([*self.ticks, x])
+        text = f"{x:,.{decimals}f}"
+        return "0" if float(x) == 0 else text
+
+
+def tick_decimals(values: Sequence[float], most: int = 6) -> int:
+    for d in range(most + 1):
+        if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 * max(1.0, abs(v * 10**d)) for v in values):
+            return d
+    return most
+
+
+def month_dates(labels: Sequence[str], where: str = "start") -> np.ndarray:
+    """'YYYY-MM' labels -> datetime64 at the ``start``, ``mid`` or ``end`` of each month."""
+    periods = pd.PeriodIndex(list(labels), freq="M")
+    start = periods.to_timestamp(how="start")
+    if where == "start":
+        return start.to_numpy()
+    end = (periods + 1).to_timestamp(how="start")
+    if where == "end":
+        return end.to_numpy()
+    if where == "mid":
+        return (start + (end - start) / 2).to_numpy()
+    raise ValueError(f"where must be start, mid or end (got {where!r})")
+
+
+def variant_colours(variants: Sequence[str]) -> dict[str, str]:
+    """Colour per variant: the base dark grey, the others from :data:`VARIANT_PALETTE` in order."""
+    colours, others = {}, 0
+    for name in dict.fromkeys(variants):
+        if name == BASE_VARIANT:
+            colours[name] = MEDIAN_COLOUR
+        else:
+            colours[name] = VARIANT_PALETTE[others % len(VARIANT_PALETTE)]
+            others += 1
+    return colours
+
+
+def class_colour(name: str) -> str:
+    return CLASS_COLOURS.get(name, OTHER_CLASS_COLOUR)
+
+
+def pick_variant(table: pd.DataFrame, variant: str | None = None) -> pd.DataFrame:
+    """The rows of one variant: ``variant``, else ``base`` when present, else the first one."""
+    if "variant" not in table.columns or table.empty:
+        return table
+    names = list(dict.fromkeys(table["variant"]))
+    chosen = variant if variant is not None else (BASE_VARIANT if BASE_VARIANT in names else names[0])
+    if chosen not in names:
+        raise ValueError(f"no variant {chosen!r} in the table (have {', '.join(names)})")
+    return table[table["variant"] == chosen]
+
+
+def metric_rows(table: pd.DataFrame, metric: str, key: str = "month") -> pd.DataFrame:
+    """Rows of one metric, indexed by ``key`` (month or year), in table order."""
+    rows = table[table["metric"] == metric]
+    if rows.empty:
+        raise ValueError(f"the table has no metric {metric!r}")
+    return rows.set_index(key)
+
+
+def month_steps(rows: pd.DataFrame, columns: Sequence[str], scale: float = 1.0):
+    """Month edges (n + 1 dates) and each column's values with the last one repeated: for
+    ``step="post"`` drawing, so that each month's value spans its month."""
+    x = np.append(month_dates(rows.index, "start"), month_dates(rows.index[-1:], "end"))
+    values = {c: np.append(rows[c].to_numpy(float), rows[c].to_numpy(float)[-1:]) * scale for c in columns}
+    return x, values
+
+
+def new_figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.set_xlabel("month")
+
+
+def style_axes(ax: Axes) -> None:
+    ax.grid(True, color="#DDDDDD", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def median_band(ax: Axes, rows: pd.DataFrame, colour: str, label: str, scale: float = 1.0,
+                 stock: bool = False) -> None:
+    """Median line and P10-P90 band of monthly ``rows``: a stock as steps spanning each month, a
+    flow as a line through the middle of each month."""
+    if stock:
+        x, q = month_steps(rows, ("p10", "p50", "p90"), scale)
+        ax.fill_between(x, q["p10"], q["p90"], step="post", color=colour, alpha=BAND_ALPHA, linewidth=0,
+                        label=f"{label}, P10 to P90", gid=f"band:{label}")
+        ax.step(x, q["p50"], where="post", color=colour, linewidth=2, label=f"{label}, median",
+                gid=f"median:{label}")
+        return
+    x = month_dates(rows.index, "mid")
+    ax.fill_between(x, rows["p10"] * scale, rows["p90"] * scale, color=colour, alpha=BAND_ALPHA,
+                    linewidth=0, label=f"{label}, P10 to P90", gid=f"band:{label}")
+    ax.plot(x, rows["p50"] * scale, color=colour, linewidth=2, label=f"{label}, median", gid=f"median:{label}")
+
+
+def target_probabilities(targets: pd.DataFrame | None, variant: str | None) -> dict[str, float]:
+    if targets is None or targets.empty:
+        return {}
+    rows = pick_variant(targets, variant)
+    return dict(zip(rows["target"], rows["probability"].astype(float)))
+
+
+def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
+                  scale: float, fmt, median: pd.Series | None = None) -> int:
+    """A marker and a label at (end of month ``by``, minimum) for each target with ``metric``.
+
+    The label goes above the star, or below it where the drawn ``median`` (by month) is above the
+    target, so that it does not cover the curve."""
+    drawn = 0
+    for target in context.targets:
+        if metric not in target.criteria:
+            continue
+        x = month_dates([target.by], "end")[0]
+        y = target.criteria[metric] * scale
+        ax.plot([x], [y], linestyle="none", marker="*", markersize=15, color=TARGET_COLOUR,
+                markeredgecolor="white", markeredgewidth=0.8, zorder=5, gid=f"target:{target.name}")
+        note = f"{target.name}: {fmt(y)}"
+        if target.name in probabilities:
+            whole = "whole target " if len(target.criteria) > 1 else ""
+            note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
+        below = median is not None and target.by in median.index and median[target.by] * scale >= y
+        # near the left edge the label goes to the right of the star, so it stays inside the axes
+        if median is not None and target.by in median.index:
+            early = list(median.index).index(target.by) < 0.4 * len(median.index)
+        elif context.start and context.end:
+            early = month_index(target.by, context.start) < 0.4 * horizon_months(context.start, context.end)
+        else:
+            early = False
+        ax.annotate(note, (x, y), xytext=(8 if early else -8, -10 if below else 8), textcoords="offset points",
+                    ha="left" if early else "right",
+                    va="top" if below else "bottom",
+                    fontsize=9, color=TARGET_COLOUR,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                    gid=f"target-label:{target.name}", zorder=6)
+        drawn += 1
+    return drawn
+
+
+def legend_right(ax: Axes, handles, title: str | None) -> None:
+    """Legend in the right margin, clear of the data and the target labels."""
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False,
+              title=title, title_fontsize=8, alignment="left", borderaxespad=0)
+
+
+def target_legend_handle() -> Line2D:
+    return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a long title or axis label (long accounting labels) over several lines."""
+    return textwrap.fill(text, width=width, break_long_words=False)
+
+
+def context_or_default(context: PlotContext | None) -> PlotContext:
+    return context if context is not None else PlotContext()

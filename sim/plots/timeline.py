@@ -1,0 +1,121 @@
+"""The timeline plot (see :mod:`sim.plots` for the conventions)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .style import (
+    CLASS_LABELS,
+    CLASS_ORDER,
+    MEDIAN_COLOUR,
+    PlotContext,
+    class_colour,
+    context_or_default,
+    date_axis,
+    month_dates,
+    new_figure,
+    pick_variant,
+    style_axes,
+)
+
+TIMELINE_ROW_IN = 0.26
+"""Height of one project row, inches: the figure grows with the number of projects."""
+
+
+def _timeline_rows(projects: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    classes = [c for c in CLASS_ORDER if c in set(projects["class"])]
+    classes += [c for c in dict.fromkeys(projects["class"]) if c not in classes]
+    groups = []
+    for name in classes:
+        rows = projects[projects["class"] == name].copy()
+        rows["_order"] = rows["planned_online"].where(rows["planned_online"] != "", "0000-00")
+        groups.append((name, rows.sort_values(["_order", "online_p50", "project"], kind="stable")))
+    return groups
+
+
+def _is_month(text) -> bool:
+    return isinstance(text, str) and len(text) == 7 and text[4] == "-"
+
+
+def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axes | None = None,
+             variant: str | None = None) -> Figure:
+    """One row per project, grouped by class: planned online month (open diamond), simulated
+    online month P10-P90 (bar) and P50 (dot) over the replications in which the project was
+    built, and the share of replications in which it was built (right margin)."""
+    context = context_or_default(context)
+    table = pick_variant(projects, variant).fillna({"planned_online": "", "online_p10": "", "online_p50": "",
+                                                    "online_p90": ""})
+    groups = _timeline_rows(table)
+    n_rows = len(table) + len(groups)
+    fig, ax = new_figure(ax, (10, 1.9 + TIMELINE_ROW_IN * n_rows))
+    months = [m for col in ("planned_online", "online_p10", "online_p90") for m in table[col] if _is_month(m)]
+    start = context.start or (min(months) if months else "2000-01")
+    end = context.end or (max(months) if months else start)
+    left, right = month_dates([start], "start")[0], month_dates([end], "end")[0]
+    y, ticks, labels = 0, [], []
+    for name, rows in groups:
+        colour = class_colour(name)
+        ax.text(-0.01, y, f"{CLASS_LABELS.get(name, name)} ({len(rows)})", transform=ax.get_yaxis_transform(),
+                ha="right", va="center", fontweight="bold", color=colour, fontsize=9, gid=f"group:{name}")
+        y += 1
+        for _, row in rows.iterrows():
+            ticks.append(y)
+            labels.append(row["project"])
+            ax.axhline(y, color="#EEEEEE", linewidth=0.6, zorder=0)
+            p10, p50, p90 = row["online_p10"], row["online_p50"], row["online_p90"]
+            if _is_month(p10):
+                x0 = month_dates([p10], "start")[0]
+                x1 = month_dates([p90], "end")[0] if _is_month(p90) else right
+                ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.45, linewidth=0,
+                        gid=f"range:{row['project']}")
+                if not _is_month(p90):
+                    ax.plot([right], [y], marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
+            if _is_month(p50):
+                ax.plot([month_dates([p50], "mid")[0]], [y], marker="o", markersize=6, color=colour,
+                        markeredgecolor=MEDIAN_COLOUR, markeredgewidth=0.6, linestyle="none",
+                        gid=f"p50:{row['project']}")
+            if _is_month(row["planned_online"]):
+                planned = min(max(month_dates([row["planned_online"]], "mid")[0], left), right)
+                ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none",
+                        markeredgecolor=MEDIAN_COLOUR, markeredgewidth=1.2, linestyle="none",
+                        gid=f"planned:{row['project']}")
+            if row.get("status", "") == "operating":
+                note, at, side = "operating", month_dates([p10], "end")[0] if _is_month(p10) else left, "left"
+            elif not _is_month(p10):
+                note, at, side = ("never built" if float(row["go_share"]) == 0 else "not online in the horizon",
+                                  left, "left")
+            else:
+                note = ""
+            if note:
+                ax.annotate(note, (at, y), xytext=(4 if side == "left" else -4, 0), textcoords="offset points",
+                            ha=side, va="center", fontsize=8, color="#555555", gid=f"note:{row['project']}")
+            ax.text(1.02, y, f"{float(row['go_share']):.0%}", transform=ax.get_yaxis_transform(), ha="left",
+                    va="center", fontsize=8, gid=f"go:{row['project']}")
+            y += 1
+    ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
+            fontsize=8, fontweight="bold")
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_ylim(y - 0.4, -0.6)
+    ax.set_xlim(left, right)
+    style_axes(ax)
+    ax.grid(False, axis="y")
+    date_axis(ax)
+    ax.set_xlabel("online month")
+    ax.set_title(f"{context.name}: when projects come online ({len(table)} projects)", loc="left",
+                 fontweight="bold", pad=40)
+    handles = [
+        Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
+               label="planned online"),
+        Line2D([], [], marker="o", color="#999999", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
+               label="simulated online, median"),
+        Patch(facecolor="#999999", alpha=0.45, label="simulated online, P10 to P90 (runs where built)"),
+        Line2D([], [], marker=">", color="#999999", linestyle="none",
+               label="P90 after the horizon (no dot: the median too)"),
+    ]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
+              borderaxespad=0.2)
+    return fig

@@ -1,0 +1,101 @@
+"""How much memory a run needs, and whether this machine has it (checked before any work starts).
+
+A run keeps, for every replication, the stored monthly arrays (:data:`sim.engine.series.STORED`), the
+go decision and first online month of every project and the grid and supply waits of every phase.
+On top come the working space of each local worker (one block of replications and the chunked
+post-processing of :mod:`sim.engine.series`) and of the tables built at the end (a few (R, M) arrays at
+a time). The estimate is deliberately on the high side.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..engine.plan import Plan
+from ..engine.series import ELEMENT_BUDGET, STORED
+from ..errors import ScenarioError
+
+FLOAT_BYTES = 8
+MEMORY_LIMIT_ENV = "CAPSIM_MEMORY_LIMIT"
+"""Environment variable that overrides the available memory, e.g. ``500M``, ``8G`` or bytes."""
+WORKER_BASE_BYTES = 150 * 2**20
+"""Interpreter, numpy, pandas and SimPy in a worker process (measured: about 120 MB)."""
+TABLE_ARRAYS = 4
+"""(R, M) arrays alive at once while building the tables (a derived metric and quantile copies)."""
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+class MemoryLimitError(ScenarioError):
+    """The run would need more memory than is available."""
+
+
+def replication_bytes(plan: Plan) -> int:
+    """Bytes kept for each replication until the run ends."""
+    per_month = len(STORED) * FLOAT_BYTES * plan.n_months
+    per_project = (1 + FLOAT_BYTES) * plan.n_projects  # go (bool), first online month
+    per_phase = 2 * FLOAT_BYTES * plan.n_phases  # grid and supply waits
+    return per_month + per_project + per_phase
+
+
+def run_bytes(plan: Plan, replications: int, block_size: int, local_workers: int) -> int:
+    """Estimated peak bytes of a run of ``replications`` (see the module docstring)."""
+    kept = replications * replication_bytes(plan)
+    tables = TABLE_ARRAYS * replications * FLOAT_BYTES * max(plan.n_months, plan.n_phases)
+    chunk = 6 * ELEMENT_BUDGET * FLOAT_BYTES  # temporaries of one post-processing chunk
+    block = block_size * (replication_bytes(plan) + 4 * FLOAT_BYTES * plan.n_phases)
+    worker = chunk + block + (WORKER_BASE_BYTES if local_workers > 1 else 0)
+    return kept + tables + max(local_workers, 1) * worker
+
+
+def parse_bytes(text: str) -> int:
+    """'500M' -> 524288000; '8G', '123' (bytes) likewise."""
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1:] if value[-1:] in _UNITS and value[-1:] else ""
+    number = value[: len(value) - len(unit)] if unit else value
+    try:
+        return int(float(number) * _UNITS[unit])
+    except ValueError:
+        raise ScenarioError(f"{MEMORY_LIMIT_ENV}: not an amount of memory (got {text!r}; e.g. 500M, 8G)") from None
+
+
+def available_bytes() -> int | None:
+    """Memory this run may use: ``$CAPSIM_MEMORY_LIMIT`` if set, else MemAvailable, else None."""
+    override = os.environ.get(MEMORY_LIMIT_ENV)
+    if override:
+        return parse_bytes(override)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def human(n_bytes: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n_bytes < 1000 or unit == "GB":
+            return f"{n_bytes:,.0f} {unit}" if unit == "B" else f"{n_bytes:,.1f} {unit}"
+        n_bytes /= 1000
+    raise AssertionError("unreachable")
+
+
+def check_memory(plan: Plan, replications: int, block_size: int, local_workers: int,
+                 limit_bytes: int | None = None) -> int:
+    """The estimate in bytes; raises :class:`MemoryLimitError` if it is above the limit.
+
+    ``limit_bytes`` defaults to :func:`available_bytes` (no check when that is unknown).
+    """
+    need = run_bytes(plan, replications, block_size, local_workers)
+    limit = available_bytes() if limit_bytes is None else limit_bytes
+    if limit is not None and need > limit:
+        raise MemoryLimitError(
+            f"this run needs about {human(need)} of memory ({replications:,} replications x "
+            f"{human(replication_bytes(plan))} each, plus working space), more than the "
+            f"{human(limit)} available; run fewer replications (or set {MEMORY_LIMIT_ENV})"
+        )
+    return need

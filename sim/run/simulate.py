@@ -1,0 +1,205 @@
+"""Run stage: replications of a scenario, in blocks, -> :class:`~sim.analysis.results.Results`.
+
+A block is a range of replication numbers. Every draw is keyed by the replication number (see
+:mod:`sim.engine.draws`) and every sum runs in a fixed order, so the results do not depend on how the
+replications are cut into blocks or where the blocks run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis.results import Results
+from ..engine.build import PlanPatcher, build_plan
+from ..engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block
+from ..engine.model import simulate_replication
+from ..engine.plan import Plan
+from ..engine.policies import adjust_draws
+from ..engine.series import MonthlySeries, monthly_series, project_first_on
+from ..scenario.schema import Scenario
+from ..scenario.validate import origin_of
+from .memory import check_memory
+from .parallel import process_pool, run_blocks
+
+DEFAULT_REPLICATIONS_DETERMINISTIC = 1
+DEFAULT_REPLICATIONS_UNCERTAIN = 1000
+BLOCK_SIZE = 250
+"""Replications per block (a unit of work; results do not depend on it)."""
+
+
+def default_replications(scenario: Scenario) -> int:
+    """1 for a deterministic scenario, 1,000 for one with ``uncertainty``."""
+    return DEFAULT_REPLICATIONS_DETERMINISTIC if scenario.uncertainty is None else DEFAULT_REPLICATIONS_UNCERTAIN
+
+
+@dataclass
+class BlockResult:
+    """Per-replication arrays of one block of replications (first axis: replication)."""
+
+    first: int
+    count: int
+    series: dict[str, np.ndarray]  # stored metric (see sim.engine.series.STORED) -> (R, M)
+    project_go: np.ndarray  # (R, J) bool
+    project_first_on: np.ndarray  # (R, J)
+    grid_wait: np.ndarray  # (R, P)
+    supply_wait: np.ndarray  # (R, P)
+    events: int
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for one replication (restored after it).
+
+    A replication creates thousands of short-lived SimPy events and generators; the collector's
+    full passes over everything alive (the scenario, the plan) would otherwise take about 40 % of
+    the time of a large region. The replication's own garbage is collected after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan | None = None) -> BlockResult:
+    """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
+    base_plan = build_plan(scenario) if plan is None else plan
+    plans: list[Plan] = []
+    ons, offs, gos, grid_waits, supply_waits = [], [], [], [], []
+    events = 0
+    streams = BlockStreams(seed, first, count)
+    prepare_block(scenario, streams)
+    patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
+    for replication in range(first, first + count):
+        drawn = draw_parameters(scenario, seed, replication, streams)
+        local, plan = patcher.apply(drawn)
+        go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
+        go, delay = adjust_draws(plan.policy, go, delay)
+        with _collector_paused():
+            log = simulate_replication(plan, go, delay)
+        plans.append(plan)
+        ons.append(log.on)
+        offs.append(log.off)
+        gos.append(go)
+        grid_waits.append(log.grid_wait)
+        supply_waits.append(log.supply_wait)
+        events += log.events
+    on = np.stack(ons)
+    off = np.stack(offs)
+    return BlockResult(
+        first=first,
+        count=count,
+        series=monthly_series(plans, on, off),
+        project_go=np.stack(gos),
+        project_first_on=project_first_on(base_plan, on),
+        grid_wait=np.stack(grid_waits),
+        supply_wait=np.stack(supply_waits),
+        events=events,
+    )
+
+
+def blocks(replications: int, block_size: int | None = None) -> list[tuple[int, int]]:
+    """(first, count) of each block."""
+    block_size = block_size or BLOCK_SIZE
+    return [(first, min(block_size, replications - first)) for first in range(0, replications, block_size)]
+
+
+class _Collector:
+    """The run's per-replication arrays, filled in place block by block, in whatever order they end."""
+
+    def __init__(self, replications: int):
+        self.replications = replications
+        self.arrays: dict[str, np.ndarray] | None = None
+        self.events = 0
+        self.done = 0
+
+    def add(self, block: BlockResult) -> None:
+        parts = {**{f"series.{k}": v for k, v in block.series.items()}, "project_go": block.project_go,
+                 "project_first_on": block.project_first_on, "grid_wait": block.grid_wait,
+                 "supply_wait": block.supply_wait}
+        if self.arrays is None:
+            self.arrays = {k: np.empty((self.replications, *v.shape[1:]), dtype=v.dtype) for k, v in parts.items()}
+        for key, value in parts.items():
+            self.arrays[key][block.first:block.first + block.count] = value
+        self.events += block.events
+        self.done += block.count
+
+    def results(self, scenario: Scenario, plan: Plan, seed: int, variant: str) -> Results:
+        a = self.arrays
+        series = {k.removeprefix("series."): v for k, v in a.items() if k.startswith("series.")}
+        return Results(
+            scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
+            series=MonthlySeries(series, plan.hours), project_go=a["project_go"],
+            project_first_on=a["project_first_on"], grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
+            events=self.events,
+        )
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int = 0,
+    *,
+    variant: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    memory_limit_bytes: int | None = None,
+) -> Results:
+    """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
+
+    ``replications`` defaults to :func:`default_replications`. Blocks of replications run in this
+    process (``jobs=1``), in ``jobs`` worker processes, or on ``executor`` (any
+    :class:`concurrent.futures.Executor`, e.g. from :func:`sim.run.parallel.dask_executor`; it is left
+    open); the results are the same in every case. ``progress``, if given, is called with the
+    number of replications done after each block. ``variant`` labels the results (default: the
+    variant the scenario was derived as, see :func:`sim.scenario.variants.apply_variant`, else ``base``).
+
+    Before starting, the memory the run needs is estimated; :class:`sim.run.memory.MemoryLimitError`
+    is raised if it exceeds ``memory_limit_bytes`` (default: available memory). A worker process
+    that dies raises :class:`sim.run.parallel.WorkerError`.
+    """
+    if variant is None:
+        origin = origin_of(scenario)
+        variant = origin.variant if origin is not None else "base"
+    if replications is None:
+        replications = default_replications(scenario)
+    if not isinstance(replications, (int, np.integer)) or replications < 1:
+        raise ValueError(f"replications must be a whole number of at least 1 (got {replications!r})")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
+    if not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1 (got {jobs!r})")
+    replications, seed = int(replications), int(seed)
+    tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
+    local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
+    plan = build_plan(scenario)
+    check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
+
+    collector = _Collector(replications)
+
+    def on_result(task, block: BlockResult) -> None:
+        collector.add(block)
+        if progress is not None:
+            progress(collector.done)
+
+    if executor is not None:
+        run_blocks(executor, run_block, tasks, on_result)
+    elif local_workers > 1:
+        pool = process_pool(local_workers)
+        try:
+            run_blocks(pool, run_block, tasks, on_result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        for task in tasks:
+            on_result(task, run_block(*task, plan=plan))
+    return collector.results(scenario, plan, seed, variant)

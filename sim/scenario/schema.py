@@ -1,0 +1,346 @@
+"""The scenario format, version 1: frozen pydantic models. Every default lives here.
+
+Stage 2 of the pipeline. :func:`sim.scenario.load_scenario` reads YAML with :mod:`sim.scenario.yamlio`,
+validates it against :class:`Scenario` and then runs the cross-field checks of
+:mod:`sim.scenario.consistency`. Field descriptions double as the JSON Schema that ``capsim schema``
+prints for editors; ``docs/scenario-format.md`` explains each key at length.
+
+Units are in the names: ``_mw`` megawatts, ``_cny`` yuan, ``_c`` degrees Celsius, ``_months``
+months; ``pflops`` is PFLOPS at the project's declared precision.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ..months import parse_month
+
+SCHEMA_VERSION = 1
+
+STATUSES = ("operating", "construction", "registered", "planned")
+CLASSES = ("general", "intelligent", "supercomputing")
+PRECISIONS = ("FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8")
+
+
+def _month(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a month written YYYY-MM in quotes or plain, e.g. 2026-06 (got {value!r})")
+    parse_month(value)
+    return value
+
+
+Month = Annotated[str, BeforeValidator(_month), Field(description="Month, YYYY-MM", examples=["2026-06"])]
+Slug = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifier: letters, digits, '-' and '_' (no dots)"),
+]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Status = Literal["operating", "construction", "registered", "planned"]
+ComputeClass = Literal["general", "intelligent", "supercomputing"]
+Precision = Literal["FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8"]
+
+
+class Strict(BaseModel):
+    """Base: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Sourced(Strict):
+    """A block whose numbers can say where they come from."""
+
+    source: str | None = Field(None, description="Where the numbers come from (a reference id or 'assumption: ...')")
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+class Horizon(Strict):
+    start: Month = Field(description="First simulated month (t = 0 is its first instant), YYYY-MM")
+    end: Month = Field(description="Last simulated month, inclusive, YYYY-MM")
+
+
+# --- accounting -----------------------------------------------------------------------------
+
+
+class PrecisionFactors(Strict):
+    """Multiplier from PFLOPS at each precision to the reporting basis."""
+
+    FP64: float = Field(1.0, gt=0)
+    FP32: float = Field(1.0, gt=0)
+    TF32: float = Field(1.0, gt=0)
+    FP16: float = Field(1.0, gt=0)
+    BF16: float = Field(1.0, gt=0)
+    FP8: float = Field(1.0, gt=0)
+    INT8: float = Field(1.0, gt=0)
+
+
+class Accounting(Sourced):
+    label: str = Field("as reported", description="Name of the reporting basis, shown in tables and plots")
+    factors: PrecisionFactors = Field(default_factory=PrecisionFactors)
+
+
+# --- places and cooling ---------------------------------------------------------------------
+
+
+class Site(Sourced):
+    name: str | None = Field(None, description="Display name")
+    monthly_temp_c: tuple[float, ...] = Field(description="Monthly mean air temperature, degC, January..December (12 values)")
+
+
+class Cooling(Sourced):
+    description: str | None = None
+    pue_curve: tuple[tuple[float, float], ...] = Field(
+        description="Points (monthly mean temperature degC, PUE); linear between, flat beyond the ends"
+    )
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+class Compute(Strict):
+    pflops: float = Field(gt=0, description="Compute at full build-out, PFLOPS at `precision`")
+    precision: Precision = Field(description="Precision the PFLOPS figure is quoted at")
+
+
+class Project(Strict):
+    id: Slug
+    name: str | None = None
+    class_: ComputeClass = Field(alias="class", description="general | intelligent | supercomputing")
+    site: str = Field(description="Key of an entry in `sites`")
+    cooling: str = Field(description="Key of an entry in `cooling`")
+    compute: Compute
+    it_mw: float = Field(gt=0, description="IT design power at full build-out, MW")
+    utilization: Fraction = Field(description="Mean IT load / IT design power, 0..1")
+    investment_cny: float | None = Field(None, ge=0, description="Total investment, CNY")
+    status: Status
+    online: Month | None = Field(None, description="Planned month the first phase comes online; required unless operating")
+    phases: tuple[float, ...] = Field((1.0,), description="Fractions of compute and IT power per phase; sum to 1")
+    phase_gap_months: float = Field(0.0, ge=0, description="Months between consecutive phases")
+    retire: Month | None = Field(None, description="Month every phase leaves service")
+    source: str | None = Field(None, description="Where each number comes from")
+
+
+# --- shared limits --------------------------------------------------------------------------
+
+
+class GridAddition(Sourced):
+    month: Month
+    mw: float = Field(gt=0, description="Facility MW of new grid headroom")
+
+
+class Grid(Sourced):
+    headroom_mw: float = Field(ge=0, description="Facility MW free for new projects at t = 0")
+    additions: tuple[GridAddition, ...] = ()
+
+
+class Supply(Sourced):
+    ai_pflops_per_month: float = Field(
+        gt=0, description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month"
+    )
+
+
+# --- uncertainty ----------------------------------------------------------------------------
+
+
+class Fixed(Sourced):
+    dist: Literal["fixed"]
+    value: float
+
+
+class Uniform(Sourced):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+
+class Triangular(Sourced):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+
+class Normal(Sourced):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+    low: float | None = Field(None, description="Optional lower bound (truncation)")
+    high: float | None = Field(None, description="Optional upper bound (truncation)")
+
+
+class Lognormal(Sourced):
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0, description="exp(mu)")
+    sigma: float = Field(ge=0, description="Standard deviation of the logarithm")
+    low: float | None = Field(None, description="Optional lower bound (truncation)")
+    high: float | None = Field(None, description="Optional upper bound (truncation)")
+
+
+Distribution = Annotated[Union[Fixed, Uniform, Triangular, Normal, Lognormal], Field(discriminator="dist")]
+
+
+class DelayByStatus(Sourced):
+    construction: Distribution | None = None
+    registered: Distribution | None = None
+    planned: Distribution | None = None
+
+
+class GoByStatus(Sourced):
+    construction: Fraction = 1.0
+    registered: Fraction = 1.0
+    planned: Fraction = 1.0
+
+
+class Uncertainty(Sourced):
+    delay_months: DelayByStatus = Field(default_factory=DelayByStatus)
+    go_probability: GoByStatus = Field(default_factory=GoByStatus)
+    parameters: dict[str, Distribution] = Field(
+        default_factory=dict, description="Dotted path of a numeric value -> distribution, drawn once per replication"
+    )
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+class Target(Sourced):
+    name: str
+    by: Month = Field(description="Month at whose end the criteria are checked")
+    total_eflops: float | None = Field(None, ge=0, description="At least this many EFLOPS in total")
+    general_eflops: float | None = Field(None, ge=0)
+    intelligent_eflops: float | None = Field(None, ge=0)
+    supercomputing_eflops: float | None = Field(None, ge=0)
+    intelligent_share: Fraction | None = Field(None, description="At least this share of intelligent compute")
+
+    def criteria(self) -> dict[str, float]:
+        """The criteria given, as {metric: minimum}."""
+        names = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+# --- policies -------------------------------------------------------------------------------
+
+
+def _one_or_many(value: object) -> object:
+    return (value,) if isinstance(value, str) else value
+
+
+ClassList = Annotated[tuple[ComputeClass, ...], BeforeValidator(_one_or_many)]
+
+
+class CapexSubsidy(Sourced):
+    """A capital subsidy: a share of each eligible project's investment, paid as its phases come online."""
+
+    rate: Fraction = Field(description="Share of the project's investment_cny paid as subsidy, 0..1")
+    classes: ClassList | None = Field(
+        None, alias="class", description="Eligible class or list of classes; omitted = every class"
+    )
+    min_pflops: float = Field(0.0, ge=0, description="Eligible only with at least this much compute, PFLOPS at `precision`")
+    precision: Precision | None = Field(
+        None, description="Precision min_pflops is quoted at (converted with accounting.factors); omitted = reporting basis"
+    )
+    annual_budget_cny: float | None = Field(
+        None, ge=0, description="Subsidy paid per calendar year at most, CNY; unpaid claims carry over; omitted = unlimited"
+    )
+    go_probability_bonus: Fraction = Field(
+        0.0, description="Assumption: added to an eligible project's go probability (capped at 1)"
+    )
+    delay_reduction_months: float = Field(
+        0.0, ge=0, description="Assumption: months taken off an eligible project's drawn delay (not below 0)"
+    )
+
+
+class ComputeVouchers(Sourced):
+    """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
+
+    annual_budget_cny: float = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
+    price_cny_per_pflops_hour: float = Field(gt=0, description="Price of one PFLOPS-hour at `precision`, CNY")
+    precision: Precision | None = Field(
+        None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
+    )
+    from_: Month | None = Field(None, alias="from", description="First month vouchers are spent; omitted = horizon start")
+
+
+class PueCap(Sourced):
+    """A ceiling on the design annual PUE of new projects."""
+
+    max_annual_pue: float = Field(ge=1, description="Highest design annual PUE allowed")
+    from_: Month | None = Field(
+        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all not operating"
+    )
+    action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
+    cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
+    extra_capex_share: float = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
+    delay_months: int = Field(0, ge=0, description="Upgrade moves the planned online month this many months later")
+
+
+class Emissions(Sourced):
+    """Carbon of the facility energy that is not green."""
+
+    grid_t_per_mwh: float = Field(ge=0, description="Emission factor of grid power, tCO2 per MWh")
+    green_share: Fraction | dict[int, Fraction] = Field(
+        0.0, description="Share of facility energy that is green, 0..1, or {year: share} (linear between years, flat beyond)"
+    )
+
+
+class FastTrack(Sourced):
+    """Faster approvals: the drawn delay of registered and planned projects is scaled."""
+
+    delay_scale: float = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
+    from_: Month | None = Field(
+        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all"
+    )
+
+
+class Policies(Sourced):
+    capex_subsidy: CapexSubsidy | None = None
+    compute_vouchers: ComputeVouchers | None = None
+    pue_cap: PueCap | None = None
+    emissions: Emissions | None = None
+    fast_track: FastTrack | None = None
+
+
+# --- variants -------------------------------------------------------------------------------
+
+
+class Variant(Strict):
+    description: str | None = None
+    set_: dict[str, Any] = Field(
+        alias="set", description="Dotted path (list items named by id) -> new value, applied to the base file"
+    )
+
+
+# --- the scenario ---------------------------------------------------------------------------
+
+
+class Scenario(Strict):
+    version: Literal[1] = Field(1, description="Scenario format version")
+    name: str
+    description: str | None = None
+    horizon: Horizon
+    accounting: Accounting = Field(default_factory=Accounting)
+    sites: dict[Slug, Site]
+    cooling: dict[Slug, Cooling]
+    projects: tuple[Project, ...]
+    grid: Grid | None = None
+    supply: Supply | None = None
+    uncertainty: Uncertainty | None = None
+    targets: tuple[Target, ...] = ()
+    policies: Policies = Field(default_factory=Policies)
+    variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
+
+    def project(self, project_id: str) -> Project:
+        for project in self.projects:
+            if project.id == project_id:
+                return project
+        raise KeyError(project_id)
+
+
+def json_schema() -> dict:
+    """JSON Schema of the scenario format (for editors' YAML validation)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "capsim scenario, format version 1"
+    return schema

@@ -1,0 +1,256 @@
+"""Validate a scenario's data: plain data -> frozen :class:`~sim.scenario.schema.Scenario`.
+
+All problems are collected and raised together as one :class:`~sim.errors.ScenarioError`, each
+with its file, line, column and field path, e.g.
+``scenarios/x.yaml:14:7: projects[north-ai-1].compute.pflops: must be greater than 0 (got -5)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, ScenarioError
+from . import consistency
+from .schema import Scenario
+from .yamlio import Positions
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a scenario came from, shown in the manifest; and the raw data it was validated from.
+
+    ``data`` and ``positions`` (the YAML as plain data and the line/column of every node) let
+    :mod:`sim.scenario.variants` apply a variant to the file's own data and point at the right line when the
+    result is invalid. ``variant`` and ``applied`` say which variant and overrides made it.
+    """
+
+    path: str | None
+    sha256: str | None
+    data: Any = field(default=None, compare=False, repr=False)
+    positions: Positions = field(default_factory=dict, compare=False, repr=False)
+    variant: str = "base"
+    applied: dict = field(default_factory=dict, compare=False)
+
+
+def attach_origin(scenario: Scenario, origin: Origin) -> Scenario:
+    """Keep ``origin`` with ``scenario`` (a frozen model, so set past pydantic)."""
+    object.__setattr__(scenario, "__capsim_origin__", origin)
+    return scenario
+
+
+def origin_of(scenario: Scenario) -> Origin | None:
+    """The file a scenario was loaded from, if it was loaded from one."""
+    return getattr(scenario, "__capsim_origin__", None)
+
+
+def validate_data(data: Any, file: str = "<data>", positions: Positions | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a :class:`Scenario`: the schema, then the
+    cross-field checks of :mod:`sim.scenario.consistency`. Its variants are not checked here (see
+    :func:`sim.scenario.load.scenario_from_data`)."""
+    positions = positions or {}
+    if not isinstance(data, dict):
+        raise ScenarioError(Problem("a scenario must be a mapping of keys (name:, horizon:, ...)", file=file, line=1, column=1))
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = _merge_misspelled(exc.errors())
+        problems = [_problem_from_pydantic(err, data, file, positions) for err in errors]
+        raise ScenarioError(_sorted(problems)) from None
+    findings = consistency.check(scenario)
+    if findings:
+        problems = [locate(loc, message, data, file, positions) for loc, message in findings]
+        raise ScenarioError(_sorted(problems))
+    attach_origin(scenario, Origin(None, None, data, positions))
+    return scenario
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+# --- locating a problem in the file ---------------------------------------------------------
+
+
+def _walk(data: Any, loc: tuple) -> tuple[tuple, str]:
+    """Map a pydantic/consistency location to (data path, display path)."""
+    node = data
+    data_path: list = []
+    display = ""
+    for step in loc:
+        if step == "<key>":
+            data_path.append(step)
+            break
+        if isinstance(node, dict):
+            if step in node:
+                display += ("." if display else "") + str(step)
+                data_path.append(step)
+                node = node[step]
+                continue
+            if node.get("dist") == step:  # pydantic's discriminated-union tag: not in the data
+                continue
+            display += ("." if display else "") + str(step)
+            data_path.append(step)
+            node = None
+            continue
+        if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            item = node[step]
+            label = str(step)
+            if isinstance(item, dict):
+                for key in ("id", "name"):
+                    if isinstance(item.get(key), str):
+                        label = item[key]
+                        break
+            display += f"[{label}]"
+            data_path.append(step)
+            node = item
+            continue
+        display += ("." if display else "") + str(step)
+        data_path.append(step)
+        node = None
+    return tuple(data_path), display
+
+
+def _position(data_path: tuple, positions: Positions) -> tuple[int, int] | None:
+    path = data_path
+    while True:
+        if path in positions:
+            return positions[path]
+        if not path:
+            return None
+        path = path[:-1]
+
+
+def locate(loc: tuple, message: str, data: Any, file: str, positions: Positions) -> Problem:
+    data_path, display = _walk(data, loc)
+    pos = _position(data_path, positions)
+    return Problem(message, path=display, file=file, line=pos[0] if pos else None, column=pos[1] if pos else None)
+
+
+# --- pydantic messages in the project's words -----------------------------------------------
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _message(err: dict, allowed_keys: list[str] | None) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        key = err["loc"][-1]
+        hint = consistency.nearest(key, allowed_keys or [])
+        if not hint and allowed_keys:
+            hint = f"; allowed: {', '.join(allowed_keys)}"
+        return f"unknown key {key!r}{hint}"
+    if kind == "greater_than":
+        return f"must be greater than {_got(ctx.get('gt'))} (got {_got(value)})"
+    if kind == "greater_than_equal":
+        return f"must be at least {_got(ctx.get('ge'))} (got {_got(value)})"
+    if kind == "less_than_equal":
+        return f"must be at most {_got(ctx.get('le'))} (got {_got(value)})"
+    if kind == "less_than":
+        return f"must be less than {_got(ctx.get('lt'))} (got {_got(value)})"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} (got {_got(value)})"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = ctx.get("expected_tags") or "fixed, uniform, triangular, normal, lognormal"
+        if kind == "union_tag_not_found":
+            return f"needs a 'dist' key, one of {tags}"
+        return f"dist must be one of {tags} (got {_got(ctx.get('tag'))})"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return f"must be a number (got {_got(value)})"
+    if kind == "string_type":
+        return f"must be text (got {_got(value)})"
+    if kind == "string_pattern_mismatch":
+        return f"must use letters, digits, '-' and '_' only (got {_got(value)})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of keys (got {_got(value)})"
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list (got {_got(value)})"
+    if kind == "value_error":
+        return str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
+    msg = err["msg"].replace("Input should be", "must be")
+    return f"{msg} (got {_got(value)})" if "got" not in msg else msg
+
+
+def _allowed_keys(loc: tuple) -> list[str] | None:
+    """Field names allowed at the mapping that holds ``loc[-1]``."""
+    annotation: Any = Scenario
+    for step in loc[:-1]:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = annotation.model_fields
+            match = next((f for n, f in fields.items() if step in (n, f.alias)), None)
+            if match is None:
+                # a discriminated-union tag: choose the member with that tag
+                annotation = _member_with_tag(annotation, step)
+                continue
+            annotation = match.annotation
+        elif get_origin(annotation) in (dict,):
+            annotation = get_args(annotation)[1]
+        elif get_origin(annotation) in (tuple, list):
+            annotation = get_args(annotation)[0]
+        else:
+            annotation = _member_with_tag(annotation, step)
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [f.alias or n for n, f in annotation.model_fields.items()]
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional / Annotated down to the type that has the fields, where it is unique."""
+    while True:
+        origin = get_origin(annotation)
+        args = get_args(annotation)
+        if origin is not None and str(origin).endswith("Annotated"):
+            annotation = args[0]
+            continue
+        if args and origin not in (dict, tuple, list):
+            members = [a for a in args if a is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation
+
+
+def _member_with_tag(annotation: Any, tag: Any) -> Any:
+    for member in get_args(_unwrap(annotation)) or ():
+        member = _unwrap(member)
+        if isinstance(member, type) and issubclass(member, BaseModel) and "dist" in member.model_fields:
+            if tag in get_args(member.model_fields["dist"].annotation):
+                return member
+    return annotation
+
+
+def _merge_misspelled(errors: list[dict]) -> list[dict]:
+    """Drop 'required key is missing' where a misspelt key beside it already says so."""
+    extras = {(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden"}
+    kept = []
+    for err in errors:
+        if err["type"] == "missing":
+            parent, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
+            typos = [extra for where, extra in extras if where == parent]
+            if consistency.nearest(key, [str(t) for t in typos]):
+                continue
+        kept.append(err)
+    return kept
+
+
+def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions) -> Problem:
+    loc = tuple(err["loc"])
+    allowed = _allowed_keys(loc) if err["type"] == "extra_forbidden" else None
+    message = _message(err, allowed)
+    if err["type"] == "extra_forbidden":
+        loc = loc + ("<key>",)
+    return locate(loc, message, data, file, positions)

@@ -1,0 +1,159 @@
+"""Variants: named changes to a scenario, applied to the file's own data and validated again.
+
+A scenario file may carry ``variants``, each a ``set`` of ``dotted.path: value`` changes
+(list items named by ``id``)::
+
+    variants:
+      no-subsidy:
+        description: Remove the capex subsidy
+        set: {policies.capex_subsidy.rate: 0}
+
+:func:`apply_variant` applies a variant, then any command-line overrides (``--set path=value``), to the
+*raw YAML data* of the base scenario, drops the ``variants`` block and validates the result like a
+file of its own. So a variant can set anything the file could say, defaults it left out included,
+and a variant that makes the scenario invalid is reported like the file is: the problem names the
+variant and points at the line of the variant's own ``set`` entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Problem, ScenarioError
+from .paths import PathError, set_in_data
+from .schema import Scenario
+from .validate import Origin, attach_origin, origin_of, validate_data
+from .yamlio import parse_yaml
+
+BASE = "base"
+"""Name of the scenario as written, without any variant."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One ``path: value`` change and where it was written (for error messages)."""
+
+    path: str
+    value: Any
+    file: str
+    line: int | None = None
+    column: int | None = None
+    variant: str | None = None  # the variant that makes it; None for a command-line override
+
+
+def parse_override(text: str) -> Change:
+    """``'path=value'`` from the command line; the value is read as YAML (``0.3``, ``2027-06``, ``[1]``)."""
+    where = f"--set {text}"
+    path, sep, raw = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError(Problem("must be written path=value, e.g. policies.capex_subsidy.rate=0.2", file=where))
+    value, _ = parse_yaml(raw if raw.strip() else "null", where)
+    return Change(path, value, where)
+
+
+def variant_names(scenario: Scenario) -> list[str]:
+    """The scenario's variants, in file order."""
+    return list(scenario.variants)
+
+
+def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Sequence[Change] = ()) -> Scenario:
+    """``scenario`` with variant ``variant`` (None or ``"base"``: none) and then ``overrides`` applied.
+
+    Raises :class:`ScenarioError` for an unknown variant, a path that does not exist, or a result
+    that is not a valid scenario. The returned scenario's origin records what was applied.
+    """
+    origin = origin_of(scenario)
+    if origin is None or origin.data is None:  # built in Python: work from its dump
+        origin = Origin(None, None, scenario.model_dump(mode="json", by_alias=True, exclude_none=True), {})
+    file = origin.path or "<data>"
+    name = variant if variant not in (None, BASE) else None
+    changes: list[Change] = []
+    label = None
+    if name is not None:
+        if name not in scenario.variants:
+            known = ", ".join(scenario.variants) or "none"
+            raise ScenarioError(Problem(f"unknown variant {name!r}; this scenario's variants: {known}", file=file))
+        label = f"variant {name!r}: "
+        for path, value in scenario.variants[name].set_.items():
+            line, column = origin.positions.get(("variants", name, "set", path), (None, None))
+            changes.append(Change(path, value, file, line, column, name))
+    changes.extend(overrides)
+    if not changes:
+        return scenario
+
+    data = {key: value for key, value in origin.data.items() if key != "variants"}
+    positions = {key: pos for key, pos in origin.positions.items() if not key or key[0] != "variants"}
+    problems: list[Problem] = []
+    for index, change in enumerate(changes):
+        try:
+            if change.path.split(".")[0] == "variants":
+                raise PathError("a variant cannot change `variants`")
+            data, data_path = set_in_data(data, change.path, change.value)
+        except PathError as exc:
+            problems.append(_at(change, Problem(str(exc), path=change.path)))
+            continue
+        # every problem under the changed value is reported where the change was written
+        marker = (-(index + 1), 0)
+        positions = {key: pos for key, pos in positions.items() if key[: len(data_path)] != data_path}
+        for depth in range(1, len(data_path) + 1):
+            positions.setdefault(data_path[:depth], marker)
+        positions[data_path] = marker
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        derived = validate_data(data, file=file, positions=positions)
+    except ScenarioError as exc:
+        raise ScenarioError([_relocate(p, changes, label) for p in exc.problems]) from None
+    applied = {
+        "variant": name or BASE,
+        "description": scenario.variants[name].description if name else None,
+        "set": dict(scenario.variants[name].set_) if name else {},
+        "overrides": {c.path: c.value for c in overrides},
+    }
+    return attach_origin(derived, Origin(origin.path, origin.sha256, data, positions, name or BASE, applied))
+
+
+def _at(change: Change, problem: Problem) -> Problem:
+    prefix = f"variant {change.variant!r}: " if change.variant else ""
+    return Problem(f"{prefix}{problem.message}", path=problem.path, file=change.file,
+                   line=change.line, column=change.column)
+
+
+def _relocate(problem: Problem, changes: list[Change], label: str | None) -> Problem:
+    """Point a problem found in derived data at the change that caused it (marker lines < 0)."""
+    if problem.line is not None and problem.line < 0:
+        change = changes[-problem.line - 1]
+        return _at(change, problem)
+    return Problem(f"{label or ''}{problem.message}", path=problem.path, file=problem.file,
+                   line=problem.line, column=problem.column)
+
+
+def check_variants(scenario: Scenario) -> None:
+    """Validate every variant of ``scenario``; raise one :class:`ScenarioError` listing all problems."""
+    problems: list[Problem] = []
+    for name in scenario.variants:
+        try:
+            apply_variant(scenario, name)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def select(scenario: Scenario, names: Iterable[str] | str | None) -> list[str]:
+    """Variant names to compare: None or ``"all"`` = every variant, in file order."""
+    if names is None or names == "all":
+        return variant_names(scenario)
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    names = [n for n in names if n != BASE]
+    unknown = [n for n in names if n not in scenario.variants]
+    if unknown:
+        origin = origin_of(scenario)
+        known = ", ".join(scenario.variants) or "none"
+        raise ScenarioError(Problem(f"unknown variant {', '.join(map(repr, unknown))}; this scenario's variants: {known}",
+                                    file=origin.path if origin and origin.path else None))
+    return list(dict.fromkeys(names))

@@ -1,0 +1,224 @@
+"""Benchmark for issue 12 (engine speed): capsim against the naive SimPy model, in one run.
+
+    python benchmarks/engine.py [SCENARIO] [--replications N] [--seed S] [--no-cli]
+
+Prints, for SCENARIO (default scenarios/shanxi.yaml), N replications (default 2,000), one job:
+- SimPy's floor: seconds per event of one process waiting on timeouts (measured here);
+- capsim end to end per replication: ``sim.simulate`` and then the four tables (monthly, annual,
+  targets, projects), i.e. what a user waits for;
+- the same work cut into stages (draws, plan patching, SimPy model, monthly series, statistics),
+  each timed on its own, with the model part against events x floor;
+- the naive monthly-tick SimPy model (benchmarks/naive.py) on the same scenario and draws, and its
+  events per replication;
+- memory per replication: what a run keeps (the per-replication arrays of ``Results``) and the
+  peak traced by tracemalloc during ``sim.simulate``, divided by N;
+- the CLI end to end (10,000 replications, every core, outputs written), unless ``--no-cli``.
+
+Each timing is the best of a few runs; figures vary by 10-20 % with the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Every capsim import of this benchmark is here (the modules may move into sub-packages).
+import sim  # noqa: E402
+from sim.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.model import CountingEnvironment, simulate_replication  # noqa: E402
+from sim.parallel import cores  # noqa: E402
+from sim.plan import PlanPatcher, build_plan  # noqa: E402
+from sim.policies import adjust_draws  # noqa: E402
+from sim.series import monthly_series, project_first_on  # noqa: E402
+from sim.simulate import blocks  # noqa: E402
+
+from bench import best, simpy_floor_s  # noqa: E402
+from naive import simulate_naive  # noqa: E402
+
+TABLES = ("monthly", "annual", "targets", "projects")
+
+
+def end_to_end(scenario, n: int, seed: int):
+    """``sim.simulate`` with one job, then every table: the Results."""
+    results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
+    for table in TABLES:
+        getattr(results, table)
+    return results
+
+
+def stages(scenario, n: int, seed: int) -> dict[str, float]:
+    """Seconds spent in each stage of ``run_block`` for ``n`` replications, and in the tables.
+
+    The same calls as :func:`sim.simulate.run_block`, block by block, with a clock around each.
+    """
+    clock = time.perf_counter
+    spent = dict.fromkeys(("plan", "draws", "patch", "model", "series", "statistics"), 0.0)
+    t = clock()
+    base = build_plan(scenario)
+    spent["plan"] += clock() - t
+    for first, count in blocks(n):
+        t = clock()
+        streams = BlockStreams(seed, first, count)
+        prepare_block(scenario, streams)
+        patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
+        spent["draws"] += clock() - t
+        plans, ons, offs = [], [], []
+        for replication in range(first, first + count):
+            t0 = clock()
+            drawn = draw_parameters(scenario, seed, replication, streams)
+            t1 = clock()
+            local, plan = patcher.apply(drawn)
+            t2 = clock()
+            go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
+            go, delay = adjust_draws(plan.policy, go, delay)
+            t3 = clock()
+            gc.disable()
+            log = simulate_replication(plan, go, delay)
+            gc.enable()
+            t4 = clock()
+            spent["draws"] += (t1 - t0) + (t3 - t2)
+            spent["patch"] += t2 - t1
+            spent["model"] += t4 - t3
+            plans.append(plan)
+            ons.append(log.on)
+            offs.append(log.off)
+        t = clock()
+        on, off = np.stack(ons), np.stack(offs)
+        monthly_series(plans, on, off)
+        project_first_on(base, on)
+        spent["series"] += clock() - t
+    results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
+    t = clock()
+    for table in TABLES:
+        getattr(results, table)
+    spent["statistics"] += clock() - t
+    return spent
+
+
+def model_only(scenario, n: int, seed: int) -> tuple[float, int]:
+    """(seconds, events) of the SimPy part alone over ``n`` replications, draws made beforehand."""
+    base = build_plan(scenario)
+    inputs = []
+    for first, count in blocks(n):
+        streams = BlockStreams(seed, first, count)
+        prepare_block(scenario, streams)
+        patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
+        for replication in range(first, first + count):
+            local, plan = patcher.apply(draw_parameters(scenario, seed, replication, streams))
+            go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
+            inputs.append((plan, *adjust_draws(plan.policy, go, delay)))
+    events = []
+
+    def run() -> None:
+        events.clear()
+        gc.disable()
+        try:
+            for plan, go, delay in inputs:
+                events.append(simulate_replication(plan, go, delay).events)
+        finally:
+            gc.enable()
+
+    return best(run), sum(events)
+
+
+def naive_events(scenario, n: int, seed: int) -> int:
+    return simulate_naive(scenario, n, seed, environment=CountingEnvironment).events
+
+
+def memory_per_replication(scenario, n: int, seed: int) -> tuple[float, float]:
+    """(bytes kept per replication by Results, peak traced bytes of sim.simulate / n)."""
+    gc.collect()
+    tracemalloc.start()
+    results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    kept = (results.series.nbytes + results.project_go.nbytes + results.project_first_on.nbytes
+            + results.grid_wait.nbytes + results.supply_wait.nbytes)
+    return kept / n, peak / n
+
+
+def naive_memory_per_replication(scenario, n: int, seed: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    simulate_naive(scenario, n, seed)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / n
+
+
+def cli_seconds(path: str, n: int, jobs: int) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryDirectory() as tmp:
+        def cli() -> None:
+            subprocess.run([sys.executable, "-m", "sim", "run", path, "-r", str(n), "--jobs", str(jobs),
+                            "--out", str(Path(tmp) / "out"), "--force", "-q"], env=env, check=True)
+        return best(cli, repeat=2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "shanxi.yaml"))
+    parser.add_argument("--replications", "-r", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-cli", action="store_true", help="skip the 10,000-replication CLI run")
+    args = parser.parse_args()
+    n, seed = args.replications, args.seed
+    us = 1e6 / n
+    print(f"machine: {cores()} cores, Python {sys.version.split()[0]}, SimPy {simpy.__version__}, "
+          f"numpy {np.__version__}; {args.scenario}, {n:,} replications, seed {seed}, 1 job")
+
+    floor = simpy_floor_s()
+    print(f"SimPy floor: {floor * 1e6:.3f} us per timeout event")
+
+    scenario = sim.load_scenario(args.scenario)
+    results = []
+    capsim_s = best(lambda: results.append(end_to_end(scenario, n, seed)), repeat=3)
+    events = results[-1].events / n
+    simulate_s = best(lambda: sim.simulate(scenario, replications=n, seed=seed, jobs=1), repeat=3)
+    print(f"capsim end to end (simulate + 4 tables): {capsim_s:.2f} s = {capsim_s * us:.0f} us per replication "
+          f"({simulate_s * us:.0f} us in sim.simulate); {events:.1f} events per replication = "
+          f"{capsim_s / n / (events * floor):.1f} x events x floor")
+
+    naive_s = best(lambda: simulate_naive(scenario, n, seed), repeat=3)
+    n_events = naive_events(scenario, n, seed) / n
+    print(f"naive model: {naive_s:.2f} s = {naive_s * us:.0f} us per replication; {n_events:.1f} events per "
+          f"replication = {naive_s / n / (n_events * floor):.1f} x events x floor")
+    print(f"capsim / naive time per replication: {capsim_s / naive_s:.2f} "
+          f"(capsim {naive_s / capsim_s:.2f} x faster)")
+
+    model_s, model_events = model_only(scenario, n, seed)
+    print(f"capsim SimPy part alone: {model_s * us:.0f} us per replication = "
+          f"{model_s / (model_events * floor):.1f} x events x floor")
+
+    spent = min((stages(scenario, n, seed) for _ in range(3)), key=lambda s: sum(s.values()))
+    total = sum(spent.values())
+    print("capsim stages (us per replication, share): " + "; ".join(
+        f"{name} {seconds * us:.0f} ({seconds / total:.0%})" for name, seconds in spent.items()))
+
+    kept, peak = memory_per_replication(scenario, n, seed)
+    print(f"memory per replication: capsim keeps {kept / 1e3:.1f} kB, peak traced {peak / 1e3:.1f} kB "
+          f"(sim.simulate, {n:,} replications); naive peak traced "
+          f"{naive_memory_per_replication(scenario, n, seed) / 1e3:.1f} kB")
+
+    if not args.no_cli:
+        jobs = cores()
+        print(f"CLI end to end, 10,000 replications, {jobs} jobs, outputs written: "
+              f"{cli_seconds(args.scenario, 10_000, jobs):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

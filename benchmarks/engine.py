@@ -38,13 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Every capsim import of this benchmark is here (the modules may move into sub-packages).
 import sim  # noqa: E402
-from sim.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
-from sim.model import CountingEnvironment, simulate_replication  # noqa: E402
-from sim.parallel import cores  # noqa: E402
-from sim.plan import PlanPatcher, build_plan  # noqa: E402
-from sim.policies import adjust_draws  # noqa: E402
-from sim.series import monthly_series, project_first_on  # noqa: E402
-from sim.simulate import blocks  # noqa: E402
+from sim.engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.engine.model import CountingEnvironment, simulate_replication  # noqa: E402
+from sim.run.parallel import cores  # noqa: E402
+from sim.engine.build import PlanPatcher, build_plan  # noqa: E402
+from sim.engine.policies import adjust_draws  # noqa: E402
+from sim.engine.series import monthly_series, project_first_on  # noqa: E402
+from sim.run.simulate import blocks  # noqa: E402
 
 from bench import best, simpy_floor_s  # noqa: E402
 from naive import simulate_naive  # noqa: E402

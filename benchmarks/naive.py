@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 # Every capsim import of the benchmarks' naive model is here (the modules may move into
 # sub-packages): scenario loading, the calendar, the PUE curve and the random draws.
 import sim  # noqa: E402
-from sim.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
 from sim.months import calendar_months, horizon_months, month_index  # noqa: E402
-from sim.plan import monthly_pue  # noqa: E402
+from sim.engine.plan import monthly_pue  # noqa: E402
 
 CLASSES = ("general", "intelligent", "supercomputing")
 PROJECT_FIELDS = {"it_mw": "it_mw", "utilization": "utilization", "compute.pflops": "pflops",

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.yamlio import read_yaml
+from sim.scenario.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -287,7 +287,7 @@ def test_pue_cap_leaves_projects_under_the_cap_operating_or_planned_before_from(
         project(id="ok", site="seasonal", cooling="liquid", phases=[1.0]),
         project(id="running", status="operating", online=None, **SEASONAL_AIR),
         project(id="early", online="2025-02", **SEASONAL_AIR),
-        project(id="late", online="2025-06", **SEASONAL_AIR),
+        project(id="late", status="registered", online="2025-06", **SEASONAL_AIR),
     ]
     results = run(build(*projects, policies=cap("reject", **{"from": "2025-06"})))
     assert results.projects.set_index("project").pue_cap.to_dict() == {
@@ -426,3 +426,86 @@ def test_vouchers_never_buy_more_than_idle_capacity_or_budget(spare, budget):
     assert bought.sum() <= budget * (1 + 1e-12) + 1e-6
     if min(spare) * 8760 >= budget * 744:  # ample capacity every month: all of it is spent, evenly by hours
         assert bought.sum() == pytest.approx(budget, rel=1e-9, abs=1e-6)
+
+
+# --- from / until: a lever acts from when it exists (docs/policies.md, "When a lever acts") ---
+# Horizon 2025-01..2026-12. With `from` 2025-06: a registered project planned online 2025-03 has
+# decided already (unaffected), one planned 2025-08 is still open (affected); a construction project
+# is being built at any `from` after the horizon start (unaffected).
+
+FIXED_6 = {"dist": "fixed", "value": 6}
+DATED = [project(id="early", status="registered", online="2025-03", phases=[1.0]),
+         project(id="late", status="registered", online="2025-08", phases=[1.0]),
+         project(id="building", status="construction", online="2025-08", phases=[1.0])]
+
+
+def online_p50(results) -> dict:
+    return results.projects.set_index("project").online_p50.to_dict()
+
+
+def test_subsidy_delay_reduction_reaches_only_decisions_open_at_from():
+    uncertainty = {"delay_months": {"registered": FIXED_6, "construction": FIXED_6}}
+    subsidy = {"rate": 0.2, "delay_reduction_months": 2}
+    dated = run(build(*DATED, uncertainty=uncertainty, policies={"capex_subsidy": {**subsidy, "from": "2025-06"}}))
+    # early 2025-03 + 6; late 2025-08 + 6 - 2; building 2025-08 + 6
+    assert online_p50(dated) == {"early": "2025-09", "late": "2025-12", "building": "2026-02"}
+    always = run(build(*DATED, uncertainty=uncertainty, policies={"capex_subsidy": subsidy}))
+    assert online_p50(always) == {"early": "2025-07", "late": "2025-12", "building": "2025-12"}  # as before
+
+
+def test_subsidy_go_bonus_reaches_only_decisions_open_at_from():
+    # go probability 0 + bonus 1: a reached project goes in every replication, another in none
+    policies = {"capex_subsidy": {"rate": 0.2, "go_probability_bonus": 1.0, "from": "2025-06", "until": "2026-06"}}
+    projects = DATED[:2] + [project(id="after", status="registered", online="2026-08", phases=[1.0])]
+    results = run(build(*projects, uncertainty={"go_probability": {"registered": 0.0}}, policies=policies),
+                  replications=20)
+    assert results.projects.set_index("project").go_share.to_dict() == {"early": 0.0, "late": 1.0, "after": 0.0}
+
+
+def test_subsidy_pays_only_phases_online_between_from_and_until_from_that_budget():
+    # phases online 2025-03 (before `from`, unpaid) and 2026-03 (claims 1e8). The annual budget
+    # 1.2e8 exists only from 2025-06 to 2026-06: 2026 has 1.2e8 x 181 / 365 (January-June).
+    policies = {"capex_subsidy": {"rate": 0.2, "from": "2025-06", "until": "2026-06", "annual_budget_cny": 1.2e8}}
+    paid = run(build(project(), policies=policies)).series["subsidy_cny"][0]
+    expected = np.zeros(24)
+    expected[14] = 1.2e8 * 181 / 365
+    np.testing.assert_allclose(paid, expected)
+    unlimited = {"capex_subsidy": {"rate": 0.2, "from": "2025-06", "until": "2026-02"}}
+    assert run(build(project(), policies=unlimited)).series["subsidy_cny"].sum() == 0  # 2026-03 is after until
+
+
+def test_vouchers_are_spent_only_between_from_and_until():
+    # April-September 2025: 183 days = 4,392 h of the year's 8,760, so that share of 2.19e6
+    # PFLOPS-hours, spread by hours: 250 PFLOPS in every hour of those months, none outside them
+    scenario = voucher_scenario(2.19e7)
+    dated = scenario.policies.compute_vouchers.model_copy(update={"from_": "2025-04", "until": "2025-09"})
+    scenario = scenario.model_copy(update={"policies": scenario.policies.model_copy(update={"compute_vouchers": dated})})
+    bought = run(scenario).series["voucher_pflops_hours"][0]
+    hours = sim.engine.build.build_plan(scenario).hours
+    np.testing.assert_allclose(bought, np.where((np.arange(12) >= 3) & (np.arange(12) <= 8), 250 * hours, 0.0))
+
+
+def test_pue_cap_reaches_only_decisions_open_at_from_and_planned_online_by_until():
+    projects = [project(id=p["id"], status=p["status"], online=p["online"], site="seasonal", cooling="air")
+                for p in DATED] + [project(id="after", status="planned", online="2026-03", **SEASONAL_AIR)]
+    dated = run(build(*projects, policies=cap("reject", **{"from": "2025-06", "until": "2025-12"})))
+    assert dated.projects.set_index("project").pue_cap.to_dict() == {
+        "early": "none", "late": "rejected", "building": "none", "after": "none"}
+    # without `from` (or with `from` at the horizon start) construction projects are reached, as before
+    for extra in ({}, {"from": "2025-01"}):
+        capped = run(build(*projects, policies=cap("reject", **extra))).projects.set_index("project").pue_cap
+        assert set(capped) == {"rejected"}
+
+
+def test_fast_track_reaches_only_projects_planned_online_by_until():
+    uncertainty = {"delay_months": {"registered": FIXED_6, "construction": FIXED_6}}
+    projects = DATED + [project(id="after", status="registered", online="2025-12", phases=[1.0])]
+    policies = {"fast_track": {"delay_scale": 0.5, "from": "2025-06", "until": "2025-10"}}
+    # late: 2025-08 + 6 x 0.5; the others keep 6 months
+    assert online_p50(run(build(*projects, uncertainty=uncertainty, policies=policies))) == {
+        "early": "2025-09", "late": "2025-11", "building": "2026-02", "after": "2026-06"}
+
+
+def test_until_before_from_is_refused():
+    with pytest.raises(sim.ScenarioError, match=r"policies.fast_track.until: must not be before from 2026-01 \(got 2025-06\)"):
+        build(project(), policies={"fast_track": {"delay_scale": 0.5, "from": "2026-01", "until": "2025-06"}})

@@ -54,6 +54,54 @@ def test_adding_a_project_leaves_other_projects_draws_unchanged():
     np.testing.assert_array_equal(base.project_go, more.project_go[:, :3])
 
 
+def with_override(**fields):
+    """uncertain_data() with project b's own ``fields`` (its status, registered, has go 0.8, U(0, 12))."""
+    data = uncertain_data()
+    data["projects"][1].update(fields)
+    return data
+
+
+def test_a_projects_own_go_probability_replaces_its_statuss():
+    base = run(uncertain_data(), replications=60, seed=11)
+    assert 0 < base.project_go[:, 1].mean() < 1  # registered: 0.8
+    certain = run(with_override(go_probability=1.0), replications=60, seed=11)
+    never = run(with_override(go_probability=0.0), replications=60, seed=11)
+    assert certain.project_go[:, 1].all() and not never.project_go[:, 1].any()
+    assert np.isinf(never.project_first_on[:, 1]).all()
+    for other in (certain, never):  # a and c keep their draws (their own keyed streams)
+        np.testing.assert_array_equal(base.project_go[:, [0, 2]], other.project_go[:, [0, 2]])
+        np.testing.assert_array_equal(base.project_first_on[:, [0, 2]], other.project_first_on[:, [0, 2]])
+
+
+def test_a_projects_own_delay_replaces_its_statuss():
+    base = run(uncertain_data(), replications=60, seed=11)
+    fixed = run(with_override(delay_months={"dist": "fixed", "value": 4}), replications=60, seed=11)
+    went = fixed.project_go[:, 1]
+    np.testing.assert_array_equal(fixed.project_first_on[went, 1], 4.0 + 4.0)  # 2025-05 + 4 = month 8
+    np.testing.assert_array_equal(went, base.project_go[:, 1])  # same go draws
+    np.testing.assert_array_equal(base.project_first_on[:, [0, 2]], fixed.project_first_on[:, [0, 2]])
+    # without an uncertainty block the project's own values still apply: default 1,000 replications
+    data = scenario_data([project("p", status="planned", online="2025-02", go_probability=0.0)])
+    assert sim.run.simulate.default_replications(sim.scenario_from_data(data)) == 1000
+    assert not run(data, replications=5).project_go.any()
+
+
+def test_a_projects_own_uncertainty_is_validated_like_the_defaults():
+    bad = uncertain_data()
+    bad["projects"][1]["delay_months"] = {"dist": "uniform", "low": 5, "high": 1}
+    bad["projects"][0]["go_probability"] = 1.5
+    with pytest.raises(sim.ScenarioError) as error:
+        sim.scenario_from_data(bad)
+    assert [p.message for p in error.value.problems] == ["must be at most 1 (got 1.5)"]
+    assert str(error.value.problems[0]).endswith("projects[a].go_probability: must be at most 1 (got 1.5)")
+    bad["projects"][0]["go_probability"] = 1.0
+    with pytest.raises(sim.ScenarioError, match=r"projects\[b\]\.delay_months\.low: low must not exceed high"):
+        sim.scenario_from_data(bad)
+    operating = scenario_data([project("p", go_probability=0.5)])
+    with pytest.raises(sim.ScenarioError, match=r"projects\[p\]\.go_probability: an operating project"):
+        sim.scenario_from_data(operating)
+
+
 def test_results_do_not_depend_on_block_size(monkeypatch):
     reference = run(uncertain_data(), replications=23, seed=5)
     monkeypatch.setattr(simulate_module, "BLOCK_SIZE", 4)

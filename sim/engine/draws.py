@@ -168,33 +168,53 @@ def draw_parameters(scenario: Scenario, seed: int, replication: int,
     }
 
 
+def has_uncertainty(scenario: Scenario) -> bool:
+    """Whether anything is drawn: an ``uncertainty`` block or a project's own delay or go probability."""
+    return scenario.uncertainty is not None or any(
+        p.delay_months is not None or p.go_probability is not None for p in scenario.projects)
+
+
+def go_probability(scenario: Scenario, project) -> float:
+    """The project's own ``go_probability``, else its status's in ``uncertainty``, else 1."""
+    if project.go_probability is not None:
+        return project.go_probability
+    unc = scenario.uncertainty
+    return 1.0 if unc is None else getattr(unc.go_probability, project.status)
+
+
+def delay_distribution(scenario: Scenario, project):
+    """The project's own ``delay_months``, else its status's in ``uncertainty``, else None (no delay)."""
+    if project.delay_months is not None:
+        return project.delay_months
+    unc = scenario.uncertainty
+    return None if unc is None else getattr(unc.delay_months, project.status)
+
+
 def draw_projects(scenario: Scenario, seed: int, replication: int,
                   streams: BlockStreams | None = None,
                   go_bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(go, delay_months) for every project. Operating projects always go, with no delay.
 
-    A project goes when its uniform draw u < p, p its status's go probability plus ``go_bonus``
-    (per project, from a capex subsidy; p capped at 1). The uniform is the same with or without a
-    bonus, so a bonus can only turn a no-go into a go.
+    A project goes when its uniform draw u < p, p its go probability (:func:`go_probability`) plus
+    ``go_bonus`` (per project, from a capex subsidy; p capped at 1). The uniform is the same with or
+    without a bonus, so a bonus can only turn a no-go into a go. Each project's draws come from its
+    own streams, so one project's override leaves the other projects' draws unchanged.
     """
     n = len(scenario.projects)
     go = np.ones(n, dtype=bool)
     delay = np.zeros(n, dtype=float)
-    unc = scenario.uncertainty
-    if unc is None:
-        return go, delay
     get = _streams(seed, replication, streams)
     for j, project in enumerate(scenario.projects):
         if project.status == "operating":
             continue
-        probability = getattr(unc.go_probability, project.status)
+        probability = go_probability(scenario, project)
         if go_bonus is not None:
             probability = min(1.0, probability + go_bonus[j])
         if probability <= 0.0:
             go[j] = False  # random() < 0 never holds
         elif probability < 1.0:
             go[j] = get(replication, "go", project.id).random() < probability
-        dist = getattr(unc.delay_months, project.status)
+        dist = delay_distribution(scenario, project)
         if dist is not None and go[j]:
             delay[j] = sample(dist, get(replication, "delay", project.id) if uses_randomness(dist) else None)
     return go, delay
@@ -203,10 +223,9 @@ def draw_projects(scenario: Scenario, seed: int, replication: int,
 def prepare_block(scenario: Scenario, streams: BlockStreams) -> None:
     """Compute, in bulk, the starting states of every stream the block's draws may use."""
     unc = scenario.uncertainty
-    if unc is None:
-        return
-    streams.prepare("parameter", [p for p, d in unc.parameters.items() if uses_randomness(d)])
+    if unc is not None:
+        streams.prepare("parameter", [p for p, d in unc.parameters.items() if uses_randomness(d)])
     pending = [p for p in scenario.projects if p.status != "operating"]
-    streams.prepare("go", [p.id for p in pending if 0.0 < getattr(unc.go_probability, p.status) < 1.0])
-    streams.prepare("delay", [p.id for p in pending if (d := getattr(unc.delay_months, p.status)) is not None
+    streams.prepare("go", [p.id for p in pending if 0.0 < go_probability(scenario, p) < 1.0])
+    streams.prepare("delay", [p.id for p in pending if (d := delay_distribution(scenario, p)) is not None
                               and uses_randomness(d)])

@@ -66,12 +66,30 @@ def design_annual_pue(scenario: Scenario, site: str, cooling: str) -> float:
     return float(np.dot(by_month, DAYS_IN_MONTH) / DAYS_IN_MONTH.sum())
 
 
-def _capped(scenario: Scenario, project) -> bool:
-    """Whether the PUE cap applies to ``project``: not operating, planned online on/after ``from``."""
-    cap = scenario.policies.pue_cap
+def decision_open(scenario: Scenario, lever, project) -> bool:
+    """Whether ``lever`` (with ``from_`` and ``until``) reaches ``project`` (docs/policies.md).
+
+    Its decision is still open at ``from``: the project is not operating, is planned online in or
+    after ``from``, and, when ``from`` is after the horizon start, is not under construction (a
+    ``construction`` status describes the horizon start, so such a project is being built at any
+    later ``from``). Without ``from`` the lever has been in force all along and reaches every
+    project not operating. A project planned online after ``until`` is not reached.
+    """
     if project.status == "operating":
         return False
-    return cap.from_ is None or month_number(project.online) >= month_number(cap.from_)
+    online = month_number(project.online)
+    if lever.until is not None and online > month_number(lever.until):
+        return False
+    if lever.from_ is None:
+        return True
+    start = month_number(lever.from_)
+    return online >= start and (project.status != "construction"
+                                or start <= month_number(scenario.horizon.start))
+
+
+def _capped(scenario: Scenario, project) -> bool:
+    """Whether the PUE cap applies to ``project`` (its decision is open at the cap's ``from``)."""
+    return decision_open(scenario, scenario.policies.pue_cap, project)
 
 
 def apply_pue_cap(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
@@ -130,6 +148,7 @@ class PolicyPlan:
     phase_spare_mw: np.ndarray  # (P,) IT MW that goes with it: it_mw x (1 - utilization)
     month_year: np.ndarray  # (M,) index of each month's calendar year (0 = first horizon year)
     subsidy_budget_cny: np.ndarray | None  # (Y,) budget per year (pro rata in part years); None = unlimited
+    subsidy_months: np.ndarray  # (M,) bool: claims of phases coming online in this month are paid
     voucher_budget_cny: np.ndarray | None  # (Y,) budget per year for the months vouchers run; None = no vouchers
     voucher_months: np.ndarray  # (M,) bool: vouchers are spent in this month
     voucher_price_cny_per_pflops_hour: float
@@ -154,6 +173,17 @@ def _year_budget(annual_cny: float, start: str, n_months: int, active: np.ndarra
         full_year_hours = (366.0 if _leap(int(year)) else 365.0) * 24.0
         budget.append(annual_cny * hours[(years == year) & active].sum() / full_year_hours)
     return np.asarray(budget)
+
+
+def _months_in_force(lever, start: str, n_months: int) -> np.ndarray:
+    """(M,) bool: the horizon months from the lever's ``from`` to its ``until`` (all without them)."""
+    active = np.zeros(n_months, dtype=bool)
+    if lever is not None:
+        first = 0 if lever.from_ is None else max(month_index(lever.from_, start), 0)
+        last = n_months - 1 if lever.until is None else min(month_index(lever.until, start), n_months - 1)
+        if last >= first:
+            active[first:last + 1] = True
+    return active
 
 
 def _leap(year: int) -> bool:
@@ -188,16 +218,15 @@ def build_policy_plan(scenario: Scenario, plan: Plan, pue_cap: tuple[str, ...]) 
     eligible = np.array([subsidy_eligible(scenario, p) for p in scenario.projects], dtype=bool).reshape(n_projects)
     go_bonus, reduction, claims = _subsidy_arrays(scenario, plan, eligible)
     subsidy_budget = None
+    subsidy_months = _months_in_force(policies.capex_subsidy, start, n_months)
     if policies.capex_subsidy is not None and policies.capex_subsidy.annual_budget_cny is not None:
-        subsidy_budget = _year_budget(policies.capex_subsidy.annual_budget_cny, start, n_months,
-                                      np.ones(n_months, dtype=bool))
+        subsidy_budget = _year_budget(policies.capex_subsidy.annual_budget_cny, start, n_months, subsidy_months)
 
     scale = np.ones(n_projects)
     if policies.fast_track is not None:
         track = policies.fast_track
         for j, p in enumerate(scenario.projects):
-            if p.status in FAST_TRACK_STATUSES and (
-                    track.from_ is None or month_number(p.online) >= month_number(track.from_)):
+            if p.status in FAST_TRACK_STATUSES and decision_open(scenario, track, p):
                 scale[j] = track.delay_scale
 
     voucher_budget = None
@@ -207,8 +236,7 @@ def build_policy_plan(scenario: Scenario, plan: Plan, pue_cap: tuple[str, ...]) 
     spare_mw = np.zeros(plan.n_phases)
     if policies.compute_vouchers is not None:
         vouchers = policies.compute_vouchers
-        first = 0 if vouchers.from_ is None else max(month_index(vouchers.from_, start), 0)
-        voucher_months[first:] = True
+        voucher_months = _months_in_force(vouchers, start, n_months)
         voucher_budget = _year_budget(vouchers.annual_budget_cny, start, n_months, voucher_months)
         # a PFLOPS-hour at `precision` is factor PFLOPS-hours on the reporting basis
         price = vouchers.price_cny_per_pflops_hour / _factor(scenario, vouchers.precision)
@@ -237,6 +265,7 @@ def build_policy_plan(scenario: Scenario, plan: Plan, pue_cap: tuple[str, ...]) 
         phase_spare_mw=spare_mw,
         month_year=month_year,
         subsidy_budget_cny=subsidy_budget,
+        subsidy_months=subsidy_months,
         voucher_budget_cny=voucher_budget,
         voucher_months=voucher_months,
         voucher_price_cny_per_pflops_hour=price,
@@ -253,9 +282,11 @@ def _subsidy_arrays(scenario: Scenario, plan: Plan, eligible: np.ndarray):
     claims = np.zeros(plan.n_phases)
     subsidy = scenario.policies.capex_subsidy
     if subsidy is not None:
-        if subsidy.rate > 0:  # the investors' response is to money actually offered
-            go_bonus[eligible] = subsidy.go_probability_bonus
-            reduction[eligible] = subsidy.delay_reduction_months
+        if subsidy.rate > 0:  # the investors' response is to money actually offered, to open decisions
+            responds = eligible & np.array([decision_open(scenario, subsidy, p) for p in scenario.projects],
+                                           dtype=bool).reshape(n_projects)
+            go_bonus[responds] = subsidy.go_probability_bonus
+            reduction[responds] = subsidy.delay_reduction_months
         claims = np.where(eligible[plan.phase_project], subsidy.rate * plan.phase_investment_cny, 0.0)
     return go_bonus, reduction, claims
 
@@ -381,7 +412,10 @@ def policy_metrics(plans: list[Plan], sums: dict[str, np.ndarray], it_energy_mwh
 
     if "subsidy_claims_cny" in sums:
         budget = None if policy.subsidy_budget_cny is None else _per_replication(plans, "subsidy_budget_cny")
-        out["subsidy_cny"] = pay_subsidy(sums["subsidy_claims_cny"], budget, policy.month_year)
+        claims = sums["subsidy_claims_cny"]
+        if not policy.subsidy_months.all():  # only phases coming online while the subsidy is in force
+            claims = np.where(policy.subsidy_months, claims, 0.0)
+        out["subsidy_cny"] = pay_subsidy(claims, budget, policy.month_year)
     else:
         out["subsidy_cny"] = zeros
     out["subsidy_cny_cumulative"] = np.cumsum(out["subsidy_cny"], axis=1)

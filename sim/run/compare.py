@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..analysis.results import Results
 from ..analysis.statistics import month_quantiles
+from ..engine.draws import has_uncertainty
 from ..months import calendar_years, month_index
 from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
@@ -103,7 +104,7 @@ def comparison_table(base: Results, variants: dict[str, Results]) -> pd.DataFram
     base_outputs = key_outputs(base)
     rows = []
     for name, results in variants.items():
-        deterministic = base.scenario.uncertainty is None and results.scenario.uncertainty is None
+        deterministic = not has_uncertainty(base.scenario) and not has_uncertainty(results.scenario)
         for b, v in zip(base_outputs, key_outputs(results)):
             if np.isnan(b.values).all() and np.isnan(v.values).all():
                 continue  # e.g. carbon without an emissions block

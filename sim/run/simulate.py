@@ -17,7 +17,7 @@ import numpy as np
 
 from ..analysis.results import Results
 from ..engine.build import PlanPatcher, build_plan
-from ..engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block
+from ..engine.draws import BlockStreams, draw_parameters, draw_projects, has_uncertainty, prepare_block
 from ..engine.model import simulate_replication
 from ..engine.plan import Plan
 from ..engine.policies import adjust_draws
@@ -34,8 +34,9 @@ BLOCK_SIZE = 250
 
 
 def default_replications(scenario: Scenario) -> int:
-    """1 for a deterministic scenario, 1,000 for one with ``uncertainty``."""
-    return DEFAULT_REPLICATIONS_DETERMINISTIC if scenario.uncertainty is None else DEFAULT_REPLICATIONS_UNCERTAIN
+    """1 for a deterministic scenario, 1,000 for one with ``uncertainty`` (or a project's own delay
+    or go probability)."""
+    return DEFAULT_REPLICATIONS_UNCERTAIN if has_uncertainty(scenario) else DEFAULT_REPLICATIONS_DETERMINISTIC
 
 
 @dataclass

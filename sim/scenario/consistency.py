@@ -124,6 +124,15 @@ def check_uncertainty(s: Scenario) -> Iterator[Finding]:
             yield ("uncertainty", "parameters", path, "<key>"), str(exc)
 
 
+def check_project_uncertainty(s: Scenario) -> Iterator[Finding]:
+    for i, project in enumerate(s.projects):
+        if project.delay_months is not None:
+            yield from _check_distribution(project.delay_months, ("projects", i, "delay_months"))
+        for key in ("delay_months", "go_probability"):
+            if project.status == "operating" and getattr(project, key) is not None:
+                yield ("projects", i, key), "an operating project is online from the start: it has no go decision or delay"
+
+
 def check_targets(s: Scenario) -> Iterator[Finding]:
     names: set[str] = set()
     for i, target in enumerate(s.targets):
@@ -138,6 +147,11 @@ def check_targets(s: Scenario) -> Iterator[Finding]:
 
 
 def check_policies(s: Scenario) -> Iterator[Finding]:
+    for name in ("capex_subsidy", "compute_vouchers", "pue_cap", "fast_track"):
+        lever = getattr(s.policies, name)
+        if lever is not None and lever.from_ is not None and lever.until is not None:
+            if month_number(lever.until) < month_number(lever.from_):
+                yield ("policies", name, "until"), f"must not be before from {lever.from_} (got {lever.until})"
     cap = s.policies.pue_cap
     if cap is not None:
         if cap.action == "upgrade" and cap.cooling is None:
@@ -160,6 +174,7 @@ CHECKS = (
     check_sites,
     check_pue_curves,
     check_uncertainty,
+    check_project_uncertainty,
     check_targets,
     check_policies,
     check_variant_names,

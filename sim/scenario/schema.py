@@ -120,6 +120,12 @@ class Project(Strict):
     phases: tuple[float, ...] = Field((1.0,), description="Fractions of compute and IT power per phase; sum to 1")
     phase_gap_months: float = Field(0.0, ge=0, description="Months between consecutive phases")
     retire: Month | None = Field(None, description="Month every phase leaves service")
+    delay_months: Distribution | None = Field(
+        None, description="This project's delay distribution, replacing uncertainty.delay_months of its status"
+    )
+    go_probability: Fraction | None = Field(
+        None, description="This project's go probability, replacing uncertainty.go_probability of its status"
+    )
     source: str | None = Field(None, description="Where each number comes from")
 
 
@@ -180,6 +186,7 @@ class Lognormal(Sourced):
 
 
 Distribution = Annotated[Union[Fixed, Uniform, Triangular, Normal, Lognormal], Field(discriminator="dist")]
+Project.model_rebuild()  # its delay_months is a Distribution
 
 
 class DelayByStatus(Sourced):
@@ -227,6 +234,12 @@ def _one_or_many(value: object) -> object:
     return (value,) if isinstance(value, str) else value
 
 
+FROM_DOC = (
+    "First month the lever is in force: it reaches only projects whose decision is still open then "
+    "(docs/policies.md); omitted = in force before the horizon, reaching every project not operating"
+)
+UNTIL_DOC = "Last month the lever is in force: projects planned online after it are not reached; omitted = no end"
+
 ClassList = Annotated[tuple[ComputeClass, ...], BeforeValidator(_one_or_many)]
 
 
@@ -250,6 +263,8 @@ class CapexSubsidy(Sourced):
     delay_reduction_months: float = Field(
         0.0, ge=0, description="Assumption: months taken off an eligible project's drawn delay (not below 0)"
     )
+    from_: Month | None = Field(None, alias="from", description=FROM_DOC + "; paid for phases online from this month")
+    until: Month | None = Field(None, description=UNTIL_DOC + "; paid for phases online up to this month")
 
 
 class ComputeVouchers(Sourced):
@@ -261,15 +276,15 @@ class ComputeVouchers(Sourced):
         None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
     )
     from_: Month | None = Field(None, alias="from", description="First month vouchers are spent; omitted = horizon start")
+    until: Month | None = Field(None, description="Last month vouchers are spent; omitted = horizon end")
 
 
 class PueCap(Sourced):
     """A ceiling on the design annual PUE of new projects."""
 
     max_annual_pue: float = Field(ge=1, description="Highest design annual PUE allowed")
-    from_: Month | None = Field(
-        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all not operating"
-    )
+    from_: Month | None = Field(None, alias="from", description=FROM_DOC)
+    until: Month | None = Field(None, description=UNTIL_DOC)
     action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
     cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
     extra_capex_share: float = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
@@ -289,9 +304,8 @@ class FastTrack(Sourced):
     """Faster approvals: the drawn delay of registered and planned projects is scaled."""
 
     delay_scale: float = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
-    from_: Month | None = Field(
-        None, alias="from", description="Applies to projects planned online in or after this month; omitted = all"
-    )
+    from_: Month | None = Field(None, alias="from", description=FROM_DOC)
+    until: Month | None = Field(None, description=UNTIL_DOC)
 
 
 class Policies(Sourced):

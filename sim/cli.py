@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("scenario", metavar="FILE", help="scenario YAML file with `variants`")
     compare.add_argument("--variants", metavar="A,B|all", default="all",
                          help="variants to compare with the base, comma-separated (default: all)")
+    compare.add_argument("--rank-by", metavar="NAME", default=None, help=_rank_by_help())
     _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
@@ -119,6 +120,12 @@ def _plot_writer(args: argparse.Namespace):
     from .output.plotfiles import write_plots
 
     return write_plots
+
+
+def _rank_by_help() -> str:
+    from .run.ranking import RANK_BY_HELP
+
+    return RANK_BY_HELP
 
 
 def _version() -> str:
@@ -209,6 +216,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .output.comparison import write_comparison
     from .output.tables import check_destination, utc_now
     from .run.compare import compare
+    from .run.ranking import check_rank_by
     from .run.simulate import default_replications
     from .scenario.load import load_scenario
     from .scenario.variants import apply_variant, select
@@ -216,6 +224,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     started = utc_now()
     scenario = load_scenario(args.scenario)
     names = select(scenario, args.variants)
+    check_rank_by(scenario, args.rank_by)
     out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-compare"
     check_destination(out, args.force)
     replications = args.replications or max(
@@ -231,7 +240,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     try:
         with _executor(args) as (jobs, executor):
             comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report,
-                                 jobs=jobs, executor=executor)
+                                 jobs=jobs, executor=executor, rank_by=args.rank_by)
     finally:
         progress.close()
     write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,

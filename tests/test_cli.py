@@ -129,3 +129,36 @@ def test_internal_error_exits_1_without_traceback_unless_debug(monkeypatch, caps
     assert err.strip() == "capsim: internal error: RuntimeError: boom (run with --debug for a traceback)"
     assert sim.cli.main(["schema", "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rank_by, header", [
+    ("plan 2027", "ranked by P(target 'plan 2027' met by 2027-12) (higher is better), then public cost"),
+    ("energy", "ranked by energy (facility energy over the horizon, mean; lower is better), then public cost"),
+])
+def test_compare_rank_by_a_target_name_or_an_output(tmp_path, rank_by, header):
+    out = tmp_path / "cmp"
+    done = run_cli("compare", EXAMPLE, "-r", "4", "--seed", "1", "--rank-by", rank_by, "--out", str(out), "--no-plots")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith(header)
+    assert "P(T1)" in done.stdout and "P(T2)" in done.stdout  # every target, not just the first
+    assert (out / "compare.csv").is_file()
+
+
+def test_compare_unknown_rank_by_is_one_line_exit_2_before_simulating(tmp_path):
+    out = tmp_path / "cmp"
+    done = run_cli("compare", EXAMPLE, "--rank-by", "energy_mwh", "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "capsim: error: --rank-by: unknown 'energy_mwh'; choose one of the targets 'plan 2027', 'plan 2030' "
+        "or the outputs public_cost, peak_mw, energy, carbon, eflops, ai_share"]
+    assert done.stdout == "" and not out.exists()
+
+
+def test_compare_help_lists_rank_by_and_its_outputs():
+    done = run_cli("compare", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "--rank-by NAME" in text
+    for name in ("public_cost", "peak_mw", "energy", "carbon", "eflops", "ai_share"):
+        assert f"{name} (" in text

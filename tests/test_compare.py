@@ -12,7 +12,7 @@ import pytest
 import sim
 from sim.run.compare import COLUMNS, Z_95, key_outputs
 
-from policy_scenarios import capsim, project, scenario_data, write
+from policy_scenarios import build, capsim, project, scenario_data, write
 
 UNCERTAIN = {
     "delay_months": {
@@ -99,32 +99,135 @@ def test_compare_table_columns_outputs_and_hand_computed_differences():
     comparison = sim.compare(sim.scenario_from_data(data))
     table = comparison.table
     assert list(table.columns) == COLUMNS
+    assert list(table.columns) == ["variant", "output", "when", "unit", "stat", "base", "value", "diff_mean",
+                                   "diff_ci_low", "diff_ci_high", "bound"]
     assert list(table.output.unique()) == ["target_probability", "total_eflops", "intelligent_share", "reached_month",
                                            "energy_mwh", "peak_facility_mw", "subsidy_cny", "voucher_cny"]
     subsidy = table.query("output == 'subsidy_cny'").iloc[0]
     assert (subsidy.when, subsidy.unit, subsidy.base, subsidy.value) == ("", "CNY", 1e8, 2e8)
     assert (subsidy.diff_mean, subsidy.diff_ci_low, subsidy.diff_ci_high) == (1e8, 1e8, 1e8)
     reached = table.query("output == 'reached_month'").iloc[0]
-    assert (reached.when, reached.unit, reached.base) == ("goal", "months from 2025-01", 2.0)  # 2025-03
+    assert (reached.when, reached.unit, reached.stat, reached.base) == ("goal", "months from 2025-01", "p50", 2.0)
+    assert reached.bound == "" and set(table.query("output != 'reached_month'").stat) == {"mean"}
     assert list(table.query("output == 'energy_mwh'")["when"]) == ["2025", "2026"]
     assert comparison.replications == 1
 
 
-def test_ranking_by_first_target_then_public_cost():
-    data = scenario_data(project(phases=[1.0]), policies={"capex_subsidy": {"rate": 0.1}},
-                         targets=[{"name": "goal", "by": "2025-06", "total_eflops": 1}],
-                         variants={
-                             "late": {"set": {"projects.ai.online": "2025-09"}},
-                             "cheap": {"set": {"policies.capex_subsidy.rate": 0.05}},
-                         })
-    comparison = sim.compare(sim.scenario_from_data(data))
+def ranked_region() -> sim.Scenario:
+    """One AI project, 10 MW IT at half load, PUE 1.5 (7.5 MW facility), 1 EFLOPS from 2025-03,
+    subsidy 0.1 x 1e9 CNY; grid headroom 20 MW (the 15 MW reservation fits at once). Targets:
+    'plan 2026' (the latest plan target: the default ranking), 'plan 2025', and a later calibration
+    target that is never ranked by."""
+    return build(project(phases=[1.0]), policies={"capex_subsidy": {"rate": 0.1}},
+                 targets=[{"name": "plan 2026", "by": "2026-06", "total_eflops": 1},
+                          {"name": "plan 2025", "by": "2025-06", "total_eflops": 1},
+                          {"name": "reported 2026", "by": "2026-12", "total_eflops": 2, "role": "calibration"}],
+                 grid={"headroom_mw": 20},
+                 variants={"late": {"set": {"projects.ai.online": "2025-09"}},
+                           "small": {"set": {"projects.ai.compute.pflops": 500}},
+                           "cheap": {"set": {"policies.capex_subsidy.rate": 0.05}},
+                           "tight": {"set": {"grid.headroom_mw": 10,
+                                             "grid.additions": [{"month": "2025-07", "mw": 10}]}}})
+
+
+def test_default_ranking_is_the_latest_plan_target_then_public_cost():
+    comparison = sim.compare(ranked_region())
     ranking = comparison.ranking()
-    assert list(ranking.variant) == ["cheap", "base", "late"]
-    assert list(ranking["rank"]) == [1, 2, 3]
-    assert list(ranking.probability) == [1.0, 1.0, 0.0]
+    # P('plan 2026'): small (0.5 EFLOPS) misses it; ties by public cost: cheap 0.05 bn, then the rest
+    # at 0.1 bn in the order asked (base, late, tight)
+    assert list(ranking.variant) == ["cheap", "base", "late", "tight", "small"]
+    assert list(ranking["rank"]) == [1, 2, 3, 4, 5]
+    assert set(ranking.rank_by) == {"plan 2026"}
+    assert list(ranking["probability[plan 2025]"]) == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert list(ranking["probability[reported 2026]"]) == [0.0] * 5
+    assert list(ranking["reached_p50[plan 2026]"]) == ["2025-03", "2025-03", "2025-09", "2025-07", "never"]
+    lines = comparison.summary_text().splitlines()
+    assert lines[1] == ("ranked by P(target 'plan 2026' met by 2026-06) (higher is better), then public cost; "
+                        "choose with --rank-by")
+    assert lines[4] == "  T3 = 'reported 2026' by 2026-12 (total_eflops >= 2; calibration: shown, never ranked)"
+    header = lines[7].split("  ")
+    assert [h.strip() for h in header if h.strip()][:7] == [
+        "rank", "variant", "P(T1)", "P(T2)", "P(T3)", "T1 vs base [95% CI]", "T1 first met P50"]
+    assert "public cost bn CNY mean" in lines[7] and "energy TWh mean" in lines[7]
+    assert lines[12].split()[:6] == ["5", "small", "0.0%", "0.0%", "0.0%", "-100.0"]
+
+
+def test_ranking_by_a_target_or_an_output_hand_computed():
+    comparison = sim.compare(ranked_region(), rank_by="energy")
+    # facility energy over 2025-01..2026-12 at 7.5 MW: from 2025-03, 671 days x 24 h x 7.5 = 120,780 MWh;
+    # late (2025-09) 487 days -> 87,660; tight waits for the 2025-07 addition: 549 days -> 98,820
+    ranking = comparison.ranking()
+    assert list(ranking.variant) == ["late", "tight", "cheap", "base", "small"]
+    assert list(ranking.value) == [87_660.0, 98_820.0, 120_780.0, 120_780.0, 120_780.0]
+    assert list(ranking.diff_mean[:2]) == [-33_120.0, -21_960.0]
+    assert "ranked by energy (facility energy over the horizon, mean; lower is better), then public cost" in \
+        comparison.summary_text()
+    by_2025 = comparison.ranking("plan 2025")
+    assert list(by_2025.variant) == ["cheap", "base", "late", "small", "tight"]
+    assert list(by_2025.diff_mean.fillna(9)) == [0.0, 9, -1.0, -1.0, -1.0]
+    by_eflops = comparison.ranking("eflops")  # higher first: 1 EFLOPS at the end, small 0.5
+    assert list(by_eflops.variant) == ["cheap", "base", "late", "tight", "small"]
+    assert by_eflops.value.iloc[-1] == 0.5
+
+
+@pytest.mark.parametrize("name, message", [
+    ("reported 2026", "--rank-by: target 'reported 2026' has role: calibration"),
+    ("energy_mwh", "--rank-by: unknown 'energy_mwh'; choose one of the targets 'plan 2026', 'plan 2025' or the "
+                   "outputs public_cost, peak_mw, energy, carbon, eflops, ai_share"),
+])
+def test_rank_by_a_calibration_target_or_an_unknown_name_fails_before_simulating(monkeypatch, name, message):
+    def no_run(*args, **kwargs):
+        raise AssertionError("simulated")
+
+    monkeypatch.setattr("sim.run.compare.simulate", no_run)
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.compare(ranked_region(), rank_by=name)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_a_target_role_is_plan_or_calibration():
+    assert ranked_region().targets[0].role == "plan"  # the default
+    data = scenario_data(project(), targets=[{"name": "t", "by": "2025-06", "total_eflops": 1, "role": "goal"}])
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.scenario_from_data(data)
+    assert "targets[t].role" in str(caught.value) and "'plan'" in str(caught.value)
+
+
+def test_differences_involving_a_never_met_target_are_bounds():
+    comparison = sim.compare(ranked_region())
+    reached = comparison.table.query("output == 'reached_month' and when == 'plan 2026'").set_index("variant")
+    # small never meets 'plan 2026': its month counts as 24 (the month after the horizon), so
+    # 24 - 2 = 22 months is a lower bound of the delay; late is an ordinary number
+    assert (reached.loc["small", "diff_mean"], reached.loc["small", "bound"]) == (22.0, "lower")
+    assert (reached.loc["late", "diff_mean"], reached.loc["late", "bound"]) == (6.0, "")
+    base_misses = sim.compare(build(project(phases=[1.0]), targets=[{"name": "t", "by": "2026-12", "total_eflops": 1.5}],
+                                    variants={"big": {"set": {"projects.ai.compute.pflops": 2000}},
+                                              "same": {"set": {}}}))
+    rows = base_misses.table.query("output == 'reached_month'").set_index("variant")
+    assert (rows.loc["big", "diff_mean"], rows.loc["big", "bound"]) == (-22.0, "upper")
+    assert (rows.loc["same", "diff_mean"], rows.loc["same", "bound"]) == (0.0, "censored")
+
+
+def test_limits_that_bind_are_counted_per_variant():
+    comparison = sim.compare(ranked_region())
+    binds = comparison.table.query("output == 'grid_binds'").set_index("variant")
+    assert list(binds.value) == [0.0, 0.0, 0.0, 1.0] and list(binds.base) == [0.0] * 4  # only 'tight' waits
+    assert "supply_binds" not in set(comparison.table.output)  # no supply block: no rows
+    ranking = comparison.ranking().set_index("variant")
+    assert ranking.loc["tight", "grid_bound_share"] == 1.0 and ranking.loc["base", "grid_bound_share"] == 0.0
+    assert np.isnan(ranking.loc["base", "supply_bound_share"])
+    line = next(x for x in comparison.summary_text().splitlines() if x.split()[1:2] == ["tight"])
+    assert line.split()[-2:] == ["100%", "-"]
+
+
+def test_one_replication_of_an_uncertain_scenario_prints_no_nan():
+    scenario = sim.scenario_from_data(region({"fast": {"set": {"policies.fast_track": {"delay_scale": 0.5}}}}))
+    comparison = sim.compare(scenario, replications=1, seed=3)
+    assert comparison.table.diff_ci_low.isna().all()  # undefined with one replication
     text = comparison.summary_text()
-    assert "rank  variant" in text.splitlines()[2]
-    assert text.splitlines()[5].split()[:3] == ["3", "late", "0.0%"]
+    assert "nan" not in text.lower()
+    fast = next(x for x in text.splitlines() if x.split()[1:2] == ["fast"])
+    assert "[" not in fast
 
 
 def test_key_outputs_count_a_never_reached_target_as_the_month_after_the_horizon():

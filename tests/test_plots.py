@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.collections
+import matplotlib.container
 import numpy as np
 import pandas as pd
 import pytest
@@ -345,6 +346,27 @@ def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
     assert lines["diffline:energy_mwh:subsidy"].get_xydata().tolist() == [[2026, 50.0], [2027, 100.0]]
     assert lines["diffline:energy_mwh:grid+"].get_xydata().tolist() == [[2026, -50.0], [2027, -100.0]]
     assert energy.get_xlabel() == "calendar year"
+
+
+def test_compare_bounds_are_drawn_as_open_bars_with_arrows_not_as_numbers(results, context):
+    monthly, _ = compare_inputs(results)
+    rows = [{"variant": v, "output": "reached_month", "when": "plan 2026", "unit": "months from 2025-01",
+             "stat": "p50", "base": 10.0, "value": 24.0, "diff_mean": d, "diff_ci_low": d - 1, "diff_ci_high": d + 1,
+             "bound": b} for v, d, b in (("subsidy", 14.0, "lower"), ("grid+", -3.0, ""), ("late", 2.0, "censored"))]
+    fig = plots.compare(monthly, pd.DataFrame(rows), context)
+    panel = next(ax for ax in fig.axes if ax.get_xlabel().startswith("month target first met"))
+    gids = sorted(a.get_gid() for a in panel.patches if a.get_gid())
+    assert gids == ["bound:reached_month:plan 2026:late:censored", "bound:reached_month:plan 2026:subsidy:lower",
+                    "diff:reached_month:plan 2026:grid+"]
+    lower = next(a for a in panel.patches if a.get_gid() == "bound:reached_month:plan 2026:subsidy:lower")
+    assert lower.get_facecolor()[3] == 0 and lower.get_hatch() == "///" and lower.get_width() == 14.0
+    arrow = next(a for a in panel.get_lines() if a.get_gid() == "bound-end:reached_month:plan 2026:subsidy")
+    assert arrow.get_marker() == ">" and arrow.get_xydata().tolist() == [[14.0, 0.0]]
+    notes = {a.get_gid(): a.get_text() for a in panel.texts if (a.get_gid() or "").startswith("bound-note:")}
+    assert notes == {"bound-note:reached_month:plan 2026:subsidy": "at least +14",
+                     "bound-note:reached_month:plan 2026:late": "unknown: both never met in some runs"}
+    errorbars = [c for c in panel.containers if isinstance(c, matplotlib.container.ErrorbarContainer)]
+    assert len(errorbars) == 1  # whiskers only for the ordinary difference
 
 
 # --- files and the command line --------------------------------------------------------------

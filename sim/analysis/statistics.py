@@ -9,6 +9,8 @@ horizon.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,8 @@ from ..engine.series import METRICS
 from ..months import calendar_years, month_label, month_labels
 from ..scenario.schema import Scenario
 
+Z_95 = 1.959963984540054
+"""Two-sided 95% quantile of the standard normal distribution."""
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 TARGET_TOLERANCE = 1e-9
 """Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
@@ -37,6 +41,19 @@ def summarise(values: np.ndarray) -> dict[str, np.ndarray]:
             for name, q in QUANTILES.items():
                 out[name] = np.nanquantile(values, q, axis=0)
     return out
+
+
+def paired_difference(base: np.ndarray, value: np.ndarray, deterministic: bool = False) -> tuple[float, float, float]:
+    """(mean, CI low, CI high) of the per-replication differences ``value - base`` (95%, normal
+    approximation: mean +- Z_95 x sd / sqrt(R), sd with R - 1). With one replication the interval
+    is the difference itself when both runs are ``deterministic``, else undefined (NaN)."""
+    diff = value - base
+    mean = float(diff.mean())
+    if diff.size < 2:
+        half = 0.0 if deterministic else math.nan
+    else:
+        half = Z_95 * float(diff.std(ddof=1)) / math.sqrt(diff.size)
+    return mean, mean - half, mean + half
 
 
 def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:

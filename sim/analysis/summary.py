@@ -37,8 +37,9 @@ def summary_text(results: Results) -> str:
         share = results.series["intelligent_share"][:, m]
         criteria = ", ".join(f"{k} >= {v:g}" for k, v in target.criteria().items())
         reached = targets.loc[t, "reached_p50"]
+        role = " (calibration)" if target.role == "calibration" else ""
         lines.append(
-            f"target {target.name!r} by {target.by} ({criteria}): probability met {met[:, t].mean():.1%}; "
+            f"target {target.name!r}{role} by {target.by} ({criteria}): probability met {met[:, t].mean():.1%}; "
             f"total {_band(total, ',.2f')} EFLOPS, AI share {_band(share * 100, '.1f')}%; "
             f"first met (P50) {reached}"
         )

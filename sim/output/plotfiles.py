@@ -26,7 +26,7 @@ FORMATS = ("png", "svg", "pdf")
 DPI = 150
 TEXT_COLUMNS = ("variant", "month", "metric", "target", "by", "reached_p10", "reached_p50", "reached_p90",
                 "project", "class", "site", "status", "planned_online", "online_p10", "online_p50",
-                "online_p90", "output", "when", "unit")
+                "online_p90", "output", "when", "unit", "stat", "bound")
 """Columns read as text (months stay 'YYYY-MM', 'never' and empty stay as written)."""
 
 

@@ -105,10 +105,14 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
             row = row.iloc[0]
             mean, low, high = (float(row[c]) * factor for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
             low, high = min(low, high), max(low, high)
-            ax.barh(y, mean, height=0.7, color=colours[name], alpha=0.85, gid=f"diff:{output}:{when}:{name}")
-            if np.isfinite(low) and np.isfinite(high):
-                ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",
-                            ecolor=MEDIAN_COLOUR, capsize=3, linewidth=1)
+            bound = str(row.get("bound", "") or "")
+            if bound in BOUND_NOTES:  # a target never met in some runs: the number is a bound, not a value
+                _draw_bound(ax, y, mean, bound, colours[name], f"{output}:{when}:{name}")
+            else:
+                ax.barh(y, mean, height=0.7, color=colours[name], alpha=0.85, gid=f"diff:{output}:{when}:{name}")
+                if np.isfinite(low) and np.isfinite(high):
+                    ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",
+                                ecolor=MEDIAN_COLOUR, capsize=3, linewidth=1)
             ticks.append(y)
             labels.append(f"{when} · {name}" if when else name)
             y += 1
@@ -122,6 +126,29 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
     unit_text = f" ({shown_unit})" if shown_unit else ""
     ax.set_xlabel(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", fontsize=9)
     return fig
+
+
+BOUND_NOTES = {
+    "lower": ("at least", ">"),
+    "upper": ("at most", "<"),
+    "censored": ("unknown: both never met in some runs", "o"),
+}
+"""compare.csv's ``bound`` values: what the drawn difference is, and the marker at its end."""
+
+
+def _draw_bound(ax: Axes, y: float, mean: float, bound: str, colour: str, key: str) -> None:
+    """A difference that is only a bound: an open (outlined, hatched) bar, an arrow at its end
+    pointing the way the true difference may lie (an open circle when neither), and a note."""
+    note, marker = BOUND_NOTES[bound]
+    ax.barh(y, mean, height=0.7, facecolor="none", edgecolor=colour, hatch="///", linewidth=1.2,
+            gid=f"bound:{key}:{bound}")
+    ax.plot([mean], [y], marker=marker, markersize=8, color=colour, markerfacecolor="white" if marker == "o" else colour,
+            linestyle="none", gid=f"bound-end:{key}")
+    text = f"{note} {mean:+,.3g}" if bound != "censored" else note
+    # the note sits on the other side of zero, which this row leaves empty
+    ax.annotate(text, (0, y), xytext=(-6 if mean > 0 else 6, 0), textcoords="offset points",
+                ha="right" if mean > 0 else "left", va="center", fontsize=7, color="#444444",
+                gid=f"bound-note:{key}")
 
 
 def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,

@@ -43,7 +43,8 @@ VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BE
 BASE_VARIANT = "base"
 BAND_ALPHA = 0.22
 COMPARE_OUTPUTS = ("target_probability", "total_eflops", "intelligent_share", "reached_month",
-                   "energy_mwh", "peak_facility_mw", "subsidy_cny", "voucher_cny", "carbon_t")
+                   "energy_mwh", "peak_facility_mw", "subsidy_cny", "voucher_cny", "carbon_t", "grid_binds",
+                   "supply_binds")
 """Outputs of compare.csv drawn as difference bars, in this order; others follow."""
 OUTPUT_LABELS = {
     "target_probability": "probability target met",
@@ -55,6 +56,8 @@ OUTPUT_LABELS = {
     "subsidy_cny": "subsidy",
     "voucher_cny": "compute vouchers",
     "carbon_t": "carbon emissions",
+    "grid_binds": "share of runs in which the grid limit binds",
+    "supply_binds": "share of runs in which the accelerator supply binds",
 }
 
 

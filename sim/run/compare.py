@@ -23,30 +23,37 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.results import Results
-from ..analysis.statistics import month_quantiles
+from ..analysis.statistics import Z_95, paired_difference  # noqa: F401 - Z_95 re-exported
 from ..engine.draws import has_uncertainty
-from ..months import calendar_years, month_index
+from ..months import calendar_years, month_index, month_label
 from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
 from .parallel import process_pool
+from .ranking import check_rank_by, limit_binds, ranking_table, summary_lines
 from .simulate import blocks, default_replications, simulate
 
-Z_95 = 1.959963984540054
-"""Two-sided 95% quantile of the standard normal distribution."""
-
-COLUMNS = ["variant", "output", "when", "unit", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"]
+COLUMNS = ["variant", "output", "when", "unit", "stat", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high",
+           "bound"]
+"""compare.csv. ``stat`` says which statistic across replications ``base`` and ``value`` are (``mean``, or
+``p50`` for a month); ``bound`` is empty for an ordinary difference, ``lower`` when the variant never
+met the target within the horizon in some replications (the true difference is at least this),
+``upper`` when the base never did (at most this), ``censored`` when both never did in one replication
+(neither)."""
 TABLES = ("monthly", "annual", "targets", "projects")
 
 
 @dataclass(frozen=True)
 class KeyOutput:
-    """One key output measured in every replication; ``stat`` summarises it across replications."""
+    """One key output measured in every replication; ``stat`` summarises it across replications.
+    ``censored`` marks the replications whose value is only a bound (a target never met: the month
+    after the horizon stands in for it)."""
 
     output: str
     when: str
     unit: str
     values: np.ndarray  # (R,)
     stat: str = "mean"  # mean | p50
+    censored: np.ndarray | None = None  # (R,) bool
 
 
 def key_outputs(results: Results) -> list[KeyOutput]:
@@ -56,7 +63,9 @@ def key_outputs(results: Results) -> list[KeyOutput]:
     month, and the month it is first met (reached_month, months from the horizon start; a
     replication in which it is never met counts as the month after the horizon, so a difference
     is then a bound). For each calendar year: facility energy and peak monthly facility power.
-    Over the horizon: subsidy paid, voucher spend, carbon.
+    Over the horizon: subsidy paid, voucher spend, carbon, and whether a shared limit ever bound
+    (grid_binds, supply_binds: 1 in a replication in which some project phase waited for grid
+    headroom / accelerators; only for a scenario with a ``grid`` / ``supply`` block).
     """
     s = results.scenario
     start = s.horizon.start
@@ -70,7 +79,7 @@ def key_outputs(results: Results) -> list[KeyOutput]:
         out.append(KeyOutput("total_eflops", target.name, "EFLOPS", series["total_eflops"][:, m]))
         out.append(KeyOutput("intelligent_share", target.name, "share", series["intelligent_share"][:, m]))
         out.append(KeyOutput("reached_month", target.name, f"months from {start}",
-                             np.minimum(reached[:, t], float(n_months)), "p50"))
+                             np.minimum(reached[:, t], float(n_months)), "p50", reached[:, t] >= n_months))
     years = calendar_years(start, n_months)
     for year in np.unique(years):
         in_year = years == year
@@ -79,6 +88,8 @@ def key_outputs(results: Results) -> list[KeyOutput]:
     out.append(KeyOutput("subsidy_cny", "", "CNY", series["subsidy_cny"].sum(axis=1)))
     out.append(KeyOutput("voucher_cny", "", "CNY", series["voucher_cny"].sum(axis=1)))
     out.append(KeyOutput("carbon_t", "", "t", series["carbon_t"].sum(axis=1)))
+    for name, binds in limit_binds(results).items():
+        out.append(KeyOutput(f"{name}_binds", "", "share", binds))
     return out
 
 
@@ -88,15 +99,14 @@ def _stat(values: np.ndarray, stat: str) -> float:
     return float(values.mean())
 
 
-def paired_difference(base: np.ndarray, value: np.ndarray, deterministic: bool = False) -> tuple[float, float, float]:
-    """(mean, CI low, CI high) of the per-replication differences ``value - base`` (95%, normal)."""
-    diff = value - base
-    mean = float(diff.mean())
-    if diff.size < 2:
-        half = 0.0 if deterministic else math.nan
-    else:
-        half = Z_95 * float(diff.std(ddof=1)) / math.sqrt(diff.size)
-    return mean, mean - half, mean + half
+def _bound(base: KeyOutput, value: KeyOutput) -> str:
+    """compare.csv's ``bound`` for one row (see :data:`COLUMNS`)."""
+    if base.censored is None or value.censored is None:
+        return ""
+    b, v = base.censored, value.censored
+    if (b & v).any() or (b.any() and v.any()):
+        return "censored"
+    return "lower" if v.any() else "upper" if b.any() else ""
 
 
 def comparison_table(base: Results, variants: dict[str, Results]) -> pd.DataFrame:
@@ -110,22 +120,26 @@ def comparison_table(base: Results, variants: dict[str, Results]) -> pd.DataFram
                 continue  # e.g. carbon without an emissions block
             mean, low, high = paired_difference(b.values, v.values, deterministic)
             rows.append({
-                "variant": name, "output": b.output, "when": b.when, "unit": b.unit,
+                "variant": name, "output": b.output, "when": b.when, "unit": b.unit, "stat": b.stat,
                 "base": _stat(b.values, b.stat), "value": _stat(v.values, v.stat),
-                "diff_mean": mean, "diff_ci_low": low, "diff_ci_high": high,
+                "diff_mean": mean, "diff_ci_low": low, "diff_ci_high": high, "bound": _bound(b, v),
             })
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 @dataclass
 class Comparison:
-    """What :func:`compare` returns: the comparison table and every run's :class:`Results`."""
+    """What :func:`compare` returns: the comparison table and every run's :class:`Results`.
+
+    ``rank_by`` is what :meth:`ranking` and :meth:`summary_text` rank by unless told otherwise
+    (see :mod:`sim.run.ranking`; None: the latest-dated plan target, else public cost)."""
 
     table: pd.DataFrame
     results: dict[str, Results]  # "base" first, then the variants in the order asked
     seed: int
     replications: int
     info: dict = field(default_factory=dict)
+    rank_by: str | None = None
 
     def stacked(self, name: str) -> pd.DataFrame:
         """One of the run tables (monthly, annual, targets, projects) of every run, stacked."""
@@ -147,78 +161,26 @@ class Comparison:
     def projects(self) -> pd.DataFrame:
         return self.stacked("projects")
 
-    def ranking(self) -> pd.DataFrame:
-        """Every run, best first: by the first target's probability (higher first), then public
-        cost (subsidy paid + voucher spend over the horizon, lower first)."""
-        rows = []
-        for name, results in self.results.items():
-            s = results.scenario
-            series = results.series
-            row = {
-                "variant": name,
-                "public_cost_cny": float((series["subsidy_cny"].sum(axis=1) + series["voucher_cny"].sum(axis=1)).mean()),
-                "peak_facility_mw": float(series["facility_mw"].max(axis=1).mean()),
-                "energy_mwh": float(series["energy_mwh"].sum(axis=1).mean()),
-                "carbon_t": float(series["carbon_t"].sum(axis=1).mean()),
-            }
-            if s.targets:
-                target = s.targets[0]
-                met, reached = results.target_outcomes
-                m = month_index(target.by, s.horizon.start)
-                row["target"] = target.name
-                row["probability"] = float(met[:, 0].mean())
-                row["reached_p50"] = month_quantiles(s.horizon.start, results.plan.n_months, reached[:, 0])["p50"]
-                row["total_eflops"] = float(series["total_eflops"][:, m].mean())
-                if name != BASE:
-                    diff = self.table[(self.table.variant == name) & (self.table.output == "target_probability")
-                                      & (self.table["when"] == target.name)].iloc[0]
-                    row["probability_diff"] = diff.diff_mean
-                    row["probability_ci_low"] = diff.diff_ci_low
-                    row["probability_ci_high"] = diff.diff_ci_high
-            rows.append(row)
-        table = pd.DataFrame(rows)
-        keys = (["probability"] if "probability" in table else []) + ["public_cost_cny"]
-        ascending = [False] * (len(keys) - 1) + [True]
-        table = table.sort_values(keys, ascending=ascending, kind="stable").reset_index(drop=True)
-        table.insert(0, "rank", range(1, len(table) + 1))
-        return table
+    def _rank_by(self, rank_by: str | None) -> str:
+        return check_rank_by(self.results[BASE].scenario, rank_by if rank_by is not None else self.rank_by)
 
-    def summary_text(self) -> str:
+    def ranking(self, rank_by: str | None = None) -> pd.DataFrame:
+        """Every run, best first by ``rank_by`` (a plan target's name or an output of
+        :data:`~sim.run.ranking.RANK_OUTPUTS`), then by public cost; see
+        :func:`sim.run.ranking.ranking_table` for the columns (means across replications)."""
+        return ranking_table(self.results, self._rank_by(rank_by))
+
+    def summary_text(self, rank_by: str | None = None) -> str:
         """The ranked table that ``capsim compare`` prints."""
         base = self.results[BASE]
         s = base.scenario
-        ranking = self.ranking()
+        chosen = self._rank_by(rank_by)
         lines = [f"{s.name}: base and {len(self.results) - 1} variant(s), {self.replications:,} replication"
                  f"{'s' if self.replications != 1 else ''} each, seed {self.seed} (common random numbers)"]
-        if "probability" in ranking:
-            lines.append(f"ranked by P(target {ranking.target.iloc[0]!r} met by {s.targets[0].by}), then public cost; "
-                         "difference to base: paired mean [95% CI]")
-        else:
-            lines.append("ranked by public cost (the scenario has no targets)")
         if len(self.results) == 1:
             lines.append("the scenario has no variants to compare: the base alone")
-        header = ["rank", "variant"]
-        if "probability" in ranking:
-            header += ["P(met)", "vs base [95% CI]", "first met P50", "EFLOPS at target"]
-        header += ["public cost CNY bn", "peak MW", "energy TWh", "carbon Mt"]
-        body = []
-        for row in ranking.itertuples(index=False):
-            cells = [str(row.rank), row.variant]
-            if "probability" in ranking:
-                if row.variant == BASE:
-                    vs = "-"
-                else:
-                    vs = (f"{row.probability_diff * 100:+.1f} pts [{row.probability_ci_low * 100:+.1f}, "
-                          f"{row.probability_ci_high * 100:+.1f}]")
-                cells += [f"{row.probability:.1%}", vs, row.reached_p50, f"{row.total_eflops:,.2f}"]
-            cells += [f"{row.public_cost_cny / 1e9:,.2f}", f"{row.peak_facility_mw:,.0f}",
-                      f"{row.energy_mwh / 1e6:,.2f}",
-                      "-" if math.isnan(row.carbon_t) else f"{row.carbon_t / 1e6:,.2f}"]
-            body.append(cells)
-        widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-        align = ["<" if i == 1 else ">" for i in range(len(header))]
-        for cells in [header] + body:
-            lines.append("  ".join(format(c, f"{a}{w}") for c, a, w in zip(cells, align, widths)).rstrip())
+        end = month_label(s.horizon.start, base.plan.n_months - 1)
+        lines += summary_lines(s, self.ranking(chosen), chosen, end)
         return "\n".join(lines)
 
 
@@ -231,15 +193,19 @@ def compare(
     progress=None,
     jobs: int = 1,
     executor=None,
+    rank_by: str | None = None,
 ) -> Comparison:
     """Run the base scenario and each variant (None or ``"all"``: every variant, in file order; or
     a list of names, or ``"a,b"``) with the same seed; return a :class:`Comparison`.
 
     ``replications`` defaults to the largest :func:`~sim.default_replications` of the runs.
     ``progress``, if given, is called with (variant name, replications done). ``jobs`` and
-    ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them).
+    ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them). ``rank_by``
+    (a plan target's name or an output, see :mod:`sim.run.ranking`) is checked before anything is
+    simulated and kept as the comparison's default ranking.
     """
     names = select(scenario, variants)
+    check_rank_by(scenario, rank_by)
     scenarios = {BASE: apply_variant(scenario, None)}
     scenarios.update({name: apply_variant(scenario, name) for name in names})
     if replications is None:
@@ -258,4 +224,5 @@ def compare(
             pool.shutdown(wait=True, cancel_futures=True)
     base = results[BASE]
     table = comparison_table(base, {n: r for n, r in results.items() if n != BASE})
-    return Comparison(table=table, results=results, seed=int(seed), replications=base.replications)
+    return Comparison(table=table, results=results, seed=int(seed), replications=base.replications,
+                      rank_by=rank_by)

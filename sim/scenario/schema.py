@@ -220,6 +220,11 @@ class Target(Sourced):
     intelligent_eflops: float | None = Field(None, ge=0)
     supercomputing_eflops: float | None = Field(None, ge=0)
     intelligent_share: Fraction | None = Field(None, description="At least this share of intelligent compute")
+    role: Literal["plan", "calibration"] = Field(
+        "plan",
+        description="plan: a goal, ranked by `capsim compare`; calibration: a reported past figure the model "
+                    "should reproduce, shown and checked but never used for ranking",
+    )
 
     def criteria(self) -> dict[str, float]:
         """The criteria given, as {metric: minimum}."""

@@ -298,7 +298,7 @@ def compare_inputs(results):
 def test_compare_curves_one_line_per_variant_in_fixed_colours(results, context):
     monthly, table = compare_inputs(results)
     fig = plots.compare(monthly, table, context)
-    assert fig.get_suptitle() == "Testland: variants compared, FP16 equivalent"
+    assert fig.get_suptitle() == "Testland: variants compared, capacity, FP16 equivalent"
     total, share_ax = fig.axes[:2]
     colours = plots.variant_colours(["base", "subsidy", "grid+"])
     for ax in (total, share_ax):
@@ -316,21 +316,57 @@ def test_compare_curves_one_line_per_variant_in_fixed_colours(results, context):
 
 def test_compare_differences_one_panel_per_output_with_units(results, context):
     monthly, table = compare_inputs(results)
-    fig = plots.compare(monthly, table, context)
-    panels = fig.axes[2:]
-    assert [ax.get_xlabel() for ax in panels] == [
-        "probability target met: variant minus base (share)",
-        "energy: variant minus base (thousand MWh)",
-        "subsidy: variant minus base (billion CNY)",
-        "made_up_output: variant minus base (widgets)",
-    ]
-    assert [t.get_text() for t in panels[0].get_yticklabels()] == [
+    figures = plots.compare_figures(monthly, table, context)
+    assert list(figures) == ["compare-capacity", "compare-power", "compare-policy"]
+    panels = {name: [ax for ax in fig.axes if ax.get_xlabel().endswith(")") and "minus base" in ax.get_xlabel()]
+              for name, fig in figures.items()}
+    assert [ax.get_xlabel() for ax in panels["compare-capacity"]] == [
+        "probability target met: variant minus base (share)"]
+    assert [ax.get_xlabel() for ax in panels["compare-power"]] == ["energy: variant minus base (thousand MWh)"]
+    assert [ax.get_xlabel() for ax in panels["compare-policy"]] == [
+        "subsidy: variant minus base (billion CNY)", "made_up_output: variant minus base (widgets)"]
+    probability = panels["compare-capacity"][0]
+    assert [t.get_text() for t in probability.get_yticklabels()] == [
         "plan 2025 · subsidy", "plan 2025 · grid+", "plan 2026 · subsidy", "plan 2026 · grid+"]
-    bars = [a for a in panels[1].patches if (a.get_gid() or "").startswith("diff:")]
+    energy = panels["compare-power"][0]
+    bars = [a for a in energy.patches if (a.get_gid() or "").startswith("diff:")]
     assert [(b.get_gid(), round(b.get_width(), 9)) for b in bars] == [
         ("diff:energy_mwh:2026:subsidy", 50.0), ("diff:energy_mwh:2026:grid+", -50.0)]
     colours = plots.variant_colours(["base", "subsidy", "grid+"])
     assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == colours["subsidy"].lower()
+    for axes in panels.values():  # every panel has its own legend naming its variants
+        for ax in axes:
+            assert legend_texts(ax)[:2] == ["subsidy", "grid+"]
+
+
+def test_compare_panels_of_zeros_become_one_line_of_text(results, context):
+    monthly, table = compare_inputs(results)
+    zeros = [{"variant": v, "output": o, "when": "", "unit": "share", "stat": "mean", "base": 0.25, "value": 0.25,
+              "diff_mean": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0, "bound": ""}
+             for o in ("grid_binds", "carbon_t") for v in ("subsidy", "grid+")]
+    figures = plots.compare_figures(monthly, pd.concat([table, pd.DataFrame(zeros)], ignore_index=True), context)
+    labels = [ax.get_xlabel() for fig in figures.values() for ax in fig.axes]
+    assert not any(label.startswith(("carbon", "share of runs")) for label in labels)  # no empty panels
+    notes = [t.get_text() for fig in figures.values() for ax in fig.axes for t in ax.texts
+             if (t.get_gid() or "").startswith("zero-note:")]
+    assert notes == [
+        "carbon emissions: every variant equals the base (difference 0 in every run)",
+        "share of runs in which the grid limit binds: every variant equals the base (difference 0 in every run); "
+        "the limit binds in 25% of the runs"]
+
+
+def test_compare_figures_stay_under_3000_px_with_many_variants_and_targets(results, context):
+    monthly, _ = compare_inputs(results)
+    rows = [{"variant": f"v{i}", "output": o, "when": f"target {t}", "unit": "share", "stat": "mean", "base": 0.5,
+             "value": 0.6, "diff_mean": 0.1, "diff_ci_low": 0.05, "diff_ci_high": 0.15, "bound": ""}
+            for o in ("target_probability", "total_eflops", "intelligent_share", "reached_month")
+            for t in range(4) for i in range(15)]
+    figures = plots.compare_figures(monthly, pd.DataFrame(rows), context)
+    # 60 rows a panel (17.7 in): the curves alone on the first page, then one panel a page
+    assert list(figures) == ["compare-capacity"] + [f"compare-capacity-{n}" for n in range(2, 6)]
+    for fig in figures.values():
+        assert fig.get_size_inches()[1] * plotfiles.DPI <= 3000
+    assert figures["compare-capacity-2"].get_suptitle().startswith("Testland: variants compared, capacity (2 of 5)")
 
 
 def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
@@ -338,7 +374,7 @@ def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
     extra = table[table.output == "energy_mwh"].assign(when="2027", diff_mean=lambda t: t.diff_mean * 2,
                                                       diff_ci_low=lambda t: t.diff_ci_low * 2,
                                                       diff_ci_high=lambda t: t.diff_ci_high * 2)
-    fig = plots.compare(monthly, pd.concat([table, extra], ignore_index=True), context)
+    fig = plots.compare_figures(monthly, pd.concat([table, extra], ignore_index=True), context)["compare-power"]
     energy = next(ax for ax in fig.axes if ax.get_ylabel().startswith("energy"))
     lines = {l.get_gid(): l for l in energy.get_lines() if (l.get_gid() or "").startswith("diffline:")}
     assert sorted(lines) == ["diffline:energy_mwh:grid+", "diffline:energy_mwh:subsidy"]
@@ -353,7 +389,7 @@ def test_compare_bounds_are_drawn_as_open_bars_with_arrows_not_as_numbers(result
     rows = [{"variant": v, "output": "reached_month", "when": "plan 2026", "unit": "months from 2025-01",
              "stat": "p50", "base": 10.0, "value": 24.0, "diff_mean": d, "diff_ci_low": d - 1, "diff_ci_high": d + 1,
              "bound": b} for v, d, b in (("subsidy", 14.0, "lower"), ("grid+", -3.0, ""), ("late", 2.0, "censored"))]
-    fig = plots.compare(monthly, pd.DataFrame(rows), context)
+    fig = plots.compare_figures(monthly, pd.DataFrame(rows), context)["compare-capacity"]
     panel = next(ax for ax in fig.axes if ax.get_xlabel().startswith("month target first met"))
     gids = sorted(a.get_gid() for a in panel.patches if a.get_gid())
     assert gids == ["bound:reached_month:plan 2026:late:censored", "bound:reached_month:plan 2026:subsidy:lower",
@@ -423,7 +459,8 @@ def test_cli_run_no_plots_and_plot_of_a_compare_folder(tmp_path, results):
     table.to_csv(out / "compare.csv", index=False)
     done = capsim("plot", str(out), "--format", "svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (out / "plots" / "compare.svg").is_file()
+    assert sorted(p.name for p in (out / "plots").glob("compare*")) == [
+        "compare-capacity.svg", "compare-policy.svg", "compare-power.svg"]
 
 
 def test_cli_plot_of_a_folder_without_results_is_bad_input(tmp_path):

@@ -73,7 +73,8 @@ def read_tables(folder: str | Path) -> ResultTables:
 
 
 def draw_all(tables: ResultTables) -> dict[str, Figure]:
-    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, compare."""
+    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, and with a
+    compare.csv compare-capacity, compare-power, compare-policy (see :func:`plots.compare_figures`)."""
     t, ctx = tables, tables.context
     figures = {
         "growth": plots.growth(t.monthly, t.targets, ctx),
@@ -83,7 +84,7 @@ def draw_all(tables: ResultTables) -> dict[str, Figure]:
         "timeline": plots.timeline(t.projects, ctx),
     }
     if t.compare is not None and not t.compare.empty:
-        figures["compare"] = plots.compare(t.monthly, t.compare, ctx)
+        figures.update(plots.compare_figures(t.monthly, t.compare, ctx))
     return figures
 
 

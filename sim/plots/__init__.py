@@ -17,7 +17,7 @@ Example::
     fig.savefig("growth.png")
 """
 
-from .compare import compare, compare_curves, compare_differences
+from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
 from .growth import growth
 from .power import energy_annual, power, power_monthly
 from .pue import pue
@@ -44,7 +44,8 @@ from .timeline import TIMELINE_ROW_IN, timeline
 __all__ = [
     "BAND_ALPHA", "BASE_VARIANT", "CLASS_COLOURS", "CLASS_LABELS", "CLASS_ORDER", "COMPARE_OUTPUTS",
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
-    "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
+    "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
+    "compare_figures",
     "energy_annual", "growth", "month_dates", "power", "power_monthly", "pue", "share", "timeline",
     "variant_colours",
 ]

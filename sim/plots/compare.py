@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .style import (
@@ -110,6 +111,9 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
                 _draw_bound(ax, y, mean, bound, colours[name], f"{output}:{when}:{name}")
             else:
                 ax.barh(y, mean, height=0.7, color=colours[name], alpha=0.85, gid=f"diff:{output}:{when}:{name}")
+                if mean == 0 and low == high == 0:  # no bar to see: say it
+                    ax.annotate("0 (no difference)", (0, y), xytext=(6, 0), textcoords="offset points", ha="left",
+                                va="center", fontsize=7, color="#444444", gid=f"zero:{output}:{when}:{name}")
                 if np.isfinite(low) and np.isfinite(high):
                     ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",
                                 ecolor=MEDIAN_COLOUR, capsize=3, linewidth=1)
@@ -169,27 +173,133 @@ def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: floa
     ax.set_xlabel("calendar year", fontsize=9)
 
 
-def compare(monthly: pd.DataFrame, compare_table: pd.DataFrame, context: PlotContext | None = None) -> Figure:
-    """A compare run at a glance: median total EFLOPS and AI share of each variant (top), and the
-    paired differences from the base with their 95% intervals, one panel per output (below)."""
+COMPARE_GROUPS = {
+    "capacity": ("target_probability", "total_eflops", "intelligent_share", "reached_month"),
+    "power": ("energy_mwh", "peak_facility_mw", "carbon_t"),
+    "policy": ("subsidy_cny", "voucher_cny", "grid_binds", "supply_binds"),
+}
+"""Which file each output of compare.csv is drawn in (``compare-<group>``); other outputs go to ``policy``."""
+MAX_FIGURE_IN = 20.0
+"""Tallest compare figure, inches: 3,000 px at 150 dpi. Taller groups are split into several files."""
+CURVES_IN = 5.0
+TEXT_LINE_IN = 0.3
+
+
+def _all_zero(rows: pd.DataFrame) -> bool:
+    """Every difference exactly 0 (mean and interval, where the interval is defined)."""
+    values = rows[["diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy(float)
+    return bool(np.all((values == 0) | np.isnan(values)) and np.all(rows["diff_mean"].to_numpy(float) == 0))
+
+
+def _zero_note(rows: pd.DataFrame, output: str) -> str:
+    """The one line that replaces a panel whose differences are all 0."""
+    text = f"{OUTPUT_LABELS.get(output, output)}: every variant equals the base (difference 0 in every run)"
+    base = rows["base"].to_numpy(float)
+    if output.endswith("_binds") and base.size and np.all(base == base[0]):
+        text += f"; the limit binds in {base[0]:.0%} of the runs"
+    return text
+
+
+def _panel_height(rows: pd.DataFrame) -> float:
+    if _by_year(rows):
+        return 3.0
+    return min(0.9 + 0.28 * len(rows), MAX_FIGURE_IN - 0.8)
+
+
+def _pages(panels: list[tuple[str, float]], first_extra: float, notes: int) -> list[list[tuple[str, float]]]:
+    """Panels packed in order into pages no taller than :data:`MAX_FIGURE_IN` (the first page also
+    holds ``first_extra`` inches, the last the lines of text)."""
+    pages: list[list[tuple[str, float]]] = [[]]
+    used = first_extra + 0.6
+    for output, height in panels:
+        if used > 0.6 and used + height > MAX_FIGURE_IN:
+            pages.append([])
+            used = 0.6
+        pages[-1].append((output, height))
+        used += height
+    if notes and used + TEXT_LINE_IN * notes > MAX_FIGURE_IN:
+        pages.append([])
+    return pages
+
+
+def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
+                    context: PlotContext | None = None) -> dict[str, Figure]:
+    """A compare run at a glance, as figures by file stem: ``compare-capacity`` (the median total
+    EFLOPS and AI share of each variant, and the target outputs), ``compare-power`` and
+    ``compare-policy``, each with one panel per output of the paired differences from the base
+    (mean with its 95% interval; a bound drawn open). An output whose differences are all 0 is one
+    line of text instead of a panel. A group taller than :data:`MAX_FIGURE_IN` continues in
+    ``compare-<group>-2``, ... A group with nothing in the table is not drawn (but the capacity
+    curves always are)."""
     context = context_or_default(context)
-    colours = variant_colours([*monthly["variant"], *compare_table["variant"]])
-    outputs = [o for o in COMPARE_OUTPUTS if o in set(compare_table["output"])]
-    outputs += [o for o in dict.fromkeys(compare_table["output"]) if o not in outputs]
-    heights = [3.0 if _by_year(compare_table[compare_table["output"] == o].fillna({"when": ""}))
-               else 0.9 + 0.28 * int((compare_table["output"] == o).sum()) for o in outputs]
-    diff_height = sum(heights)
-    fig = Figure(figsize=(12, 5 + diff_height), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[5, max(diff_height, 0.1)])
-    left, right = top.subplots(1, 2)
-    compare_curves(monthly, "total_eflops", context, left, colours)
-    compare_curves(monthly, "intelligent_share", context, right, colours)
-    if outputs:
-        axes = bottom.subplots(len(outputs), 1, height_ratios=heights, squeeze=False)
-        for output, ax in zip(outputs, axes[:, 0]):
-            compare_differences(compare_table, output, ax, colours)
-        bottom.suptitle("paired differences from the base, mean with 95% interval", x=0.01, ha="left",
-                        fontsize=10)
-    fig.suptitle(f"{context.name}: variants compared, {context.accounting}", x=0.01, ha="left",
+    table = compare_table.fillna({"when": "", "unit": ""})
+    colours = variant_colours([*monthly["variant"], *table["variant"]])
+    present = list(dict.fromkeys(table["output"]))
+    grouped = {name: [o for o in outputs if o in present] for name, outputs in COMPARE_GROUPS.items()}
+    known = {o for outputs in COMPARE_GROUPS.values() for o in outputs}
+    grouped["policy"] += [o for o in present if o not in known]
+    figures = {}
+    for group, outputs in grouped.items():
+        curves = group == "capacity"
+        if not outputs and not curves:
+            continue
+        drawn = [(o, _panel_height(table[table["output"] == o])) for o in outputs
+                 if not _all_zero(table[table["output"] == o])]
+        notes = [_zero_note(table[table["output"] == o], o) for o in outputs if _all_zero(table[table["output"] == o])]
+        pages = _pages(drawn, CURVES_IN if curves else 0.0, len(notes))
+        for number, page in enumerate(pages, start=1):
+            stem = f"compare-{group}" + (f"-{number}" if number > 1 else "")
+            last = number == len(pages)
+            figures[stem] = _compare_page(monthly, table, context, colours, page, notes if last else [],
+                                          curves and number == 1, group, number, len(pages))
+    return figures
+
+
+def _compare_page(monthly, table, context, colours, panels, notes, curves, group, number, total) -> Figure:
+    diff_height = sum(h for _, h in panels)
+    note_height = TEXT_LINE_IN * len(notes) + (0.2 if notes else 0)
+    top_height = CURVES_IN if curves else 0.0
+    fig = Figure(figsize=(12, 0.6 + top_height + diff_height + note_height), layout="constrained")
+    parts = [("curves", top_height), ("panels", diff_height), ("notes", note_height)]
+    parts = [(name, h) for name, h in parts if h > 0]
+    subfigs = fig.subfigures(len(parts), 1, height_ratios=[h for _, h in parts], squeeze=False)[:, 0]
+    for (name, _), sub in zip(parts, subfigs):
+        if name == "curves":
+            left, right = sub.subplots(1, 2)
+            compare_curves(monthly, "total_eflops", context, left, colours)
+            compare_curves(monthly, "intelligent_share", context, right, colours)
+        elif name == "panels":
+            axes = sub.subplots(len(panels), 1, height_ratios=[h for _, h in panels], squeeze=False)[:, 0]
+            for (output, _), ax in zip(panels, axes):
+                compare_differences(table, output, ax, colours)
+                _own_legend(ax, table[table["output"] == output], colours)
+            sub.suptitle("paired differences from the base, mean with 95% interval", x=0.01, ha="left", fontsize=10)
+        else:
+            ax = sub.add_subplot()
+            ax.set_axis_off()
+            for i, line in enumerate(notes):
+                ax.text(0.0, 1 - (i + 0.5) / len(notes), line, transform=ax.transAxes, ha="left", va="center",
+                        fontsize=9, color="#444444", gid=f"zero-note:{i}")
+    part = f" ({number} of {total})" if total > 1 else ""
+    fig.suptitle(f"{context.name}: variants compared, {group}{part}, {context.accounting}", x=0.01, ha="left",
                  fontweight="bold")
     return fig
+
+
+def _own_legend(ax: Axes, rows: pd.DataFrame, colours: Mapping[str, str]) -> None:
+    """Each panel names its own variants, right of the axes."""
+    if _by_year(rows):
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = list(dict.fromkeys(rows["variant"]))
+        handles = [Patch(facecolor=colours[v], alpha=0.85, label=v) for v in labels]
+        if (rows.get("bound", pd.Series(dtype=str)).fillna("") != "").any():
+            labels.append("bound (never met in some runs)")
+            handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="///", label=labels[-1]))
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False,
+              title="variant", title_fontsize=7, alignment="left", borderaxespad=0)
+
+
+def compare(monthly: pd.DataFrame, compare_table: pd.DataFrame, context: PlotContext | None = None) -> Figure:
+    """The first compare figure (``compare-capacity``); :func:`compare_figures` gives them all."""
+    return next(iter(compare_figures(monthly, compare_table, context).values()))

@@ -23,7 +23,7 @@ from sim.cli import Progress
 from sim.run.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
 from sim.run.parallel import WorkerError, process_pool
 from sim.engine.build import build_plan
-from sim.engine.series import METRICS, STORED, MonthlySeries
+from sim.engine.series import METRICS, STORED, MonthlySeries, limit_metrics
 from sim.run.simulate import BLOCK_SIZE, BlockResult, run_block
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,9 +92,10 @@ def serial(scenario):
 
 
 def assert_same_results(a: sim.Results, b: sim.Results) -> None:
-    for name in STORED:
+    assert set(a.series.stored) == set(b.series.stored)
+    for name in a.series.stored:
         assert np.array_equal(a.series[name], b.series[name]), name
-    for name in ("project_go", "project_first_on", "grid_wait", "supply_wait"):
+    for name in ("project_go", "project_first_on", "project_policy_shift", "grid_wait", "supply_wait"):
         assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
     assert a.events == b.events
     for table in ("monthly", "annual", "targets", "projects"):
@@ -107,7 +108,7 @@ def assert_same_results(a: sim.Results, b: sim.Results) -> None:
 def test_how_replications_are_cut_into_blocks_does_not_matter(scenario):
     whole = run_block(scenario, 3, 0, 23)
     parts = [run_block(scenario, 3, first, count) for first, count in ((0, 1), (1, 7), (8, 15))]
-    for name in STORED:
+    for name in whole.series:  # the limits' series too (the example has a grid and a supply block)
         assert np.array_equal(whole.series[name], np.concatenate([p.series[name] for p in parts])), name
     assert np.array_equal(whole.grid_wait, np.concatenate([p.grid_wait for p in parts]), equal_nan=True)
     assert whole.events == sum(p.events for p in parts)
@@ -208,7 +209,8 @@ def test_ctrl_c_stops_the_workers_writes_nothing_and_exits_130(tmp_path):
 def test_memory_estimate_covers_what_a_run_keeps(scenario):
     results = sim.simulate(scenario, replications=300, seed=2)
     kept = results.series.nbytes + sum(getattr(results, name).nbytes for name in
-                                       ("project_go", "project_first_on", "grid_wait", "supply_wait"))
+                                       ("project_go", "project_first_on", "project_policy_shift", "grid_wait",
+                                        "supply_wait"))
     assert replication_bytes(results.plan) * 300 == kept
     assert run_bytes(results.plan, 300, BLOCK_SIZE, 1) > kept
 
@@ -239,7 +241,9 @@ def test_memory_limits_are_read_with_units(text, expected):
 def test_derived_series_are_worked_out_from_the_stored_ones(serial):
     s = serial.series
     assert set(s) == set(METRICS) | {"it_energy_mwh"}
-    assert isinstance(s, MonthlySeries) and set(s.stored) == set(STORED)
+    assert isinstance(s, MonthlySeries) and set(s.stored) == set(STORED) | set(limit_metrics(serial.plan))
+    assert set(limit_metrics(serial.plan)) == {"grid_free_mw", "grid_queue_mw", "supply_backlog_pflops",
+                                               "supply_stock_pflops"}
     total = s["general_eflops"] + s["intelligent_eflops"] + s["supercomputing_eflops"]
     assert np.array_equal(s["total_eflops"], total)
     assert np.allclose(s["facility_mw"] * serial.plan.hours, s["energy_mwh"])
@@ -248,7 +252,8 @@ def test_derived_series_are_worked_out_from_the_stored_ones(serial):
 
 def test_blocks_carry_only_what_the_results_keep(scenario):
     block = run_block(scenario, 0, 5, 3)
-    assert isinstance(block, BlockResult) and block.count == 3 and set(block.series) == set(STORED)
+    assert isinstance(block, BlockResult) and block.count == 3
+    assert set(block.series) == set(STORED) | set(limit_metrics(build_plan(scenario)))
 
 
 # --- progress --------------------------------------------------------------------------------

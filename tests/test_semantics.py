@@ -309,7 +309,8 @@ def test_output_tables_have_the_documented_columns():
     r = run(scenario_data([project("a")]))
     assert list(r.monthly.columns) == ["variant", "month", "metric", "mean", "p5", "p10", "p50", "p90", "p95"]
     assert list(r.annual.columns) == ["variant", "year", "metric", "mean", "p5", "p10", "p50", "p90", "p95"]
-    assert set(r.monthly.metric) == set(sim.engine.series.METRICS)
+    limits = sim.engine.series.GRID_METRICS + sim.engine.series.SUPPLY_METRICS  # no grid, no supply here
+    assert set(r.monthly.metric) == set(sim.engine.series.METRICS) - set(limits)
     assert r.monthly.month.iloc[0] == "2025-01" and r.monthly.month.iloc[-1] == "2025-12"
     for column in ("variant", "project", "class", "site", "go_share", "online_p10", "online_p50",
                    "online_p90", "grid_wait_months_mean", "supply_wait_months_mean"):

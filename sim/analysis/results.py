@@ -30,6 +30,7 @@ class Results:
     series: MonthlySeries  # metric -> (R, M); includes it_energy_mwh
     project_go: np.ndarray  # (R, J)
     project_first_on: np.ndarray  # (R, J) months from start, inf if never
+    project_policy_shift: np.ndarray  # (R, J) months the levers moved each project's drawn delay
     grid_wait: np.ndarray  # (R, P)
     supply_wait: np.ndarray  # (R, P)
     events: int
@@ -66,6 +67,7 @@ class Results:
         return statistics.projects_table(
             self.variant, self.scenario, self.project_go, self.project_first_on,
             self.grid_wait, self.supply_wait, self.plan.phase_project, self.plan.policy,
+            plan=self.plan, policy_shift=self.project_policy_shift,
         )
 
     def metric(self, name: str) -> np.ndarray:

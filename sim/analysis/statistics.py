@@ -25,7 +25,9 @@ TARGET_TOLERANCE = 1e-9
 """Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
 
 ANNUAL_STOCKS = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops",
-                 "intelligent_share", "it_mw", "projects_online", "investment_cny", "subsidy_cny_cumulative")
+                 "intelligent_share", "it_mw", "racks", "projects_online", "investment_cny", "grid_free_mw",
+                 "grid_queue_mw", "supply_backlog_pflops", "supply_stock_pflops", "subsidy_cny_cumulative")
+"""Month-end levels: a year's value is its last horizon month's (the limits only with their block)."""
 ANNUAL_SUMS = ("subsidy_cny", "voucher_pflops_hours", "voucher_cny", "green_mwh", "carbon_t")
 """Monthly flows that a year adds up (energy_mwh too, with power and PUE derived from it)."""
 
@@ -68,7 +70,8 @@ def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) 
     last = np.array([np.nonzero(years == y)[0][-1] for y in unique])
     out: dict[str, np.ndarray] = {}
     for name in ANNUAL_STOCKS:
-        out[name] = series[name][:, last]
+        if name in series:
+            out[name] = series[name][:, last]
     energy = np.stack([series["energy_mwh"][:, years == y].sum(axis=1) for y in unique], axis=1)
     it_energy = np.stack([series["it_energy_mwh"][:, years == y].sum(axis=1) for y in unique], axis=1)
     year_hours = np.array([hours[years == y].sum() for y in unique])
@@ -85,6 +88,8 @@ def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) 
 def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -> pd.DataFrame:
     frames = []
     for name in METRICS:
+        if name not in values:
+            continue  # a shared limit the scenario does not have
         stats = summarise(values[name])
         frame = pd.DataFrame({"variant": variant, key: labels, "metric": name, **stats})
         frames.append(frame)
@@ -165,14 +170,19 @@ def targets_table(variant: str, scenario: Scenario, met: np.ndarray, reached: np
 
 def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: np.ndarray,
                    grid_wait: np.ndarray, supply_wait: np.ndarray, phase_project: np.ndarray,
-                   policy=None) -> pd.DataFrame:
+                   policy=None, plan=None, policy_shift: np.ndarray | None = None) -> pd.DataFrame:
     """One row per project. Online percentiles are over the replications in which it went ahead;
     waits are means over those replications and the phases that asked. With ``policy`` (a
-    :class:`~sim.engine.policies.PolicyPlan`): whether the capex subsidy applies and what the PUE cap did."""
+    :class:`~sim.engine.policies.PolicyPlan`): whether the capex subsidy applies and what the PUE cap did.
+    With ``plan`` and ``policy_shift`` ((R, J) months the levers moved the drawn delay): the planned
+    online month after a PUE-cap upgrade, the mean months the levers moved it, the design annual
+    PUE and the peak facility MW (grid reservation)."""
     from ..months import horizon_months
 
     start = scenario.horizon.start
     n_months = horizon_months(start, scenario.horizon.end)
+    if plan is not None:
+        peak_mw = np.bincount(phase_project, weights=plan.phase_peak_facility_mw, minlength=len(scenario.projects))
     rows = []
     for j, project in enumerate(scenario.projects):
         went = go[:, j]
@@ -200,4 +210,21 @@ def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: n
         if policy is not None:
             rows[-1]["subsidy_eligible"] = bool(policy.subsidy_eligible[j])
             rows[-1]["pue_cap"] = policy.pue_cap[j]
+        if plan is not None:
+            rows[-1].update(_plan_columns(project, plan, j, start, peak_mw[j],
+                                          None if policy_shift is None else policy_shift[went, j]))
     return pd.DataFrame(rows)
+
+
+def _plan_columns(project, plan, j: int, start: str, peak_mw: float, drawn_shift) -> dict:
+    """planned_online_effective, policy_shift_months, design_pue, peak_facility_mw of project ``j``."""
+    from ..months import month_index
+
+    effective, shift = "", 0.0
+    if project.online is not None:
+        cap_shift = float(plan.project_online_index[j]) - month_index(project.online, start)
+        effective = month_label(start, int(plan.project_online_index[j]))
+        moved = float(drawn_shift.mean()) if drawn_shift is not None and drawn_shift.size else 0.0
+        shift = cap_shift + moved
+    return {"planned_online_effective": effective, "policy_shift_months": shift,
+            "design_pue": float(plan.project_design_pue[j]), "peak_facility_mw": float(peak_mw)}

@@ -17,13 +17,13 @@ from ..months import calendar_months, horizon_months, hours_in_months, month_ind
 from ..scenario.paths import resolve_path, with_values
 from ..scenario.schema import Scenario
 from .plan import CLASS_INDEX, Plan, monthly_pue
-from .policies import apply_pue_cap, build_policy_plan, refresh_policy
+from .policies import apply_pue_cap, build_policy_plan, design_annual_pue, refresh_policy
 
 PHASE_ROWS = {
     "project": "phase_project", "offset": "phase_offset_months", "cls": "phase_class",
     "declared": "phase_pflops_declared", "eflops": "phase_eflops", "it": "phase_it_mw",
     "load": "phase_load_mw", "peak": "phase_peak_facility_mw", "invest": "phase_investment_cny",
-    "group": "phase_group",
+    "group": "phase_group", "ramp": "phase_ramp_months", "ramp_drop": "phase_ramp_drop_mw",
 }
 """Row name in :func:`_phase_rows` -> :class:`Plan` field."""
 
@@ -42,6 +42,9 @@ def _phase_rows(p, j: int, group: int, peak_pue: float, factor: float) -> dict[s
         rows["peak"].append(p.it_mw * fraction * peak_pue)
         rows["invest"].append((p.investment_cny or 0.0) * fraction)
         rows["group"].append(group)
+        ramp = p.ramp
+        rows["ramp"].append(0.0 if ramp is None else ramp.months)
+        rows["ramp_drop"].append(0.0 if ramp is None else p.it_mw * fraction * (p.utilization - ramp.start))
     return rows
 
 
@@ -60,6 +63,7 @@ def build_plan(scenario: Scenario) -> Plan:
     groups: dict[tuple[str, str], int] = {}
     group_rows: list[np.ndarray] = []
     group_peak: list[float] = []
+    group_design: list[float] = []
 
     def group_of(site: str, cooling: str) -> int:
         key = (site, cooling)
@@ -68,9 +72,10 @@ def build_plan(scenario: Scenario) -> Plan:
             groups[key] = len(group_rows)
             group_rows.append(by_month[cal])
             group_peak.append(float(by_month.max()))
+            group_design.append(design_annual_pue(scenario, site, cooling))
         return groups[key]
 
-    ids, statuses, classes, online_idx, retire_t = [], [], [], [], []
+    ids, statuses, classes, online_idx, retire_t, design_pue = [], [], [], [], [], []
     rows: dict[str, list] = {k: [] for k in PHASE_ROWS}
     for j, p in enumerate(scenario.projects):
         ids.append(p.id)
@@ -79,6 +84,7 @@ def build_plan(scenario: Scenario) -> Plan:
         online_idx.append(0 if p.online is None else month_index(p.online, start))
         retire_t.append(math.inf if p.retire is None else float(month_index(p.retire, start)))
         g = group_of(p.site, p.cooling)
+        design_pue.append(group_design[g])
         for key, values in _phase_rows(p, j, g, group_peak[g], getattr(factors, p.compute.precision)).items():
             rows[key].extend(values)
 
@@ -102,6 +108,7 @@ def build_plan(scenario: Scenario) -> Plan:
         project_class=np.asarray(classes, dtype=np.int64),
         project_online_index=np.asarray(online_idx, dtype=float),
         project_retire_t=np.asarray(retire_t, dtype=float),
+        project_design_pue=np.asarray(design_pue, dtype=float),
         phase_project=arr("project", np.int64),
         phase_offset_months=arr("offset"),
         phase_class=arr("cls", np.int64),
@@ -109,6 +116,8 @@ def build_plan(scenario: Scenario) -> Plan:
         phase_eflops=arr("eflops"),
         phase_it_mw=arr("it"),
         phase_load_mw=arr("load"),
+        phase_ramp_months=arr("ramp"),
+        phase_ramp_drop_mw=arr("ramp_drop"),
         phase_peak_facility_mw=arr("peak"),
         phase_investment_cny=arr("invest"),
         phase_group=arr("group", np.int64),
@@ -117,11 +126,13 @@ def build_plan(scenario: Scenario) -> Plan:
         grid_headroom_mw=None if grid is None else grid.headroom_mw,
         grid_additions=tuple(additions),
         supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
+        rack_kw=scenario.accounting.rack_kw,
     )
     return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))
 
 
-PLAN_SCALARS = {"supply.ai_pflops_per_month": "supply_pflops_per_month", "grid.headroom_mw": "grid_headroom_mw"}
+PLAN_SCALARS = {"supply.ai_pflops_per_month": "supply_pflops_per_month", "grid.headroom_mw": "grid_headroom_mw",
+                "accounting.rack_kw": "rack_kw"}
 PROJECT_FIELDS = ("it_mw", "utilization", "investment_cny", "compute.pflops")
 """Project values whose change alters only that project's phase rows (not their number)."""
 

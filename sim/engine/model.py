@@ -32,6 +32,11 @@ class EventLog:
     ``on`` is inf for a phase that never came online within the horizon; ``off`` is its retirement
     time (inf if none). Waits are measured from request to grant; a request still waiting at the
     horizon end counts up to the end (censored); NaN where nothing was requested.
+
+    ``limits`` holds, per phase, the times of its requests, grants and grid release (``grid_request``,
+    ``grid_grant``, ``grid_release``, ``supply_request``, ``supply_grant``; inf where it never
+    happened in the horizon): :mod:`sim.engine.series` turns them into the monthly limit metrics.
+    An operating phase never asks; its ``grid_release`` is when it gives its connection back.
     """
 
     on: np.ndarray
@@ -39,6 +44,7 @@ class EventLog:
     grid_wait: np.ndarray
     supply_wait: np.ndarray
     events: int = 0
+    limits: dict[str, np.ndarray] | None = None
 
 
 class CountingEnvironment(simpy.Environment):
@@ -122,6 +128,9 @@ def simulate_replication(plan: Plan, go: np.ndarray, delay_months: np.ndarray) -
     supply_wait = [math.nan] * n_phases
     grid_request = [math.nan] * n_phases
     supply_request = [math.nan] * n_phases
+    grid_release = [math.inf] * n_phases
+    grid_grant = [math.inf] * n_phases
+    supply_grant = [math.inf] * n_phases
 
     env = CountingEnvironment()
     grid = None
@@ -139,23 +148,28 @@ def simulate_replication(plan: Plan, go: np.ndarray, delay_months: np.ndarray) -
         if grid is not None:
             grid_request[p] = env.now
             yield grid.get(peak_mw[p])
+            grid_grant[p] = env.now
             grid_wait[p] = env.now - grid_request[p]
         if supply is not None and intelligent[p]:
             supply_request[p] = env.now
             yield supply.get(pflops[p])
+            supply_grant[p] = env.now
             supply_wait[p] = env.now - supply_request[p]
         if env.now >= retire:  # its service life ended while it waited
             if grid is not None:
                 grid.put(peak_mw[p])
+                grid_release[p] = env.now
             return
         on[p] = env.now
         if grid is not None and retire < horizon:
             yield env.timeout(retire - env.now)
             grid.put(peak_mw[p])
+            grid_release[p] = env.now
 
     def give_back(p: int, retire: float):
         yield env.timeout(retire)
         grid.put(peak_mw[p])
+        grid_release[p] = env.now
 
     status = plan.project_status
     for p in range(n_phases):
@@ -180,12 +194,20 @@ def simulate_replication(plan: Plan, go: np.ndarray, delay_months: np.ndarray) -
     grid_wait, supply_wait = np.array(grid_wait, dtype=float), np.array(supply_wait, dtype=float)
     grid_request, supply_request = np.array(grid_request, dtype=float), np.array(supply_request, dtype=float)
 
+    limits = {
+        "grid_request": np.nan_to_num(grid_request, nan=np.inf),
+        "grid_grant": np.array(grid_grant, dtype=float),
+        "grid_release": np.array(grid_release, dtype=float),
+        "supply_request": np.nan_to_num(supply_request, nan=np.inf),
+        "supply_grant": np.array(supply_grant, dtype=float),
+    }
     # requests still waiting at the horizon end: censored waits
     waiting = np.isnan(grid_wait) & ~np.isnan(grid_request)
     grid_wait[waiting] = horizon - grid_request[waiting]
     waiting = np.isnan(supply_wait) & ~np.isnan(supply_request)
     supply_wait[waiting] = horizon - supply_request[waiting]
-    return EventLog(on=on, off=off, grid_wait=grid_wait, supply_wait=supply_wait, events=env.processed)
+    return EventLog(on=on, off=off, grid_wait=grid_wait, supply_wait=supply_wait, events=env.processed,
+                    limits=limits)
 
 
 def _grid_additions(env: simpy.Environment, grid: simpy.Container, additions):

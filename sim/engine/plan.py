@@ -40,6 +40,7 @@ class Plan:
     project_class: np.ndarray  # (J,) index into CLASSES
     project_online_index: np.ndarray  # (J,) planned online month index (0 for operating)
     project_retire_t: np.ndarray  # (J,) retirement time, inf if never
+    project_design_pue: np.ndarray  # (J,) design annual PUE at its site with its cooling (after a PUE-cap upgrade)
     # phases (P)
     phase_project: np.ndarray  # (P,) project index
     phase_offset_months: np.ndarray  # (P,) k x phase_gap_months
@@ -47,7 +48,9 @@ class Plan:
     phase_pflops_declared: np.ndarray  # (P,) PFLOPS at the declared precision (taken from supply)
     phase_eflops: np.ndarray  # (P,) EFLOPS on the reporting basis
     phase_it_mw: np.ndarray  # (P,) IT design MW
-    phase_load_mw: np.ndarray  # (P,) mean IT load MW
+    phase_load_mw: np.ndarray  # (P,) mean IT load MW (once ramped up)
+    phase_ramp_months: np.ndarray  # (P,) months of the utilisation ramp after coming online; 0 = none
+    phase_ramp_drop_mw: np.ndarray  # (P,) IT load MW below phase_load_mw at the start of the ramp
     phase_peak_facility_mw: np.ndarray  # (P,) IT design MW x highest monthly PUE at its site
     phase_investment_cny: np.ndarray  # (P,)
     phase_group: np.ndarray  # (P,) index of its (site, cooling) PUE group
@@ -57,6 +60,7 @@ class Plan:
     grid_headroom_mw: float | None
     grid_additions: tuple[tuple[float, float], ...]  # (t, MW), sorted, inside the horizon
     supply_pflops_per_month: float | None
+    rack_kw: float  # IT kW of a standard rack
     # policy levers (see sim.engine.policies); None only while the plan is being built
     policy: PolicyPlan | None = None
 

@@ -291,11 +291,15 @@ def _subsidy_arrays(scenario: Scenario, plan: Plan, eligible: np.ndarray):
     return go_bonus, reduction, claims
 
 
-def _voucher_arrays(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """(PFLOPS, IT MW) per phase that vouchers may buy: the idle part of intelligent capacity."""
+def _voucher_arrays(plan: Plan, ramp: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(PFLOPS, IT MW) per phase that vouchers may buy: the idle part of intelligent capacity once
+    ramped up; with ``ramp``, the part more that is idle at the start of a utilisation ramp."""
     intelligent = plan.phase_class == _intelligent()
-    idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
-    idle = np.clip(idle, 0.0, 1.0)
+    if ramp:
+        idle = np.where(plan.phase_it_mw > 0, plan.phase_ramp_drop_mw / plan.phase_it_mw, 0.0)
+    else:
+        idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
+        idle = np.clip(idle, 0.0, 1.0)
     return (np.where(intelligent, plan.phase_eflops * 1000.0 * idle, 0.0),
             np.where(intelligent, plan.phase_it_mw * idle, 0.0))
 
@@ -352,6 +356,10 @@ def phase_arrays(plans: list[Plan]) -> dict[str, np.ndarray]:
     if policy.has_vouchers:
         out["spare_pflops"] = _per_replication(plans, "phase_spare_pflops")
         out["spare_mw"] = _per_replication(plans, "phase_spare_mw")
+        if any(p.phase_ramp_months.any() for p in plans):  # what a ramp leaves idle, per unit of shortfall
+            ramp = [_voucher_arrays(p, ramp=True) for p in plans]
+            out["spare_ramp_pflops"] = np.stack([r[0] for r in ramp])
+            out["spare_ramp_mw"] = np.stack([r[1] for r in ramp])
     return out
 
 

@@ -1,9 +1,9 @@
 """Post-processing: event logs of a block of replications -> monthly series, with numpy.
 
-Stocks (capacity, IT MW, projects online, investment) are the value at the *end* of month m: a
-phase counts when it came online at t < m + 1 and has not retired by then (off >= m + 1). Flows
-(energy, mean power) integrate exactly over [m, m + 1): a phase online for part of a month
-contributes that part of the month's real hours.
+Stocks (capacity, IT MW, racks, projects online, investment, the shared limits' levels) are the
+value at the *end* of month m: a phase counts when it came online at t < m + 1 and has not retired
+by then (off >= m + 1). Flows (energy, mean power) integrate exactly over [m, m + 1): a phase online
+for part of a month contributes that part of the month's real hours (and of its utilisation ramp).
 
 Sums over phases run in a fixed order (phase chunks of :data:`PHASE_CHUNK`, rows independent),
 so a replication's numbers do not depend on how replications are grouped into blocks.
@@ -22,6 +22,8 @@ PHASE_CHUNK = 256
 ELEMENT_BUDGET = 4_000_000
 
 STOCKS = ("general_eflops", "intelligent_eflops", "supercomputing_eflops", "it_mw", "investment_cny")
+GRID_METRICS = ("grid_free_mw", "grid_queue_mw")
+SUPPLY_METRICS = ("supply_backlog_pflops", "supply_stock_pflops")
 METRICS = (
     "total_eflops",
     "general_eflops",
@@ -29,17 +31,26 @@ METRICS = (
     "supercomputing_eflops",
     "intelligent_share",
     "it_mw",
+    "racks",
     "it_load_mw",
     "facility_mw",
     "pue",
     "energy_mwh",
     "projects_online",
     "investment_cny",
-) + POLICY_METRICS
+) + GRID_METRICS + SUPPLY_METRICS + POLICY_METRICS
 """Monthly metrics, in output order. See docs/model.md for each definition; the policy metrics
-(subsidy, vouchers, emissions) come from :mod:`sim.engine.policies`."""
-STORED = STOCKS + ("energy_mwh", "it_energy_mwh", "projects_online") + POLICY_METRICS
-"""The per-replication arrays a run keeps; :class:`MonthlySeries` derives the other metrics."""
+(subsidy, vouchers, emissions) come from :mod:`sim.engine.policies`. The grid and supply metrics
+exist only when the scenario has that block (:func:`limit_metrics`)."""
+STORED = STOCKS + ("energy_mwh", "it_energy_mwh", "projects_online") + POLICY_METRICS + ("rack_kw",)
+"""The per-replication arrays a run always keeps ((R, M) each, ``rack_kw`` (R, 1)), plus those of
+:func:`limit_metrics`; :class:`MonthlySeries` derives the other metrics."""
+
+
+def limit_metrics(plan: Plan) -> tuple[str, ...]:
+    """The shared limits' metrics of ``plan``: grid ones with a grid block, supply ones with supply."""
+    return ((GRID_METRICS if plan.grid_headroom_mw is not None else ())
+            + (SUPPLY_METRICS if plan.supply_pflops_per_month is not None else ()))
 
 
 def _phase_values(plan: Plan) -> np.ndarray:
@@ -53,11 +64,14 @@ def _phase_values(plan: Plan) -> np.ndarray:
     return values
 
 
-def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[str, np.ndarray]:
-    """The :data:`STORED` monthly arrays (R, M) for R replications (see :class:`MonthlySeries`).
+def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
+                   limits: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The stored monthly arrays (R, M) for R replications (see :class:`MonthlySeries`).
 
     ``plans`` holds one plan per replication (the same object repeated when nothing is drawn per
-    replication); ``on``/``off`` are (R, P) online and retirement times.
+    replication); ``on``/``off`` are (R, P) online and retirement times; ``limits`` the (R, P)
+    request, grant and release times of :class:`sim.engine.model.EventLog` (needed with a grid or
+    supply block).
     """
     n_reps, n_phases = on.shape
     n_months = plans[0].n_months
@@ -70,6 +84,10 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
         values = np.stack([_phase_values(p) for p in plans])
         load = np.stack([p.phase_load_mw for p in plans])
         pue = np.stack([p.group_pue[p.phase_group] for p in plans])
+    ramped = any(p.phase_ramp_months.any() for p in plans)
+    if ramped:
+        ramp_months = _stack(plans, lambda p: p.phase_ramp_months)
+        ramp_drop = _stack(plans, lambda p: p.phase_ramp_drop_mw)
 
     stocks = np.zeros((n_reps, len(STOCKS), n_months))
     it_energy = np.zeros((n_reps, n_months))
@@ -91,6 +109,9 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
                 stocks[r0:r1, k] += (values[r0:r1, p0:p1, k, None] * active).sum(axis=1)
             overlap = np.clip(np.minimum(t_off, month_end) - np.maximum(t_on, month_start), 0.0, 1.0)
             load_time = load[r0:r1, p0:p1, None] * overlap  # MW x fraction of the month
+            if ramped:  # less load while a phase ramps up: drop x the ramp's shortfall in the month
+                shortfall = ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months[r0:r1, p0:p1, None])
+                load_time = load_time - ramp_drop[r0:r1, p0:p1, None] * shortfall
             it_energy[r0:r1] += load_time.sum(axis=1)
             facility_energy[r0:r1] += (load_time * pue[r0:r1, p0:p1]).sum(axis=1)
             if "subsidy_claims_cny" in levers:  # claims of phases that came online in the month
@@ -99,10 +120,13 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
                 sums["subsidy_claims_cny"][r0:r1] += (claims * came_on).sum(axis=1)
             if "spare_mw" in levers:  # what the idle part of online AI capacity could deliver
                 spare_time = levers["spare_mw"][r0:r1, p0:p1, None] * overlap
+                spare_pflops = levers["spare_pflops"][r0:r1, p0:p1, None] * overlap
+                if ramped:  # more of it idle while it ramps up
+                    spare_time = spare_time + levers["spare_ramp_mw"][r0:r1, p0:p1, None] * shortfall
+                    spare_pflops = spare_pflops + levers["spare_ramp_pflops"][r0:r1, p0:p1, None] * shortfall
                 sums["spare_it_mwh"][r0:r1] += spare_time.sum(axis=1)
                 sums["spare_facility_mwh"][r0:r1] += (spare_time * pue[r0:r1, p0:p1]).sum(axis=1)
-                spare_pflops = levers["spare_pflops"][r0:r1, p0:p1, None]
-                sums["spare_pflops_hours"][r0:r1] += (spare_pflops * overlap).sum(axis=1)
+                sums["spare_pflops_hours"][r0:r1] += spare_pflops.sum(axis=1)
 
     hours = plans[0].hours
     it_energy *= hours
@@ -118,6 +142,98 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> dict[s
     out["it_energy_mwh"] = it_energy
     out["projects_online"] = projects_online(plans[0], on, off)
     out.update(lever_metrics)
+    out["rack_kw"] = np.array([[p.rack_kw] for p in plans], dtype=float)
+    if limit_metrics(plans[0]):
+        out.update(limit_series(plans, limits))
+    return out
+
+
+def _stack(plans: list[Plan], get) -> np.ndarray:
+    """(R, ...) of a per-plan array: a broadcast view when every replication has the same plan."""
+    if all(p is plans[0] for p in plans):
+        value = get(plans[0])
+        return np.broadcast_to(value, (len(plans),) + np.shape(value))
+    return np.stack([get(p) for p in plans])
+
+
+def ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months) -> np.ndarray:
+    """Months of full load missing in each month from a linear ramp, per unit of the ramp's drop.
+
+    A phase online at ``t_on`` with a ramp of R months runs at (1 - s) of its ramp's drop below its
+    full load at time t, s = max(0, 1 - (t - t_on) / R). This is the exact integral of s over the
+    part of [month_start, month_end) the phase is online; 0 without a ramp (R = 0).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ramp = np.where(ramp_months > 0, ramp_months, 1.0)
+
+        def area(x):  # integral of max(0, 1 - u / R) du from 0 to x (x >= 0)
+            return np.where(x < ramp, x - x * x / (2.0 * ramp), ramp / 2.0)
+
+        a = np.maximum(t_on, month_start)
+        b = np.maximum(a, np.minimum(t_off, month_end))
+        value = area(b - t_on) - area(a - t_on)
+        return np.where((ramp_months > 0) & (b > a), value, 0.0)
+
+
+def _month_bins(times: np.ndarray, n_months: int) -> np.ndarray:
+    """Month index of each time (times >= 0); ``n_months`` for a time at or after the horizon end."""
+    index = np.full(times.shape, n_months, dtype=np.int64)
+    inside = times < n_months
+    index[inside] = np.floor(times[inside]).astype(np.int64)
+    return index
+
+
+def _by_month_end(changes: list[tuple[np.ndarray, np.ndarray]], n_reps: int, n_months: int) -> np.ndarray:
+    """(R, M) sum of the (time, amount) changes (each (R, P)) made at t < m + 1: a month-end level."""
+    bins = np.zeros((n_reps, n_months + 1))
+    rows = np.arange(n_reps)[:, None]
+    for times, amounts in changes:
+        np.add.at(bins, (np.broadcast_to(rows, times.shape), _month_bins(times, n_months)), amounts)
+    return np.cumsum(bins[:, :n_months], axis=1)
+
+
+def _waiting(request: np.ndarray, grant: np.ndarray, amounts: np.ndarray, n_months: int) -> np.ndarray:
+    """(R, M) sum of the amounts asked for at t < m + 1 and not granted by then (grant >= m + 1).
+
+    Only requests that waited enter the sum, so a month with nobody waiting is exactly 0.
+    """
+    out = np.zeros((request.shape[0], n_months))
+    rows, cols = np.nonzero(grant > request)
+    if rows.size == 0:
+        return out
+    first = _month_bins(request[rows, cols], n_months)
+    last = _month_bins(grant[rows, cols], n_months)  # no longer waiting at the end of this month
+    months = np.arange(n_months)
+    step = max(1, ELEMENT_BUDGET // max(n_months, 1))
+    for k0 in range(0, rows.size, step):
+        k = slice(k0, k0 + step)
+        waiting = (months >= first[k, None]) & (months < last[k, None])
+        np.add.at(out, rows[k], amounts[rows[k], cols[k], None] * waiting)
+    return out
+
+
+def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """(R, M) month-end levels of the shared limits (docs/model.md, section 3)."""
+    plan = plans[0]
+    n_reps, n_months = limits["grid_request"].shape[0], plan.n_months
+    out: dict[str, np.ndarray] = {}
+    if plan.grid_headroom_mw is not None:
+        peak = _stack(plans, lambda p: p.phase_peak_facility_mw)
+        additions = np.zeros((n_reps, n_months))
+        for r, p in enumerate(plans):
+            for t, mw in p.grid_additions:
+                additions[r, int(t)] += mw
+        headroom = np.array([[p.grid_headroom_mw] for p in plans], dtype=float)
+        changes = _by_month_end([(limits["grid_release"], peak), (limits["grid_grant"], -peak)], n_reps, n_months)
+        out["grid_free_mw"] = headroom + np.cumsum(additions, axis=1) + changes
+        out["grid_queue_mw"] = _waiting(limits["grid_request"], limits["grid_grant"], peak, n_months)
+    if plan.supply_pflops_per_month is not None:
+        pflops = _stack(plans, lambda p: p.phase_pflops_declared)
+        rate = np.array([[p.supply_pflops_per_month] for p in plans], dtype=float)
+        delivered = rate * np.arange(1, n_months + 1, dtype=float)  # at t = 0, 1, ..., m
+        taken = _by_month_end([(limits["supply_grant"], pflops)], n_reps, n_months)
+        out["supply_stock_pflops"] = np.maximum(delivered - taken, 0.0)  # no rounding below 0
+        out["supply_backlog_pflops"] = _waiting(limits["supply_request"], limits["supply_grant"], pflops, n_months)
     return out
 
 
@@ -143,8 +259,10 @@ class MonthlySeries(Mapping):
         missing = set(STORED) - set(stored)
         if missing:
             raise ValueError(f"missing stored series: {sorted(missing)}")
-        self.stored = {name: stored[name] for name in STORED}
+        limits = GRID_METRICS + SUPPLY_METRICS
+        self.stored = {name: stored[name] for name in STORED + limits if name in stored}
         self.hours = hours
+        self.names = tuple(m for m in METRICS if m not in limits or m in stored) + ("it_energy_mwh",)
 
     def __getitem__(self, name: str) -> np.ndarray:
         s = self.stored
@@ -160,6 +278,8 @@ class MonthlySeries(Mapping):
             it_energy, energy = s["it_energy_mwh"], s["energy_mwh"]
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.where(it_energy > 0, energy / np.where(it_energy > 0, it_energy, 1.0), np.nan)
+        if name == "racks":
+            return s["it_mw"] * 1000.0 / s["rack_kw"]
         if name == "it_load_mw":
             return s["it_energy_mwh"] / self.hours
         if name == "facility_mw":
@@ -167,10 +287,13 @@ class MonthlySeries(Mapping):
         raise KeyError(name)
 
     def __iter__(self):
-        return iter(METRICS + ("it_energy_mwh",))
+        return iter(self.names)
+
+    def __contains__(self, name) -> bool:
+        return name in self.names
 
     def __len__(self) -> int:
-        return len(METRICS) + 1
+        return len(self.names)
 
     @property
     def nbytes(self) -> int:

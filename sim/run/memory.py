@@ -1,7 +1,8 @@
 """How much memory a run needs, and whether this machine has it (checked before any work starts).
 
-A run keeps, for every replication, the stored monthly arrays (:data:`sim.engine.series.STORED`), the
-go decision and first online month of every project and the grid and supply waits of every phase.
+A run keeps, for every replication, the stored monthly arrays (:data:`sim.engine.series.STORED` and
+the shared limits' of :func:`sim.engine.series.limit_metrics`), the go decision, first online month
+and policy shift of every project and the grid and supply waits of every phase.
 On top come the working space of each local worker (one block of replications and the chunked
 post-processing of :mod:`sim.engine.series`) and of the tables built at the end (a few (R, M) arrays at
 a time). The estimate is deliberately on the high side.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 
 from ..engine.plan import Plan
-from ..engine.series import ELEMENT_BUDGET, STORED
+from ..engine.series import ELEMENT_BUDGET, STORED, limit_metrics
 from ..errors import ScenarioError
 
 FLOAT_BYTES = 8
@@ -31,8 +32,9 @@ class MemoryLimitError(ScenarioError):
 
 def replication_bytes(plan: Plan) -> int:
     """Bytes kept for each replication until the run ends."""
-    per_month = len(STORED) * FLOAT_BYTES * plan.n_months
-    per_project = (1 + FLOAT_BYTES) * plan.n_projects  # go (bool), first online month
+    monthly = len(STORED) - 1 + len(limit_metrics(plan))  # and rack_kw, one value
+    per_month = monthly * FLOAT_BYTES * plan.n_months + FLOAT_BYTES
+    per_project = (1 + 2 * FLOAT_BYTES) * plan.n_projects  # go (bool), first online month, policy shift
     per_phase = 2 * FLOAT_BYTES * plan.n_phases  # grid and supply waits
     return per_month + per_project + per_phase
 
@@ -42,7 +44,7 @@ def run_bytes(plan: Plan, replications: int, block_size: int, local_workers: int
     kept = replications * replication_bytes(plan)
     tables = TABLE_ARRAYS * replications * FLOAT_BYTES * max(plan.n_months, plan.n_phases)
     chunk = 6 * ELEMENT_BUDGET * FLOAT_BYTES  # temporaries of one post-processing chunk
-    block = block_size * (replication_bytes(plan) + 4 * FLOAT_BYTES * plan.n_phases)
+    block = block_size * (replication_bytes(plan) + 9 * FLOAT_BYTES * plan.n_phases)  # + event log times
     worker = chunk + block + (WORKER_BASE_BYTES if local_workers > 1 else 0)
     return kept + tables + max(local_workers, 1) * worker
 

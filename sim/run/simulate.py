@@ -48,6 +48,7 @@ class BlockResult:
     series: dict[str, np.ndarray]  # stored metric (see sim.engine.series.STORED) -> (R, M)
     project_go: np.ndarray  # (R, J) bool
     project_first_on: np.ndarray  # (R, J)
+    project_policy_shift: np.ndarray  # (R, J) months the levers moved the drawn delay (fast track, subsidy)
     grid_wait: np.ndarray  # (R, P)
     supply_wait: np.ndarray  # (R, P)
     events: int
@@ -74,7 +75,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
     """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
     base_plan = build_plan(scenario) if plan is None else plan
     plans: list[Plan] = []
-    ons, offs, gos, grid_waits, supply_waits = [], [], [], [], []
+    ons, offs, gos, shifts, grid_waits, supply_waits = [], [], [], [], [], []
+    limits: dict[str, list] = {}
     events = 0
     streams = BlockStreams(seed, first, count)
     prepare_block(scenario, streams)
@@ -83,7 +85,9 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
         drawn = draw_parameters(scenario, seed, replication, streams)
         local, plan = patcher.apply(drawn)
         go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
-        go, delay = adjust_draws(plan.policy, go, delay)
+        go, adjusted = adjust_draws(plan.policy, go, delay)
+        shifts.append(adjusted - delay)
+        delay = adjusted
         with _collector_paused():
             log = simulate_replication(plan, go, delay)
         plans.append(plan)
@@ -92,15 +96,18 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
         gos.append(go)
         grid_waits.append(log.grid_wait)
         supply_waits.append(log.supply_wait)
+        for name, times in log.limits.items():
+            limits.setdefault(name, []).append(times)
         events += log.events
     on = np.stack(ons)
     off = np.stack(offs)
     return BlockResult(
         first=first,
         count=count,
-        series=monthly_series(plans, on, off),
+        series=monthly_series(plans, on, off, {name: np.stack(times) for name, times in limits.items()}),
         project_go=np.stack(gos),
         project_first_on=project_first_on(base_plan, on),
+        project_policy_shift=np.stack(shifts),
         grid_wait=np.stack(grid_waits),
         supply_wait=np.stack(supply_waits),
         events=events,
@@ -124,7 +131,8 @@ class _Collector:
 
     def add(self, block: BlockResult) -> None:
         parts = {**{f"series.{k}": v for k, v in block.series.items()}, "project_go": block.project_go,
-                 "project_first_on": block.project_first_on, "grid_wait": block.grid_wait,
+                 "project_first_on": block.project_first_on, "project_policy_shift": block.project_policy_shift,
+                 "grid_wait": block.grid_wait,
                  "supply_wait": block.supply_wait}
         if self.arrays is None:
             self.arrays = {k: np.empty((self.replications, *v.shape[1:]), dtype=v.dtype) for k, v in parts.items()}
@@ -139,7 +147,8 @@ class _Collector:
         return Results(
             scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
             series=MonthlySeries(series, plan.hours), project_go=a["project_go"],
-            project_first_on=a["project_first_on"], grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
+            project_first_on=a["project_first_on"], project_policy_shift=a["project_policy_shift"],
+            grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
             events=self.events,
         )
 

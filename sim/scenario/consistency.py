@@ -128,9 +128,9 @@ def check_project_uncertainty(s: Scenario) -> Iterator[Finding]:
     for i, project in enumerate(s.projects):
         if project.delay_months is not None:
             yield from _check_distribution(project.delay_months, ("projects", i, "delay_months"))
-        for key in ("delay_months", "go_probability"):
+        for key in ("delay_months", "go_probability", "ramp"):
             if project.status == "operating" and getattr(project, key) is not None:
-                yield ("projects", i, key), "an operating project is online from the start: it has no go decision or delay"
+                yield ("projects", i, key), "an operating project is online from the start: it has no go decision, delay or ramp"
 
 
 def check_targets(s: Scenario) -> Iterator[Finding]:

@@ -80,6 +80,10 @@ class PrecisionFactors(Strict):
 class Accounting(Sourced):
     label: str = Field("as reported", description="Name of the reporting basis, shown in tables and plots")
     factors: PrecisionFactors = Field(default_factory=PrecisionFactors)
+    rack_kw: float = Field(
+        2.5, gt=0, description="IT kW of one standard rack, for the `racks` metric; 2.5 kW is the national "
+        "convention of official conversions ('折合2.5kW机柜', FACTS B: national conventions, confidence M)",
+    )
 
 
 # --- places and cooling ---------------------------------------------------------------------
@@ -105,6 +109,13 @@ class Compute(Strict):
     precision: Precision = Field(description="Precision the PFLOPS figure is quoted at")
 
 
+class Ramp(Strict):
+    """Utilisation rising linearly after each phase comes online."""
+
+    months: float = Field(gt=0, description="Months from a phase's online time until it reaches `utilization`")
+    start: Fraction = Field(description="Utilisation when the phase comes online, 0..1")
+
+
 class Project(Strict):
     id: Slug
     name: str | None = None
@@ -113,7 +124,8 @@ class Project(Strict):
     cooling: str = Field(description="Key of an entry in `cooling`")
     compute: Compute
     it_mw: float = Field(gt=0, description="IT design power at full build-out, MW")
-    utilization: Fraction = Field(description="Mean IT load / IT design power, 0..1")
+    utilization: Fraction = Field(description="Mean IT load / IT design power, 0..1 (once ramped up)")
+    ramp: Ramp | None = Field(None, description="Utilisation rises linearly from `start` to `utilization` over `months`")
     investment_cny: float | None = Field(None, ge=0, description="Total investment, CNY")
     status: Status
     online: Month | None = Field(None, description="Planned month the first phase comes online; required unless operating")

@@ -227,6 +227,24 @@ def test_timeline_rows_grouped_by_class_with_markers(results, context):
     assert ax.get_title(loc="left") == "Testland: when projects come online (3 projects)"
 
 
+def test_timeline_arrows_a_planned_month_moved_by_a_policy(context):
+    # new-ai goes through a PUE cap of 1.2 (its 'air' cooling is above it): upgraded to 'cold'
+    # cooling and 3 months later (hpc, planned online after the cap's `until`, is not). The arrow
+    # runs from the file's month to the moved one.
+    data = {**SMALL, "cooling": {**SMALL["cooling"], "cold": {"pue_curve": [[0, 1.1]]}},
+            "policies": {"pue_cap": {"max_annual_pue": 1.2, "action": "upgrade", "cooling": "cold",
+                                     "delay_months": 3, "until": "2025-12"}}}
+    moved = sim.simulate(sim.scenario_from_data(data), replications=1, seed=0).projects
+    assert moved.set_index("project").policy_shift_months["new-ai"] == 3
+    fig = plots.timeline(moved, context)
+    (arrow,) = by_gid(fig, "shift:")
+    assert arrow.get_gid() == "shift:new-ai"
+    start, end = (pd.Timestamp(x).strftime("%Y-%m") for x in (arrow.xyann[0], arrow.xy[0]))
+    assert (start, end) == ("2025-07", "2025-10")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "moved by policies (mean months)" in labels
+
+
 def many_projects(n: int) -> dict:
     classes = ("general", "intelligent", "supercomputing")
     statuses = ("operating", "construction", "registered", "planned")

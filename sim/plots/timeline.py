@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -24,6 +25,22 @@ from .style import (
 
 TIMELINE_ROW_IN = 0.26
 """Height of one project row, inches: the figure grows with the number of projects."""
+SHIFT_COLOUR = "#C0392B"
+"""Arrow from the planned month in the file to where the policy levers moved it."""
+MIN_SHIFT_MONTHS = 0.05
+"""Smaller mean policy shifts are not drawn."""
+
+
+def _shifted(row, planned, left, right):
+    """x of the planned month moved by the row's ``policy_shift_months`` (None if no such shift)."""
+    shift = row.get("policy_shift_months", 0.0)
+    try:
+        shift = float(shift)
+    except (TypeError, ValueError):
+        return None
+    if not abs(shift) >= MIN_SHIFT_MONTHS:  # also NaN
+        return None
+    return min(max(planned + np.timedelta64(round(shift * 365.25 / 12 * 86400), "s"), left), right)
 
 
 def _timeline_rows(projects: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -83,6 +100,11 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
                 ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none",
                         markeredgecolor=MEDIAN_COLOUR, markeredgewidth=1.2, linestyle="none",
                         gid=f"planned:{row['project']}")
+                shifted = _shifted(row, planned, left, right)
+                if shifted is not None:
+                    ax.annotate("", (shifted, y), xytext=(planned, y), gid=f"shift:{row['project']}",
+                                arrowprops=dict(arrowstyle="-|>", color=SHIFT_COLOUR, linewidth=1.2,
+                                                shrinkA=4, shrinkB=0))
             if row.get("status", "") == "operating":
                 note, at, side = "operating", month_dates([p10], "end")[0] if _is_month(p10) else left, "left"
             elif not _is_month(p10):
@@ -116,6 +138,10 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
         Line2D([], [], marker=">", color="#999999", linestyle="none",
                label="P90 after the horizon (no dot: the median too)"),
     ]
+    if "policy_shift_months" in table and (pd.to_numeric(table["policy_shift_months"], errors="coerce").abs()
+                                           >= MIN_SHIFT_MONTHS).any():
+        handles.append(Line2D([], [], color=SHIFT_COLOUR, marker=">", markersize=5,
+                              label="moved by policies (mean months)"))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
               borderaxespad=0.2)
     return fig

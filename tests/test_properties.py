@@ -68,7 +68,8 @@ def one_replication(scenario, seed):
     plan = build_plan(scenario)
     go, delay = draw_projects(scenario, seed, 0)
     log = simulate_replication(plan, go, delay)
-    values = MonthlySeries(monthly_series([plan], log.on[None, :], log.off[None, :]), plan.hours)
+    limits = {name: times[None, :] for name, times in log.limits.items()}
+    values = MonthlySeries(monthly_series([plan], log.on[None, :], log.off[None, :], limits), plan.hours)
     return plan, log, {k: v[0] for k, v in values.items()}
 
 
@@ -130,3 +131,22 @@ def test_shared_limits_are_never_overdrawn(scenario):
             used = plan.phase_pflops_declared[took & (log.on <= t)].sum()
             delivered = plan.supply_pflops_per_month * (math.floor(t) + 1)
             assert used <= delivered + 1e-6
+
+
+@SETTINGS
+@given(scenarios(), st.integers(0, 2**32))
+def test_a_queue_at_a_month_end_means_its_head_did_not_fit(scenario, seed):
+    """Served first come, first served: while anyone waits, what is free is less than the waiting
+    total (the head of the queue alone does not fit); levels are never negative."""
+    plan, log, values = one_replication(scenario, seed)
+    pairs = []
+    if plan.grid_headroom_mw is not None:
+        pairs.append((values["grid_free_mw"], values["grid_queue_mw"], log.grid_wait))
+    if plan.supply_pflops_per_month is not None:
+        pairs.append((values["supply_stock_pflops"], values["supply_backlog_pflops"], log.supply_wait))
+    for free, queue, waits in pairs:
+        assert (free >= -1e-9 * max(1.0, abs(free).max())).all() and (queue >= 0).all()
+        waiting = queue > 0
+        assert (free[waiting] < queue[waiting] * (1 + 1e-12)).all()
+        if waiting.any():
+            assert np.nanmax(waits) > 0

@@ -29,7 +29,8 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     assert manifest["resolved_scenario"]["projects"][0]["class"] == "general"
     assert manifest["command"][:2] == ["capsim", "run"]
     monthly = pd.read_csv(out / "monthly.csv")
-    assert len(monthly) == 72 * 18 and set(monthly.variant) == {"base"}  # 12 core + 6 policy metrics
+    # 13 core (racks too) + 4 shared limits (the example has grid and supply) + 6 policy metrics
+    assert len(monthly) == 72 * 23 and set(monthly.variant) == {"base"}
     assert list(pd.read_csv(out / "annual.csv").year.unique()) == list(range(2025, 2031))
 
 

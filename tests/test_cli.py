@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, run_cli
 
 EXAMPLE = str(REPO / "scenarios" / "example.yaml")
-CSV_FILES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv")
+CSV_FILES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv")
 
 
 def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):

@@ -28,7 +28,7 @@ from sim.run.simulate import BLOCK_SIZE, BlockResult, run_block
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example.yaml"
-TABLES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv")
+TABLES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv")
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes in /proc")
 
 
@@ -211,6 +211,7 @@ def test_memory_estimate_covers_what_a_run_keeps(scenario):
     kept = results.series.nbytes + sum(getattr(results, name).nbytes for name in
                                        ("project_go", "project_first_on", "project_policy_shift", "grid_wait",
                                         "supply_wait"))
+    kept += sum(a.nbytes for a in results.site_series.values())  # (R, S, M) per site array
     assert replication_bytes(results.plan) * 300 == kept
     assert run_bytes(results.plan, 300, BLOCK_SIZE, 1) > kept
 

@@ -429,11 +429,12 @@ def test_compare_bounds_are_drawn_as_open_bars_with_arrows_not_as_numbers(result
 def test_write_plots_from_a_results_folder(results, tmp_path):
     sim.write_results(results, tmp_path / "run")
     written = plotfiles.write_plots(tmp_path / "run", "svg")
-    assert [p.name for p in written] == ["growth.svg", "share.svg", "power.svg", "pue.svg", "timeline.svg"]
+    assert [p.name for p in written] == ["growth.svg", "share.svg", "power.svg", "pue.svg", "timeline.svg",
+                                         "sites.svg"]
     assert sorted(os.listdir(tmp_path / "run" / "plots")) == sorted(p.name for p in written)
     pdf = plotfiles.write_plots(tmp_path / "run", "pdf")
     assert pdf[0].read_bytes().startswith(b"%PDF")
-    assert len(os.listdir(tmp_path / "run" / "plots")) == 10  # another format leaves the first in place
+    assert len(os.listdir(tmp_path / "run" / "plots")) == 12  # another format leaves the first in place
 
 
 def test_a_failing_plot_leaves_no_folder(results, tmp_path):
@@ -455,7 +456,7 @@ def test_cli_run_writes_plots_and_plot_redraws_them(tmp_path):
     done = capsim("run", str(ROOT / "scenarios" / "example.yaml"), "-r", "20", "--out", str(out), "-q",
                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    names = ["growth", "share", "power", "pue", "timeline"]
+    names = ["growth", "share", "power", "pue", "timeline", "sites"]
     assert sorted(os.listdir(out / "plots")) == sorted(f"{n}.png" for n in names)
     first = {n: (out / "plots" / f"{n}.png").read_bytes() for n in names}
     assert all(data.startswith(b"\x89PNG") for data in first.values())

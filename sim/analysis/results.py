@@ -18,6 +18,7 @@ from ..engine.series import MonthlySeries
 from ..months import month_labels
 from ..scenario.schema import Scenario
 from . import statistics
+from .sites import sites_table
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Results:
     replications: int
     plan: Plan
     series: MonthlySeries  # metric -> (R, M); includes it_energy_mwh
+    site_series: dict[str, np.ndarray]  # sim.engine.sites.SITE_STORED -> (R, S, M), sites as plan.site_ids
     project_go: np.ndarray  # (R, J)
     project_first_on: np.ndarray  # (R, J) months from start, inf if never
     project_policy_shift: np.ndarray  # (R, J) months the levers moved each project's drawn delay
@@ -49,6 +51,12 @@ class Results:
     def annual(self) -> pd.DataFrame:
         """variant, year, metric, mean, p5, ..., p95 (stocks at year end, energy summed)."""
         return statistics.annual_table(self.variant, self.scenario.horizon.start, self.series, self.plan.hours)
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """variant, month, site, metric, mean, p10, p50, p90 (it_load_mw, facility_mw, energy_mwh)."""
+        return sites_table(self.variant, self.scenario.horizon.start, self.plan.site_ids, self.site_series,
+                           self.plan.hours)
 
     @cached_property
     def target_outcomes(self) -> tuple[np.ndarray, np.ndarray]:

@@ -59,6 +59,7 @@ def build_plan(scenario: Scenario) -> Plan:
     n_months = horizon_months(start, scenario.horizon.end)
     cal = calendar_months(start, n_months)
     factors = scenario.accounting.factors
+    site_ids = tuple(scenario.sites)
 
     groups: dict[tuple[str, str], int] = {}
     group_rows: list[np.ndarray] = []
@@ -109,6 +110,8 @@ def build_plan(scenario: Scenario) -> Plan:
         project_online_index=np.asarray(online_idx, dtype=float),
         project_retire_t=np.asarray(retire_t, dtype=float),
         project_design_pue=np.asarray(design_pue, dtype=float),
+        project_site=np.asarray([site_ids.index(p.site) for p in scenario.projects], dtype=np.int64),
+        site_ids=site_ids,
         phase_project=arr("project", np.int64),
         phase_offset_months=arr("offset"),
         phase_class=arr("cls", np.int64),

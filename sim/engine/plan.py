@@ -41,6 +41,8 @@ class Plan:
     project_online_index: np.ndarray  # (J,) planned online month index (0 for operating)
     project_retire_t: np.ndarray  # (J,) retirement time, inf if never
     project_design_pue: np.ndarray  # (J,) design annual PUE at its site with its cooling (after a PUE-cap upgrade)
+    project_site: np.ndarray  # (J,) index into site_ids
+    site_ids: tuple[str, ...]  # every site of the scenario, in the file's order
     # phases (P)
     phase_project: np.ndarray  # (P,) project index
     phase_offset_months: np.ndarray  # (P,) k x phase_gap_months

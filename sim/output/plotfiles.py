@@ -40,6 +40,7 @@ class ResultTables:
     projects: pd.DataFrame
     context: plots.PlotContext
     compare: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -51,7 +52,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def read_tables(folder: str | Path) -> ResultTables:
     """Read monthly.csv, annual.csv, targets.csv, projects.csv, manifest.json and, when present,
-    compare.csv from a results folder."""
+    compare.csv and sites.csv from a results folder."""
     folder = Path(folder)
     missing = [n for n in ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "manifest.json")
                if not (folder / n).is_file()]
@@ -62,6 +63,7 @@ def read_tables(folder: str | Path) -> ResultTables:
     context = plots.PlotContext.from_scenario(manifest.get("resolved_scenario") or {},
                                               replications=manifest.get("replications"))
     compare = _read_csv(folder / "compare.csv") if (folder / "compare.csv").is_file() else None
+    sites = _read_csv(folder / "sites.csv") if (folder / "sites.csv").is_file() else None
     return ResultTables(
         monthly=_read_csv(folder / "monthly.csv"),
         annual=_read_csv(folder / "annual.csv"),
@@ -69,12 +71,14 @@ def read_tables(folder: str | Path) -> ResultTables:
         projects=_read_csv(folder / "projects.csv"),
         context=context,
         compare=compare,
+        sites=sites,
     )
 
 
 def draw_all(tables: ResultTables) -> dict[str, Figure]:
-    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, and with a
-    compare.csv compare-capacity, compare-power, compare-policy (see :func:`plots.compare_figures`)."""
+    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, sites (with a
+    sites.csv), and with a compare.csv compare-capacity, compare-power, compare-policy (see
+    :func:`plots.compare_figures`)."""
     t, ctx = tables, tables.context
     figures = {
         "growth": plots.growth(t.monthly, t.targets, ctx),
@@ -83,6 +87,8 @@ def draw_all(tables: ResultTables) -> dict[str, Figure]:
         "pue": plots.pue(t.monthly, t.annual, ctx),
         "timeline": plots.timeline(t.projects, ctx),
     }
+    if t.sites is not None and not t.sites.empty:
+        figures["sites"] = plots.sites(t.sites, ctx)
     if t.compare is not None and not t.compare.empty:
         figures.update(plots.compare_figures(t.monthly, t.compare, ctx))
     return figures

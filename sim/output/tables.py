@@ -25,7 +25,7 @@ from ..analysis.results import Results
 from ..errors import ScenarioError
 from ..scenario.validate import origin_of
 
-TABLES = ("monthly", "annual", "targets", "projects")
+TABLES = ("monthly", "annual", "targets", "projects", "sites")
 NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}}
 """The manifest's ``applied`` entry for a scenario run as written (see :func:`sim.scenario.variants.apply_variant`)."""
 

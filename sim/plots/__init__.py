@@ -1,4 +1,4 @@
-"""Plots of the result tables: growth, share, power, pue, timeline and compare.
+"""Plots of the result tables: growth, share, power, pue, timeline, sites and compare.
 
 Each function takes result tables (pandas DataFrames in the layout of the output files, see
 :mod:`sim.analysis.statistics`), an optional :class:`PlotContext` (scenario name, accounting
@@ -7,7 +7,7 @@ label, targets, horizon) and an optional ``ax``, and returns the
 compute no statistics. They never call ``pyplot`` nor set a backend; a figure is a plain
 :class:`~matplotlib.figure.Figure`, and :func:`sim.output.plotfiles.write_plots` saves figures to
 files. One module per plot kind (:mod:`.growth`, :mod:`.share`, :mod:`.power`, :mod:`.pue`,
-:mod:`.timeline`, :mod:`.compare`), with what they share in :mod:`.style`.
+:mod:`.timeline`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
 
 Example::
 
@@ -22,6 +22,7 @@ from .growth import growth
 from .power import energy_annual, power, power_monthly
 from .pue import pue
 from .share import share
+from .sites import sites
 from .style import (
     BAND_ALPHA,
     BASE_VARIANT,
@@ -46,6 +47,6 @@ __all__ = [
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
-    "energy_annual", "growth", "month_dates", "power", "power_monthly", "pue", "share", "timeline",
+    "energy_annual", "growth", "month_dates", "power", "power_monthly", "pue", "share", "sites", "timeline",
     "variant_colours",
 ]

@@ -39,7 +39,7 @@ COLUMNS = ["variant", "output", "when", "unit", "stat", "base", "value", "diff_m
 met the target within the horizon in some replications (the true difference is at least this),
 ``upper`` when the base never did (at most this), ``censored`` when both never did in one replication
 (neither)."""
-TABLES = ("monthly", "annual", "targets", "projects")
+TABLES = ("monthly", "annual", "targets", "projects", "sites")
 
 
 @dataclass(frozen=True)

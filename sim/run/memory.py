@@ -2,7 +2,8 @@
 
 A run keeps, for every replication, the stored monthly arrays (:data:`sim.engine.series.STORED` and
 the shared limits' of :func:`sim.engine.series.limit_metrics`), the go decision, first online month
-and policy shift of every project and the grid and supply waits of every phase.
+and policy shift of every project, the grid and supply waits of every phase and the per-site
+monthly arrays (:data:`sim.engine.sites.SITE_STORED`, one row per site).
 On top come the working space of each local worker (one block of replications and the chunked
 post-processing of :mod:`sim.engine.series`) and of the tables built at the end (a few (R, M) arrays at
 a time). The estimate is deliberately on the high side.
@@ -14,6 +15,7 @@ import os
 
 from ..engine.plan import Plan
 from ..engine.series import ELEMENT_BUDGET, STORED, limit_metrics
+from ..engine.sites import SITE_STORED
 from ..errors import ScenarioError
 
 FLOAT_BYTES = 8
@@ -36,7 +38,8 @@ def replication_bytes(plan: Plan) -> int:
     per_month = monthly * FLOAT_BYTES * plan.n_months + FLOAT_BYTES
     per_project = (1 + 2 * FLOAT_BYTES) * plan.n_projects  # go (bool), first online month, policy shift
     per_phase = 2 * FLOAT_BYTES * plan.n_phases  # grid and supply waits
-    return per_month + per_project + per_phase
+    per_site = len(SITE_STORED) * FLOAT_BYTES * len(plan.site_ids) * plan.n_months
+    return per_month + per_project + per_phase + per_site
 
 
 def run_bytes(plan: Plan, replications: int, block_size: int, local_workers: int) -> int:

@@ -22,6 +22,7 @@ from ..engine.model import simulate_replication
 from ..engine.plan import Plan
 from ..engine.policies import adjust_draws
 from ..engine.series import MonthlySeries, monthly_series, project_first_on
+from ..engine.sites import site_series
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from .memory import check_memory
@@ -46,6 +47,7 @@ class BlockResult:
     first: int
     count: int
     series: dict[str, np.ndarray]  # stored metric (see sim.engine.series.STORED) -> (R, M)
+    sites: dict[str, np.ndarray]  # per-site arrays (see sim.engine.sites.SITE_STORED) -> (R, S, M)
     project_go: np.ndarray  # (R, J) bool
     project_first_on: np.ndarray  # (R, J)
     project_policy_shift: np.ndarray  # (R, J) months the levers moved the drawn delay (fast track, subsidy)
@@ -101,10 +103,12 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
         events += log.events
     on = np.stack(ons)
     off = np.stack(offs)
+    series = monthly_series(plans, on, off, {name: np.stack(times) for name, times in limits.items()})
     return BlockResult(
         first=first,
         count=count,
-        series=monthly_series(plans, on, off, {name: np.stack(times) for name, times in limits.items()}),
+        series=series,
+        sites=site_series(plans, on, off, series["voucher_pflops_hours"]),
         project_go=np.stack(gos),
         project_first_on=project_first_on(base_plan, on),
         project_policy_shift=np.stack(shifts),
@@ -130,7 +134,8 @@ class _Collector:
         self.done = 0
 
     def add(self, block: BlockResult) -> None:
-        parts = {**{f"series.{k}": v for k, v in block.series.items()}, "project_go": block.project_go,
+        parts = {**{f"series.{k}": v for k, v in block.series.items()},
+                 **{f"sites.{k}": v for k, v in block.sites.items()}, "project_go": block.project_go,
                  "project_first_on": block.project_first_on, "project_policy_shift": block.project_policy_shift,
                  "grid_wait": block.grid_wait,
                  "supply_wait": block.supply_wait}
@@ -144,9 +149,10 @@ class _Collector:
     def results(self, scenario: Scenario, plan: Plan, seed: int, variant: str) -> Results:
         a = self.arrays
         series = {k.removeprefix("series."): v for k, v in a.items() if k.startswith("series.")}
+        sites = {k.removeprefix("sites."): v for k, v in a.items() if k.startswith("sites.")}
         return Results(
             scenario=scenario, variant=variant, seed=seed, replications=self.replications, plan=plan,
-            series=MonthlySeries(series, plan.hours), project_go=a["project_go"],
+            series=MonthlySeries(series, plan.hours), site_series=sites, project_go=a["project_go"],
             project_first_on=a["project_first_on"], project_policy_shift=a["project_policy_shift"],
             grid_wait=a["grid_wait"], supply_wait=a["supply_wait"],
             events=self.events,

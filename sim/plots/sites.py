@@ -1,0 +1,68 @@
+"""The per-site power plot (see :mod:`sim.plots` for the conventions): small multiples, one panel
+per site, drawn from ``sites.csv`` only."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .style import (
+    BAND_ALPHA,
+    SERIES_COLOURS,
+    PlotContext,
+    Thousands,
+    context_or_default,
+    date_axis,
+    median_band,
+    month_dates,
+    pick_variant,
+    style_axes,
+)
+
+PANEL_HEIGHT_IN = 2.1
+
+
+def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str | None = None) -> Figure:
+    """Facility power (median and P10-P90 band) and IT load (median) of each site, monthly average
+    MW, one panel per site in the table's order; each panel has its own MW scale, so that a small
+    site is as readable as a large one (the numbers on the axes say how large)."""
+    context = context_or_default(context)
+    rows = pick_variant(table, variant)
+    names = list(dict.fromkeys(rows["site"]))
+    if not names:
+        raise ValueError("the sites table has no rows")
+    ncols = 1 if len(names) == 1 else 2
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(11, 1.2 + PANEL_HEIGHT_IN * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    for ax, name in zip(axes, names):
+        site = rows[rows["site"] == name]
+        facility = site[site["metric"] == "facility_mw"].set_index("month")
+        it_load = site[site["metric"] == "it_load_mw"].set_index("month")
+        median_band(ax, facility, SERIES_COLOURS["facility_mw"], f"{name} facility")
+        ax.plot(month_dates(it_load.index, "mid"), it_load["p50"], color=SERIES_COLOURS["it_load_mw"],
+                linewidth=1.5, label=f"{name} IT load, median", gid=f"median:{name} IT load")
+        style_axes(ax)
+        date_axis(ax)
+        ax.set_xlabel("")
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(Thousands())
+        ax.set_title(name, loc="left", fontsize=10, fontweight="bold")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel("MW")
+    handles = [
+        Patch(facecolor=SERIES_COLOURS["facility_mw"], alpha=BAND_ALPHA, label="facility power, P10 to P90"),
+        Line2D([], [], color=SERIES_COLOURS["facility_mw"], linewidth=2, label="facility power, median"),
+        Line2D([], [], color=SERIES_COLOURS["it_load_mw"], linewidth=1.5, label="IT load, median"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9, frameon=False)
+    runs = f" (median of {context.replications:,} replications)" if context.replications and context.replications > 1 else ""
+    fig.suptitle(f"{context.name}: power by site, monthly average MW{runs}; each panel its own scale",
+                 x=0.01, ha="left", fontweight="bold")
+    return fig

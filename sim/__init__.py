@@ -4,7 +4,7 @@ The pipeline, one sub-package per stage (see docs/architecture.md)::
 
     YAML file --scenario--> Scenario --engine (plan, draws, SimPy model, series)--> monthly arrays
       --analysis--> Results tables --run (blocks, workers, variants)--> Results / Comparison
-      --plots--> figures --output--> files
+      --plots--> figures --output--> files --report--> report.html
 
 Public API::
 
@@ -19,8 +19,11 @@ Public API::
     comparison = sim.compare(scenario, variants="all", replications=500, seed=7)
     comparison.table          # compare.csv: paired differences to the base, with 95% CIs
     print(comparison.summary_text())
+
+    sim.report.write("results/example")   # one self-contained HTML page (results/example/report.html)
 """
 
+from . import report
 from .analysis.results import Results
 from .analysis.summary import summary_text
 from .errors import Problem, ScenarioError
@@ -43,6 +46,7 @@ __all__ = [
     "default_replications",
     "json_schema",
     "load_scenario",
+    "report",
     "scenario_from_data",
     "simulate",
     "summary_text",

@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file format (default: png); files go to RESULTS_DIR/plots/")
     plot.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
+    report = sub.add_parser("report", help="write one self-contained HTML report of a results folder")
+    report.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run, compare, explore or solve")
+    report.add_argument("--out", metavar="FILE", default=None, help="report file (default: RESULTS_DIR/report.html)")
+    report.add_argument("--xlsx", action="store_true",
+                        help="also write the tables as an Excel workbook beside it (report.xlsx; needs openpyxl)")
+    report.add_argument("--docs-url", metavar="URL", default=None,
+                        help="where the page links capsim's docs/ (default: the relative path to this checkout's docs/)")
+    report.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="FILE", nargs="+", help="scenario YAML file(s)")
     validate.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
@@ -86,6 +95,7 @@ def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffi
                         help=f"output folder (default: results/<scenario file stem>{out_suffix})")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     parser.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
+    parser.add_argument("--no-report", action="store_true", help="write no report (default: OUT/report.html)")
     parser.add_argument("-j", "--jobs", type=_whole_number(1), default=None,
                         help="worker processes (default: every core); results do not depend on it")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
@@ -113,13 +123,23 @@ def _executor(args: argparse.Namespace):
         yield jobs, executor
 
 
-def _plot_writer(args: argparse.Namespace):
-    """The hook that draws plots into the results folder before it is published, or None."""
-    if args.no_plots:
+def _folder_writer(args: argparse.Namespace):
+    """The hook that draws the plots and writes the report into the results folder before it is
+    published, or None when neither is wanted."""
+    if args.no_plots and args.no_report:
         return None
-    from .output.plotfiles import write_plots
 
-    return write_plots
+    def write(folder: Path) -> None:
+        if not args.no_plots:
+            from .output.plotfiles import write_plots
+
+            write_plots(folder)
+        if not args.no_report:
+            from .report.page import write_report
+
+            write_report(folder)
+
+    return write
 
 
 def _rank_by_help() -> str:
@@ -205,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                  then=_plot_writer(args))
+                  then=_folder_writer(args))
     if not args.quiet:
         print(summary_text(results))
         print(f"results written to {out}/")
@@ -244,7 +264,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                     then=_plot_writer(args))
+                     then=_folder_writer(args))
     if not args.quiet:
         print(comparison.summary_text())
         print(f"results written to {out}/")
@@ -255,6 +275,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from .output.plotfiles import write_plots
 
     for path in write_plots(Path(args.results), args.format):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report.page import write_report
+
+    for path in write_report(Path(args.results), out=args.out, xlsx=args.xlsx, docs_url=args.docs_url):
         print(path)
     return EXIT_OK
 
@@ -285,7 +313,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report, "validate": cmd_validate, "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

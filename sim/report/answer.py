@@ -1,0 +1,277 @@
+"""The report's answer: one or two sentences and the key figures, computed from the tables only.
+
+Every figure across replications is shown as ``P50 [P10–P90]`` (a single number when the three
+agree), and every EFLOPS figure carries the accounting basis it is on. Where the tables hold only
+per-month or per-year quantiles, a figure over the whole horizon is the **mean** (means add up;
+medians do not), and says so.
+
+* a run: for each plan target, the probability it is met by its month and when it is first met;
+* a comparison: which variant does best by the ranking and by how much, with its 95% interval
+  (:mod:`sim.report.ranking`);
+* an explore: the inputs that decide the outcome (sensitivity.csv);
+* a solve: the answer and its uncertainty (solve.csv).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .ranking import compare_answer
+from .read import ResultsFolder
+from .text import band, criteria_text, number, pick_variant, rows_of, value_at
+
+CLASS_METRICS = (("general_eflops", "general compute"), ("intelligent_eflops", "intelligent (AI) compute"),
+                 ("supercomputing_eflops", "supercomputing"))
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key figure: what it is, its value (P50 [P10–P90] or a mean), unit and a note (basis)."""
+
+    label: str
+    value: str
+    unit: str
+    note: str = ""
+
+
+@dataclass
+class Answer:
+    """What the top of the page says."""
+
+    sentences: list[str]
+    figures: list[KeyFigure] = field(default_factory=list)
+    years: pd.DataFrame | None = None  # per calendar year: energy, carbon, public money (P50 [P10–P90])
+    ranking: pd.DataFrame | None = None  # a comparison's runs, best first
+    calibration: pd.DataFrame | None = None  # role: calibration targets against the model
+
+
+def answer(folder: ResultsFolder) -> Answer:
+    """The answer for the folder's kind of run (see the module docstring)."""
+    if folder.kind == "solve" and folder.table("solve") is not None:
+        result = Answer(solve_sentences(folder.table("solve")))
+    elif folder.kind == "explore" and folder.table("sensitivity") is not None:
+        result = Answer(sensitivity_sentences(folder.table("sensitivity")))
+    elif folder.kind == "compare" and folder.table("compare") is not None:
+        sentences, ranking = compare_answer(folder)
+        result = Answer(sentences, ranking=ranking)
+    else:
+        result = Answer(target_sentences(folder))
+    if folder.table("monthly") is not None:
+        result.figures = key_figures(folder)
+        result.years = per_year(folder)
+        result.calibration = calibration(folder)
+    if not result.sentences:
+        result.sentences = ["The folder holds no table this report can answer from."]
+    return result
+
+
+# --- a run ------------------------------------------------------------------------------------
+
+
+def replications_text(folder: ResultsFolder) -> str:
+    n = folder.manifest.get("replications")
+    return f"{n:,} simulated futures" if isinstance(n, int) and n > 1 else "the simulated future"
+
+
+def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[str]:
+    """One sentence per plan target: probability met by its month, when first met, capacity then."""
+    targets, monthly = folder.table("targets"), folder.table("monthly")
+    if targets is None:
+        return []
+    rows = pick_variant(targets, variant)
+    specs = {s["name"]: s for s in folder.target_specs}
+    chosen = rows["variant"].iloc[0] if "variant" in rows.columns and len(rows) else variant
+    basis = folder.accounting_label(chosen)
+    sentences = []
+    for _, row in rows.iterrows():
+        spec = specs.get(row["target"], {})
+        if spec.get("role", row.get("role", "plan")) == "calibration" or row.get("role") == "calibration":
+            continue
+        p = float(row["probability"])
+        where = f"'{row['target']}'" + (f" ({criteria_text(spec)})" if criteria_text(spec) else "")
+        text = f"Target {where} by {row['by']}: met in {p:.0%} of {replications_text(folder)}"
+        reached = [str(row.get(c, "")) for c in ("reached_p10", "reached_p50", "reached_p90")]
+        if reached[1] and reached[1] != "never":
+            spread = f" (P10–P90: {reached[0]} to {reached[2]})" if reached[0] != reached[2] else ""
+            text += f"; in the median future first met in {reached[1]}{spread}"
+        elif reached[1] == "never":
+            text += "; in the median future not met within the horizon"
+        if monthly is not None:
+            total = value_at(pick_variant(monthly, chosen), "total_eflops", row["by"])
+            if total is not None:
+                text += f". Total compute in {row['by']}: {band(*total)} EFLOPS, {basis}"
+        sentences.append(text + ".")
+    if not sentences and monthly is not None:
+        rows = pick_variant(monthly, variant)
+        last = rows["month"].iloc[-1]
+        total = value_at(rows, "total_eflops", last)
+        if total is not None:
+            sentences.append(f"The scenario sets no plan target; by {last} total compute reaches {band(*total)} "
+                             f"EFLOPS ({basis}).")
+    return sentences
+
+
+def key_figures(folder: ResultsFolder, variant: str | None = None) -> list[KeyFigure]:
+    """Capacity by class and AI share at the horizon's end, peak facility power, totals over the horizon."""
+    monthly = pick_variant(folder.table("monthly"), variant)
+    chosen = monthly["variant"].iloc[0] if "variant" in monthly.columns and len(monthly) else variant
+    basis = folder.accounting_label(chosen)
+    end = monthly["month"].iloc[-1]
+    figures = []
+    total = value_at(monthly, "total_eflops", end)
+    if total is not None:
+        figures.append(KeyFigure(f"total compute, {end}", band(*total), "EFLOPS", basis))
+    for metric, label in CLASS_METRICS:
+        value = value_at(monthly, metric, end)
+        if value is not None and any(v for v in value):
+            figures.append(KeyFigure(f"{label}, {end}", band(*value), "EFLOPS", basis))
+    share = value_at(monthly, "intelligent_share", end)
+    if share is not None:
+        figures.append(KeyFigure(f"AI share of compute, {end}", band(*(v * 100 for v in share), fmt=".1f"), "%",
+                                 f"of EFLOPS {basis}"))
+    power = rows_of(monthly, "facility_mw")
+    if not power.empty:
+        peak = power.loc[power["p50"].idxmax()]
+        figures.append(KeyFigure("peak monthly facility power", band(peak["p50"], peak["p10"], peak["p90"], ",.0f"),
+                                 "MW", f"in {peak['month']}, the month with the highest median"))
+    annual = pick_variant(folder.table("annual"), chosen) if folder.table("annual") is not None else None
+    if annual is not None and "mean" in annual.columns:
+        for metric, label, unit, scale in (("energy_mwh", "energy over the horizon", "TWh", 1e-6),
+                                           ("public_cny", "public money over the horizon", "bn CNY", 1e-9),
+                                           ("carbon_t", "carbon over the horizon", "Mt CO2", 1e-6)):
+            total_mean = _horizon_mean(annual, metric)
+            if total_mean is not None and (metric == "energy_mwh" or total_mean > 0):
+                note = "mean across replications (subsidy paid + vouchers)" if metric == "public_cny" \
+                    else "mean across replications"
+                figures.append(KeyFigure(label, number(total_mean * scale, ",.2f"), unit, note))
+    return figures
+
+
+def _horizon_mean(annual: pd.DataFrame, metric: str) -> float | None:
+    names = ("subsidy_cny", "voucher_cny") if metric == "public_cny" else (metric,)
+    rows = annual[annual["metric"].isin(names)]
+    return None if rows.empty else float(rows["mean"].sum())
+
+
+YEAR_COLUMNS = (("energy_mwh", "energy TWh", 1e-6, ",.2f"), ("facility_mw", "facility power MW (energy-weighted)", 1.0,
+                ",.0f"), ("carbon_t", "carbon Mt CO2", 1e-6, ",.2f"), ("subsidy_cny", "subsidy paid M CNY", 1e-6,
+                ",.0f"), ("voucher_cny", "vouchers M CNY", 1e-6, ",.0f"))
+
+
+def per_year(folder: ResultsFolder, variant: str | None = None) -> pd.DataFrame | None:
+    """Energy, power, carbon and public money per calendar year, P50 [P10–P90], from annual.csv."""
+    annual = folder.table("annual")
+    if annual is None:
+        return None
+    annual = pick_variant(annual, variant)
+    out = pd.DataFrame({"year": sorted(annual["year"].unique())})
+    for metric, label, scale, fmt in YEAR_COLUMNS:
+        rows = rows_of(annual, metric, "year")
+        if rows.empty or (metric != "energy_mwh" and not rows["p90"].abs().sum()):
+            continue
+        rows = rows.set_index("year")
+        out[label] = [band(rows.at[y, "p50"] * scale, rows.at[y, "p10"] * scale, rows.at[y, "p90"] * scale, fmt)
+                      if y in rows.index else "" for y in out["year"]]
+    return out
+
+
+def calibration(folder: ResultsFolder, variant: str | None = None) -> pd.DataFrame | None:
+    """Each ``role: calibration`` target against the model: the reported figure, the model's P50
+    [P10–P90] in that month, the P50's difference to the figure, and whether the figure lies in the band."""
+    specs = [s for s in folder.target_specs if s["role"] == "calibration"]
+    monthly = folder.table("monthly")
+    if not specs or monthly is None:
+        return None
+    monthly = pick_variant(monthly, variant)
+    rows = []
+    for spec in specs:
+        for metric, figure in _criteria(spec).items():
+            value = value_at(monthly, metric, spec["by"])
+            if value is None:
+                continue
+            p50, p10, p90 = value
+            scale, unit = (100.0, "%") if metric == "intelligent_share" else (1.0, "EFLOPS")
+            inside = p10 <= figure <= p90
+            rows.append({
+                "check": spec["name"], "month": spec["by"], "metric": metric,
+                "reported": f"{number(figure * scale)} {unit}",
+                "model P50 [P10–P90]": f"{band(p50 * scale, p10 * scale, p90 * scale)} {unit}",
+                "P50 vs reported": f"{(p50 / figure - 1) * 100:+.1f}%" if figure else "",
+                "reported figure within P10–P90": "yes" if inside else ("no: model above" if p10 > figure
+                                                                       else "no: model below"),
+                "source": spec.get("source") or "",
+            })
+    return pd.DataFrame(rows) if rows else None
+
+
+def _criteria(spec: dict) -> dict[str, float]:
+    names = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
+    return {n: float(spec[n]) for n in names if spec.get(n) is not None}
+
+
+# --- explore and solve ------------------------------------------------------------------------
+
+
+SENSITIVITY_MEASURES = ("total_order", "st", "first_order", "s1", "importance", "effect", "prcc", "correlation",
+                        "index", "swing")
+"""Columns of sensitivity.csv read as a measure of how much an input matters, first found first."""
+
+
+def sensitivity_measure(table: pd.DataFrame) -> str | None:
+    for name in SENSITIVITY_MEASURES:
+        if name in table.columns and pd.api.types.is_numeric_dtype(table[name]):
+            return name
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    return numeric[0] if numeric else None
+
+
+def input_column(table: pd.DataFrame) -> str | None:
+    return next((c for c in ("parameter", "input", "path", "name") if c in table.columns), None)
+
+
+def sensitivity_ranking(table: pd.DataFrame) -> tuple[pd.Series, str, str]:
+    """(importance by input, largest first; the measure; the output it is about)."""
+    measure, name = sensitivity_measure(table), input_column(table)
+    if measure is None or name is None:
+        return pd.Series(dtype=float), measure or "", ""
+    output = ""
+    if "output" in table.columns and len(table):
+        output = str(table["output"].iloc[0])
+        table = table[table["output"] == output]
+    importance = table.groupby(name, sort=False)[measure].apply(lambda v: float(v.abs().mean()))
+    return importance.sort_values(ascending=False, kind="stable"), measure, output
+
+
+def sensitivity_sentences(table: pd.DataFrame) -> list[str]:
+    importance, measure, output = sensitivity_ranking(table)
+    if importance.empty:
+        return []
+    top = [f"{name} ({value:.2g})" for name, value in importance.head(3).items()]
+    about = f" {output}" if output else " the outcome"
+    listed = top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
+    share = importance.head(3).sum() / importance.sum() if importance.sum() > 0 else math.nan
+    tail = f"; together {share:.0%} of the total {measure} of all {len(importance)} inputs" \
+        if len(importance) > 3 and math.isfinite(share) else ""
+    return [f"The inputs that decide{about} most are {listed} (by {measure}){tail}."]
+
+
+def solve_sentences(table: pd.DataFrame) -> list[str]:
+    """One sentence per row of solve.csv: what was asked, the answer, its P50 [P10–P90]."""
+    sentences = []
+    for _, row in table.iterrows():
+        asked = next((str(row[c]) for c in ("question", "target", "lever", "parameter") if c in row and
+                      str(row[c])), "the question")
+        unit = f" {row['unit']}" if "unit" in row and isinstance(row["unit"], str) and row["unit"] else ""
+        if all(c in row for c in ("p10", "p50", "p90")) and pd.notna(row["p50"]):
+            value = band(row["p50"], row["p10"], row["p90"])
+        elif "answer" in row and str(row["answer"]):
+            value = str(row["answer"])
+        elif "value" in row:
+            value = number(row["value"])
+        else:
+            continue
+        sentences.append(f"{asked}: {value}{unit}.")
+    return sentences

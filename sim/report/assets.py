@@ -1,0 +1,74 @@
+"""The page's inline style sheet and the script that draws the charts (plotly.js itself comes from
+the installed plotly package, :func:`plotly.offline.get_plotlyjs`)."""
+
+from __future__ import annotations
+
+CSS = """
+:root { --ink: #1d1d1f; --muted: #5a5a60; --rule: #d8d8de; --accent: #b03a3e; --panel: #f5f5f7; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.45;
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+header, main, footer { max-width: 1000px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 24px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 36px 0 10px; padding-top: 8px; border-top: 2px solid var(--ink); }
+h3 { font-size: 17px; margin: 22px 0 8px; }
+.meta { color: var(--muted); margin: 0 0 12px; }
+nav ul { list-style: none; padding: 0; margin: 8px 0 0; display: flex; flex-wrap: wrap; gap: 6px 16px; }
+nav a { color: var(--accent); }
+.answer { font-size: 18px; background: var(--panel); border-left: 5px solid var(--accent); padding: 12px 16px;
+          margin: 12px 0; }
+.answer p { margin: 6px 0; }
+.note { color: var(--muted); font-size: 13px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13.5px; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; caption-side: top; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--panel); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { overflow-wrap: anywhere; }
+td.tight { white-space: nowrap; }
+.scroll { max-height: 640px; overflow: auto; border: 1px solid var(--rule); }
+.scroll table { margin: 0; }
+.scroll thead th { position: sticky; top: 0; }
+figure.chart { margin: 14px 0 26px; }
+figure.chart figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
+.plot { width: 100%; min-height: 260px; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0; }
+dl.kv dt { font-weight: 600; } dl.kv dd { margin: 0; overflow-wrap: anywhere; }
+footer { color: var(--muted); font-size: 13px; padding: 24px 20px 40px; }
+a.fact { font-weight: 600; }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  body { font-size: 11pt; }
+  header, main, footer { max-width: none; padding: 0; }
+  nav, .modebar-container { display: none !important; }
+  h2 { break-after: avoid; }
+  figure.chart, table.key, .answer { break-inside: avoid; }
+  .scroll { max-height: none; overflow: visible; border: none; }
+  .scroll thead th { position: static; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+DRAW = """
+(function () {
+  var figures = JSON.parse(document.getElementById("capsim-figures").textContent);
+  var config = {responsive: true, displaylogo: false, scrollZoom: false,
+                modeBarButtonsToRemove: ["select2d", "lasso2d"]};
+  Object.keys(figures).forEach(function (id) {
+    var f = figures[id];
+    Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
+      {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
+  });
+  function resize() {
+    Object.keys(figures).forEach(function (id) { Plotly.Plots.resize(document.getElementById(id)); });
+  }
+  window.addEventListener("beforeprint", resize);
+  window.addEventListener("afterprint", resize);
+})();
+"""
+"""Draws every figure of the ``capsim-figures`` JSON block into the div of the same id; charts
+follow the page's width, also when printing."""

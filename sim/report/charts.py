@@ -1,0 +1,299 @@
+"""Interactive charts for the report: Plotly figures drawn from the tables only.
+
+Each function takes tables (and what it needs to label them) and returns a :class:`Chart`, or
+None when the tables lack what it draws. Series are told apart by line dash or marker symbol and
+by the legend, never by colour alone; hovering shows each value with its P10–P90; clicking a
+legend entry hides or shows a series; dragging zooms. Numbers are rounded to 5 significant
+digits so the page stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..plots.style import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
+from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of, variants_of
+
+CLASS_STYLE = {"general": ("dash", "circle"), "intelligent": ("dot", "diamond"),
+               "supercomputing": ("dashdot", "square")}
+"""Line dash and marker symbol per class of compute (besides its colour)."""
+CLASS_NAMES = {"general": "general", "intelligent": "intelligent (AI)", "supercomputing": "supercomputing"}
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "cross", "triangle-down", "star", "hexagon", "pentagon")
+BAND_OPACITY = 0.2
+HEIGHT_PX = 420
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure and what the page says about it: id, title, a description for screen readers."""
+
+    id: str
+    title: str
+    description: str
+    figure: go.Figure
+    section: str = "charts"  # charts | limits | compare | sensitivity | solve
+
+
+def rounded(values) -> list:
+    """Values rounded to 5 significant digits (None for NaN), for a small page."""
+    out = []
+    for v in np.asarray(values, dtype=float):
+        out.append(None if not np.isfinite(v) else float(f"{v:.5g}"))
+    return out
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height, margin={"l": 70, "r": 20, "t": 60, "b": 40}, template="plotly_white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        hovermode="x unified", font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
+    )
+    fig.update_yaxes(separatethousands=True, rangemode="tozero")
+    if y_title:
+        fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def median_band(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, unit: str, scale: float = 1.0,
+                dash: str = "solid", symbol: str | None = None, width: float = 2.5, x: str = "month",
+                shape: str = "hv", **where) -> None:
+    """A P10–P90 band and the median line of ``rows`` (one metric), in one legend group."""
+    xs = list(rows[x].astype(str))
+    p10, p50, p90 = (rounded(rows[c].to_numpy(float) * scale) for c in ("p10", "p50", "p90"))
+    group = name
+    if not all(a == b for a, b in zip(p10, p90)):
+        fig.add_trace(go.Scatter(x=xs, y=p90, mode="lines", line={"width": 0, "shape": shape}, hoverinfo="skip",
+                                 showlegend=False, legendgroup=group, name=f"{name} P90"), **where)
+        fig.add_trace(go.Scatter(x=xs, y=p10, mode="lines", line={"width": 0, "shape": shape}, fill="tonexty",
+                                 fillcolor=_rgba(colour, BAND_OPACITY), hoverinfo="skip", legendgroup=group,
+                                 name=f"{name}, P10–P90"), **where)
+    hover = [f"{band(m, lo, hi)} {unit}" for m, lo, hi in zip(p50, p10, p90)]
+    marker = {"symbol": symbol, "size": 6, "maxdisplayed": 14} if symbol else None
+    fig.add_trace(go.Scatter(x=xs, y=p50, mode="lines+markers" if symbol else "lines", name=f"{name}, median",
+                             line={"color": colour, "dash": dash, "width": width, "shape": shape}, marker=marker,
+                             legendgroup=group, customdata=hover, hovertemplate="%{customdata}"), **where)
+
+
+def month_end(month: str) -> str:
+    """The first day of the month after ``month`` ('2025-12' -> '2026-01-01'): where a stock's
+    value at the end of ``month`` is drawn."""
+    year, number = int(month[:4]), int(month[5:7])
+    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return f"{year:04d}-{number:02d}-01"
+
+
+def _targets(fig: go.Figure, specs: list[dict], metric: str, scale: float, unit: str, **where) -> int:
+    marks = [s for s in specs if s.get(metric) is not None]
+    if not marks:
+        return 0
+    fig.add_trace(go.Scatter(
+        x=[month_end(s["by"]) for s in marks], y=rounded([s[metric] * scale for s in marks]), mode="markers+text",
+        name="target" if all(s["role"] == "plan" for s in marks) else "target (plan / calibration)",
+        marker={"symbol": ["star" if s["role"] == "plan" else "x-thin-open" for s in marks], "size": 16,
+                "color": TARGET_COLOUR, "line": {"width": 2, "color": TARGET_COLOUR}},
+        text=[s["name"] for s in marks], textposition="top center", textfont={"color": TARGET_COLOUR, "size": 11},
+        customdata=[f"{s['name']} ({s['role']}): ≥ {s[metric] * scale:g} {unit} by {s['by']}" for s in marks],
+        hovertemplate="%{customdata}<extra></extra>"), **where)
+    return len(marks)
+
+
+def growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart | None:
+    rows = pick_variant(monthly)
+    total = rows_of(rows, "total_eflops")
+    if total.empty:
+        return None
+    fig = go.Figure()
+    median_band(fig, total, "total", MEDIAN_COLOUR, "EFLOPS", width=3)
+    for cls, (dash, symbol) in CLASS_STYLE.items():
+        part = rows_of(rows, f"{cls}_eflops")
+        if not part.empty and part["p90"].abs().sum() > 0:
+            median_band(fig, part, CLASS_NAMES[cls], CLASS_COLOURS[cls], "EFLOPS", dash=dash, symbol=symbol)
+    _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
+    _layout(fig, f"Compute capacity by class<br><sub>EFLOPS {basis}</sub>", "EFLOPS")
+    fig.update_layout(margin={"t": 80})
+    return Chart("growth", "Compute capacity by class against the targets",
+                 f"Line chart of total compute and each class in EFLOPS ({basis}) by month: medians as lines "
+                 f"(total solid, general dashed, AI dotted, supercomputing dash-dot) with P10 to P90 bands; "
+                 f"targets as stars.", fig)
+
+
+def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
+    rows = rows_of(pick_variant(monthly), "intelligent_share")
+    if rows.empty:
+        return None
+    fig = go.Figure()
+    median_band(fig, rows, "AI share", CLASS_COLOURS["intelligent"], "%", scale=100.0)
+    _targets(fig, specs, "intelligent_share", 100.0, "%")
+    _layout(fig, "Share of intelligent (AI) compute", "% of total EFLOPS")
+    return Chart("share", "AI-compute share against the targets",
+                 "Line chart of the AI share of total compute in percent by month: median line, P10 to P90 band, "
+                 "targets as stars.", fig)
+
+
+def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | None:
+    rows = pick_variant(monthly)
+    facility = rows_of(rows, "facility_mw")
+    if facility.empty:
+        return None
+    has_energy = annual is not None and not rows_of(pick_variant(annual), "energy_mwh").empty
+    fig = make_subplots(rows=2 if has_energy else 1, cols=1, vertical_spacing=0.14, row_heights=[0.62, 0.38]
+                        if has_energy else None, subplot_titles=("Monthly power (MW)", "Energy per year (TWh)")
+                        if has_energy else None)
+    median_band(fig, facility, "facility power", SERIES_COLOURS["facility_mw"], "MW", shape="linear", row=1, col=1)
+    it_load = rows_of(rows, "it_load_mw")
+    if not it_load.empty:
+        median_band(fig, it_load, "IT load", SERIES_COLOURS["it_load_mw"], "MW", dash="dash", symbol="circle",
+                    shape="linear", row=1, col=1)
+    if has_energy:
+        energy = rows_of(pick_variant(annual), "energy_mwh")
+        p10, p50, p90 = (energy[c].to_numpy(float) / 1e6 for c in ("p10", "p50", "p90"))
+        fig.add_trace(go.Bar(x=energy["year"].astype(str), y=rounded(p50), name="energy per year, median",
+                             marker={"color": SERIES_COLOURS["facility_mw"], "pattern": {"shape": "/"}},
+                             error_y={"type": "data", "symmetric": False, "array": rounded(p90 - p50),
+                                      "arrayminus": rounded(p50 - p10)},
+                             customdata=[f"{band(m, lo, hi)} TWh" for m, lo, hi in zip(p50, p10, p90)],
+                             hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
+    _layout(fig, "Power and energy", "", height=560 if has_energy else HEIGHT_PX)
+    fig.update_yaxes(title_text="MW", row=1, col=1)
+    if has_energy:
+        fig.update_yaxes(title_text="TWh", row=2, col=1)
+    fig.update_layout(hovermode="closest")
+    return Chart("power", "Facility power and IT load, energy per year",
+                 "Top: monthly facility power (solid) and IT load (dashed) in MW, medians with P10 to P90 bands. "
+                 "Bottom: facility energy per calendar year in TWh, bars at the median with P10 to P90 whiskers.", fig)
+
+
+def timeline_chart(projects: pd.DataFrame) -> Chart | None:
+    rows = pick_variant(projects)
+    needed = {"online_p10", "online_p50", "online_p90"}
+    if not needed <= set(rows.columns):
+        return None
+    if "status" in rows.columns and (rows["status"] != "operating").any():
+        rows = rows[rows["status"] != "operating"]
+    rows = rows[rows["online_p50"].astype(str).str.match(r"^\d{4}-\d{2}$")]
+    if rows.empty:
+        return None
+    fig = go.Figure()
+    for cls in dict.fromkeys(rows.get("class", pd.Series(["project"] * len(rows)))):
+        part = rows[rows["class"] == cls] if "class" in rows.columns else rows
+        colour = CLASS_COLOURS.get(cls, MEDIAN_COLOUR)
+        symbol = CLASS_STYLE.get(cls, ("solid", "circle"))[1]
+        xs, ys = [], []
+        for _, r in part.iterrows():
+            low = r["online_p10"] if r["online_p10"] != "never" else r["online_p50"]
+            high = r["online_p90"] if r["online_p90"] != "never" else r["online_p50"]
+            xs += [low, high, None]
+            ys += [r["project"], r["project"], None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 6},
+                                 name=f"{CLASS_NAMES.get(cls, cls)}: P10 to P90", legendgroup=str(cls),
+                                 hoverinfo="skip"))
+        hover = [f"{r['project']} ({cls}, {r.get('site', '')}, {r.get('status', '')}): online P50 {r['online_p50']}, "
+                 f"P10–P90 {r['online_p10']} to {r['online_p90']}"
+                 + (f"; goes ahead in {float(r['go_share']):.0%} of runs" if "go_share" in r else "")
+                 for _, r in part.iterrows()]
+        fig.add_trace(go.Scatter(x=list(part["online_p50"]), y=list(part["project"]), mode="markers",
+                                 marker={"symbol": symbol, "size": 11, "color": colour,
+                                         "line": {"width": 1, "color": "white"}},
+                                 name=f"{CLASS_NAMES.get(cls, cls)}: median month online", legendgroup=str(cls),
+                                 customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    height = max(300, 120 + 24 * len(rows))
+    _layout(fig, "When the projects come online", "", height=height)
+    fig.update_yaxes(autorange="reversed", rangemode="normal", title_text=None, automargin=True)
+    fig.update_layout(hovermode="closest")
+    return Chart("timeline", "Project timeline",
+                 "Timeline of each project not operating at the start: a bar from the P10 to the P90 month it "
+                 "comes online and a marker at the median month; the marker's shape tells the class.", fig)
+
+
+def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart | None:
+    """Shared limits: grid headroom and queue (MW), accelerator backlog and stock (PFLOPS) when
+    monthly.csv has them; else the mean months each project waited for grid or accelerators."""
+    rows = pick_variant(monthly)
+    panels = [(m, u) for m, u in (("grid_free_mw", "MW"), ("grid_queue_mw", "MW"), ("supply_backlog_pflops",
+              "PFLOPS"), ("supply_stock_pflops", "PFLOPS")) if not rows_of(rows, m).empty]
+    if panels:
+        units = list(dict.fromkeys(u for _, u in panels))
+        fig = make_subplots(rows=len(units), cols=1, vertical_spacing=0.16,
+                            subplot_titles=[f"grid connections ({u})" if u == "MW" else f"accelerator supply ({u})"
+                                            for u in units])
+        for i, (metric, unit) in enumerate(panels):
+            label = metric.rsplit("_", 1)[0].replace("_", " ")
+            median_band(fig, rows_of(rows, metric), label, VARIANT_PALETTE[i], unit, dash=DASHES[i % len(DASHES)],
+                        symbol=SYMBOLS[i], shape="linear", row=units.index(unit) + 1, col=1)
+        _layout(fig, "Shared limits", "", height=260 + 200 * len(units))
+        fig.update_layout(hovermode="closest")
+        return Chart("limits", "Shared limits: grid and accelerator supply",
+                     "Monthly grid headroom and queue in MW and accelerator backlog and stock in PFLOPS, medians "
+                     "with P10 to P90 bands; each series has its own dash and marker.", fig, "limits")
+    waits = [c for c in ("grid_wait_months_mean", "supply_wait_months_mean") if projects is not None
+             and c in projects.columns]
+    if not waits:
+        return None
+    part = pick_variant(projects)
+    part = part[part[waits].fillna(0).abs().sum(axis=1) > 0]
+    if part.empty:
+        return None
+    fig = go.Figure()
+    for i, column in enumerate(waits):
+        what = "grid" if column.startswith("grid") else "accelerators"
+        fig.add_trace(go.Bar(y=list(part["project"]), x=rounded(part[column].fillna(0)), orientation="h",
+                             name=f"waiting for {what}", marker={"color": VARIANT_PALETTE[i],
+                                                                "pattern": {"shape": ("/", ".")[i]}},
+                             hovertemplate="%{y}: %{x} months (mean)<extra>" + what + "</extra>"))
+    _layout(fig, "Months waited for a shared limit (mean across replications)", "",
+            height=max(300, 120 + 22 * len(part)))
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
+    fig.update_xaxes(title_text="months")
+    return Chart("limits", "Waiting for grid connections and accelerators",
+                 "Horizontal bars: mean months each project waited for grid headroom (hatched /) and for "
+                 "accelerators (dotted).", fig, "limits")
+
+
+def variant_styles(names: list[str]) -> dict[str, dict]:
+    """Colour, dash and marker of each variant: the base solid dark grey, the others cycling."""
+    styles, others = {}, 0
+    for name in names:
+        if name == BASE:
+            styles[name] = {"color": MEDIAN_COLOUR, "dash": "solid", "symbol": "circle", "width": 4}
+        else:
+            styles[name] = {"color": VARIANT_PALETTE[others % len(VARIANT_PALETTE)],
+                            "dash": DASHES[1 + others % (len(DASHES) - 1)], "symbol": SYMBOLS[others % len(SYMBOLS)],
+                            "width": 2}
+            others += 1
+    return styles
+
+
+def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart | None:
+    names = variants_of(monthly)
+    if len(names) < 2:
+        return None
+    styles = variant_styles(names)
+    fig = go.Figure()
+    for name in names:
+        rows = rows_of(monthly[monthly["variant"] == name], "total_eflops")
+        style = styles[name]
+        fig.add_trace(go.Scatter(x=list(rows["month"]), y=rounded(rows["p50"]), mode="lines+markers", name=name,
+                                 line={"color": style["color"], "dash": style["dash"], "width": style["width"],
+                                       "shape": "hv"},
+                                 marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
+                                 hovertemplate=name + ": %{y:,.4g} EFLOPS<extra></extra>"))
+    _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
+    _layout(fig, "Total compute by variant (median)", f"EFLOPS, each variant on its own basis", height=480)
+    fig.update_layout(hovermode="closest")
+    return Chart("variants-growth", "Total compute of every variant",
+                 "Line chart of each variant's median total EFLOPS by month; each variant has its own colour, "
+                 "dash and marker, the base a thick solid line; click a legend entry to hide or show it.", fig,
+                 "compare")

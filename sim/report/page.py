@@ -1,0 +1,282 @@
+"""The report page: one HTML file with everything inline (style, plotly.js, the figures' data), so
+it opens from disk in any current browser with no network.
+
+The page answers first and shows its evidence after: the answer and key figures, the charts,
+calibration, the scenario's assumptions and sources, and how to reproduce the run. A section
+appears only when the folder has the tables it draws on.
+
+Links: a fact id in a ``source:`` text links to its entry embedded in the page (read from
+``docs/sources.md``); each entry links on to ``docs/sources.md#s10`` under ``docs_url``. By
+default ``docs_url`` is the relative path from the report to the ``docs/`` folder of the capsim
+checkout that wrote it (``../../docs`` for ``results/shanxi/report.html``); pass a repository
+address (``--docs-url``) for a report that travels. The CSV tables are embedded for download
+when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from ..errors import ScenarioError
+from .answer import Answer, answer
+from .assets import CSS, DRAW
+from .charts import Chart, growth_chart, limits_chart, power_chart, share_chart, timeline_chart, variants_growth_chart
+from .read import ResultsFolder, read_folder
+from .ranking import rank_by
+from .sources import SOURCES_MD, anchor, cited_ids, linked, read_entries, scenario_sources
+from .study_charts import differences_chart, heatmap_chart, solve_chart, tornado_chart
+from .text import pick_variant
+
+REPORT_NAME = "report.html"
+EMBED_MAX_BYTES = 1_000_000
+TITLES = {"run": "simulation run", "compare": "comparison of variants", "explore": "exploration of the inputs",
+          "solve": "solve"}
+SECTIONS = (("answer", "The answer"), ("charts", "Charts"), ("compare", "Variants compared"),
+            ("limits", "Shared limits"), ("sensitivity", "Sensitivity"), ("solve", "Solve"),
+            ("calibration", "Calibration"), ("sources", "Assumptions and sources"), ("reproduce", "Reproduce"))
+NUMERIC_HINTS = ("[", "%", "EFLOPS", "MW", "TWh", "CNY", "rank", "probability", "rows")
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def html_table(table: pd.DataFrame, caption: str, cls: str = "", scroll: bool = False, raw: tuple[str, ...] = (),
+               table_id: str | None = None, tight: tuple[str, ...] = ()) -> str:
+    """A table with a caption and header cells (``scope="col"``); columns in ``raw`` hold HTML,
+    columns in ``tight`` do not wrap; numbers align right."""
+    numeric = {c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) or any(
+        h in str(c) for h in NUMERIC_HINTS) and c not in raw}
+    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>' for c in table.columns)
+    body = []
+    for _, row in table.iterrows():
+        cells = []
+        for c in table.columns:
+            value = row[c]
+            text = value if c in raw else esc("" if pd.isna(value) else value)
+            kind = "num" if c in numeric else "tight" if c in tight else "text"
+            cells.append(f'<td class="{kind}">{text}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    ident = f' id="{table_id}"' if table_id else ""
+    out = (f'<table class="{cls}"{ident}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+           f'<tbody>{"".join(body)}</tbody></table>')
+    return f'<div class="scroll">{out}</div>' if scroll else out
+
+
+def charts_for(folder: ResultsFolder) -> list[Chart]:
+    """Every chart the folder's tables allow, in page order."""
+    monthly, annual, projects = folder.table("monthly"), folder.table("annual"), folder.table("projects")
+    specs = folder.target_specs
+    charts: list[Chart | None] = []
+    if monthly is not None:
+        base = pick_variant(monthly)
+        basis = folder.accounting_label(str(base["variant"].iloc[0]) if "variant" in base.columns else None)
+        charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual)]
+    if projects is not None:
+        charts.append(timeline_chart(projects))
+    compare = folder.table("compare")
+    if compare is not None:
+        by = rank_by(folder, compare)
+        from .ranking import ranking_table
+
+        order = list(ranking_table(folder)[0]["variant"])
+        charts.append(differences_chart(compare, order, None if by in ("public_cost", "energy", "carbon") else by))
+        if monthly is not None:
+            charts.append(variants_growth_chart(monthly, specs, folder.accounting_label()))
+    if monthly is not None:
+        charts.append(limits_chart(monthly, projects))
+    sensitivity = folder.table("sensitivity")
+    if sensitivity is not None:
+        charts += [tornado_chart(sensitivity), heatmap_chart(sensitivity)]
+    if folder.table("solve") is not None:
+        charts.append(solve_chart(folder.table("solve")))
+    return [c for c in charts if c is not None]
+
+
+def _figure(chart: Chart) -> str:
+    return (f'<figure class="chart" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
+            f'aria-label="{esc(chart.title + ". " + chart.description)}" title="{esc(chart.title)}"></div>'
+            f'<figcaption><strong>{esc(chart.title)}.</strong> {esc(chart.description)}</figcaption></figure>')
+
+
+def answer_section(folder: ResultsFolder, result: Answer) -> str:
+    n = folder.manifest.get("replications")
+    sentences = "".join(f"<p>{esc(s)}</p>" for s in result.sentences)
+    parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
+    if result.ranking is not None:
+        parts.append(html_table(result.ranking, "Ranking of the runs (best first)", cls="key", table_id="ranking"))
+    if result.figures:
+        rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
+                             for f in result.figures])
+        spread = f"P50 [P10–P90] across {n:,} replications" if isinstance(n, int) and n > 1 else "one replication"
+        label = " (the base)" if folder.kind == "compare" else ""
+        parts.append(html_table(rows, f"Key figures{label}: {spread} unless marked mean", cls="key",
+                                table_id="key-figures", tight=("value", "unit")))
+    if result.years is not None and len(result.years.columns) > 1:
+        parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90]", cls="key"))
+    return "".join(parts)
+
+
+def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
+    rows = scenario_sources(folder.scenario)
+    if not rows:
+        return "<p>The manifest holds no resolved scenario, so no sources can be listed.</p>"
+    entries = read_entries(SOURCES_MD)
+    ids = cited_ids(rows)
+
+    def fact_href(fact_id: str) -> str | None:
+        if fact_id in entries:
+            return f"#fact-{anchor(fact_id)}"
+        return f"{docs_url}/sources.md#{anchor(fact_id)}" if docs_url else None
+
+    kinds = pd.Series([r.kind for r in rows]).value_counts()
+    counts = ", ".join(f"{k}: {v}" for k, v in kinds.items())
+    table = pd.DataFrame([{"where in the scenario": r.path, "numbers": "; ".join(r.numbers),
+                           "kind": r.kind, "source": linked(r.source, fact_href) if r.source else "(none given)"}
+                          for r in rows])
+    parts = [f"<p>Every <code>source:</code> of the scenario ({len(rows)}; {esc(counts)}). A fact cites a "
+             "published figure by its id; an assumption is the modeller's, with its reasoning and range. "
+             + (f'Fact ids are listed in <a href="{esc(docs_url)}/sources.md">docs/sources.md</a>.</p>'
+                if docs_url else "</p>"),
+             html_table(table, "Scenario values and their sources", scroll=True, raw=("source",),
+                        table_id="sources-table", tight=("kind",))]
+    if ids and not any(fid in entries for fid in ids):
+        parts.append(f"<p>Fact ids cited: {esc(', '.join(ids))}"
+                     + (f' (see <a href="{esc(docs_url)}/sources.md">docs/sources.md</a>).</p>' if docs_url else
+                        " (listed in capsim's docs/sources.md).</p>"))
+    elif ids:
+        cited = []
+        for fid in ids:
+            link = (f'<a href="{esc(docs_url)}/sources.md#{anchor(fid)}">{esc(fid)}</a>' if docs_url else esc(fid))
+            entry = linked(entries[fid], lambda _: None) if fid in entries else "(entry not found here)"
+            cited.append({"id": f'<span id="fact-{anchor(fid)}">{link}</span>', "entry": entry})
+        parts.append(html_table(pd.DataFrame(cited), "Facts cited", scroll=True, raw=("id", "entry"),
+                                table_id="facts-table"))
+    return "".join(parts)
+
+
+def _manifest_value(value: object) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return f'<code>{esc(shlex.join(value))}</code>'
+    if isinstance(value, (dict, list)):
+        return f'<code>{esc(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))}</code>'
+    return esc(value)
+
+
+def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
+    items = [(k, v) for k, v in folder.manifest.items() if k not in ("resolved_scenario", "runs")]
+    facts = "".join(f"<dt>{esc(k)}</dt><dd>{_manifest_value(v)}</dd>" for k, v in items)
+    rows = []
+    for name, table in folder.tables.items():
+        path = folder.path / f"{name}.csv"
+        href = quote(Path(os.path.relpath(path, report_dir)).as_posix())
+        size = path.stat().st_size
+        download = ""
+        if size <= EMBED_MAX_BYTES:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            download = f'<a download="{esc(name)}.csv" href="data:text/csv;base64,{data}">download</a>'
+        rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
+                     "columns": esc(", ".join(map(str, table.columns))),
+                     "embedded": download or f"no (over {EMBED_MAX_BYTES / 1e6:g} MB)",
+                     "beside the report": f'<a href="{esc(href)}">{esc(href)}</a>'})
+    tables = html_table(pd.DataFrame(rows), "The result tables", raw=("table", "columns", "embedded",
+                                                                     "beside the report"), tight=("table",))
+    return (f'<dl class="kv">{facts}</dl><p class="note">Run the command again with the same scenario file '
+            f'(same sha256) and seed to get identical CSV tables, whatever the number of worker processes.</p>'
+            + tables)
+
+
+def default_docs_url(report_dir: Path) -> str | None:
+    """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
+    if not SOURCES_MD.is_file():
+        return None
+    return quote(Path(os.path.relpath(SOURCES_MD.parent, report_dir.resolve())).as_posix())
+
+
+def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = None) -> str:
+    """The whole page as one string."""
+    docs_url = (docs_url.rstrip("/") if docs_url else None) or default_docs_url(report_dir)
+    result = answer(folder)
+    charts = charts_for(folder)
+    m = folder.manifest
+    bodies: dict[str, str] = {"answer": answer_section(folder, result)}
+    for section in ("charts", "compare", "limits", "sensitivity", "solve"):
+        mine = [c for c in charts if c.section == section]
+        if mine:
+            bodies[section] = "".join(_figure(c) for c in mine)
+    if folder.table("discovery") is not None:
+        bodies["sensitivity"] = bodies.get("sensitivity", "") + html_table(
+            folder.table("discovery"), "Scenario discovery: where the outcome turns", scroll=True)
+    if folder.table("solve") is not None:
+        bodies["solve"] = bodies.get("solve", "") + html_table(folder.table("solve"), "solve.csv")
+    if result.calibration is not None:
+        bodies["calibration"] = ("<p>Each <code>role: calibration</code> target is a reported past figure the model "
+                                 "should reproduce: the figure should lie inside the model's P10–P90 band.</p>"
+                                 + html_table(result.calibration, "Calibration checks", table_id="calibration"))
+    bodies["sources"] = sources_section(folder, docs_url)
+    bodies["reproduce"] = reproduce_section(folder, report_dir)
+    shown = [(key, title) for key, title in SECTIONS if key in bodies]
+    nav = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in shown)
+    sections = "".join(f'<section id="{key}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
+                       f"{bodies[key]}</section>" for key, title in shown)
+    n = m.get("replications")
+    meta = [f"capsim report of a {TITLES[folder.kind]}",
+            f"{n:,} replications" if isinstance(n, int) else "",
+            f"seed {m['seed']}" if "seed" in m else "",
+            f"finished {m['finished']}" if m.get("finished") else ""]
+    figures = "{" + ",".join(f'"chart-{c.id}":{pio.to_json(c.figure, validate=False)}' for c in charts) + "}"
+    version = (m.get("versions") or {}).get("capsim", "")
+    docs = f' · <a href="{esc(docs_url)}/">documentation</a>' if docs_url else ""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head><body>"
+        f'<header><h1>{esc(folder.name)}</h1><p class="meta">{esc(" · ".join(p for p in meta if p))}</p>'
+        f'<nav aria-label="sections"><ul>{nav}</ul></nav></header>'
+        f"<main>{sections}</main>"
+        f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}.</footer>"
+        f'<script type="application/json" id="capsim-figures">{figures.replace("</", "<" + chr(92) + "/")}</script>'
+        f"<script>{get_plotlyjs()}</script><script>{DRAW}</script></body></html>"
+    )
+
+
+def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool = False,
+                 docs_url: str | None = None) -> list[Path]:
+    """Read the results in ``folder`` and write the report (``folder/report.html`` unless ``out``),
+    atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written."""
+    results = read_folder(folder)
+    target = Path(out) if out is not None else results.path / REPORT_NAME
+    if target.is_dir():
+        raise ScenarioError(f"{target}: is a folder; --out names the report file")
+    if not target.parent.is_dir():
+        raise ScenarioError(f"{target.parent}: no such folder for the report")
+    written = [_atomic_write(target, build_html(results, target.parent, docs_url).encode("utf-8"))]
+    if xlsx:
+        from .xlsx import workbook_bytes
+
+        written.append(_atomic_write(target.with_suffix(".xlsx"), workbook_bytes(results)))
+    return written
+
+
+def _atomic_write(path: Path, data: bytes) -> Path:
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,162 @@
+"""A comparison ranked from its tables: which variant does best, by how much, with its interval.
+
+What it ranks by: the manifest's ``rank_by`` (``capsim compare --rank-by``) when present, else the
+latest-dated plan target (the first in file order on a tie; a ``role: calibration`` target is
+never ranked by), else public money. A target ranks by the probability it is met (higher is
+better; compare.csv's ``target_probability``); ``public_cost`` (subsidy paid + vouchers),
+``energy`` and ``carbon`` rank by their horizon totals (lower is better). Ties are broken by
+public money (lower first), then by the order the runs were asked for. A ranking.csv written by
+``capsim compare`` is used as it stands.
+
+The differences are compare.csv's paired differences to the base with their 95% intervals; a
+total over several rows (energy over the years, subsidy + vouchers) adds the rows' means, and
+its interval is the sum of theirs (wider than the paired interval of the sum, never narrower).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .read import ResultsFolder
+from .text import BASE, number
+
+TOTALS = {
+    "public_cost": (("subsidy_cny", "voucher_cny"), "public money (subsidy + vouchers)", "bn CNY", 1e-9),
+    "energy": (("energy_mwh",), "facility energy over the horizon", "TWh", 1e-6),
+    "carbon": (("carbon_t",), "carbon over the horizon", "Mt CO2", 1e-6),
+}
+"""Figures ranked lower-is-better: compare.csv outputs summed, label, display unit and scale."""
+
+
+def rank_by(folder: ResultsFolder, compare: pd.DataFrame) -> str:
+    """The target name or TOTALS key the comparison is ranked by (see the module docstring)."""
+    targets = set(compare.loc[compare["output"] == "target_probability", "when"])
+    asked = folder.manifest.get("rank_by")
+    if isinstance(asked, str) and (asked in targets or asked in TOTALS):
+        return asked
+    plans = [s for s in folder.target_specs if s["role"] == "plan" and s["name"] in targets]
+    if plans:
+        latest = max(s["by"] for s in plans)
+        return next(s["name"] for s in plans if s["by"] == latest)
+    return "public_cost"
+
+
+def _order(folder: ResultsFolder, compare: pd.DataFrame) -> list[str]:
+    asked = folder.manifest.get("variants")
+    names = list(asked) if isinstance(asked, list) else [BASE, *dict.fromkeys(compare["variant"])]
+    return [n for n in names if n == BASE or n in set(compare["variant"])]
+
+
+def _total(compare: pd.DataFrame, outputs: tuple[str, ...]) -> pd.DataFrame:
+    """Per variant: base, value, diff_mean, diff_ci_low, diff_ci_high summed over the rows of ``outputs``."""
+    rows = compare[compare["output"].isin(outputs)]
+    columns = ["base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"]
+    return rows.groupby("variant", sort=False)[columns].sum(min_count=1)
+
+
+def ranking_table(folder: ResultsFolder) -> tuple[pd.DataFrame, str, bool]:
+    """(every run best first with value, diff_mean, diff_ci_low, diff_ci_high, public_cny, first_met;
+    what it is ranked by; whether higher is better)."""
+    compare = folder.table("compare")
+    by = rank_by(folder, compare)
+    if by in TOTALS:
+        figures, higher = _total(compare, TOTALS[by][0]), False
+    else:
+        rows = compare[(compare["output"] == "target_probability") & (compare["when"] == by)]
+        figures, higher = rows.set_index("variant")[["base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"]], True
+    public = _total(compare, TOTALS["public_cost"][0])
+    targets = folder.table("targets")
+    table = []
+    for name in _order(folder, compare):
+        row = {"variant": name}
+        if name == BASE:
+            base_value = figures["base"].iloc[0] if len(figures) else math.nan
+            row.update(value=base_value, diff_mean=0.0, diff_ci_low=0.0, diff_ci_high=0.0,
+                       public_cny=public["base"].iloc[0] if len(public) else math.nan)
+        elif name in figures.index:
+            row.update(figures.loc[name, ["value", "diff_mean", "diff_ci_low", "diff_ci_high"]].to_dict())
+            row["public_cny"] = public.at[name, "value"] if name in public.index else math.nan
+        else:
+            continue
+        if targets is not None and by not in TOTALS:
+            hit = targets[(targets["variant"] == name) & (targets["target"] == by)]
+            row["first_met"] = str(hit["reached_p50"].iloc[0]) if len(hit) and "reached_p50" in hit else ""
+        table.append(row)
+    frame = pd.DataFrame(table)
+    frame["_order"] = range(len(frame))
+    key = -frame["value"] if higher else frame["value"]
+    frame = frame.assign(_key=key.fillna(math.inf), _tie=frame["public_cny"].fillna(math.inf))
+    frame = frame.sort_values(["_key", "_tie", "_order"], kind="stable").drop(columns=["_key", "_tie", "_order"])
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame.reset_index(drop=True), by, higher
+
+
+def measure_text(by: str) -> tuple[str, str, float, str]:
+    """(what is ranked, in words; display unit; scale; format)."""
+    if by in TOTALS:
+        _, label, unit, scale = TOTALS[by]
+        return label, unit, scale, ",.2f"
+    return f"probability of meeting '{by}'", "%", 100.0, ".0f"
+
+
+def _diff(row: pd.Series, unit: str, scale: float) -> str:
+    points = " points" if unit == "%" else f" {unit}"
+    mean, low, high = (row[c] * scale for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    fmt = "+.1f" if unit == "%" else "+,.2f"
+    if any(math.isnan(v) for v in (mean, low, high)):
+        return f"{format(mean, fmt)}{points}"
+    return f"{format(mean, fmt)}{points}, 95% interval {format(low, fmt)} to {format(high, fmt)}"
+
+
+def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame]:
+    """The sentences at the top of a comparison's report and its ranking, formatted for the page."""
+    ranking, by, higher = ranking_table(folder)
+    label, unit, scale, fmt = measure_text(by)
+    shown = (lambda v: f"{number(v * scale, fmt)}{'%' if unit == '%' else ' ' + unit}")
+    base = ranking[ranking["variant"] == BASE].iloc[0]
+    best = ranking.iloc[0]
+    n = len(ranking)
+    sentences = []
+    if best["variant"] == BASE:
+        sentences.append(f"Ranked by {label}, no variant does better than the base ({shown(base['value'])}); "
+                         f"{n - 1} variant{'s' if n != 2 else ''} compared.")
+    else:
+        sentences.append(f"Ranked by {label}, the best of {n} runs is {best['variant']}: {shown(best['value'])} "
+                         f"against the base's {shown(base['value'])}, a difference of {_diff(best, unit, scale)}.")
+    tied = ranking[ranking["value"] == best["value"]]
+    if len(tied) > 1:
+        sentences.append(f"{len(tied)} runs tie at {shown(best['value'])}; ties are broken by public money "
+                         f"(subsidy + vouchers, lower first).")
+    worst = ranking.iloc[-1]
+    if worst["value"] != best["value"]:
+        sentences.append(f"Worst: {worst['variant']} at {shown(worst['value'])}, {_diff(worst, unit, scale)}.")
+    return sentences, _display(folder, ranking, by, label, unit, scale, fmt)
+
+
+def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, unit: str, scale: float,
+             fmt: str) -> pd.DataFrame:
+    rows = []
+    for _, row in ranking.iterrows():
+        shown = {
+            "rank": int(row["rank"]),
+            "variant": row["variant"],
+            f"{label} ({unit})": number(row["value"] * scale, fmt),
+            "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),
+        }
+        if "first_met" in row:
+            shown["first met (P50)"] = row["first_met"]
+        shown["public money bn CNY (mean)"] = number(row["public_cny"] * 1e-9, ",.2f")
+        shown["EFLOPS basis"] = folder.accounting_label(row["variant"])
+        rows.append(shown)
+    return pd.DataFrame(rows)
+
+
+def _bracket(row: pd.Series, unit: str, scale: float) -> str:
+    fmt = "+.1f" if unit == "%" else "+,.2f"
+    mean, low, high = (row[c] * scale for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    if math.isnan(low) or math.isnan(high):
+        return format(mean, fmt)
+    return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
+

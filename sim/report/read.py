@@ -1,0 +1,175 @@
+"""A results folder read back for the report: what kind of run wrote it, its tables, its manifest.
+
+The report draws only on what a folder holds, so it can be written for any folder that capsim
+wrote, now or later: ``run`` (monthly, annual, targets, projects), ``compare`` (the same for
+every variant, stacked, plus compare.csv), and the folders of ``explore`` and ``solve``
+(samples, sensitivity, discovery, solve). Every table present is read; a section of the report
+appears when the tables (or manifest keys) it draws on are there.
+
+A folder that is not a capsim results folder, or a table that cannot be read, is a
+:class:`~sim.errors.ScenarioError` naming the file: one line, and the CLI exits with 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ScenarioError
+
+KINDS = ("run", "compare", "explore", "solve")
+TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "targets", "monthly",
+               "annual", "projects")
+"""Tables the report knows, in the order the page lists them; any other CSV is listed after them."""
+REQUIRED_COLUMNS = {
+    "monthly": ("variant", "month", "metric", "p10", "p50", "p90"),
+    "annual": ("variant", "year", "metric", "p10", "p50", "p90"),
+    "targets": ("variant", "target", "by", "probability"),
+    "projects": ("variant", "project"),
+    "compare": ("variant", "output", "when", "unit", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
+}
+"""Columns a table must have for the report to draw on it; a table without one is damaged."""
+TEXT_COLUMNS = frozenset({
+    "variant", "month", "metric", "target", "by", "reached_p10", "reached_p50", "reached_p90", "project",
+    "class", "site", "status", "planned_online", "online_p10", "online_p50", "online_p90", "output", "when",
+    "unit", "stat", "bound", "role", "rank_by", "parameter", "input", "path", "question", "answer",
+    "subsidy_eligible", "pue_cap",
+})
+"""Columns read as text: months stay 'YYYY-MM', 'never' and empty cells stay as written."""
+REPORT_FILES = ("report.html", "report.xlsx")
+"""What the report writes into a results folder."""
+
+
+@dataclass(frozen=True)
+class ResultsFolder:
+    """A results folder as the report sees it."""
+
+    path: Path
+    kind: str  # one of KINDS
+    manifest: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # by file stem, in TABLE_ORDER
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` (file stem), or None when the folder has none or it is empty."""
+        table = self.tables.get(name)
+        return table if table is not None and not table.empty else None
+
+    @property
+    def scenario(self) -> dict:
+        """The resolved scenario of the manifest (the base's, for a comparison); {} when absent."""
+        data = self.manifest.get("resolved_scenario")
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def name(self) -> str:
+        scenario = self.manifest.get("scenario")
+        named = scenario.get("name") if isinstance(scenario, dict) else None
+        return str(named or self.scenario.get("name") or self.path.name)
+
+    @property
+    def target_specs(self) -> list[dict]:
+        """The scenario's targets (name, by, criteria, role, source), ``role`` 'plan' when unset."""
+        specs = []
+        for spec in self.scenario.get("targets") or ():
+            if isinstance(spec, dict) and "name" in spec:
+                specs.append({**spec, "role": spec.get("role") or "plan"})
+        return specs
+
+    def accounting_label(self, variant: str | None = None) -> str:
+        """The accounting basis of ``variant`` (the base's unless the variant set another)."""
+        base = (self.scenario.get("accounting") or {}).get("label") or "as reported"
+        if variant is None:
+            return base
+        runs = self.manifest.get("runs") or {}
+        applied = ((runs.get(variant) or {}).get("applied") or {}) if isinstance(runs, dict) else {}
+        changed = {**(applied.get("set") or {}), **(applied.get("overrides") or {})}
+        accounting = changed.get("accounting")
+        if isinstance(accounting, dict) and accounting.get("label"):
+            return str(accounting["label"])
+        return str(changed.get("accounting.label") or base)
+
+
+def is_capsim_manifest(data: object) -> bool:
+    """A manifest capsim wrote: ``written_by: capsim``, or (before that mark) capsim's version,
+    seed and scenario keys."""
+    if not isinstance(data, dict):
+        return False
+    if data.get("written_by") == "capsim":
+        return True
+    versions = data.get("versions")
+    return isinstance(versions, dict) and "capsim" in versions and "seed" in data and "scenario" in data
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ScenarioError(f"{folder}: not a capsim results folder (no manifest.json)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScenarioError(f"{path}: damaged manifest: {_reason(exc)}") from None
+    if not is_capsim_manifest(data):
+        raise ScenarioError(f"{path}: not a capsim manifest (no written_by: capsim)")
+    return data
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """One CSV table; a file that cannot be read as the table it should be is a ScenarioError."""
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+        text = {c: str for c in header if c in TEXT_COLUMNS}
+        table = pd.read_csv(path, dtype=text, keep_default_na=False,
+                            na_values={c: [""] for c in header if c not in text})
+    except pd.errors.EmptyDataError:
+        raise ScenarioError(f"{path}: damaged table: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, csv.Error, OSError) as exc:
+        raise ScenarioError(f"{path}: damaged table: {_reason(exc)}") from None
+    missing = [c for c in REQUIRED_COLUMNS.get(path.stem, ()) if c not in table.columns]
+    if missing:
+        raise ScenarioError(f"{path}: damaged table: no column {', '.join(missing)}")
+    numeric = [c for c in ("p10", "p50", "p90", "probability", "base", "value", "diff_mean")
+               if c in table.columns and c in REQUIRED_COLUMNS.get(path.stem, ())]
+    for column in numeric:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise ScenarioError(f"{path}: damaged table: column {column} holds text where numbers belong")
+    return table
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def kind_of(manifest: dict, stems: set[str]) -> str | None:
+    """What wrote the folder: the manifest's ``kind`` when it says, else what its tables show."""
+    if manifest.get("kind") in KINDS:
+        return manifest["kind"]
+    if "solve" in stems:
+        return "solve"
+    if stems & {"samples", "sensitivity", "discovery"}:
+        return "explore"
+    if "compare" in stems:
+        return "compare"
+    if "monthly" in stems:
+        return "run"
+    return None
+
+
+def read_folder(folder: str | Path) -> ResultsFolder:
+    """Read every CSV table and manifest.json of a results folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such results folder" if not folder.exists()
+                            else f"{folder}: not a folder")
+    manifest = read_manifest(folder)
+    files = {p.stem: p for p in sorted(folder.glob("*.csv")) if p.is_file()}
+    kind = kind_of(manifest, set(files))
+    if kind is None:
+        raise ScenarioError(f"{folder}: not a capsim results folder (no tables: monthly.csv, compare.csv, "
+                            "solve.csv, sensitivity.csv ...)")
+    order = [n for n in TABLE_ORDER if n in files] + [n for n in files if n not in TABLE_ORDER]
+    tables = {name: read_table(files[name]) for name in order}
+    return ResultsFolder(folder, kind, manifest, tables)

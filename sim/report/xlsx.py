@@ -1,0 +1,80 @@
+"""The result tables as an Excel workbook: one sheet per table, the units in the headers.
+
+A long table (one row per metric and month or year) gets a ``unit`` column beside ``metric``; a
+column whose name carries its unit (``go_share``, ``grid_wait_months_mean``) has it in its header,
+``go_share (0-1)``. The manifest goes on a last sheet as key/value rows. Needs openpyxl
+(``pip install 'capsim[report]'``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pandas as pd
+
+from ..errors import ScenarioError
+from .read import ResultsFolder
+
+UNIT_SUFFIXES = (("_pflops_hours", "PFLOPS-hours"), ("_eflops", "EFLOPS"), ("_pflops", "PFLOPS"), ("_mwh", "MWh"),
+                 ("_mw", "MW"), ("_cny_cumulative", "CNY, cumulative"), ("_cny", "CNY"), ("_t", "t CO2"),
+                 ("_share", "share 0-1"), ("share", "share 0-1"), ("probability", "share 0-1"),
+                 ("_months_mean", "months, mean"), ("_months", "months"), ("pue", "ratio"), ("_online", "count"),
+                 ("racks", "racks"))
+"""Unit of a metric or column by the end of its name (units in names: docs/architecture.md)."""
+COLUMN_UNITS = {"month": "YYYY-MM", "by": "YYYY-MM", "planned_online": "YYYY-MM", "online_p10": "YYYY-MM",
+                "online_p50": "YYYY-MM", "online_p90": "YYYY-MM", "reached_p10": "YYYY-MM", "reached_p50": "YYYY-MM",
+                "reached_p90": "YYYY-MM", "year": "calendar year"}
+STAT_COLUMNS = ("mean", "p5", "p10", "p50", "p90", "p95")
+SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def unit_of(name: str) -> str:
+    """The unit a metric or column name carries, or '' when it carries none."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            return unit
+    return ""
+
+
+def with_units(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as the workbook shows it: a unit column for long tables, units in the headers."""
+    table = table.copy()
+    if "metric" in table.columns and "unit" not in table.columns:
+        table.insert(table.columns.get_loc("metric") + 1, "unit", table["metric"].map(unit_of))
+    long = "metric" in table.columns or "unit" in table.columns
+    names = {}
+    for column in table.columns:
+        if long and column in STAT_COLUMNS + ("base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"):
+            names[column] = f"{column} (in unit)"
+        elif column in COLUMN_UNITS:
+            names[column] = f"{column} ({COLUMN_UNITS[column]})"
+        elif unit_of(str(column)) and column != "metric":
+            names[column] = f"{column} ({unit_of(str(column))})"
+    return table.rename(columns=names)
+
+
+def workbook_bytes(folder: ResultsFolder) -> bytes:
+    """The workbook as bytes (written by the caller, atomically)."""
+    try:
+        from openpyxl import Workbook
+    except ImportError:
+        raise ScenarioError("--xlsx needs openpyxl: pip install 'capsim[report]'") from None
+    book = Workbook(write_only=True)
+    for name, table in folder.tables.items():
+        sheet = book.create_sheet(SHEET_NAME.sub("_", name)[:31])
+        shown = with_units(table)
+        sheet.append([str(c) for c in shown.columns])
+        for row in shown.itertuples(index=False):
+            sheet.append([None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v)
+                          for v in row])
+    sheet = book.create_sheet("manifest")
+    sheet.append(["key", "value"])
+    for key, value in folder.manifest.items():
+        if key == "resolved_scenario":
+            continue
+        sheet.append([key, value if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

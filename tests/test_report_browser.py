@@ -1,0 +1,132 @@
+"""The report in a real browser: headless Chromium opens the file from file:// with the network
+cut off (every host name resolves to nothing, every proxy request goes nowhere) and the tests
+check, from Chromium's own logs, that the page asked for nothing but file: and data: addresses,
+logged no console error, drew every chart (Plotly's SVG) and shows the answer and the sources.
+
+Needs the Debian packages ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); away
+from CI the tests are skipped without them, in CI they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import sim
+from report_folders import compare_folder, manifest, run_folder, write_folder
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+ALLOWED_SCHEMES = ("file:", "data:", "about:")
+
+if not (CHROMIUM and DRIVER) and not os.environ.get("CI"):
+    pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,2000", "--host-resolver-rules=MAP * ~NOTFOUND",
+                     "--proxy-server=http://127.0.0.1:9", "--no-first-run", "--disable-extensions",
+                     "--disable-background-networking", "--disable-component-update"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def load(browser, page: Path) -> dict:
+    """Open ``page``, wait until every chart has drawn; what the browser logged and found."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("browser"), browser.get_log("performance")  # forget the previous page
+    browser.get(page.resolve().as_uri())
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('.plot')).every(p => p.querySelector('svg.main-svg'))"))
+    requests = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+            requests.append(message["params"].get("request", message["params"]).get("url", ""))
+    return {
+        "requests": requests,
+        "errors": [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"],
+        "plots": browser.execute_script("return document.querySelectorAll('.plot').length"),
+        "drawn": browser.execute_script(
+            "return Array.from(document.querySelectorAll('.plot')).filter(p => "
+            "p.querySelector('svg.main-svg') && p.querySelectorAll('path, rect.point, .point').length > 0).length"),
+        "answer": browser.execute_script("return document.getElementById('answer-text').innerText.trim()"),
+        "source_rows": browser.execute_script(
+            "return document.querySelectorAll('#sources-table tbody tr').length"),
+    }
+
+
+def outside(requests: list[str]) -> list[str]:
+    return [url for url in requests if not url.startswith(ALLOWED_SCHEMES)]
+
+
+def check(found: dict, charts: int) -> None:
+    assert outside(found["requests"]) == []
+    assert found["errors"] == []
+    assert found["plots"] == charts and found["drawn"] == charts
+    assert found["source_rows"] > 0
+
+
+def test_run_report_opens_offline_with_every_chart_drawn(browser, tmp_path):
+    page = sim.report.write(run_folder(tmp_path / "run"))[0]
+    found = load(browser, page)
+    check(found, charts=5)
+    assert found["answer"].startswith("Target 'plan A' (total ≥ 2 EFLOPS, AI share ≥ 50%) by 2025-03: met in 75%")
+    assert any(url.startswith("file:") for url in found["requests"])  # the log does see the page's own loads
+
+
+def test_compare_report_opens_offline_with_the_ranking(browser, tmp_path):
+    page = sim.report.write(compare_folder(tmp_path / "cmp"))[0]
+    found = load(browser, page)
+    check(found, charts=7)
+    assert found["answer"].startswith("Ranked by probability of meeting 'plan A', the best of 4 runs is fast")
+
+
+@pytest.mark.slow
+def test_report_of_a_real_run_opens_offline(browser, tmp_path):
+    scenario = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "example.yaml")
+    results = sim.simulate(scenario, replications=20, seed=5, jobs=1)
+    folder = sim.write_results(results, tmp_path / "example")
+    found = load(browser, sim.report.write(folder)[0])
+    check(found, charts=5)
+    assert "plan 2027" in found["answer"]
+
+
+def test_explore_and_solve_sections_draw(browser, tmp_path):
+    import pandas as pd
+
+    sensitivity = pd.DataFrame({"parameter": ["a", "b"] * 2, "year": [2025, 2025, 2026, 2026],
+                                "st": [0.7, 0.2, 0.6, 0.3]})
+    solve = pd.DataFrame({"question": ["rate"], "p10": [0.1], "p50": [0.2], "p90": [0.3]})
+    folder = write_folder(tmp_path / "explore", {"sensitivity": sensitivity, "solve": solve}, manifest(kind="solve"))
+    found = load(browser, sim.report.write(folder)[0])
+    check(found, charts=3)
+    assert found["answer"] == "rate: 0.20 [0.10–0.30]."
+
+
+def test_the_checks_see_a_request_and_a_console_error(browser, tmp_path):
+    """A page that asks the network for an image and logs an error fails both checks."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><body><div id="answer-text">x</div>'
+                    '<img src="http://example.invalid/logo.png" alt="">'
+                    '<script>console.error("broken")</script></body></html>', encoding="utf-8")
+    found = load(browser, page)
+    assert outside(found["requests"]) == ["http://example.invalid/logo.png"]
+    assert any("broken" in e for e in found["errors"])

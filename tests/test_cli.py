@@ -21,7 +21,7 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     assert "target 'plan 2027' by 2027-12" in done.stdout
     assert "probability met" in done.stdout and "peak monthly facility power" in done.stdout
     assert "energy per year (TWh): 2025" in done.stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted([*CSV_FILES, "manifest.json", "plots"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CSV_FILES, "manifest.json", "plots", "report.html"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replications"] == 60
     assert len(manifest["scenario"]["sha256"]) == 64

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-from report_folders import compare_folder, manifest, monthly, run_folder, write_folder
+from report_folders import SCENARIO, compare_folder, manifest, monthly, run_folder, write_folder
 from sim.errors import ScenarioError
 from sim.report.answer import answer
 from sim.report.page import build_html, charts_for
@@ -103,6 +103,17 @@ def test_compare_ranks_by_the_manifests_rank_by(tmp_path):
     assert answer(folder).sentences[0].startswith(
         "Ranked by public money (subsidy + vouchers), the best of 4 runs is cheap: 0.15 bn CNY against the base's "
         "0.25 bn CNY, a difference of -0.10 bn CNY")
+
+
+def test_a_scenario_without_targets_gets_a_report_of_its_capacity(tmp_path):
+    empty = pd.DataFrame(columns=["variant", "target", "by", "probability", "reached_p10", "reached_p50",
+                                  "reached_p90"])
+    folder = write_folder(tmp_path / "r", {"monthly": monthly(), "targets": empty},
+                          manifest(resolved_scenario={**SCENARIO, "targets": []}))
+    assert answer(read_folder(folder)).sentences == [
+        "The scenario sets no plan target; by 2025-04 total compute reaches 3.00 [2.50–3.50] EFLOPS, "
+        "as reported (test basis)."]
+    assert (sim.report.write(folder)[0]).is_file()
 
 
 def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):

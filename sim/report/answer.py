@@ -79,14 +79,14 @@ def replications_text(folder: ResultsFolder) -> str:
 def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[str]:
     """One sentence per plan target: probability met by its month, when first met, capacity then."""
     targets, monthly = folder.table("targets"), folder.table("monthly")
-    if targets is None:
+    if targets is None and monthly is None:
         return []
-    rows = pick_variant(targets, variant)
+    rows = pick_variant(targets if targets is not None else monthly, variant)
     specs = {s["name"]: s for s in folder.target_specs}
     chosen = rows["variant"].iloc[0] if "variant" in rows.columns and len(rows) else variant
     basis = folder.accounting_label(chosen)
     sentences = []
-    for _, row in rows.iterrows():
+    for _, row in (rows.iterrows() if targets is not None else ()):
         spec = specs.get(row["target"], {})
         if spec.get("role", row.get("role", "plan")) == "calibration" or row.get("role") == "calibration":
             continue
@@ -110,7 +110,7 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
         total = value_at(rows, "total_eflops", last)
         if total is not None:
             sentences.append(f"The scenario sets no plan target; by {last} total compute reaches {band(*total)} "
-                             f"EFLOPS ({basis}).")
+                             f"EFLOPS, {basis}.")
     return sentences
 
 

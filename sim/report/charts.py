@@ -27,6 +27,7 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "cross", "triangle-down", "star", "hexagon", "pentagon")
 BAND_OPACITY = 0.2
 HEIGHT_PX = 420
+GRID_COLOUR = "#e3e3e8"
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,14 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def _layout(fig: go.Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height, margin={"l": 70, "r": 20, "t": 60, "b": 40}, template="plotly_white",
+        height=height, margin={"l": 70, "r": 20, "t": 60, "b": 40}, template="none",
+        paper_bgcolor="white", plot_bgcolor="white", colorway=list(VARIANT_PALETTE),
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         hovermode="x unified", font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
     )
-    fig.update_yaxes(separatethousands=True, rangemode="tozero")
+    fig.update_xaxes(gridcolor=GRID_COLOUR, linecolor=GRID_COLOUR, automargin=True)
+    fig.update_yaxes(separatethousands=True, rangemode="tozero", gridcolor=GRID_COLOUR, zerolinecolor="#b0b0b8",
+                     automargin=True)
     if y_title:
         fig.update_yaxes(title_text=y_title)
     return fig

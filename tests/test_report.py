@@ -13,6 +13,7 @@ import pytest
 import sim
 from report_folders import SCENARIO, compare_folder, manifest, monthly, run_folder, write_folder
 from sim.errors import ScenarioError
+from sim.output.comparison import write_comparison
 from sim.report.answer import answer
 from sim.report.page import build_html, charts_for
 from sim.report.ranking import ranking_table
@@ -101,7 +102,7 @@ def test_compare_ranks_by_the_manifests_rank_by(tmp_path):
     assert (by, higher) == ("public_cost", False)
     assert table["variant"].tolist() == ["cheap", "base", "slow", "fast"]
     assert answer(folder).sentences[0].startswith(
-        "Ranked by public money (subsidy + vouchers), the best of 4 runs is cheap: 0.15 bn CNY against the base's "
+        "Ranked by subsidy paid + voucher spend over the horizon, the best of 4 runs is cheap: 0.15 bn CNY against the base's "
         "0.25 bn CNY, a difference of -0.10 bn CNY")
 
 
@@ -114,6 +115,24 @@ def test_a_scenario_without_targets_gets_a_report_of_its_capacity(tmp_path):
         "The scenario sets no plan target; by 2025-04 total compute reaches 3.00 [2.50–3.50] EFLOPS, "
         "as reported (test basis)."]
     assert (sim.report.write(folder)[0]).is_file()
+
+
+def test_a_comparison_folder_is_ranked_as_capsim_compare_ranks_it(tmp_path):
+    """ranking.csv (written by capsim compare) is the ranking, with its own intervals."""
+    scenario = sim.load_scenario(REPO / "scenarios" / "example.yaml")
+    comparison = sim.compare(scenario, variants="all", replications=20, seed=1, jobs=1, rank_by="energy")
+    folder = read_folder(write_comparison(comparison, tmp_path / "c"))
+    assert folder.manifest["rank_by"] == "energy"
+    expected = comparison.ranking()
+    table, by, higher = ranking_table(folder)
+    assert (by, higher) == ("energy", False)
+    assert table["variant"].tolist() == expected["variant"].tolist()
+    best = expected.iloc[0]
+    result = answer(folder)
+    assert result.sentences[0].startswith(
+        f"Ranked by facility energy over the horizon, the best of {len(expected)} runs is {best['variant']}: "
+        f"{best['value'] / 1e6:,.2f} TWh against the base's")
+    assert f"{best['diff_mean'] / 1e6:+,.2f} TWh, 95% interval {best['diff_ci_low'] / 1e6:+,.2f}" in result.sentences[0]
 
 
 def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):

@@ -1,4 +1,5 @@
-"""Output stage for a comparison: compare.csv, the stacked run tables and the manifest, written atomically."""
+"""Output stage for a comparison: compare.csv, ranking.csv, the stacked run tables and the manifest,
+written atomically."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..run.compare import BASE, TABLES, Comparison
+from ..run.ranking import check_rank_by
 from ..scenario.validate import origin_of
 from .tables import NOTHING_APPLIED, publish_tables, utc_now, versions
 
@@ -27,6 +29,7 @@ def comparison_manifest(comparison: Comparison, command: list[str] | None = None
         "variants": list(comparison.results),
         "seed": comparison.seed,
         "replications": comparison.replications,
+        "rank_by": check_rank_by(base.scenario, comparison.rank_by),
         "runs": runs,
         "versions": versions(),
         "command": command if command is not None else sys.argv,
@@ -39,11 +42,13 @@ def comparison_manifest(comparison: Comparison, command: list[str] | None = None
 def write_comparison(comparison: Comparison, out: str | Path, force: bool = False,
                      command: list[str] | None = None, started: str | None = None,
                      then: Callable[[Path], object] | None = None) -> Path:
-    """Write compare.csv, the stacked monthly/annual/targets/projects tables and manifest.json.
+    """Write compare.csv, ranking.csv (every run best first by the comparison's ``rank_by``, as
+    ``capsim compare`` prints it; :mod:`sim.run.ranking`), the stacked monthly/annual/targets/projects
+    tables and manifest.json (which records ``rank_by``).
 
     ``then(folder)`` runs on the temporary folder before it is renamed into place, as in
     :func:`sim.output.tables.write_results` (``capsim compare`` draws its plots there).
     """
-    tables = {"compare": comparison.table}
+    tables = {"compare": comparison.table, "ranking": comparison.ranking()}
     tables.update({name: comparison.stacked(name) for name in TABLES})
     return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then)

@@ -5,8 +5,9 @@ latest-dated plan target (the first in file order on a tie; a ``role: calibratio
 never ranked by), else public money. A target ranks by the probability it is met (higher is
 better; compare.csv's ``target_probability``); ``public_cost`` (subsidy paid + vouchers),
 ``energy`` and ``carbon`` rank by their horizon totals (lower is better). Ties are broken by
-public money (lower first), then by the order the runs were asked for. A ranking.csv written by
-``capsim compare`` is used as it stands.
+public money (lower first), then by the order the runs were asked for. The ranking.csv that
+``capsim compare`` writes (:mod:`sim.run.ranking`, with intervals from the per-replication values)
+is used as it stands; the rules above rank a folder without one.
 
 The differences are compare.csv's paired differences to the base with their 95% intervals; a
 total over several rows (energy over the years, subsidy + vouchers) adds the rows' means, and
@@ -19,6 +20,7 @@ import math
 
 import pandas as pd
 
+from ..run.ranking import OUTPUTS_BY_NAME
 from .read import ResultsFolder
 from .text import BASE, number
 
@@ -28,6 +30,9 @@ TOTALS = {
     "carbon": (("carbon_t",), "carbon over the horizon", "Mt CO2", 1e-6),
 }
 """Figures ranked lower-is-better: compare.csv outputs summed, label, display unit and scale."""
+UNITS = {"public_cost": "bn CNY", "peak_mw": "MW", "energy": "TWh", "carbon": "Mt CO2", "eflops": "EFLOPS",
+         "ai_share": "%"}
+"""Display units of ranking.csv's outputs (:data:`sim.run.ranking.RANK_OUTPUTS` gives scale and format)."""
 
 
 def rank_by(folder: ResultsFolder, compare: pd.DataFrame) -> str:
@@ -59,6 +64,9 @@ def _total(compare: pd.DataFrame, outputs: tuple[str, ...]) -> pd.DataFrame:
 def ranking_table(folder: ResultsFolder) -> tuple[pd.DataFrame, str, bool]:
     """(every run best first with value, diff_mean, diff_ci_low, diff_ci_high, public_cny, first_met;
     what it is ranked by; whether higher is better)."""
+    saved = folder.table("ranking")
+    if saved is not None:
+        return _saved_ranking(folder, saved)
     compare = folder.table("compare")
     by = rank_by(folder, compare)
     if by in TOTALS:
@@ -93,8 +101,28 @@ def ranking_table(folder: ResultsFolder) -> tuple[pd.DataFrame, str, bool]:
     return frame.reset_index(drop=True), by, higher
 
 
+def _saved_ranking(folder: ResultsFolder, saved: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
+    """ranking.csv in the layout of :func:`ranking_table`."""
+    by = str(saved["rank_by"].iloc[0]) if "rank_by" in saved.columns else str(folder.manifest.get("rank_by", ""))
+    frame = saved.rename(columns={"public_cost_cny": "public_cny"}).copy()
+    if f"reached_p50[{by}]" in frame.columns:
+        frame["first_met"] = frame[f"reached_p50[{by}]"].fillna("")
+    base = frame["variant"] == BASE
+    frame.loc[base, ["diff_mean", "diff_ci_low", "diff_ci_high"]] = 0.0
+    if "rank" not in frame.columns:
+        frame.insert(0, "rank", range(1, len(frame) + 1))
+    if "public_cny" not in frame.columns:
+        frame["public_cny"] = math.nan
+    higher = by not in OUTPUTS_BY_NAME or OUTPUTS_BY_NAME[by].higher_is_better
+    return frame.reset_index(drop=True), by, higher
+
+
 def measure_text(by: str) -> tuple[str, str, float, str]:
     """(what is ranked, in words; display unit; scale; format)."""
+    if by in OUTPUTS_BY_NAME:
+        output = OUTPUTS_BY_NAME[by]
+        unit = UNITS.get(by, "")
+        return output.description, unit, output.scale, output.fmt
     if by in TOTALS:
         _, label, unit, scale = TOTALS[by]
         return label, unit, scale, ",.2f"

@@ -31,6 +31,7 @@ REQUIRED_COLUMNS = {
     "targets": ("variant", "target", "by", "probability"),
     "projects": ("variant", "project"),
     "compare": ("variant", "output", "when", "unit", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
+    "ranking": ("variant", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
 }
 """Columns a table must have for the report to draw on it; a table without one is damaged."""
 TEXT_COLUMNS = frozenset({
@@ -121,7 +122,7 @@ def read_table(path: Path) -> pd.DataFrame:
     """One CSV table; a file that cannot be read as the table it should be is a ScenarioError."""
     try:
         header = pd.read_csv(path, nrows=0).columns
-        text = {c: str for c in header if c in TEXT_COLUMNS}
+        text = {c: str for c in header if c in TEXT_COLUMNS or str(c).startswith("reached_")}
         table = pd.read_csv(path, dtype=text, keep_default_na=False,
                             na_values={c: [""] for c in header if c not in text})
     except pd.errors.EmptyDataError:

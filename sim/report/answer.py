@@ -45,6 +45,7 @@ class Answer:
     figures: list[KeyFigure] = field(default_factory=list)
     years: pd.DataFrame | None = None  # per calendar year: energy, carbon, public money (P50 [P10–P90])
     ranking: pd.DataFrame | None = None  # a comparison's runs, best first
+    ranked_by: str = ""  # what the ranking ranks by, in words
     calibration: pd.DataFrame | None = None  # role: calibration targets against the model
 
 
@@ -55,8 +56,8 @@ def answer(folder: ResultsFolder) -> Answer:
     elif folder.kind == "explore" and folder.table("sensitivity") is not None:
         result = Answer(sensitivity_sentences(folder.table("sensitivity")))
     elif folder.kind == "compare" and folder.table("compare") is not None:
-        sentences, ranking = compare_answer(folder)
-        result = Answer(sentences, ranking=ranking)
+        sentences, ranking, ranked_by = compare_answer(folder)
+        result = Answer(sentences, ranking=ranking, ranked_by=ranked_by)
     else:
         result = Answer(target_sentences(folder))
     if folder.table("monthly") is not None:

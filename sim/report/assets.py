@@ -24,7 +24,8 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 1
 caption { text-align: left; font-weight: 600; padding: 4px 0; caption-side: top; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 td.text { overflow-wrap: anywhere; }
 td.tight { white-space: nowrap; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--rule); }

@@ -107,7 +107,7 @@ def _targets(fig: go.Figure, specs: list[dict], metric: str, scale: float, unit:
         name="target" if all(s["role"] == "plan" for s in marks) else "target (plan / calibration)",
         marker={"symbol": ["star" if s["role"] == "plan" else "x-thin-open" for s in marks], "size": 16,
                 "color": TARGET_COLOUR, "line": {"width": 2, "color": TARGET_COLOUR}},
-        text=[s["name"] for s in marks], textposition="top center", textfont={"color": TARGET_COLOUR, "size": 11},
+        text=[s["name"] if s["role"] == "plan" else "" for s in marks], textposition="top center", textfont={"color": TARGET_COLOUR, "size": 11},
         customdata=[f"{s['name']} ({s['role']}): ≥ {s[metric] * scale:g} {unit} by {s['by']}" for s in marks],
         hovertemplate="%{customdata}<extra></extra>"), **where)
     return len(marks)

@@ -57,7 +57,7 @@ def html_table(table: pd.DataFrame, caption: str, cls: str = "", scroll: bool = 
     """A table with a caption and header cells (``scope="col"``); columns in ``raw`` hold HTML,
     columns in ``tight`` do not wrap; numbers align right."""
     numeric = {c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) or any(
-        h in str(c) for h in NUMERIC_HINTS) and c not in raw}
+        h in str(c) for h in NUMERIC_HINTS) and c not in raw and "basis" not in str(c)}
     head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>' for c in table.columns)
     body = []
     for _, row in table.iterrows():
@@ -115,7 +115,9 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     sentences = "".join(f"<p>{esc(s)}</p>" for s in result.sentences)
     parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
     if result.ranking is not None:
-        parts.append(html_table(result.ranking, "Ranking of the runs (best first)", cls="key", table_id="ranking"))
+        caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
+        parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
+                                tight=("variant", "first met (P50)")))
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])

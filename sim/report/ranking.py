@@ -138,8 +138,9 @@ def _diff(row: pd.Series, unit: str, scale: float) -> str:
     return f"{format(mean, fmt)}{points}, 95% interval {format(low, fmt)} to {format(high, fmt)}"
 
 
-def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame]:
-    """The sentences at the top of a comparison's report and its ranking, formatted for the page."""
+def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame, str]:
+    """The sentences at the top of a comparison's report, its ranking formatted for the page, and
+    what it ranks by in words."""
     ranking, by, higher = ranking_table(folder)
     label, unit, scale, fmt = measure_text(by)
     shown = (lambda v: f"{number(v * scale, fmt)}{'%' if unit == '%' else ' ' + unit}")
@@ -160,7 +161,7 @@ def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame]:
     worst = ranking.iloc[-1]
     if worst["value"] != best["value"]:
         sentences.append(f"Worst: {worst['variant']} at {shown(worst['value'])}, {_diff(worst, unit, scale)}.")
-    return sentences, _display(folder, ranking, by, label, unit, scale, fmt)
+    return sentences, _display(folder, ranking, by, label, unit, scale, fmt), f"{label} ({unit})"
 
 
 def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, unit: str, scale: float,
@@ -170,7 +171,7 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
         shown = {
             "rank": int(row["rank"]),
             "variant": row["variant"],
-            f"{label} ({unit})": number(row["value"] * scale, fmt),
+            f"ranked figure ({unit})": number(row["value"] * scale, fmt),
             "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),
         }
         if "first_met" in row:

@@ -77,6 +77,17 @@ def test_calibration_targets_are_checked_against_the_band_not_answered(tmp_path)
     assert not any("reported B" in s for s in result.sentences)
 
 
+def test_a_calibration_figure_the_model_meets_exactly_is_inside_its_band(tmp_path):
+    """Float noise (85.00000000000003 against 85) does not put a figure outside a zero-width band."""
+    rows = monthly()
+    total = (rows["metric"] == "total_eflops") & (rows["month"] == "2025-02")
+    rows.loc[total, ["p10", "p50", "p90"]] = 1.5 + 3e-15
+    folder = write_folder(tmp_path / "r", {"monthly": rows})
+    table = answer(read_folder(folder)).calibration
+    assert table.loc[0, "reported figure within P10–P90"] == "yes"
+    assert table.loc[0, "model P50 [P10–P90]"] == "1.50 EFLOPS"
+
+
 def test_compare_ranks_by_the_plan_target_ties_broken_by_public_money(tmp_path):
     folder = read_folder(compare_folder(tmp_path / "c"))
     assert folder.kind == "compare"

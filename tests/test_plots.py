@@ -165,12 +165,58 @@ def test_share_shows_median_band_and_the_share_target_only(results, context):
     (ax,) = fig.axes
     assert ax.get_title(loc="left") == "Testland: AI-compute share of capacity, FP16 equivalent"
     assert "(%)" in ax.get_ylabel()
-    assert ax.get_ylim() == (0, 100)
+    share = results.monthly.query("metric == 'intelligent_share'")
+    highest = max(share["p90"].max() * 100, 50.0)  # the band or the 50% target; the curve starts at 0
+    assert ax.get_ylim() == pytest.approx((0, highest * 1.15))
     assert ax.yaxis.get_major_formatter()(50) == "50%"
     assert len(by_gid(fig, "median:AI share")) == 1 and len(by_gid(fig, "band:AI share")) == 1
     stars = by_gid(fig, "target:")
     assert [(s.get_gid(), s.get_ydata()[0]) for s in stars] == [("target:plan 2025", 50.0)]
     assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target"]
+
+
+def share_table(p10: float, p50: float, p90: float, months: int = 24) -> pd.DataFrame:
+    labels = [f"{2025 + m // 12}-{m % 12 + 1:02d}" for m in range(months)]
+    return pd.DataFrame({"variant": "base", "month": labels, "metric": "intelligent_share", "mean": p50,
+                         "p5": p10, "p10": p10, "p50": p50, "p90": p90, "p95": p90})
+
+
+def test_share_y_range_fits_a_narrow_band_far_from_zero():
+    context = plots.PlotContext(name="Narrow", start="2025-01", end="2026-12", targets=(
+        plots.TargetMark("ninety-five", "2026-06", {"intelligent_share": 0.95}),))
+    fig = plots.share(share_table(0.92, 0.95, 0.98), None, context)
+    bottom, top = fig.axes[0].get_ylim()
+    # data and target span 92-98%: margins of 12% and 15% of the 6-point span
+    assert (bottom, top) == pytest.approx((92 - 0.72, 98 + 0.9))
+
+
+def label_boxes(fig: Figure) -> list:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    return [a.get_window_extent(renderer) for a in by_gid(fig, "target-label:")]
+
+
+def test_target_labels_never_overlap():
+    targets = (  # two at the same share and month, a third one month later and one point higher
+        plots.TargetMark("plan A", "2026-06", {"intelligent_share": 0.5}),
+        plots.TargetMark("plan B", "2026-06", {"intelligent_share": 0.5}),
+        plots.TargetMark("plan C", "2026-07", {"intelligent_share": 0.51}),
+        plots.TargetMark("far", "2025-03", {"intelligent_share": 0.1}),
+    )
+    context = plots.PlotContext(name="Crowded", start="2025-01", end="2026-12", targets=targets)
+    probabilities = pd.DataFrame({"variant": "base", "target": ["plan A", "plan B", "plan C", "far"],
+                                  "probability": [0.4, 0.3, 0.2, 1.0]})
+    fig = plots.share(share_table(0.3, 0.4, 0.6), probabilities, context)
+    labels = {a.get_gid(): a.get_text() for a in by_gid(fig, "target-label:")}
+    assert set(labels) == {"target-label:plan C + plan A + plan B", "target-label:far"}
+    assert labels["target-label:plan C + plan A + plan B"].split("\n") == [
+        "plan C: ≥ 51%", "met by 2026-07 in 20% of runs", "plan A: ≥ 50%", "met by 2026-06 in 40% of runs",
+        "plan B: ≥ 50%", "met by 2026-06 in 30% of runs"]
+    boxes = label_boxes(fig)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert len(by_gid(fig, "target:")) == 4  # every star is still drawn
 
 
 # --- 3. power --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .style import (
     Thousands,
     context_or_default,
     date_axis,
+    fit_ylim,
     mark_targets,
     month_steps,
     new_figure,
@@ -41,19 +42,23 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
         ax.step(x, q["p50"], where="post", color=colours[name], linewidth=2.4 if name == BASE_VARIANT else 1.8,
                 label=name, gid=f"variant:{name}")
     fmt = (lambda y: f"≥ {y:,.0f}%") if scale == 100 else (lambda y: f"≥ {y:,g} EFLOPS")
-    mark_targets(ax, context, metric, {}, scale, fmt)
     style_axes(ax)
     date_axis(ax)
     if scale == 100:
-        ax.set_ylim(0, 100)
+        goals = [t.criteria[metric] * 100 for t in context.targets if metric in t.criteria]
+        drawn = monthly.loc[monthly["metric"] == metric, "p50"].to_numpy(float) * 100
+        fit_ylim(ax, [*drawn, *goals], 0, 100)
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_ylabel("AI share of total EFLOPS (%), median")
         ax.set_title("AI-compute share by variant", loc="left")
     else:
-        ax.set_ylim(bottom=0)
+        goals = [t.criteria[metric] for t in context.targets if metric in t.criteria]
+        highest = max([float(np.nanmax(monthly.loc[monthly["metric"] == metric, "p50"])), *goals, 0.0])
+        ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
         ax.yaxis.set_major_formatter(Thousands())
         ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), median", 48))
         ax.set_title("total compute by variant", loc="left")
+    mark_targets(ax, context, metric, {}, scale, fmt)
     n_variants = monthly["variant"].nunique()
     if n_variants > 4:  # many variants: the legend goes below the chart, in columns
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=7, frameon=False,

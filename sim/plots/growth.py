@@ -52,12 +52,12 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
         ax.step(x, q[name], where="post", color=MEDIAN_COLOUR, linewidth=0.8, linestyle="--")
     ax.step(x, q["p50"], where="post", color=MEDIAN_COLOUR, linewidth=2.2, label="total, median",
             gid="median:total")
-    mark_targets(ax, context, "total_eflops", target_probabilities(targets, variant), 1.0,
-                  lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
     style_axes(ax)
     date_axis(ax)
     highest = max([float(np.nanmax(q["p90"]))] + [t.criteria.get("total_eflops", 0.0) for t in context.targets])
     ax.set_ylim(0, highest * 1.18 if highest > 0 else 1)
+    mark_targets(ax, context, "total_eflops", target_probabilities(targets, variant), 1.0,
+                  lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), end of month", 48))
     ax.set_title(wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",

@@ -12,6 +12,7 @@ from .style import (
     PlotContext,
     context_or_default,
     date_axis,
+    fit_ylim,
     legend_right,
     mark_targets,
     median_band,
@@ -27,16 +28,22 @@ from .style import (
 
 def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: PlotContext | None = None,
           ax: Axes | None = None, variant: str | None = None) -> Figure:
-    """AI-compute share of total EFLOPS: median and P10-P90 band, with each target share."""
+    """AI-compute share of total EFLOPS: median and P10-P90 band, with each target share. The y
+    range fits the band and the targets (a 92-98% band is not squashed against 100%)."""
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 5))
     rows = metric_rows(pick_variant(monthly, variant), "intelligent_share")
     median_band(ax, rows, CLASS_COLOURS["intelligent"], "AI share", scale=100, stock=True)
+    goals = [t.criteria["intelligent_share"] * 100 for t in context.targets if "intelligent_share" in t.criteria]
+    hanging = [t.criteria["intelligent_share"] * 100 for t in context.targets
+               if "intelligent_share" in t.criteria and t.by in rows.index
+               and rows.loc[t.by, "p50"] >= t.criteria["intelligent_share"]]
+    fit_ylim(ax, [*(rows["p10"] * 100), *(rows["p90"] * 100), *goals], 0, 100,
+             label_below=min(hanging) if hanging else None)
+    date_axis(ax)
     marked = mark_targets(ax, context, "intelligent_share", target_probabilities(targets, variant), 100,
                            lambda y: f"≥ {y:,.0f}%", rows["p50"])
     style_axes(ax)
-    date_axis(ax)
-    ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_ylabel("AI share of total EFLOPS (%), end of month")
     ax.set_title(wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",

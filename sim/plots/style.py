@@ -240,40 +240,101 @@ def target_probabilities(targets: pd.DataFrame | None, variant: str | None) -> d
     return dict(zip(rows["target"], rows["probability"].astype(float)))
 
 
+TARGET_FONT_PT = 9
+
+
+def _target_note(target: TargetMark, y: float, fmt, probabilities: Mapping[str, float]) -> str:
+    note = f"{target.name}: {fmt(y)}"
+    if target.name in probabilities:
+        whole = "whole target " if len(target.criteria) > 1 else ""
+        note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
+    return note
+
+
+def _clusters(points: list[tuple[float, float, str]], ax: Axes) -> list[list[int]]:
+    """Groups of targets whose labels would overlap: in order of x, a target joins the group before
+    it when its star lies within one label's width and the group's labels' height of it
+    (estimated in points from the axes' size, the number of lines and characters)."""
+    box, parent = ax.get_position(), ax.figure  # the axes' position is a fraction of its (sub)figure
+    to_pt = 72 / parent.figure.dpi
+    width_pt, height_pt = box.width * parent.bbox.width * to_pt, box.height * parent.bbox.height * to_pt
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
+    groups: list[list[int]] = []
+    for i in order:
+        x, y, note = points[i]
+        if groups:
+            group = groups[-1]
+            lines = sum(points[j][2].count("\n") + 1 for j in group)
+            chars = max(len(line) for j in group for line in points[j][2].split("\n"))
+            dx = abs(x - points[group[-1]][0]) / ((x1 - x0) or 1) * width_pt
+            dy = min(abs(y - points[j][1]) for j in group) / ((y1 - y0) or 1) * height_pt
+            if dx < chars * TARGET_FONT_PT * 0.6 + 16 and dy < (lines + 1) * TARGET_FONT_PT * 1.3 + 16:
+                group.append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
 def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
                   scale: float, fmt, median: pd.Series | None = None) -> int:
-    """A marker and a label at (end of month ``by``, minimum) for each target with ``metric``.
+    """A marker at (end of month ``by``, minimum) for each target with ``metric``, and labels.
 
-    The label goes above the star, or below it where the drawn ``median`` (by month) is above the
-    target, so that it does not cover the curve."""
-    drawn = 0
-    for target in context.targets:
-        if metric not in target.criteria:
-            continue
+    Targets whose labels would overlap (the same month and value, or close) share one label that
+    lists them in order of value, so labels never cover each other. A label goes above its star,
+    or below it where the drawn ``median`` (by month) is above the target, so that it does not
+    cover the curve; near the left edge it goes to the right of the star. Call it after the data
+    are drawn and the y range is set."""
+    marks = [t for t in context.targets if metric in t.criteria]
+    points = []
+    for target in marks:
         x = month_dates([target.by], "end")[0]
         y = target.criteria[metric] * scale
         ax.plot([x], [y], linestyle="none", marker="*", markersize=15, color=TARGET_COLOUR,
                 markeredgecolor="white", markeredgewidth=0.8, zorder=5, gid=f"target:{target.name}")
-        note = f"{target.name}: {fmt(y)}"
-        if target.name in probabilities:
-            whole = "whole target " if len(target.criteria) > 1 else ""
-            note += f"\n{whole}met by {target.by} in {probabilities[target.name]:.0%} of runs"
-        below = median is not None and target.by in median.index and median[target.by] * scale >= y
-        # near the left edge the label goes to the right of the star, so it stays inside the axes
-        if median is not None and target.by in median.index:
-            early = list(median.index).index(target.by) < 0.4 * len(median.index)
+        points.append((mdates.date2num(x), y, _target_note(target, y, fmt, probabilities)))
+    for group in _clusters(points, ax):
+        group = sorted(group, key=lambda i: -points[i][1])  # highest value first
+        anchor = marks[group[0]]
+        x, y = month_dates([anchor.by], "end")[0], points[group[0]][1]
+        below = median is not None and anchor.by in median.index and median[anchor.by] * scale >= y
+        if below:  # the label hangs under the lowest star of the group
+            y = points[group[-1]][1]
+        if median is not None and anchor.by in median.index:
+            early = list(median.index).index(anchor.by) < 0.4 * len(median.index)
         elif context.start and context.end:
-            early = month_index(target.by, context.start) < 0.4 * horizon_months(context.start, context.end)
+            early = month_index(anchor.by, context.start) < 0.4 * horizon_months(context.start, context.end)
         else:
             early = False
-        ax.annotate(note, (x, y), xytext=(8 if early else -8, -10 if below else 8), textcoords="offset points",
-                    ha="left" if early else "right",
-                    va="top" if below else "bottom",
-                    fontsize=9, color=TARGET_COLOUR,
+        ax.annotate("\n".join(points[i][2] for i in group), (x, y), xytext=(8 if early else -8, -10 if below else 8),
+                    textcoords="offset points", ha="left" if early else "right", va="top" if below else "bottom",
+                    fontsize=TARGET_FONT_PT, color=TARGET_COLOUR,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-                    gid=f"target-label:{target.name}", zorder=6)
-        drawn += 1
-    return drawn
+                    gid="target-label:" + " + ".join(marks[i].name for i in group), zorder=6)
+    return len(marks)
+
+
+def fit_ylim(ax: Axes, values: Sequence[float], lowest: float = 0.0, highest: float | None = None,
+             zero_below: float = 0.25, label_below: float | None = None) -> None:
+    """A y range that fits ``values`` (the data and the targets) with a margin, inside
+    [``lowest``, ``highest``]; it starts at ``lowest`` when the smallest value is within
+    ``zero_below`` of the span from ``lowest`` to the largest, so that a narrow band far from 0
+    (92-98%) stays visible and a curve rising from 0 keeps its 0. With ``label_below`` (the value of
+    a target whose label hangs under its star) the bottom leaves room for two lines of label."""
+    data = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if data.size == 0:
+        return
+    lo, hi = float(data.min()), float(data.max())
+    if lo - lowest <= zero_below * (hi - lowest):
+        lo = lowest
+    span = max(hi - lo, 0.05 * max(abs(hi), 1e-9))
+    margin = 0.3 if label_below is not None and label_below <= lo + 0.1 * span else 0.12
+    bottom = max(lowest, lo - margin * span) if lo > lowest else lowest
+    top = hi + 0.15 * span
+    if highest is not None:
+        top = min(top, highest)
+    ax.set_ylim(bottom, top)
 
 
 def legend_right(ax: Axes, handles, title: str | None) -> None:

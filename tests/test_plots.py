@@ -330,6 +330,51 @@ def test_timeline_grows_with_34_projects_and_keeps_rows_apart():
     assert {a.get_gid() for a in by_gid(fig, "beyond:")} == {f"beyond:{p}" for p in never_online}
 
 
+# --- 5b. limits -----------------------------------------------------------------------------
+
+
+def with_limit_metrics(monthly: pd.DataFrame, names=("grid_free_mw", "grid_queue_mw", "supply_backlog_pflops",
+                                                      "supply_stock_pflops")) -> pd.DataFrame:
+    """``monthly`` plus synthetic rows of the limit metrics (the engine writes them for a scenario
+    with a grid or supply block): headroom falling 100 -> 0 MW, a queue rising once it is gone."""
+    months = list(dict.fromkeys(monthly["month"]))
+    rows = []
+    for i, month in enumerate(months):
+        free = max(100.0 - 6 * i, 0.0)
+        values = {"grid_free_mw": free, "grid_queue_mw": max(6 * i - 100.0, 0.0),
+                  "supply_backlog_pflops": 50.0 * (i % 5), "supply_stock_pflops": 20.0 * (i % 3)}
+        for name in names:
+            v = values[name]
+            rows.append({"variant": "base", "month": month, "metric": name, "mean": v, "p5": 0.8 * v,
+                         "p10": 0.9 * v, "p50": v, "p90": 1.1 * v, "p95": 1.2 * v})
+    return pd.concat([monthly, pd.DataFrame(rows)], ignore_index=True)
+
+
+def test_limits_draws_each_limit_present_as_median_and_band(results, context):
+    assert not plots.has_limits(results.monthly)
+    monthly = with_limit_metrics(results.monthly)
+    fig = plots.limits(monthly, context)
+    grid, supply = fig.axes
+    assert grid.get_ylabel() == "grid headroom, facility MW"
+    assert legend_texts(grid) == ["free headroom, P10 to P90", "free headroom, median",
+                                  "requested, waiting, P10 to P90", "requested, waiting, median"]
+    assert legend_texts(supply)[1::2] == ["delivered, not allocated, median", "requested, waiting, median"]
+    (free,) = [l for l in grid.get_lines() if l.get_gid() == "median:free headroom"]
+    assert free.get_ydata()[:3].tolist() == [100.0, 94.0, 88.0]  # steps at the end of each month
+    only_grid = plots.limits(with_limit_metrics(results.monthly, ("grid_free_mw", "grid_queue_mw")), context)
+    assert len(only_grid.axes) == 1
+    with pytest.raises(ValueError, match="none of the limit metrics"):
+        plots.limits(results.monthly, context)
+
+
+def test_limits_file_is_written_only_when_the_metrics_are_there(results, tmp_path):
+    sim.write_results(results, tmp_path / "run")
+    assert "limits.png" not in {p.name for p in plotfiles.write_plots(tmp_path / "run")}
+    monthly = pd.read_csv(tmp_path / "run" / "monthly.csv")
+    with_limit_metrics(monthly).to_csv(tmp_path / "run" / "monthly.csv", index=False)
+    assert "limits.png" in {p.name for p in plotfiles.write_plots(tmp_path / "run")}
+
+
 # --- 6. compare ------------------------------------------------------------------------------
 
 

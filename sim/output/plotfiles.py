@@ -76,9 +76,9 @@ def read_tables(folder: str | Path) -> ResultTables:
 
 
 def draw_all(tables: ResultTables) -> dict[str, Figure]:
-    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, sites (with a
-    sites.csv), and with a compare.csv compare-capacity, compare-power, compare-policy (see
-    :func:`plots.compare_figures`)."""
+    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, limits (when
+    monthly.csv has the grid or supply metrics), sites (with a sites.csv), and with a compare.csv
+    compare-capacity, compare-power, compare-policy (see :func:`plots.compare_figures`)."""
     t, ctx = tables, tables.context
     figures = {
         "growth": plots.growth(t.monthly, t.targets, ctx),
@@ -87,6 +87,8 @@ def draw_all(tables: ResultTables) -> dict[str, Figure]:
         "pue": plots.pue(t.monthly, t.annual, ctx),
         "timeline": plots.timeline(t.projects, ctx),
     }
+    if plots.has_limits(t.monthly):  # only a scenario with a grid or supply block has them
+        figures["limits"] = plots.limits(t.monthly, ctx)
     if t.sites is not None and not t.sites.empty:
         figures["sites"] = plots.sites(t.sites, ctx)
     if t.compare is not None and not t.compare.empty:

@@ -1,4 +1,4 @@
-"""Plots of the result tables: growth, share, power, pue, timeline, sites and compare.
+"""Plots of the result tables: growth, share, power, pue, timeline, limits, sites and compare.
 
 Each function takes result tables (pandas DataFrames in the layout of the output files, see
 :mod:`sim.analysis.statistics`), an optional :class:`PlotContext` (scenario name, accounting
@@ -7,7 +7,7 @@ label, targets, horizon) and an optional ``ax``, and returns the
 compute no statistics. They never call ``pyplot`` nor set a backend; a figure is a plain
 :class:`~matplotlib.figure.Figure`, and :func:`sim.output.plotfiles.write_plots` saves figures to
 files. One module per plot kind (:mod:`.growth`, :mod:`.share`, :mod:`.power`, :mod:`.pue`,
-:mod:`.timeline`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
+:mod:`.timeline`, :mod:`.limits`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
 
 Example::
 
@@ -19,6 +19,7 @@ Example::
 
 from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
 from .growth import growth
+from .limits import LIMIT_METRICS, has_limits, limits
 from .power import energy_annual, power, power_monthly
 from .pue import pue
 from .share import share
@@ -47,6 +48,7 @@ __all__ = [
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
-    "energy_annual", "growth", "month_dates", "power", "power_monthly", "pue", "share", "sites", "timeline",
+    "LIMIT_METRICS", "energy_annual", "growth", "has_limits", "limits", "month_dates", "power", "power_monthly",
+    "pue", "share", "sites", "timeline",
     "variant_colours",
 ]

@@ -1,0 +1,69 @@
+"""The limits plot: the shared grid headroom and accelerator supply (see :mod:`sim.plots` for the
+conventions).
+
+Drawn only from the monthly metrics the engine writes for a scenario with a ``grid`` block
+(``grid_free_mw``: headroom not reserved, ``grid_queue_mw``: MW requested and still waiting) or
+a ``supply`` block (``supply_backlog_pflops``: accelerators requested and still waiting,
+``supply_stock_pflops``: delivered, not yet allocated). A limit binds while its queue or backlog
+is above 0.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .style import (
+    PlotContext,
+    Thousands,
+    context_or_default,
+    date_axis,
+    legend_right,
+    median_band,
+    metric_rows,
+    pick_variant,
+    style_axes,
+    wrap,
+)
+
+LIMIT_PANELS = (
+    ("grid", "grid headroom, facility MW", (("grid_free_mw", "free headroom", "#4C72B0"),
+                                            ("grid_queue_mw", "requested, waiting", "#C44E52"))),
+    ("supply", "accelerators, PFLOPS (declared precision)", (("supply_stock_pflops", "delivered, not allocated", "#55A868"),
+                                                             ("supply_backlog_pflops", "requested, waiting", "#C44E52"))),
+)
+LIMIT_METRICS = tuple(metric for _, _, series in LIMIT_PANELS for metric, _, _ in series)
+
+
+def has_limits(monthly: pd.DataFrame) -> bool:
+    """Whether ``monthly`` holds any metric the limits plot draws."""
+    return bool(set(LIMIT_METRICS) & set(monthly["metric"]))
+
+
+def limits(monthly: pd.DataFrame, context: PlotContext | None = None, variant: str | None = None) -> Figure:
+    """One panel per shared limit present in ``monthly``: the grid (free headroom and MW waiting)
+    and the accelerator supply (stock delivered but not allocated, and backlog waiting), each the
+    median with its P10-P90 band at the end of each month."""
+    context = context_or_default(context)
+    table = pick_variant(monthly, variant)
+    present = set(table["metric"])
+    panels = [(name, label, [s for s in series if s[0] in present]) for name, label, series in LIMIT_PANELS]
+    panels = [p for p in panels if p[2]]
+    if not panels:
+        raise ValueError(f"the table has none of the limit metrics {', '.join(LIMIT_METRICS)}")
+    fig = Figure(figsize=(10, 0.8 + 3.6 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    for (name, label, series), ax in zip(panels, axes):
+        for metric, what, colour in series:
+            median_band(ax, metric_rows(table, metric), colour, what, stock=True)
+        style_axes(ax)
+        date_axis(ax)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(Thousands())
+        ax.set_ylabel(wrap(label, 30))
+        ax.set_title(f"{name}: binds while anything waits", loc="left", fontsize=10)
+        legend_right(ax, None, context.band_note())
+    for ax in axes[:-1]:
+        ax.set_xlabel("")  # the shared month axis is named once, at the bottom
+    fig.suptitle(wrap(f"{context.name}: shared limits, end of month", 80), x=0.01, ha="left", fontweight="bold")
+    return fig

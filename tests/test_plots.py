@@ -330,6 +330,46 @@ def test_timeline_grows_with_34_projects_and_keeps_rows_apart():
     assert {a.get_gid() for a in by_gid(fig, "beyond:")} == {f"beyond:{p}" for p in never_online}
 
 
+def many_project_rows(n: int) -> pd.DataFrame:
+    """A projects table of ``n`` made-up projects over 3 classes and 4 sites: project j has a
+    peak facility MW of j (so the largest are the last ones), online P10/P50/P90 months in 2026."""
+    classes, rows = ("general", "intelligent", "supercomputing"), []
+    for j in range(n):
+        rows.append({"variant": "base", "project": f"p{j}", "class": classes[j % 3], "site": f"site{j % 4}",
+                     "status": "planned", "planned_online": "2026-01", "go_share": 0.5 if j % 2 else 1.0,
+                     "online_p10": f"2026-{1 + j % 6:02d}", "online_p50": "2026-07",
+                     "online_p90": "never" if j % 10 == 0 else f"2026-{7 + j % 6:02d}", "peak_facility_mw": float(j)})
+    return pd.DataFrame(rows)
+
+
+def test_timeline_of_3000_projects_shows_the_largest_and_aggregates_the_rest():
+    table = many_project_rows(3000)
+    fig = plots.timeline(table, plots.PlotContext(name="Big", start="2025-01", end="2027-12"))
+    (ax,) = fig.axes
+    assert fig.get_size_inches()[1] * plotfiles.DPI <= 3000
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    aggregates = [label for label in labels if label.startswith("+")]
+    shown = [label for label in labels if not label.startswith("+")]
+    assert len(aggregates) == 12  # one per site and class (4 x 3)
+    assert sum(int(label.split()[0][1:]) for label in aggregates) + len(shown) == 3000
+    assert set(shown) == {f"p{j}" for j in range(3000 - len(shown), 3000)}  # the largest peak MW
+    assert ax.get_title(loc="left").replace("\n", " ") == (
+        f"Big: when projects come online (3,000 projects; the {len(shown)} largest by peak facility MW shown, "
+        f"the other {3000 - len(shown):,} aggregated per site and class)")
+    assert [a.get_text() for a in by_gid(fig, "group:")] == [
+        "general (1,000)", "intelligent (AI) (1,000)", "supercomputing (1,000)"]
+    # an aggregate: earliest P10 to the end of the axis (some member has P90 'never'), mean share built
+    go = {a.get_gid(): a.get_text() for a in by_gid(fig, "go:+")}
+    assert set(go.values()) == {"mean 50%", "mean 100%"}  # project j is built in 50% or 100% by parity
+    assert len(by_gid(fig, "aggregate:")) == 12 and len(by_gid(fig, "range:")) == len(shown)
+
+
+def test_timeline_that_fits_is_not_aggregated():
+    fig = plots.timeline(many_project_rows(60), plots.PlotContext(name="Sixty", start="2025-01", end="2027-12"))
+    assert len(fig.axes[0].get_yticklabels()) == 60 and not by_gid(fig, "aggregate:")
+    assert fig.axes[0].get_title(loc="left") == "Sixty: when projects come online (60 projects)"
+
+
 # --- 5b. limits -----------------------------------------------------------------------------
 
 

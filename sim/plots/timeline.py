@@ -21,6 +21,7 @@ from .style import (
     new_figure,
     pick_variant,
     style_axes,
+    wrap,
 )
 
 TIMELINE_ROW_IN = 0.26
@@ -43,6 +44,64 @@ def _shifted(row, planned, left, right):
     return min(max(planned + np.timedelta64(round(shift * 365.25 / 12 * 86400), "s"), left), right)
 
 
+TIMELINE_MAX_IN = 20.0
+"""Tallest timeline, inches (3,000 px at 150 dpi): beyond it the smaller projects are aggregated."""
+TIMELINE_BASE_IN = 1.9
+SIZE_COLUMN = "peak_facility_mw"
+"""The column that says which projects are the largest (when projects.csv has it)."""
+
+
+def _aggregate(rest: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per group of ``rest``: a bar from the earliest P10 to the latest P90 online month of
+    its projects, the mean share of runs in which they were built, and how many there are."""
+    rows = []
+    for key, members in rest.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        where = dict(zip(keys, key))
+        p10 = sorted(m for m in members["online_p10"] if _is_month(m))
+        p90 = [m for m in members["online_p90"] if isinstance(m, str) and m]
+        late = [m for m in p90 if _is_month(m)]
+        label = f"+{len(members)} smaller" + (f" at {where['site']}" if "site" in where else "")
+        rows.append({
+            "variant": members["variant"].iloc[0] if "variant" in members else "", "project": label,
+            "class": where["class"], "site": where.get("site", ""), "status": "", "planned_online": "",
+            "go_share": float(pd.to_numeric(members["go_share"]).mean()),
+            "online_p10": p10[0] if p10 else "", "online_p50": "",
+            "online_p90": ("never" if len(late) < len(p90) else max(late)) if p90 else "",
+            "_members": len(members),
+        })
+    return pd.DataFrame(rows)
+
+
+def _fit_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows to draw and a note for the title: every project when the figure stays under
+    :data:`TIMELINE_MAX_IN`; otherwise the largest projects (by :data:`SIZE_COLUMN`, else in table
+    order) and the others aggregated per site and class (per class when there are too many
+    sites)."""
+    n_classes = table["class"].nunique()
+    budget = int((TIMELINE_MAX_IN - TIMELINE_BASE_IN) / TIMELINE_ROW_IN) - n_classes
+    if len(table) <= budget:
+        return table, ""
+    order = table
+    if SIZE_COLUMN in table:
+        order = table.assign(_size=pd.to_numeric(table[SIZE_COLUMN], errors="coerce").fillna(0.0))
+        order = order.sort_values("_size", ascending=False, kind="stable").drop(columns="_size")
+    for keys in (["class", "site"], ["class"]):
+        for kept in range(budget - 1, budget // 2, -1):
+            rest = order.iloc[kept:]
+            groups = len(rest.groupby(keys))
+            if kept + groups <= budget:
+                shown = order.iloc[:kept]
+                per = "site and class" if len(keys) == 2 else "class"
+                which = f"the {kept} largest by peak facility MW" if SIZE_COLUMN in table else f"the first {kept}"
+                note = f"{which} shown, the other {len(rest):,} aggregated per {per}"
+                return pd.concat([shown.assign(_members=0), _aggregate(rest, keys)], ignore_index=True), note
+    kept = budget - n_classes
+    return (pd.concat([order.iloc[:kept].assign(_members=0), _aggregate(order.iloc[kept:], ["class"])],
+                      ignore_index=True),
+            f"the first {kept} shown, the other {len(table) - kept} aggregated per class")
+
+
 def _timeline_rows(projects: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     classes = [c for c in CLASS_ORDER if c in set(projects["class"])]
     classes += [c for c in dict.fromkeys(projects["class"]) if c not in classes]
@@ -50,7 +109,8 @@ def _timeline_rows(projects: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     for name in classes:
         rows = projects[projects["class"] == name].copy()
         rows["_order"] = rows["planned_online"].where(rows["planned_online"] != "", "0000-00")
-        groups.append((name, rows.sort_values(["_order", "online_p50", "project"], kind="stable")))
+        rows["_aggregate"] = rows["_members"] if "_members" in rows else 0  # aggregates last
+        groups.append((name, rows.sort_values(["_aggregate", "_order", "online_p50", "project"], kind="stable")))
     return groups
 
 
@@ -62,13 +122,17 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
              variant: str | None = None) -> Figure:
     """One row per project, grouped by class: planned online month (open diamond), simulated
     online month P10-P90 (bar) and P50 (dot) over the replications in which the project was
-    built, and the share of replications in which it was built (right margin)."""
+    built, and the share of replications in which it was built (right margin). A figure that would
+    pass :data:`TIMELINE_MAX_IN` shows the largest projects and one hatched row per site and class
+    for the others (earliest P10 to latest P90, mean share built), and its title says so."""
     context = context_or_default(context)
     table = pick_variant(projects, variant).fillna({"planned_online": "", "online_p10": "", "online_p50": "",
                                                     "online_p90": ""})
+    n_projects = len(table)
+    table, shortened = _fit_rows(table)
     groups = _timeline_rows(table)
     n_rows = len(table) + len(groups)
-    fig, ax = new_figure(ax, (10, 1.9 + TIMELINE_ROW_IN * n_rows))
+    fig, ax = new_figure(ax, (10, TIMELINE_BASE_IN + TIMELINE_ROW_IN * n_rows))
     months = [m for col in ("planned_online", "online_p10", "online_p90") for m in table[col] if _is_month(m)]
     start = context.start or (min(months) if months else "2000-01")
     end = context.end or (max(months) if months else start)
@@ -76,7 +140,8 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     y, ticks, labels = 0, [], []
     for name, rows in groups:
         colour = class_colour(name)
-        ax.text(-0.01, y, f"{CLASS_LABELS.get(name, name)} ({len(rows)})", transform=ax.get_yaxis_transform(),
+        count = len(rows) + int(sum(max(int(m or 0) - 1, 0) for m in rows.get("_members", [])))  # projects
+        ax.text(-0.01, y, f"{CLASS_LABELS.get(name, name)} ({count:,})", transform=ax.get_yaxis_transform(),
                 ha="right", va="center", fontweight="bold", color=colour, fontsize=9, gid=f"group:{name}")
         y += 1
         for _, row in rows.iterrows():
@@ -87,8 +152,10 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
             if _is_month(p10):
                 x0 = month_dates([p10], "start")[0]
                 x1 = month_dates([p90], "end")[0] if _is_month(p90) else right
-                ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.45, linewidth=0,
-                        gid=f"range:{row['project']}")
+                members = int(row.get("_members", 0) or 0)
+                ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.25 if members else 0.45,
+                        linewidth=0, hatch="////" if members else None,
+                        gid=f"{'aggregate' if members else 'range'}:{row['project']}")
                 if not _is_month(p90):
                     ax.plot([right], [y], marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
             if _is_month(p50):
@@ -115,8 +182,9 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
             if note:
                 ax.annotate(note, (at, y), xytext=(4 if side == "left" else -4, 0), textcoords="offset points",
                             ha=side, va="center", fontsize=8, color="#555555", gid=f"note:{row['project']}")
-            ax.text(1.02, y, f"{float(row['go_share']):.0%}", transform=ax.get_yaxis_transform(), ha="left",
-                    va="center", fontsize=8, gid=f"go:{row['project']}")
+            ax.text(1.02, y, f"{'mean ' if row.get('_members', 0) else ''}{float(row['go_share']):.0%}",
+                    transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=8,
+                    gid=f"go:{row['project']}")
             y += 1
     ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
             fontsize=8, fontweight="bold")
@@ -127,8 +195,9 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     ax.grid(False, axis="y")
     date_axis(ax)
     ax.set_xlabel("online month")
-    ax.set_title(f"{context.name}: when projects come online ({len(table)} projects)", loc="left",
-                 fontweight="bold", pad=40)
+    title = f"{context.name}: when projects come online ({n_projects:,} projects"
+    title += f"; {shortened})" if shortened else ")"
+    ax.set_title(wrap(title, 80), loc="left", fontweight="bold", pad=40)
     handles = [
         Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
                label="planned online"),
@@ -142,6 +211,9 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
                                            >= MIN_SHIFT_MONTHS).any():
         handles.append(Line2D([], [], color=SHIFT_COLOUR, marker=">", markersize=5,
                               label="moved by policies (mean months)"))
+    if shortened:
+        handles.append(Patch(facecolor="#999999", alpha=0.25, hatch="////",
+                             label="smaller projects together: earliest P10 to latest P90"))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
               borderaxespad=0.2)
     return fig

@@ -587,7 +587,7 @@ def test_cli_run_writes_plots_and_plot_redraws_them(tmp_path):
     done = capsim("run", str(ROOT / "scenarios" / "example.yaml"), "-r", "20", "--out", str(out), "-q",
                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    names = ["growth", "share", "power", "pue", "timeline", "sites"]
+    names = ["growth", "share", "power", "pue", "timeline", "limits", "sites"]  # the example has a grid and a supply
     assert sorted(os.listdir(out / "plots")) == sorted(f"{n}.png" for n in names)
     first = {n: (out / "plots" / f"{n}.png").read_bytes() for n in names}
     assert all(data.startswith(b"\x89PNG") for data in first.values())

@@ -618,3 +618,50 @@ def test_cli_plot_of_a_folder_without_results_is_bad_input(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"capsim: error: {tmp_path}: not a capsim results folder (no monthly.csv")
     assert "Traceback" not in done.stderr
+
+
+# --- names in other scripts ------------------------------------------------------------------
+
+
+CHINESE = {**SMALL, "name": "山西省 测试"}
+
+
+def test_names_dejavu_lacks_are_found_and_a_missing_font_is_one_warning(tmp_path, monkeypatch):
+    from sim.plots import fonts
+
+    assert fonts.missing_characters(["Testland", "plan 2025"]) == ""
+    assert fonts.missing_characters(["山西省 测试", "山西"]) == "山西省测试"
+    chinese = sim.simulate(sim.scenario_from_data(CHINESE), replications=5, seed=1)
+    sim.write_results(chinese, tmp_path / "run")
+    monkeypatch.setattr(fonts, "fallback_font", lambda characters: None)  # as on a machine without one
+    with pytest.warns(fonts.MissingFontWarning) as caught:
+        written = plotfiles.write_plots(tmp_path / "run")
+    assert len(caught) == 1 and "fonts-noto-cjk" in str(caught[0].message)
+    assert "growth.png" in {p.name for p in written}
+
+
+def test_a_font_that_has_the_names_is_used_inside_the_block_only(monkeypatch):
+    from sim.plots import fonts
+
+    monkeypatch.setattr(fonts, "fallback_font", lambda characters: "WenQuanYi Zen Hei")
+    before = list(matplotlib.rcParams["font.family"])
+    with fonts.font_context(["山西省"]) as name:
+        assert name == "WenQuanYi Zen Hei"
+        assert list(matplotlib.rcParams["font.family"]) == ["DejaVu Sans", "WenQuanYi Zen Hei"]
+    assert list(matplotlib.rcParams["font.family"]) == before
+    with fonts.font_context(["Shanxi"]) as name:
+        assert name is None and list(matplotlib.rcParams["font.family"]) == before
+
+
+def test_chinese_names_render_with_an_installed_cjk_font(tmp_path):
+    from sim.plots import fonts
+
+    if fonts.fallback_font("山西省测试") is None:
+        pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk or fonts-wqy-zenhei)")
+    import warnings
+
+    chinese = sim.simulate(sim.scenario_from_data(CHINESE), replications=5, seed=1)
+    sim.write_results(chinese, tmp_path / "run")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no missing-glyph warning from matplotlib, none of ours
+        plotfiles.write_plots(tmp_path / "run")

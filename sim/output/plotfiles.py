@@ -96,6 +96,19 @@ def draw_all(tables: ResultTables) -> dict[str, Figure]:
     return figures
 
 
+def names(tables: ResultTables) -> list[str]:
+    """Every name the plots may write: the scenario's, its accounting label, targets, and the
+    variants, projects, sites and targets in the tables."""
+    ctx = tables.context
+    out = [ctx.name, ctx.accounting, *(t.name for t in ctx.targets)]
+    for table in (tables.monthly, tables.targets, tables.projects, tables.compare):
+        if table is not None:
+            for column in ("variant", "project", "site", "target", "when"):
+                if column in table:
+                    out += [str(v) for v in table[column].dropna().unique()]
+    return out
+
+
 def save_figure(fig: Figure, path: Path, fmt: str) -> None:
     """Save without time stamps (and with fixed SVG ids) so the same tables give the same file."""
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}.get(fmt)
@@ -112,12 +125,14 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
         raise ScenarioError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     folder = Path(folder)
     out = Path(out) if out is not None else folder / "plots"
-    figures = draw_all(read_tables(folder))
+    tables = read_tables(folder)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".plots.", suffix=".tmp", dir=out))
     try:
-        for name, fig in figures.items():
-            save_figure(fig, tmp / f"{name}.{fmt}", fmt)
+        with plots.font_context(names(tables)):  # a font for names DejaVu Sans cannot draw
+            figures = draw_all(tables)
+            for name, fig in figures.items():
+                save_figure(fig, tmp / f"{name}.{fmt}", fmt)
         written = []
         for name in figures:
             os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")

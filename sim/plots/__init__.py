@@ -18,6 +18,7 @@ Example::
 """
 
 from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
+from .fonts import MissingFontWarning, font_context
 from .growth import growth
 from .limits import LIMIT_METRICS, has_limits, limits
 from .power import energy_annual, power, power_monthly
@@ -48,7 +49,7 @@ __all__ = [
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
-    "LIMIT_METRICS", "energy_annual", "growth", "has_limits", "limits", "month_dates", "power", "power_monthly",
-    "pue", "share", "sites", "timeline",
+    "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "growth", "has_limits", "limits",
+    "month_dates", "power", "power_monthly", "pue", "share", "sites", "timeline",
     "variant_colours",
 ]

@@ -153,7 +153,7 @@ def test_missing_key(write_yaml):
         ("a: !!float 1\n", "F:1:4: tags (tag:yaml.org,2002:float) are not allowed"),
         ("a: [1\n", "F:2:1: expected ',' or ']', but got '<stream end>'"),
         ("- 1\n- 2\n", "F:1:1: a scenario must be a mapping of keys (name:, horizon:, ...)"),
-        ("", "F:1:1: a scenario must be a mapping of keys (name:, horizon:, ...)"),
+        ("", "F:1:1: the file is empty; a scenario is a mapping of keys (name:, horizon:, ...)"),
     ],
 )
 def test_yaml_rules(write_yaml, text, expected):

@@ -30,7 +30,7 @@ from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
 from .parallel import process_pool
 from .ranking import check_rank_by, limit_binds, ranking_table, summary_lines
-from .simulate import blocks, default_replications, simulate
+from .simulate import blocks, check_scenario_argument, default_replications, simulate, whole_number
 
 COLUMNS = ["variant", "output", "when", "unit", "stat", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high",
            "bound"]
@@ -204,6 +204,11 @@ def compare(
     (a plan target's name or an output, see :mod:`sim.run.ranking`) is checked before anything is
     simulated and kept as the comparison's default ranking.
     """
+    check_scenario_argument(scenario, "compare")
+    if replications is not None:
+        replications = whole_number("replications", replications, 1)
+    seed = whole_number("seed", seed, 0)
+    jobs = whole_number("jobs", jobs, 1)
     names = select(scenario, variants)
     check_rank_by(scenario, rank_by)
     scenarios = {BASE: apply_variant(scenario, None)}

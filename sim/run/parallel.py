@@ -13,10 +13,12 @@ method); :func:`dask_executor` connects to a Dask distributed scheduler (the opt
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -53,8 +55,60 @@ def dask_setup(worker) -> None:
     _ignore_interrupts()
 
 
+MAIN_GUARD_HINT = ('put the code that calls capsim under `if __name__ == "__main__":` (worker processes '
+                   "import the main script again, and would run it again), or use jobs=1")
+
+
+def check_main_guard() -> None:
+    """RuntimeError if starting worker processes would run the calling script again in each of them.
+
+    Worker processes started by ``forkserver`` or ``spawn`` import the script that was run
+    (``python script.py``) again, under the name ``__mp_main__``; a capsim call at the top level
+    of that script, outside ``if __name__ == "__main__":``, would then run in every worker. Called
+    before any worker starts: it finds the script's top-level line that led here and checks, in
+    the script's source, that the line sits inside such a block.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return
+    if main.__name__ == "__mp_main__" and multiprocessing.parent_process() is not None:
+        raise RuntimeError(f"capsim was called while a worker process imported the main script: {MAIN_GUARD_HINT}")
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    if spec_name is not None and (spec_name == "__main__" or spec_name.endswith(".__main__")):
+        return  # python -m package: workers do not import it again
+    path = getattr(main, "__file__", None)
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_globals is vars(main) and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None or path is None:
+        return  # called from a function of an imported module, an interactive session, or python -c
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test) and node.body:
+            if node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno):
+                return
+    raise RuntimeError(f"{path}:{line}: runs capsim with worker processes at the top level of the script: "
+                       f"{MAIN_GUARD_HINT}")
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    texts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(texts) == 1
+
+
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """A pool of ``jobs`` worker processes for :func:`run_blocks`."""
+    """A pool of ``jobs`` worker processes for :func:`run_blocks` (see :func:`check_main_guard`)."""
+    check_main_guard()
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
         context.set_forkserver_preload(["sim.run.simulate"])
@@ -74,6 +128,7 @@ def dask_executor(scheduler: str, jobs: int | None = None) -> Iterator[Executor]
         raise ImportError("--scheduler needs Dask: pip install 'capsim[dask]'") from None
     with contextlib.ExitStack() as stack:
         if scheduler == "local":
+            check_main_guard()
             cluster = stack.enter_context(LocalCluster(
                 n_workers=jobs or cores(), threads_per_worker=1, processes=True,
                 host="127.0.0.1", dashboard_address=None, preload=["sim.run.parallel"],
@@ -101,8 +156,12 @@ def run_blocks(executor: Executor, function: Callable, tasks: Sequence[tuple], o
                 task = pending.pop(future)
                 on_result(task, future.result())
     except BrokenProcessPool as exc:
+        hint = ""
+        main = sys.modules.get("__main__")
+        if getattr(main, "__file__", None) and getattr(getattr(main, "__spec__", None), "name", None) is None:
+            hint = f"; if this was started from a script: {MAIN_GUARD_HINT}"
         raise WorkerError("a worker process died (killed, or out of memory?) before the run finished; "
-                          "no results were written") from exc
+                          f"no results were written{hint}") from exc
     finally:
         for future in pending:
             future.cancel()

@@ -34,6 +34,31 @@ BLOCK_SIZE = 250
 """Replications per block (a unit of work; results do not depend on it)."""
 
 
+def check_scenario_argument(scenario: object, function: str) -> None:
+    """TypeError unless ``scenario`` is a :class:`Scenario`, saying how to make one."""
+    if isinstance(scenario, Scenario):
+        return
+    if isinstance(scenario, (str, bytes)) or hasattr(scenario, "__fspath__"):
+        hint = "; load the file first: sim.load_scenario(path)"
+    elif isinstance(getattr(scenario, "scenario", None), Scenario):
+        hint = f"; to rerun a run's scenario pass results.scenario: sim.{function}(results.scenario, ...)"
+    elif isinstance(scenario, dict):
+        hint = "; validate the data first: sim.scenario_from_data(data)"
+    else:
+        hint = " (from sim.load_scenario or sim.scenario_from_data)"
+    raise TypeError(f"{function} expects a Scenario, got {type(scenario).__name__}{hint}")
+
+
+def whole_number(name: str, value: object, minimum: int) -> int:
+    """``value`` as an int of at least ``minimum``: TypeError for a non-integer (True, 2.0, '3'),
+    ValueError below the minimum."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number of at least {minimum} (got {type(value).__name__} {value!r})")
+    if value < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum} (got {value!r})")
+    return int(value)
+
+
 def default_replications(scenario: Scenario) -> int:
     """1 for a deterministic scenario, 1,000 for one with ``uncertainty`` (or a project's own delay
     or go probability)."""
@@ -183,18 +208,15 @@ def simulate(
     is raised if it exceeds ``memory_limit_bytes`` (default: available memory). A worker process
     that dies raises :class:`sim.run.parallel.WorkerError`.
     """
+    check_scenario_argument(scenario, "simulate")
     if variant is None:
         origin = origin_of(scenario)
         variant = origin.variant if origin is not None else "base"
     if replications is None:
         replications = default_replications(scenario)
-    if not isinstance(replications, (int, np.integer)) or replications < 1:
-        raise ValueError(f"replications must be a whole number of at least 1 (got {replications!r})")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
-    if not isinstance(jobs, (int, np.integer)) or jobs < 1:
-        raise ValueError(f"jobs must be a whole number of at least 1 (got {jobs!r})")
-    replications, seed = int(replications), int(seed)
+    replications = whole_number("replications", replications, 1)
+    seed = whole_number("seed", seed, 0)
+    jobs = whole_number("jobs", jobs, 1)
     tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
     local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
     plan = build_plan(scenario)

@@ -9,7 +9,6 @@ each of its variants is applied and validated too (:mod:`~sim.scenario.variants`
 
 from __future__ import annotations
 
-import hashlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from ..errors import Problem, ScenarioError
 from . import variants
 from .schema import Scenario
 from .validate import Origin, attach_origin, validate_data
-from .yamlio import Positions, read_yaml
+from .yamlio import Positions, parse_yaml, read_file
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -26,13 +25,33 @@ def load_scenario(path: str | Path) -> Scenario:
 
     Raises :class:`ScenarioError` listing every problem found.
     """
-    path = Path(path)
-    data, positions = read_yaml(path)
+    path = _scenario_path(path)
+    text, digest = read_file(path)
+    data, positions = parse_yaml(text, str(path))
     scenario = validate_data(data, file=str(path), positions=positions)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     attach_origin(scenario, Origin(str(path), digest, data, positions))
     variants.check_variants(scenario)
     return scenario
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _scenario_path(path: Any) -> Path:
+    """``path`` as a Path, or a :class:`ScenarioError`/:class:`TypeError` saying what was expected."""
+    if isinstance(path, str) and ("\n" in path or (": " in path and not _exists(path))):
+        raise ScenarioError(Problem("expected a path to a scenario file; got YAML text: use "
+                                    "sim.scenario_from_data(data) or write it to a file"))
+    if isinstance(path, Scenario):
+        raise TypeError("load_scenario expects a path to a scenario file; got a Scenario, which is already loaded")
+    if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
+        hint = " (for data, use sim.scenario_from_data)" if isinstance(path, dict) else ""
+        raise TypeError(f"load_scenario expects a path to a scenario file; got {type(path).__name__}{hint}")
+    return Path(path)
 
 
 def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | None = None,

@@ -36,7 +36,16 @@ Slug = Annotated[
     str,
     Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifier: letters, digits, '-' and '_' (no dots)"),
 ]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+def _number(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number (got {str(value).lower()})")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+"""A finite number (NaN, .inf and values too large for a float, such as 1e400, are refused; so are true/false)."""
+Whole = Annotated[int, BeforeValidator(_number)]
+Fraction = Annotated[Number, Field(ge=0, le=1)]
 Status = Literal["operating", "construction", "registered", "planned"]
 ComputeClass = Literal["general", "intelligent", "supercomputing"]
 Precision = Literal["FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8"]
@@ -45,7 +54,7 @@ Precision = Literal["FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8"]
 class Strict(BaseModel):
     """Base: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Sourced(Strict):
@@ -68,19 +77,19 @@ class Horizon(Strict):
 class PrecisionFactors(Strict):
     """Multiplier from PFLOPS at each precision to the reporting basis."""
 
-    FP64: float = Field(1.0, gt=0)
-    FP32: float = Field(1.0, gt=0)
-    TF32: float = Field(1.0, gt=0)
-    FP16: float = Field(1.0, gt=0)
-    BF16: float = Field(1.0, gt=0)
-    FP8: float = Field(1.0, gt=0)
-    INT8: float = Field(1.0, gt=0)
+    FP64: Number = Field(1.0, gt=0)
+    FP32: Number = Field(1.0, gt=0)
+    TF32: Number = Field(1.0, gt=0)
+    FP16: Number = Field(1.0, gt=0)
+    BF16: Number = Field(1.0, gt=0)
+    FP8: Number = Field(1.0, gt=0)
+    INT8: Number = Field(1.0, gt=0)
 
 
 class Accounting(Sourced):
     label: str = Field("as reported", description="Name of the reporting basis, shown in tables and plots")
     factors: PrecisionFactors = Field(default_factory=PrecisionFactors)
-    rack_kw: float = Field(
+    rack_kw: Number = Field(
         2.5, gt=0, description="IT kW of one standard rack, for the `racks` metric; 2.5 kW is the national "
         "convention of official conversions ('折合2.5kW机柜', FACTS B: national conventions, confidence M)",
     )
@@ -91,12 +100,12 @@ class Accounting(Sourced):
 
 class Site(Sourced):
     name: str | None = Field(None, description="Display name")
-    monthly_temp_c: tuple[float, ...] = Field(description="Monthly mean air temperature, degC, January..December (12 values)")
+    monthly_temp_c: tuple[Number, ...] = Field(description="Monthly mean air temperature, degC, January..December (12 values)")
 
 
 class Cooling(Sourced):
     description: str | None = None
-    pue_curve: tuple[tuple[float, float], ...] = Field(
+    pue_curve: tuple[tuple[Number, Number], ...] = Field(
         description="Points (monthly mean temperature degC, PUE); linear between, flat beyond the ends"
     )
 
@@ -105,14 +114,14 @@ class Cooling(Sourced):
 
 
 class Compute(Strict):
-    pflops: float = Field(gt=0, description="Compute at full build-out, PFLOPS at `precision`")
+    pflops: Number = Field(gt=0, description="Compute at full build-out, PFLOPS at `precision`")
     precision: Precision = Field(description="Precision the PFLOPS figure is quoted at")
 
 
 class Ramp(Strict):
     """Utilisation rising linearly after each phase comes online."""
 
-    months: float = Field(gt=0, description="Months from a phase's online time until it reaches `utilization`")
+    months: Number = Field(gt=0, description="Months from a phase's online time until it reaches `utilization`")
     start: Fraction = Field(description="Utilisation when the phase comes online, 0..1")
 
 
@@ -123,14 +132,14 @@ class Project(Strict):
     site: str = Field(description="Key of an entry in `sites`")
     cooling: str = Field(description="Key of an entry in `cooling`")
     compute: Compute
-    it_mw: float = Field(gt=0, description="IT design power at full build-out, MW")
+    it_mw: Number = Field(gt=0, description="IT design power at full build-out, MW")
     utilization: Fraction = Field(description="Mean IT load / IT design power, 0..1 (once ramped up)")
     ramp: Ramp | None = Field(None, description="Utilisation rises linearly from `start` to `utilization` over `months`")
-    investment_cny: float | None = Field(None, ge=0, description="Total investment, CNY")
+    investment_cny: Number | None = Field(None, ge=0, description="Total investment, CNY")
     status: Status
     online: Month | None = Field(None, description="Planned month the first phase comes online; required unless operating")
-    phases: tuple[float, ...] = Field((1.0,), description="Fractions of compute and IT power per phase; sum to 1")
-    phase_gap_months: float = Field(0.0, ge=0, description="Months between consecutive phases")
+    phases: tuple[Number, ...] = Field((1.0,), description="Fractions of compute and IT power per phase; sum to 1")
+    phase_gap_months: Number = Field(0.0, ge=0, description="Months between consecutive phases")
     retire: Month | None = Field(None, description="Month every phase leaves service")
     delay_months: Distribution | None = Field(
         None, description="This project's delay distribution, replacing uncertainty.delay_months of its status"
@@ -146,16 +155,16 @@ class Project(Strict):
 
 class GridAddition(Sourced):
     month: Month
-    mw: float = Field(gt=0, description="Facility MW of new grid headroom")
+    mw: Number = Field(gt=0, description="Facility MW of new grid headroom")
 
 
 class Grid(Sourced):
-    headroom_mw: float = Field(ge=0, description="Facility MW free for new projects at t = 0")
+    headroom_mw: Number = Field(ge=0, description="Facility MW free for new projects at t = 0")
     additions: tuple[GridAddition, ...] = ()
 
 
 class Supply(Sourced):
-    ai_pflops_per_month: float = Field(
+    ai_pflops_per_month: Number = Field(
         gt=0, description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month"
     )
 
@@ -165,36 +174,36 @@ class Supply(Sourced):
 
 class Fixed(Sourced):
     dist: Literal["fixed"]
-    value: float
+    value: Number
 
 
 class Uniform(Sourced):
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Number
+    high: Number
 
 
 class Triangular(Sourced):
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Number
+    mode: Number
+    high: Number
 
 
 class Normal(Sourced):
     dist: Literal["normal"]
-    mean: float
-    sd: float = Field(ge=0)
-    low: float | None = Field(None, description="Optional lower bound (truncation)")
-    high: float | None = Field(None, description="Optional upper bound (truncation)")
+    mean: Number
+    sd: Number = Field(ge=0)
+    low: Number | None = Field(None, description="Optional lower bound (truncation)")
+    high: Number | None = Field(None, description="Optional upper bound (truncation)")
 
 
 class Lognormal(Sourced):
     dist: Literal["lognormal"]
-    median: float = Field(gt=0, description="exp(mu)")
-    sigma: float = Field(ge=0, description="Standard deviation of the logarithm")
-    low: float | None = Field(None, description="Optional lower bound (truncation)")
-    high: float | None = Field(None, description="Optional upper bound (truncation)")
+    median: Number = Field(gt=0, description="exp(mu)")
+    sigma: Number = Field(ge=0, description="Standard deviation of the logarithm")
+    low: Number | None = Field(None, description="Optional lower bound (truncation)")
+    high: Number | None = Field(None, description="Optional upper bound (truncation)")
 
 
 Distribution = Annotated[Union[Fixed, Uniform, Triangular, Normal, Lognormal], Field(discriminator="dist")]
@@ -227,10 +236,10 @@ class Uncertainty(Sourced):
 class Target(Sourced):
     name: str
     by: Month = Field(description="Month at whose end the criteria are checked")
-    total_eflops: float | None = Field(None, ge=0, description="At least this many EFLOPS in total")
-    general_eflops: float | None = Field(None, ge=0)
-    intelligent_eflops: float | None = Field(None, ge=0)
-    supercomputing_eflops: float | None = Field(None, ge=0)
+    total_eflops: Number | None = Field(None, ge=0, description="At least this many EFLOPS in total")
+    general_eflops: Number | None = Field(None, ge=0)
+    intelligent_eflops: Number | None = Field(None, ge=0)
+    supercomputing_eflops: Number | None = Field(None, ge=0)
     intelligent_share: Fraction | None = Field(None, description="At least this share of intelligent compute")
     role: Literal["plan", "calibration"] = Field(
         "plan",
@@ -267,17 +276,17 @@ class CapexSubsidy(Sourced):
     classes: ClassList | None = Field(
         None, alias="class", description="Eligible class or list of classes; omitted = every class"
     )
-    min_pflops: float = Field(0.0, ge=0, description="Eligible only with at least this much compute, PFLOPS at `precision`")
+    min_pflops: Number = Field(0.0, ge=0, description="Eligible only with at least this much compute, PFLOPS at `precision`")
     precision: Precision | None = Field(
         None, description="Precision min_pflops is quoted at (converted with accounting.factors); omitted = reporting basis"
     )
-    annual_budget_cny: float | None = Field(
+    annual_budget_cny: Number | None = Field(
         None, ge=0, description="Subsidy paid per calendar year at most, CNY; unpaid claims carry over; omitted = unlimited"
     )
     go_probability_bonus: Fraction = Field(
         0.0, description="Assumption: added to an eligible project's go probability (capped at 1)"
     )
-    delay_reduction_months: float = Field(
+    delay_reduction_months: Number = Field(
         0.0, ge=0, description="Assumption: months taken off an eligible project's drawn delay (not below 0)"
     )
     from_: Month | None = Field(None, alias="from", description=FROM_DOC + "; paid for phases online from this month")
@@ -287,8 +296,8 @@ class CapexSubsidy(Sourced):
 class ComputeVouchers(Sourced):
     """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
 
-    annual_budget_cny: float = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
-    price_cny_per_pflops_hour: float = Field(gt=0, description="Price of one PFLOPS-hour at `precision`, CNY")
+    annual_budget_cny: Number = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
+    price_cny_per_pflops_hour: Number = Field(gt=0, description="Price of one PFLOPS-hour at `precision`, CNY")
     precision: Precision | None = Field(
         None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
     )
@@ -299,19 +308,19 @@ class ComputeVouchers(Sourced):
 class PueCap(Sourced):
     """A ceiling on the design annual PUE of new projects."""
 
-    max_annual_pue: float = Field(ge=1, description="Highest design annual PUE allowed")
+    max_annual_pue: Number = Field(ge=1, description="Highest design annual PUE allowed")
     from_: Month | None = Field(None, alias="from", description=FROM_DOC)
     until: Month | None = Field(None, description=UNTIL_DOC)
     action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
     cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
-    extra_capex_share: float = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
-    delay_months: int = Field(0, ge=0, description="Upgrade moves the planned online month this many months later")
+    extra_capex_share: Number = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
+    delay_months: Whole = Field(0, ge=0, description="Upgrade moves the planned online month this many months later")
 
 
 class Emissions(Sourced):
     """Carbon of the facility energy that is not green."""
 
-    grid_t_per_mwh: float = Field(ge=0, description="Emission factor of grid power, tCO2 per MWh")
+    grid_t_per_mwh: Number = Field(ge=0, description="Emission factor of grid power, tCO2 per MWh")
     green_share: Fraction | dict[int, Fraction] = Field(
         0.0, description="Share of facility energy that is green, 0..1, or {year: share} (linear between years, flat beyond)"
     )
@@ -320,7 +329,7 @@ class Emissions(Sourced):
 class FastTrack(Sourced):
     """Faster approvals: the drawn delay of registered and planned projects is scaled."""
 
-    delay_scale: float = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
+    delay_scale: Number = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
     from_: Month | None = Field(None, alias="from", description=FROM_DOC)
     until: Month | None = Field(None, description=UNTIL_DOC)
 

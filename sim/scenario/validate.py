@@ -51,6 +51,12 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
     cross-field checks of :mod:`sim.scenario.consistency`. Its variants are not checked here (see
     :func:`sim.scenario.load.scenario_from_data`)."""
     positions = positions or {}
+    if data is None:
+        raise ScenarioError(Problem("the file is empty; a scenario is a mapping of keys (name:, horizon:, ...)",
+                                    file=file, line=1, column=1))
+    if isinstance(data, (str, bytes)) and file == "<data>":
+        raise ScenarioError(Problem("expected the scenario as a mapping (dict) of keys; got text: for a file use "
+                                    "sim.load_scenario(path)", file=file))
     if not isinstance(data, dict):
         raise ScenarioError(Problem("a scenario must be a mapping of keys (name:, horizon:, ...)", file=file, line=1, column=1))
     try:
@@ -167,7 +173,9 @@ def _message(err: dict, allowed_keys: list[str] | None) -> str:
         if kind == "union_tag_not_found":
             return f"needs a 'dist' key, one of {tags}"
         return f"dist must be one of {tags} (got {_got(ctx.get('tag'))})"
-    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+    if kind == "finite_number":
+        return f"must be a finite number (got {_got(value)})"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         return f"must be a number (got {_got(value)})"
     if kind == "string_type":
         return f"must be text (got {_got(value)})"

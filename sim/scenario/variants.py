@@ -17,7 +17,7 @@ variant and points at the line of the variant's own ``set`` entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +62,17 @@ def variant_names(scenario: Scenario) -> list[str]:
 def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Sequence[Change] = ()) -> Scenario:
     """``scenario`` with variant ``variant`` (None or ``"base"``: none) and then ``overrides`` applied.
 
-    Raises :class:`ScenarioError` for an unknown variant, a path that does not exist, or a result
-    that is not a valid scenario. The returned scenario's origin records what was applied.
+    ``overrides`` are :class:`Change` s, ``"path=value"`` texts as ``--set`` takes them, or a mapping
+    ``{path: value}``. Raises :class:`ScenarioError` for an unknown variant, a path that does not
+    exist, or a result that is not a valid scenario. The returned scenario's origin records what
+    was applied.
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"apply_variant expects a Scenario (from sim.load_scenario or sim.scenario_from_data), "
+                        f"got {type(scenario).__name__}")
+    if variant is not None and not isinstance(variant, str):
+        raise TypeError(f"variant must be a variant's name, got {type(variant).__name__}")
+    overrides = _as_changes(overrides)
     origin = origin_of(scenario)
     if origin is None or origin.data is None:  # built in Python: work from its dump
         origin = Origin(None, None, scenario.model_dump(mode="json", by_alias=True, exclude_none=True), {})
@@ -114,6 +122,21 @@ def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Seq
         "overrides": {c.path: c.value for c in overrides},
     }
     return attach_origin(derived, Origin(origin.path, origin.sha256, data, positions, name or BASE, applied))
+
+
+def _as_changes(overrides) -> list[Change]:
+    if isinstance(overrides, Mapping):
+        return [Change(str(path), value, f"override {path}") for path, value in overrides.items()]
+    if isinstance(overrides, (str, bytes)):
+        raise TypeError("overrides must be a list of 'path=value' texts or Changes, or a {path: value} mapping")
+    changes = []
+    for item in overrides:
+        if isinstance(item, str):
+            item = parse_override(item)
+        if not isinstance(item, Change):
+            raise TypeError(f"an override must be a 'path=value' text or a Change, got {type(item).__name__}")
+        changes.append(item)
+    return changes
 
 
 def _at(change: Change, problem: Problem) -> Problem:

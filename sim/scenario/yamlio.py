@@ -4,18 +4,23 @@ Stage 1 of the pipeline (YAML -> validated Scenario -> model -> results). It onl
 what the data means is :mod:`sim.scenario.schema` and :mod:`sim.scenario.consistency`.
 
 Strict on purpose: duplicate keys, anchors/aliases and tags are errors (they make a planning file
-harder to review), and files over :data:`MAX_FILE_BYTES` are refused.
+harder to review), and files over :data:`MAX_FILE_BYTES` or nested deeper than :data:`MAX_DEPTH`
+are refused (before the parser spends time on them).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from ..errors import Problem, ScenarioError
 
@@ -26,27 +31,69 @@ Position = tuple[int, int]
 Positions = dict[tuple, Position]
 
 
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted (a scenario needs about 6)."""
+
+
+def read_file(path: str | Path) -> tuple[str, str]:
+    """(text, sha256 of its bytes) of the scenario file at ``path``; :class:`ScenarioError` if it
+    cannot be one.
+
+    At most :data:`MAX_FILE_BYTES` + 1 bytes are read, whatever the file system says its size is
+    (a device such as ``/dev/zero`` or a pipe has no size), and a FIFO without a writer is read as
+    empty rather than waited on.
+    """
+    name = str(path)
+
+    def fail(message: str, **where) -> ScenarioError:
+        return ScenarioError(Problem(message, file=name, **where))
+
+    if isinstance(path, str) and not path:
+        raise fail("expected a path to a scenario file; got an empty string")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise fail("is a folder, not a scenario file") from None
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise fail("is a folder, not a scenario file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise fail(f"file is larger than the limit of {MAX_FILE_BYTES:,} bytes", line=1, column=1)
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise fail(f"not UTF-8 text ({exc.reason})", line=line, column=column) from None
+    return text, hashlib.sha256(raw).hexdigest()
+
+
 def read_yaml(path: str | Path) -> tuple[Any, Positions]:
     """Parse ``path``; return (data as dicts/lists/scalars, {node path: (line, column)}).
 
     A node path is a tuple of mapping keys and list indices; ``(..., key, "<key>")`` holds the
     position of the key itself rather than its value. Lines and columns are 1-based.
     """
-    path = Path(path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ScenarioError(Problem(f"cannot read file: {exc.strerror or exc}", file=name)) from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(
-            Problem(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=name, line=1, column=1)
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(Problem(f"not UTF-8 text ({exc.reason})", file=name)) from None
-    return parse_yaml(text, name)
+    text, _ = read_file(path)
+    return parse_yaml(text, str(path))
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Positions]:
@@ -54,6 +101,7 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Positions]:
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
+    _check_flow_depth(text, name)
     try:
         _reject_anchors_and_tags(yaml, text, name)
         data = yaml.load(text)
@@ -85,10 +133,63 @@ def _duplicate_key(message: str) -> str | None:
     return rest.split('"', 1)[0]
 
 
+_FLOW_MARKS = re.compile(r"""[\[\]{}\n#'"]""")
+_OPENS_QUOTE = frozenset(" \t\n[{,:")
+
+
+def _too_deep(name: str, text: str, offset: int) -> ScenarioError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return ScenarioError(Problem(f"nested deeper than {MAX_DEPTH} levels of mappings and lists",
+                                 file=name, line=line, column=column))
+
+
+def _check_flow_depth(text: str, name: str) -> None:
+    """Refuse ``[[[[...`` / ``{a: {a: ...`` nested past :data:`MAX_DEPTH` before parsing.
+
+    The YAML scanner looks at every opening bracket of a flow collection before it yields the first
+    one, in time growing with the square of their number; this lexical pass (quotes and comments
+    skipped) is linear. Block nesting is counted exactly while parsing.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    quote = None
+    comment = False
+    for match in _FLOW_MARKS.finditer(text):
+        char, at = match.group(), match.start()
+        if char == "\n":
+            comment = False
+            continue
+        if comment:
+            continue
+        if quote is not None:
+            if char == quote:
+                quote = None
+            continue
+        if char == "#" and (at == 0 or text[at - 1] in " \t\n"):
+            comment = True
+        elif char in "'\"" and (at == 0 or text[at - 1] in _OPENS_QUOTE):
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(name, text, at)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+
+
 def _reject_anchors_and_tags(yaml: YAML, text: str, name: str) -> None:
+    depth = 0
     for event in yaml.parse(text):
         mark = event.start_mark
         where = dict(file=name, line=mark.line + 1, column=mark.column + 1)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError(Problem(f"nested deeper than {MAX_DEPTH} levels of mappings and lists", **where))
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
         if isinstance(event, AliasEvent):
             raise ScenarioError(Problem(f"aliases (*{event.anchor}) are not allowed; write the value out", **where))
         if isinstance(event, (ScalarEvent, CollectionStartEvent)):

@@ -111,7 +111,8 @@ def test_overrides_apply_after_the_variant_and_are_read_as_yaml(scenario_file):
     assert scenario.policies.capex_subsidy.rate == 0.35
     applied = sim.scenario.validate.origin_of(scenario).applied
     assert applied == {"variant": "no-subsidy", "description": "Remove the capex subsidy",
-                       "set": {"policies.capex_subsidy.rate": 0}, "overrides": {"policies.capex_subsidy.rate": 0.35}}
+                       "set": {"policies.capex_subsidy.rate": 0}, "overrides": {"policies.capex_subsidy.rate": 0.35},
+                       "undrawn": []}
 
 
 def test_an_invalid_variant_is_reported_at_its_own_line_with_its_name(scenario_file):

@@ -26,7 +26,7 @@ from ..errors import ScenarioError
 from ..scenario.validate import origin_of
 
 TABLES = ("monthly", "annual", "targets", "projects", "sites")
-NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}}
+NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}, "undrawn": []}
 """The manifest's ``applied`` entry for a scenario run as written (see :func:`sim.scenario.variants.apply_variant`)."""
 
 

@@ -13,7 +13,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from . import consistency
+from . import consistency, support
 from .schema import Scenario
 from .yamlio import Positions
 
@@ -66,6 +66,8 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
         problems = [_problem_from_pydantic(err, data, file, positions) for err in errors]
         raise ScenarioError(_sorted(problems)) from None
     findings = consistency.check(scenario)
+    findings += support.check_delays(scenario)
+    findings += support.check_parameters(scenario, lambda err: _message(err, None), lambda loc: _walk(data, loc)[1])
     if findings:
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))

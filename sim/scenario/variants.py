@@ -95,6 +95,8 @@ def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Seq
     data = {key: value for key, value in origin.data.items() if key != "variants"}
     positions = {key: pos for key, pos in origin.positions.items() if not key or key[0] != "variants"}
     problems: list[Problem] = []
+    undrawn: dict[str, None] = {}  # drawn parameters an override fixed, in order
+    snapshots: list[tuple[dict, dict]] = []  # data and positions after each change
     for index, change in enumerate(changes):
         try:
             if change.path.split(".")[0] == "variants":
@@ -103,25 +105,60 @@ def apply_variant(scenario: Scenario, variant: str | None = None, overrides: Seq
         except PathError as exc:
             problems.append(_at(change, Problem(str(exc), path=change.path)))
             continue
+        undrawn.update(dict.fromkeys(_stop_drawing(data, data_path)))
         # every problem under the changed value is reported where the change was written
         marker = (-(index + 1), 0)
         positions = {key: pos for key, pos in positions.items() if key[: len(data_path)] != data_path}
         for depth in range(1, len(data_path) + 1):
             positions.setdefault(data_path[:depth], marker)
         positions[data_path] = marker
+        snapshots.append((data, positions))
     if problems:
         raise ScenarioError(problems)
     try:
         derived = validate_data(data, file=file, positions=positions)
     except ScenarioError as exc:
-        raise ScenarioError([_relocate(p, changes, label) for p in exc.problems]) from None
+        culprit = _Culprit(snapshots, file)
+        raise ScenarioError([_relocate(p, changes, label, culprit) for p in exc.problems]) from None
     applied = {
         "variant": name or BASE,
         "description": scenario.variants[name].description if name else None,
         "set": dict(scenario.variants[name].set_) if name else {},
         "overrides": {c.path: c.value for c in overrides},
+        "undrawn": [key for key in undrawn if key not in _parameters(data)],  # a later change may draw it again
     }
     return attach_origin(derived, Origin(origin.path, origin.sha256, data, positions, name or BASE, applied))
+
+
+PARAMETERS = ("uncertainty", "parameters")
+
+
+def _parameters(data: dict) -> dict:
+    unc = data.get("uncertainty")
+    parameters = unc.get("parameters") if isinstance(unc, dict) else None
+    return parameters if isinstance(parameters, dict) else {}
+
+
+def _stop_drawing(data: dict, changed: tuple) -> list[str]:
+    """Remove from ``data`` (in place) the drawn parameters at or below the data path ``changed``.
+
+    A value that a variant or an override sets replaces its draw: the run uses the value set, in
+    every replication. Returns the parameters removed.
+    """
+    parameters = _parameters(data)
+    if changed[:1] == ("uncertainty",) or not parameters:
+        return []
+    removed = []
+    for key in list(parameters):
+        try:
+            _, drawn = set_in_data(data, str(key), None)
+        except PathError:
+            continue
+        if drawn[: len(changed)] == changed:
+            removed.append(str(key))
+    if removed:
+        data["uncertainty"] = {**data["uncertainty"], "parameters": {k: v for k, v in parameters.items() if k not in removed}}
+    return removed
 
 
 def _as_changes(overrides) -> list[Change]:
@@ -145,11 +182,40 @@ def _at(change: Change, problem: Problem) -> Problem:
                    line=change.line, column=change.column)
 
 
-def _relocate(problem: Problem, changes: list[Change], label: str | None) -> Problem:
-    """Point a problem found in derived data at the change that caused it (marker lines < 0)."""
+class _Culprit:
+    """Which change first makes a problem appear: the data after 1, 2, ... changes, validated in turn.
+
+    A problem found outside every changed value (a target month left outside a horizon that an
+    override moved) is still caused by a change, since the base scenario is valid; it is reported
+    at the first change after which it appears.
+    """
+
+    def __init__(self, snapshots: list[tuple[dict, dict]], file: str):
+        self.snapshots = snapshots
+        self.file = file
+        self.found: list[set[str]] = []
+
+    def __call__(self, problem: Problem) -> int:
+        for index, (data, positions) in enumerate(self.snapshots):
+            if index == len(self.found):
+                try:
+                    validate_data(data, file=self.file, positions=positions)
+                    paths: set[str] = set()
+                except ScenarioError as exc:
+                    paths = {p.path for p in exc.problems}
+                self.found.append(paths)
+            if problem.path in self.found[index]:
+                return index
+        return len(self.snapshots) - 1
+
+
+def _relocate(problem: Problem, changes: list[Change], label: str | None, culprit: _Culprit) -> Problem:
+    """Point a problem found in derived data at the change that caused it: the change under whose
+    value it lies (marker lines < 0), else the first change after which it appears."""
     if problem.line is not None and problem.line < 0:
-        change = changes[-problem.line - 1]
-        return _at(change, problem)
+        return _at(changes[-problem.line - 1], problem)
+    if changes:
+        return _at(changes[culprit(problem)], problem)
     return Problem(f"{label or ''}{problem.message}", path=problem.path, file=problem.file,
                    line=problem.line, column=problem.column)
 

@@ -110,12 +110,19 @@ def _bound(base: KeyOutput, value: KeyOutput) -> str:
 
 
 def comparison_table(base: Results, variants: dict[str, Results]) -> pd.DataFrame:
-    """compare.csv: one row per variant and key output (see :data:`COLUMNS`)."""
-    base_outputs = key_outputs(base)
+    """compare.csv: one row per variant and key output (see :data:`COLUMNS`).
+
+    Outputs are matched by (output, when): a target that a variant removes or renames, or a
+    calendar year outside its horizon, has no row for it (see :func:`unmatched_targets`).
+    """
     rows = []
     for name, results in variants.items():
         deterministic = not has_uncertainty(base.scenario) and not has_uncertainty(results.scenario)
-        for b, v in zip(base_outputs, key_outputs(results)):
+        theirs = {(k.output, k.when): k for k in key_outputs(results)}
+        for b in key_outputs(base):
+            v = theirs.get((b.output, b.when))
+            if v is None:
+                continue
             if np.isnan(b.values).all() and np.isnan(v.values).all():
                 continue  # e.g. carbon without an emissions block
             mean, low, high = paired_difference(b.values, v.values, deterministic)
@@ -125,6 +132,19 @@ def comparison_table(base: Results, variants: dict[str, Results]) -> pd.DataFram
                 "diff_mean": mean, "diff_ci_low": low, "diff_ci_high": high, "bound": _bound(b, v),
             })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def unmatched_targets(base: Results, variants: dict[str, Results]) -> dict[str, list[str]]:
+    """{variant: targets in only one of the base and the variant} (they are not compared)."""
+    out: dict[str, list[str]] = {}
+    mine = [t.name for t in base.scenario.targets]
+    for name, results in variants.items():
+        theirs = [t.name for t in results.scenario.targets]
+        only = [f"{t!r} (base only)" for t in mine if t not in theirs]
+        only += [f"{t!r} ({name} only)" for t in theirs if t not in mine]
+        if only:
+            out[name] = only
+    return out
 
 
 @dataclass
@@ -181,6 +201,9 @@ class Comparison:
             lines.append("the scenario has no variants to compare: the base alone")
         end = month_label(s.horizon.start, base.plan.n_months - 1)
         lines += summary_lines(s, self.ranking(chosen), chosen, end)
+        unmatched = unmatched_targets(base, {n: r for n, r in self.results.items() if n != BASE})
+        lines += [f"not compared, targets in only one of base and {name}: {', '.join(only)}"
+                  for name, only in unmatched.items()]
         return "\n".join(lines)
 
 

@@ -37,6 +37,11 @@ def check_horizon(s: Scenario) -> Iterator[Finding]:
         yield ("horizon", "end"), f"horizon is longer than 100 years ({s.horizon.start} to {s.horizon.end})"
 
 
+def check_has_projects(s: Scenario) -> Iterator[Finding]:
+    if not s.projects:
+        yield ("projects",), "must list at least one project (a scenario without projects has nothing to simulate)"
+
+
 def check_unique_ids(s: Scenario) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for i, project in enumerate(s.projects):
@@ -167,6 +172,7 @@ def check_variant_names(s: Scenario) -> Iterator[Finding]:
 
 CHECKS = (
     check_horizon,
+    check_has_projects,
     check_unique_ids,
     check_references,
     check_online_dates,

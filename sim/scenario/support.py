@@ -164,12 +164,14 @@ def check_parameters(scenario: Scenario, messages: Messages, display: Display) -
 
 
 def check_delays(scenario: Scenario) -> list[Finding]:
-    """Delay distributions with bounds that leave almost nothing to draw."""
-    if scenario.uncertainty is None:
-        return []
+    """Delay distributions (of a status, or of one project) with bounds that leave almost nothing to draw."""
     findings: list[Finding] = []
-    for status in ("construction", "registered", "planned"):
-        dist = getattr(scenario.uncertainty.delay_months, status)
-        if dist is not None:
-            findings.extend(check_mass(dist, ("uncertainty", "delay_months", status)))
+    if scenario.uncertainty is not None:
+        for status in ("construction", "registered", "planned"):
+            dist = getattr(scenario.uncertainty.delay_months, status)
+            if dist is not None:
+                findings.extend(check_mass(dist, ("uncertainty", "delay_months", status)))
+    for j, project in enumerate(scenario.projects):
+        if project.delay_months is not None:
+            findings.extend(check_mass(project.delay_months, ("projects", j, "delay_months")))
     return findings

@@ -121,7 +121,7 @@ def test_fifo_without_writer_is_not_waited_on(tmp_path):
 @pytest.mark.parametrize("text, where", [
     ("a: " + "[" * 3000 + "]" * 3000 + "\n", ":1:68:"),
     ("a: " + "{b: " * 3000 + "1" + "}" * 3000 + "\n", ":1:260:"),
-    ("a:\n" + "".join("  " * i + "-\n" for i in range(1, 2000)), ":65:"),
+    ("a:" + "\n" + "".join("  " * i + "-\n" for i in range(1, 2000)), ":65:"),
 ])
 def test_deep_nesting_is_refused_before_parsing(tmp_path, text, where):
     deep = tmp_path / "deep.yaml"

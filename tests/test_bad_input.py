@@ -251,3 +251,25 @@ def test_jobs_from_a_script_with_main_guard_runs(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["done 300"]
+
+
+def test_an_integer_too_large_for_a_float_is_named_briefly():
+    assert load_error(scenario_data([project("a", it_mw=10**400)])) == [
+        "<data>: projects[a].it_mw: must be a finite number (got an integer of 401 digits, too large for a float)"]
+
+
+def test_a_long_bad_value_is_shortened_in_the_message():
+    (problem,) = load_error(scenario_data([project("a", it_mw="x" * 200)]))
+    assert problem == f"<data>: projects[a].it_mw: must be a number (got '{'x' * 56}...)"
+
+
+def test_an_empty_target_name_is_refused():
+    data = scenario_data([project("a")], targets=[{"name": " ", "by": "2025-06", "total_eflops": 1}])
+    assert load_error(data) == [
+        "<data>: targets[ ].name: must not be empty (it names the target in tables and comparisons)"]
+
+
+@pytest.mark.parametrize("month", ["2025-13", "2025-00", "25-01", "2025-1"])
+def test_impossible_months_are_refused(month):
+    (problem,) = load_error(scenario_data([project("a")], start=month))
+    assert problem == f"<data>: horizon.start: must be a month written YYYY-MM, e.g. 2026-06 (got {month!r})"

@@ -210,14 +210,16 @@ def rank_by_text(scenario: Scenario, rank_by: str) -> str:
 
 
 def _interval(diff: float, low: float, high: float, fmt: str, suffix: str = "") -> str:
-    """'+1.0 pts [+0.5, +1.5]'; without the brackets when the interval is undefined (one replication
-    of an uncertain scenario) or is the difference itself (no uncertainty)."""
+    """'+1.0 pts [+0.5, +1.5]'; '(no CI: 1 replication)' when the interval is undefined (one replication
+    of an uncertain scenario); without brackets when it is the difference itself (no uncertainty)."""
     if math.isnan(diff):
         return "-"
     if diff == low == high == 0:
         return "0"  # exactly 0 in every replication
     text = f"{format(diff, '+' + fmt)}{suffix}"
-    if math.isnan(low) or math.isnan(high) or low == high:
+    if math.isnan(low) or math.isnan(high):
+        return f"{text} (no CI: 1 replication)"
+    if low == high:
         return text
     return f"{text} [{format(low, '+' + fmt)}, {format(high, '+' + fmt)}]"
 

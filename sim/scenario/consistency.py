@@ -141,6 +141,8 @@ def check_project_uncertainty(s: Scenario) -> Iterator[Finding]:
 def check_targets(s: Scenario) -> Iterator[Finding]:
     names: set[str] = set()
     for i, target in enumerate(s.targets):
+        if not target.name.strip():
+            yield ("targets", i, "name"), "must not be empty (it names the target in tables and comparisons)"
         if target.name in names:
             yield ("targets", i, "name"), f"duplicate target name {target.name!r}"
         names.add(target.name)

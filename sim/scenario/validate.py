@@ -145,7 +145,8 @@ def _got(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, (dict, list)):
         return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    return repr(value) if isinstance(value, str) else str(value)
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _message(err: dict, allowed_keys: list[str] | None) -> str:
@@ -177,6 +178,8 @@ def _message(err: dict, allowed_keys: list[str] | None) -> str:
         return f"dist must be one of {tags} (got {_got(ctx.get('tag'))})"
     if kind == "finite_number":
         return f"must be a finite number (got {_got(value)})"
+    if kind in ("float_type", "float_parsing") and isinstance(value, int) and not isinstance(value, bool):
+        return f"must be a finite number (got an integer of {len(str(abs(value)))} digits, too large for a float)"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         return f"must be a number (got {_got(value)})"
     if kind == "string_type":

@@ -82,13 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    from .cli_explore import add_commands
+
+    add_commands(sub, _add_simulation_options)
     return parser
 
 
-def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffix: str, printed: str) -> None:
-    """Options shared by ``run`` and ``compare``."""
+def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffix: str, printed: str,
+                            replications_help: str | None = None) -> None:
+    """Options shared by ``run``, ``compare``, ``explore`` and ``solve``."""
     parser.add_argument("-r", "--replications", type=_whole_number(1), default=None,
-                        help=f"replications{per} (default: 1 without uncertainty, 1000 with)")
+                        help=replications_help or f"replications{per} (default: 1 without uncertainty, 1000 with)")
     parser.add_argument("--seed", type=_whole_number(0), default=0,
                         help="random seed (default: 0); the same seed gives the same files")
     parser.add_argument("--out", metavar="DIR", default=None,
@@ -313,7 +318,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report, "validate": cmd_validate, "schema": cmd_schema}
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .cli_explore import cmd_explore
+
+    return cmd_explore(args, Progress, _executor)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from .cli_explore import cmd_solve
+
+    return cmd_solve(args, Progress, _executor)
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report, "validate": cmd_validate, "schema": cmd_schema,
+            "explore": cmd_explore, "solve": cmd_solve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ Example::
 """
 
 from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
+from .explore import pmet_map, sensitivity_bars, sensitivity_heatmap
 from .fonts import MissingFontWarning, font_context
 from .growth import growth
 from .limits import LIMIT_METRICS, has_limits, limits
@@ -25,6 +26,7 @@ from .power import energy_annual, power, power_monthly
 from .pue import pue
 from .share import share
 from .sites import sites
+from .solve import solve_curve
 from .style import (
     BAND_ALPHA,
     BASE_VARIANT,
@@ -50,6 +52,7 @@ __all__ = [
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
     "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "growth", "has_limits", "limits",
-    "month_dates", "power", "power_monthly", "pue", "share", "sites", "timeline",
+    "month_dates", "pmet_map", "power", "power_monthly", "pue", "sensitivity_bars", "sensitivity_heatmap", "share",
+    "sites", "solve_curve", "timeline",
     "variant_colours",
 ]

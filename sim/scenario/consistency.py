@@ -167,6 +167,22 @@ def check_policies(s: Scenario) -> Iterator[Finding]:
             yield ("policies", "pue_cap", "cooling"), f"unknown cooling {cap.cooling!r}{nearest(cap.cooling, s.cooling)}"
 
 
+def check_explore(s: Scenario) -> Iterator[Finding]:
+    if s.explore is None:
+        return
+    for path, lever in s.explore.levers.items():
+        loc = ("explore", "levers", path)
+        if not lever.low < lever.high:
+            yield loc + ("low",), f"low must be below high (got low {lever.low:g}, high {lever.high:g})"
+        if path.split(".")[0] in ("explore", "variants"):
+            yield loc + ("<key>",), f"a lever cannot name a value under `{path.split('.')[0]}`"
+            continue
+        try:
+            resolve_path(s, path)
+        except PathError as exc:
+            yield loc + ("<key>",), str(exc)
+
+
 def check_variant_names(s: Scenario) -> Iterator[Finding]:
     if "base" in s.variants:
         yield ("variants", "base", "<key>"), "'base' names the scenario without variants; choose another name"
@@ -185,6 +201,7 @@ CHECKS = (
     check_project_uncertainty,
     check_targets,
     check_policies,
+    check_explore,
     check_variant_names,
 )
 

@@ -72,6 +72,41 @@ def resolve_path(root: Any, path: str, numeric: bool = True) -> Any:
     return node
 
 
+def field_of(root: Any, path: str) -> tuple[str, Any] | None:
+    """(field name, pydantic ``FieldInfo``) of the value at ``path``, or None when that value is not
+    a field of a model (a mapping entry, a list item). The path must exist (:func:`resolve_path`)."""
+    parent_path, _, last = path.rpartition(".")
+    parent = resolve_path(root, parent_path, numeric=False) if parent_path else root
+    if not isinstance(parent, BaseModel):
+        return None
+    name = _field_name(parent, last)
+    return name, type(parent).model_fields[name]
+
+
+UNIT_WORDS = {"mw": "MW", "mwh": "MWh", "cny": "CNY", "c": "°C", "t": "t", "months": "months", "month": "month",
+              "pflops": "PFLOPS", "hour": "hour", "hours": "hours", "mb": "MB"}
+"""Unit suffixes of field names (schema.py: units are in the names) -> the unit as printed."""
+
+
+def unit_of(name: str) -> str:
+    """The unit a field name carries: ``headroom_mw`` -> ``MW``, ``ai_pflops_per_month`` ->
+    ``PFLOPS/month``, ``price_cny_per_pflops_hour`` -> ``CNY/PFLOPS-hour``; '' when none."""
+
+    def words(text: str) -> str:
+        parts = text.split("_")
+        for start in range(len(parts)):
+            tail = parts[start:]
+            if all(part in UNIT_WORDS for part in tail):
+                return "-".join(UNIT_WORDS[part] for part in tail)
+        return ""
+
+    if "_per_" in name:
+        head, _, tail = name.partition("_per_")
+        top, bottom = words(head), words(tail)
+        return f"{top}/{bottom}" if top and bottom else ""
+    return words(name)
+
+
 def _replace(node: Any, segments: list[str], value: Any) -> Any:
     if not segments:
         return value

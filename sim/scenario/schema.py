@@ -352,6 +352,25 @@ class Variant(Strict):
     )
 
 
+# --- exploration --------------------------------------------------------------------------
+
+
+class Lever(Sourced):
+    """A range a numeric value of the scenario is explored over (``capsim explore``, ``capsim solve``)."""
+
+    low: float = Field(allow_inf_nan=False, description="Lowest value explored, in the unit of the value it names")
+    high: float = Field(allow_inf_nan=False, description="Highest value explored; must be above low")
+
+
+class Explore(Sourced):
+    """What ``capsim explore`` varies besides ``uncertainty.parameters``, and ``capsim solve``'s default ranges."""
+
+    levers: dict[str, Lever] = Field(
+        default_factory=dict,
+        description="Dotted path of a numeric value (list items by id) -> its range; the base run ignores it",
+    )
+
+
 # --- the scenario ---------------------------------------------------------------------------
 
 
@@ -369,6 +388,7 @@ class Scenario(Strict):
     uncertainty: Uncertainty | None = None
     targets: tuple[Target, ...] = ()
     policies: Policies = Field(default_factory=Policies)
+    explore: Explore | None = Field(None, description="Levers explored by `capsim explore` and `capsim solve`")
     variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
 
     def project(self, project_id: str) -> Project:

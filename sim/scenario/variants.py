@@ -220,6 +220,26 @@ def _relocate(problem: Problem, changes: list[Change], label: str | None, culpri
                    line=problem.line, column=problem.column)
 
 
+def fixed_changes(values: Mapping[str, float], where: str) -> list[Change]:
+    """The changes that fix each ``path: value`` of ``values`` for a whole run.
+
+    Like every change, one on a path that ``uncertainty.parameters`` draws replaces the draw (see
+    :func:`_stop_drawing`): the value is the same in every replication. Every other draw stays as
+    it was: draws are keyed by what they draw (:mod:`sim.engine.draws`), so replication r of the
+    fixed scenario sees the same delays, go decisions and other parameters as replication r of the
+    scenario (common random numbers). ``where`` names the source of the values in error messages
+    (e.g. ``--lever grid.headroom_mw``).
+    """
+    return [Change(path, float(value), where) for path, value in values.items()]
+
+
+def with_fixed_values(scenario: Scenario, values: Mapping[str, float], where: str) -> Scenario:
+    """``scenario`` with each ``path: value`` fixed for the whole run (see :func:`fixed_changes`)."""
+    if not values:
+        return scenario
+    return apply_variant(scenario, None, fixed_changes(values, where))
+
+
 def check_variants(scenario: Scenario) -> None:
     """Validate every variant of ``scenario``; raise one :class:`ScenarioError` listing all problems."""
     problems: list[Problem] = []

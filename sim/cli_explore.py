@@ -1,0 +1,161 @@
+"""The ``capsim explore`` and ``capsim solve`` commands: a thin layer over :mod:`sim.explore`.
+
+:mod:`sim.cli` registers them with :func:`add_commands` and runs them through :data:`COMMANDS`,
+handing over its shared pieces (the simulation options, the progress bar, the executor), so
+that both commands take the options users know from ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import Problem, ScenarioError
+
+EXTRA_MESSAGE = "capsim explore needs SALib: pip install 'capsim[explore]'"
+
+
+def _number(text: str) -> float:
+    """argparse type: a number (its range is checked by the library, with a one-line message)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+
+
+def add_commands(sub, add_simulation_options) -> None:
+    """Add the ``explore`` and ``solve`` sub-commands to ``sub`` (argparse sub-parsers)."""
+    if "explore" in COMMANDS:
+        _add_explore(sub, add_simulation_options)
+    _add_solve(sub, add_simulation_options)
+
+
+def _add_explore(sub, add_simulation_options) -> None:
+    from .explore.design import DEFAULT_METHOD, DEFAULT_REPLICATIONS, DEFAULT_SAMPLES, METHODS
+    from .explore.solve import DEFAULT_PROBABILITY
+
+    explore = sub.add_parser("explore", help="which inputs decide the outcome: sensitivity indices and "
+                                             "scenario discovery over levers and uncertainties")
+    _scenario_arguments(explore)
+    explore.add_argument("--method", default=DEFAULT_METHOD, metavar="|".join(METHODS),
+                         help=f"design: sobol (indices S1, ST), morris (screening), lhs (discovery); "
+                              f"default {DEFAULT_METHOD}")
+    explore.add_argument("--samples", "-n", type=int, default=None, metavar="N",
+                         help="N: Sobol base samples (a power of two; N x (k + 2) runs), Morris trajectories, "
+                              "or LHS points (default: " + ", ".join(f"{m} {n}" for m, n in DEFAULT_SAMPLES.items()) + ")")
+    explore.add_argument("--vary", metavar="PATH=LOW:HIGH", action="append", default=[],
+                         help="explore this value uniformly over [LOW, HIGH] (besides explore.levers and the "
+                              "drawn uncertainty.parameters); repeatable")
+    explore.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P",
+                         help=f"a sample misses a target when P(met) < P (scenario discovery; default {DEFAULT_PROBABILITY})")
+    add_simulation_options(explore, per=" per sample", out_suffix="-explore", printed="summary",
+                           replications_help=f"replications per sample, the same for every sample "
+                                             f"(default: {DEFAULT_REPLICATIONS})")
+
+
+def _add_solve(sub, add_simulation_options) -> None:
+    from .explore.solve import DEFAULT_PROBABILITY, DEFAULT_REPLICATIONS, DIRECTIONS
+
+    solve = sub.add_parser("solve", help="what it takes: the smallest (or largest) lever value at which a "
+                                         "target is met with probability P")
+    _scenario_arguments(solve)
+    solve.add_argument("--lever", metavar="PATH", required=True, help="dotted path of the numeric value to solve for")
+    solve.add_argument("--target", metavar="NAME", required=True, help="name of the target to meet")
+    solve.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P",
+                       help=f"P(target met) to reach, between 0 and 1 (default {DEFAULT_PROBABILITY})")
+    solve.add_argument("--low", type=_number, default=None, help="lowest lever value (default: explore.levers)")
+    solve.add_argument("--high", type=_number, default=None, help="highest lever value (default: explore.levers)")
+    solve.add_argument("--direction", default="smallest", metavar="|".join(DIRECTIONS),
+                       help="smallest value (P rises with the lever; default) or largest (P falls with it)")
+    solve.add_argument("--tolerance", type=_number, default=None,
+                       help="stop when the bracket is this narrow, in the lever's unit (default: 1%% of the range)")
+    add_simulation_options(solve, per=" per value", out_suffix="-solve", printed="result",
+                           replications_help=f"replications at each lever value (default: {DEFAULT_REPLICATIONS})")
+
+
+def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="FILE", help="scenario YAML file")
+    parser.add_argument("--variant", metavar="NAME", default=None, help="start from this variant of the scenario")
+    parser.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
+                        help="change one value (dotted path; value read as YAML), after the variant; repeatable")
+
+
+def _scenario(args: argparse.Namespace):
+    from .scenario.load import load_scenario
+    from .scenario.variants import apply_variant, parse_override
+
+    scenario = load_scenario(args.scenario)
+    return apply_variant(scenario, args.variant, [parse_override(text) for text in args.overrides])
+
+
+def require_extra() -> None:
+    """Refuse ``explore`` in one line when its optional libraries are not installed."""
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise ScenarioError(Problem(EXTRA_MESSAGE)) from None
+
+
+def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
+    from .explore.solve import solve
+    from .output.explore import write_solution
+    from .output.tables import check_destination, utc_now
+
+    started = utc_now()
+    scenario = _scenario(args)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-solve"
+    check_destination(out, args.force)
+    from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS
+
+    replications = args.replications or DEFAULT_REPLICATIONS
+    # the number of values is not known in advance: the bar counts against the most a search takes
+    progress = progress_bar(replications * (MAX_STEPS + 2), enabled=not args.quiet)
+    try:
+        with executor(args) as (jobs, dask):
+            solution = solve(scenario, args.lever, args.target, args.probability, low=args.low, high=args.high,
+                             direction=args.direction, tolerance=args.tolerance, replications=replications,
+                             seed=args.seed, jobs=jobs, executor=dask, progress=progress)
+    finally:
+        progress.close()
+    write_solution(solution, scenario, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                   plots_too=not args.no_plots)
+    if not args.quiet:
+        print(solution.summary_text())
+        print(f"results written to {out}/")
+    return 0
+
+
+def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
+    from .explore.design import DEFAULT_REPLICATIONS, DEFAULT_SAMPLES, check_method, evaluations, explore_inputs
+    from .explore.solve import check_probability
+    from .explore.study import explore
+    from .output.explore import write_exploration
+    from .output.tables import check_destination, utc_now
+
+    started = utc_now()
+    samples = args.samples if args.samples is not None else DEFAULT_SAMPLES.get(args.method, 2)
+    check_method(args.method, samples)
+    check_probability(args.probability)
+    require_extra()
+    scenario = _scenario(args)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-explore"
+    check_destination(out, args.force)
+    replications = args.replications or DEFAULT_REPLICATIONS
+    k = len(explore_inputs(scenario, args.vary))
+    progress = progress_bar(evaluations(args.method, samples, k) * replications, enabled=not args.quiet)
+    try:
+        with executor(args) as (jobs, dask):
+            exploration = explore(scenario, args.vary, args.method, samples, replications, args.seed,
+                                  args.probability, jobs=jobs, executor=dask, progress=progress)
+    finally:
+        progress.close()
+    write_exploration(exploration, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                      plots_too=not args.no_plots)
+    if not args.quiet:
+        print(exploration.summary_text())
+        print(f"results written to {out}/")
+    return 0
+
+
+COMMANDS = {"explore": cmd_explore, "solve": cmd_solve}

@@ -1,0 +1,232 @@
+"""What it takes: the smallest (or largest) value of one lever at which a target is met with
+probability at least p.
+
+Like tuning a radio: turn the dial to one end and to the other, then halve the distance to the
+station until the dial moves less than the tolerance. Each position of the dial is a full run of
+``replications`` with the lever fixed there and the same seed (common random numbers: the same
+delays and go decisions at every value, :mod:`sim.explore.evaluate`), so P(met) changes between two
+values only because the lever did. Each P carries a 95% Wilson interval.
+
+Direction ``smallest`` expects P(met) to rise with the lever (more grid headroom, more supply);
+``largest`` expects it to fall (a longer delay, a lower accounting factor still met). The search:
+
+1. P at ``low`` and ``high``. ``smallest``: met at ``low`` -> the answer is ``low`` (met even
+   there); missed at ``high`` -> no answer in the range. (``largest`` mirrors this.)
+2. Otherwise bisect the bracket [missed, met] until it is no wider than ``tolerance``; the answer
+   is the met end of the final bracket.
+3. The evaluated points are checked for monotonicity: a point whose P is lower than that of a
+   point on its "easier" side, with the two 95% intervals apart, makes the answer suspect.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import Problem, ScenarioError
+from ..scenario.paths import PathError, resolve_path
+from ..scenario.schema import Scenario
+from ..scenario.variants import with_fixed_values
+from .design import fmt, lever_input
+from .evaluate import Evaluator, output_specs, wilson_interval
+
+DIRECTIONS = ("smallest", "largest")
+DEFAULT_PROBABILITY = 0.9
+DEFAULT_REPLICATIONS = 1000
+"""Replications at each lever value: P(met) to about +-2 points at 90% (Wilson, 95%)."""
+DEFAULT_TOLERANCE_SHARE = 0.01
+"""Default tolerance: this share of the range high - low."""
+MAX_STEPS = 60
+COLUMNS = ["step", "value", "unit", "probability", "ci_low", "ci_high", "met", "replications"]
+
+
+@dataclass
+class Solution:
+    """What :func:`solve` found; ``points`` is solve.csv (every evaluated value, in order)."""
+
+    lever: str
+    unit: str
+    target: str
+    probability: float
+    direction: str
+    low: float
+    high: float
+    tolerance: float
+    replications: int
+    seed: int
+    status: str  # "solved" | "met-at-end" (met even at the easy end) | "missed" (missed even at the hard end)
+    answer: float | None
+    bracket: tuple[float, float]
+    points: pd.DataFrame
+    straddle: tuple[float, float] | None  # lever values whose P interval contains the threshold
+    monotone: bool = True
+    monotone_note: str = ""
+    info: dict = field(default_factory=dict)
+
+    def value_text(self, value: float | None) -> str:
+        if value is None:
+            return "-"
+        return f"{fmt(value)} {self.unit}".rstrip() if self.unit not in ("", "share") else fmt(value)
+
+    def summary_text(self) -> str:
+        """What ``capsim solve`` prints."""
+        goal = f"P(target {self.target!r} met) >= {self.probability:.0%}"
+        word = "smallest" if self.direction == "smallest" else "largest"
+        lines = [f"{word} {self.lever} in [{self.value_text(self.low)}, {self.value_text(self.high)}] with {goal}; "
+                 f"{self.replications:,} replications per value, seed {self.seed} (common random numbers)"]
+        rows = self.points.sort_values("value", kind="stable")
+        for row in rows.itertuples(index=False):
+            lines.append(f"  {self.value_text(row.value):>16}  P {row.probability:6.1%}  "
+                         f"[{row.ci_low:.1%}, {row.ci_high:.1%}]  {'met' if row.met else 'missed'}")
+        hard, easy = (self.low, self.high) if self.direction == "smallest" else (self.high, self.low)
+        if self.status == "met-at-end":
+            lines.append(f"met even at {self.value_text(hard)}: the answer is {self.value_text(hard)} or beyond the "
+                         "range; widen it to find where the target starts to be missed")
+        elif self.status == "missed":
+            lines.append(f"missed even at {self.value_text(easy)}: no value in the range meets the target with "
+                         f"{self.probability:.0%}; widen the range or look at other levers")
+        else:
+            lines.append(f"answer: {self.value_text(self.answer)} (bracket {self.value_text(self.bracket[0])} to "
+                         f"{self.value_text(self.bracket[1])}, tolerance {self.value_text(self.tolerance)})")
+            if self.straddle is not None:
+                lines.append(f"uncertainty: P's 95% interval contains {self.probability:.0%} for values from "
+                             f"{self.value_text(self.straddle[0])} to {self.value_text(self.straddle[1])}; "
+                             "more replications (-r) narrow this")
+            else:
+                lines.append(f"uncertainty: no evaluated value has a 95% interval containing {self.probability:.0%}")
+        if not self.monotone:
+            lines.append(f"warning: {self.monotone_note}")
+        return "\n".join(lines)
+
+
+def check_probability(probability: float) -> None:
+    if not (isinstance(probability, (int, float)) and 0 < probability < 1):
+        raise ScenarioError(Problem(f"must be between 0 and 1, exclusive (got {probability:g})", path="--probability"))
+
+
+def target_index(scenario: Scenario, target: str) -> int:
+    names = [t.name for t in scenario.targets]
+    if target not in names:
+        known = ", ".join(repr(n) for n in names) or "none"
+        raise ScenarioError(Problem(f"unknown target {target!r}; this scenario's targets: {known}", path="--target"))
+    return names.index(target)
+
+
+def lever_range(scenario: Scenario, path: str, low: float | None, high: float | None) -> tuple[float, float]:
+    """``--low``/``--high``, each defaulting to the scenario's ``explore.levers`` range of ``path``."""
+    declared = scenario.explore.levers.get(path) if scenario.explore is not None else None
+    low = low if low is not None else (declared.low if declared else None)
+    high = high if high is not None else (declared.high if declared else None)
+    if low is None or high is None:
+        raise ScenarioError(Problem(f"give --low and --high, or declare {path} in the scenario's explore.levers",
+                                    path="--lever"))
+    return float(low), float(high)
+
+
+def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFAULT_PROBABILITY, *,
+          low: float | None = None, high: float | None = None, direction: str = "smallest",
+          tolerance: float | None = None, replications: int = DEFAULT_REPLICATIONS, seed: int = 0,
+          jobs: int = 1, executor: Executor | None = None, progress: Callable[[int], None] | None = None,
+          memory_limit_bytes: int | None = None) -> Solution:
+    """Find the smallest (``direction="smallest"``) or largest value of the numeric value at path
+    ``lever`` in [low, high] at which ``target`` is met with probability >= ``probability``.
+
+    ``low``/``high`` default to the lever's range in the scenario's ``explore.levers``;
+    ``tolerance`` to 1% of the range. Every bad argument raises :class:`ScenarioError` before any
+    run. ``jobs``/``executor`` as for :func:`sim.simulate` (the answer does not depend on them).
+    """
+    check_probability(probability)
+    t = target_index(scenario, target)
+    if direction not in DIRECTIONS:
+        raise ScenarioError(Problem(f"must be one of {', '.join(DIRECTIONS)} (got {direction!r})", path="--direction"))
+    try:
+        resolve_path(scenario, lever)
+    except PathError as exc:
+        raise ScenarioError(Problem(str(exc), path=f"--lever {lever}")) from None
+    low, high = lever_range(scenario, lever, low, high)
+    spec = lever_input(scenario, lever, low, high, f"--lever {lever}")
+    if tolerance is None:
+        tolerance = DEFAULT_TOLERANCE_SHARE * (high - low)
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ScenarioError(Problem(f"must be greater than 0 (got {tolerance:g})", path="--tolerance"))
+    if spec.integer:
+        tolerance = max(tolerance, 1.0)
+    column = [o.column for o in output_specs(scenario)].index(f"p_met[{target}]")
+    points: list[dict] = []
+
+    def value_of(x: float) -> float:
+        return float(round(x)) if spec.integer else float(x)
+
+    def evaluate(evaluator: Evaluator, xs: list[float]) -> list[bool]:
+        scenarios = [with_fixed_values(scenario, {lever: int(x) if spec.integer else x}, f"--lever {lever}")
+                     for x in xs]
+        means = evaluator.means(scenarios)
+        met = []
+        for x, row in zip(xs, means):
+            successes = int(round(row[column] * replications))
+            p = successes / replications
+            ci_low, ci_high = wilson_interval(successes, replications)
+            points.append({"step": len(points), "value": x, "unit": spec.unit, "probability": p,
+                           "ci_low": ci_low, "ci_high": ci_high, "met": p >= probability,
+                           "replications": replications})
+            met.append(p >= probability)
+        return met
+
+    smallest = direction == "smallest"
+    with Evaluator(replications, seed, jobs=jobs, executor=executor, progress=progress,
+                   memory_limit_bytes=memory_limit_bytes) as evaluator:
+        met_low, met_high = evaluate(evaluator, [value_of(low), value_of(high)])
+        met_hard, met_easy = (met_low, met_high) if smallest else (met_high, met_low)
+        # bracket as (missed end, met end)
+        bad, good = (low, high) if smallest else (high, low)
+        if met_hard:
+            status, answer = "met-at-end", (low if smallest else high)
+        elif not met_easy:
+            status, answer = "missed", None
+        else:
+            status = "solved"
+            for _ in range(MAX_STEPS):
+                if abs(good - bad) <= tolerance:
+                    break
+                middle = value_of((bad + good) / 2)
+                if middle in (bad, good):
+                    break
+                (ok,) = evaluate(evaluator, [middle])
+                if ok:
+                    good = middle
+                else:
+                    bad = middle
+            answer = good
+    table = pd.DataFrame(points, columns=COLUMNS)
+    monotone, note = _monotonicity(table, smallest, lever)
+    if status == "met-at-end" and not met_easy:
+        monotone, note = False, (f"P(met) is {'lower' if smallest else 'higher'} at {fmt(high)} than at {fmt(low)}: "
+                                 f"it does not {'rise' if smallest else 'fall'} with {lever}; try --direction "
+                                 f"{'largest' if smallest else 'smallest'}")
+    straddle = table[(table.ci_low <= probability) & (table.ci_high >= probability)].value
+    return Solution(
+        lever=lever, unit=spec.unit, target=target, probability=float(probability), direction=direction,
+        low=low, high=high, tolerance=float(tolerance), replications=int(replications), seed=int(seed),
+        status=status, answer=answer, bracket=(min(bad, good), max(bad, good)), points=table,
+        straddle=(float(straddle.min()), float(straddle.max())) if len(straddle) else None,
+        monotone=monotone, monotone_note=note, info={"target_index": t},
+    )
+
+
+def _monotonicity(table: pd.DataFrame, rising: bool, lever: str) -> tuple[bool, str]:
+    """(monotone, note): P must not fall (``rising``) or rise as the lever grows, beyond the 95%
+    intervals of the two points."""
+    rows = table.sort_values("value", kind="stable").reset_index(drop=True)
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            a, b = rows.iloc[i], rows.iloc[j]
+            wrong = a.ci_low > b.ci_high if rising else a.ci_high < b.ci_low
+            if wrong:
+                return False, (f"P(met) is not monotone in {lever} over the range: {a.probability:.1%} at "
+                               f"{fmt(a.value)} but {b.probability:.1%} at {fmt(b.value)}; the answer may not be "
+                               "the only crossing")
+    return True, ""

@@ -1,0 +1,122 @@
+"""Output stage for ``capsim explore`` and ``capsim solve``: their tables, manifest and plots,
+written atomically (a temporary folder renamed into place, as :mod:`sim.output.tables` does)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import plots
+from ..explore.solve import Solution
+from ..explore.study import Exploration
+from ..scenario.schema import Scenario
+from ..scenario.validate import origin_of
+from .plotfiles import save_figure
+from .tables import NOTHING_APPLIED, publish_tables, utc_now, versions
+
+
+def _manifest(scenario: Scenario, command: list[str] | None, started: str | None, **entries) -> dict:
+    origin = origin_of(scenario)
+    return {
+        "scenario": {"path": origin.path if origin else None, "sha256": origin.sha256 if origin else None,
+                     "name": scenario.name},
+        "applied": origin.applied if origin and origin.applied else NOTHING_APPLIED,
+        **entries,
+        "versions": versions(),
+        "command": command if command is not None else sys.argv,
+        "started": started or utc_now(),
+        "finished": utc_now(),
+        "resolved_scenario": scenario.model_dump(mode="json", by_alias=True),
+    }
+
+
+def solution_manifest(solution: Solution, scenario: Scenario, command: list[str] | None = None,
+                      started: str | None = None) -> dict:
+    return _manifest(
+        scenario, command, started,
+        solve={"lever": solution.lever, "unit": solution.unit, "target": solution.target,
+               "probability": solution.probability, "direction": solution.direction, "low": solution.low,
+               "high": solution.high, "tolerance": solution.tolerance, "status": solution.status,
+               "answer": solution.answer, "bracket": list(solution.bracket),
+               "straddle": list(solution.straddle) if solution.straddle else None,
+               "monotone": solution.monotone, "monotone_note": solution.monotone_note},
+        seed=solution.seed, replications=solution.replications,
+    )
+
+
+def draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
+    """plots/solve.png: P(met) against the lever."""
+    fig = plots.solve_curve(solution.points, solution.lever, solution.unit, solution.target,
+                            solution.probability, solution.answer if solution.status == "solved" else None)
+    out = folder / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    save_figure(fig, out / f"solve.{fmt}", fmt)
+    return [out / f"solve.{fmt}"]
+
+
+def exploration_manifest(exploration: Exploration, command: list[str] | None = None,
+                         started: str | None = None) -> dict:
+    d = exploration.design
+    inputs = [{"path": i.path, "kind": i.kind, "low": i.low, "high": i.high, "unit": i.unit, "where": i.where,
+               "distribution": getattr(i.dist, "dist", None) if i.dist is not None else "uniform"} for i in d.inputs]
+    return _manifest(
+        exploration.scenario, command, started,
+        explore={"method": d.method, "samples": d.samples, "evaluations": len(d), "inputs": inputs,
+                 "probability": exploration.probability},
+        seed=exploration.seed, replications=exploration.replications,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
+def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -> list[Path]:
+    """plots/: one bar chart per whole-run output with indices (``sensitivity-<output>``), one
+    heatmap per time-dependent output (``years-<output>``), and P(met) against the two most
+    influential inputs per target (``pmet-<target>``)."""
+    from ..explore.sensitivity import MAIN_INDEX
+
+    table, samples = exploration.sensitivity, exploration.samples
+    units = {o.output: o.unit for o in exploration.outputs if o.unit not in ("", "share")}
+    inputs_units = {i.path: i.unit for i in exploration.design.inputs if i.unit not in ("", "share")}
+    figures = {}
+    whole = table[table["year"].isna()]
+    for output in dict.fromkeys(whole["output"]):
+        figures[f"sensitivity-{_slug(output)}"] = plots.sensitivity_bars(table, output, units.get(output, ""))
+    index = MAIN_INDEX[exploration.design.method]
+    for output in dict.fromkeys(table[table["year"].notna()]["output"]):
+        figures[f"years-{_slug(output)}"] = plots.sensitivity_heatmap(table, output, index, units.get(output, ""))
+    for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[")]:
+        pair = exploration.most_influential(output, 2)
+        if len(pair) == 2:
+            figures[f"pmet-{_slug(output[6:-1])}"] = plots.pmet_map(samples, pair[0], pair[1], output[6:-1],
+                                                                   exploration.probability, inputs_units)
+    out = folder / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in figures.items():
+        save_figure(fig, out / f"{name}.{fmt}", fmt)
+        written.append(out / f"{name}.{fmt}")
+    return written
+
+
+def write_exploration(exploration: Exploration, out: str | Path, force: bool = False,
+                      command: list[str] | None = None, started: str | None = None, plots_too: bool = True) -> Path:
+    """Write samples.csv, sensitivity.csv, discovery.csv, manifest.json and, with ``plots_too``,
+    plots/ into ``out`` (docs/explore.md describes each)."""
+    then = (lambda folder: draw_exploration(exploration, folder)) if plots_too else None
+    tables = {"samples": exploration.samples, "sensitivity": exploration.sensitivity,
+              "discovery": exploration.discovery}
+    return publish_tables(out, tables, exploration_manifest(exploration, command, started), force=force, then=then)
+
+
+def write_solution(solution: Solution, scenario: Scenario, out: str | Path, force: bool = False,
+                   command: list[str] | None = None, started: str | None = None, plots_too: bool = True) -> Path:
+    """Write solve.csv (every evaluated value: step, value, unit, probability, ci_low, ci_high,
+    met, replications), manifest.json and, with ``plots_too``, plots/solve.png into ``out``."""
+    then: Callable[[Path], object] | None = (lambda folder: draw_solution(solution, folder)) if plots_too else None
+    tables = {"solve": solution.points}
+    return publish_tables(out, tables, solution_manifest(solution, scenario, command, started), force=force, then=then)

@@ -1,0 +1,49 @@
+"""The solve plot: P(target met) against the lever, with each point's 95% interval, the threshold
+and the answer (see :mod:`sim.plots` for the conventions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, style_axes, wrap
+
+MET_COLOUR = "#2CA02C"
+MISSED_COLOUR = "#D62728"
+
+
+def solve_curve(points: pd.DataFrame, lever: str, unit: str, target: str, probability: float,
+                answer: float | None = None, ax: Axes | None = None) -> Figure:
+    """``points`` is solve.csv (value, probability, ci_low, ci_high, met): one marker per evaluated
+    value with its interval, joined in lever order; the threshold as a dashed line; the answer as a
+    vertical line."""
+    fig, ax = new_figure(ax, (9, 5))
+    rows = points.sort_values("value", kind="stable")
+    x = rows["value"].to_numpy(float)
+    p = rows["probability"].to_numpy(float) * 100
+    ax.plot(x, p, color=MEDIAN_COLOUR, linewidth=1, zorder=2, gid="curve")
+    met = rows["met"].astype(bool).to_numpy()
+    for mask, colour, label in ((met, MET_COLOUR, "met"), (~met, MISSED_COLOUR, "missed")):
+        if mask.any():
+            low = np.maximum(p[mask] - rows["ci_low"].to_numpy(float)[mask] * 100, 0)
+            high = np.maximum(rows["ci_high"].to_numpy(float)[mask] * 100 - p[mask], 0)
+            ax.errorbar(x[mask], p[mask], yerr=[low, high], fmt="o", color=colour, capsize=3, zorder=3,
+                        label=f"P(met), 95% interval: {label}", gid=f"points:{label}")
+    ax.axhline(probability * 100, color=TARGET_COLOUR, linestyle="--", linewidth=1.2,
+               label=f"threshold {probability:.0%}", gid="threshold")
+    unit_text = f" {unit}" if unit and unit != "share" else ""
+    if answer is not None:
+        ax.axvline(answer, color=MEDIAN_COLOUR, linestyle=":", linewidth=1.5, gid="answer",
+                   label=f"answer {answer:,.4g}{unit_text}")
+    style_axes(ax)
+    ax.set_ylim(-3, 103)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.xaxis.set_major_formatter(Thousands())
+    ax.set_xlabel(f"{lever}{f' ({unit})' if unit_text else ''}")
+    ax.set_ylabel(f"P(target met), share of replications")
+    ax.set_title(wrap(f"What it takes: P({target!r} met) against {lever}", 80), loc="left", fontweight="bold")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    return fig

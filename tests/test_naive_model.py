@@ -1,6 +1,6 @@
 """The naive monthly-tick SimPy model of benchmarks/naive.py computes what capsim computes.
 
-On the shipped scenarios with their grid, supply, policies and variants taken out (the naive
+On the shipped scenarios with their grid, supply, policies, variants and levers taken out (the naive
 model has none of them), both give the same monthly EFLOPS by class, total EFLOPS and facility MW
 in every replication, to 1e-9 relative, with the same seed: they use the same keyed draws. This
 is what makes the benchmark's comparison of the two fair (issue 12).
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from naive import simulate_naive  # noqa: E402
 
 RELATIVE = 1e-9
-LIMITS_AND_POLICIES = ("grid", "supply", "policies", "variants")
+LIMITS_AND_POLICIES = ("grid", "supply", "policies", "variants", "explore")
 
 
 def without_limits(name: str) -> dict:

@@ -88,3 +88,30 @@ def test_shanxi_drawn_parameters_patch_the_plan_and_its_levers_exactly():
     values = {path: (0.5 if "utilization" in path else 6500.0 if "pflops" in path else 700.0) for path in paths}
     _, patched = patcher.apply(values)
     assert_same_plan(patched, build_plan(with_values(SHANXI, values)))
+
+
+VALUES = st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e-300, 7e12, np.nan, np.inf, -np.inf])
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 40), columns=st.integers(1, 4), data=st.data())
+def test_summarise_percentiles_are_nanquantile_bit_for_bit(rows, columns, data):
+    """The one-partition percentiles (finite values) and the fallback (NaN, inf, -0.0) both give
+    np.nanquantile's linear percentiles, bit for bit, and np.nanmean's mean."""
+    import warnings
+
+    from sim.analysis.statistics import QUANTILES, summarise
+
+    pool = data.draw(st.sampled_from(["finite", "any"]))
+    elements = st.floats(-1e6, 1e6, allow_nan=False) if pool == "finite" else st.one_of(VALUES, st.floats(-5, 5))
+    values = np.array(data.draw(st.lists(elements, min_size=rows * columns, max_size=rows * columns)))
+    values = values.reshape(rows, columns)
+    before = values.copy()
+    got = summarise(values)
+    assert np.array_equal(values, before, equal_nan=True)  # the caller's array is left alone
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = {"mean": np.nanmean(values, axis=0),
+                    **{name: np.nanquantile(values, q, axis=0) for name, q in QUANTILES.items()}}
+    for name, array in expected.items():
+        assert got[name].view(np.int64).tolist() == array.view(np.int64).tolist(), name

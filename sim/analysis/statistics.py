@@ -10,6 +10,7 @@ horizon.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -33,13 +34,20 @@ ANNUAL_SUMS = ("subsidy_cny", "voucher_pflops_hours", "voucher_cny", "green_mwh"
 
 
 def summarise(values: np.ndarray) -> dict[str, np.ndarray]:
-    """mean and percentiles over axis 0 (replications), ignoring NaN."""
-    with np.errstate(all="ignore"):
-        import warnings
+    """mean and percentiles over axis 0 (replications), ignoring NaN.
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out = {"mean": np.nanmean(values, axis=0)}
+    Where every value is finite (and no zero is negative), the percentiles come from one
+    ``np.partition`` of the month-major copy (:func:`_linear_quantiles`), bit for bit numpy's
+    ``linear`` method, several times faster than ``np.nanquantile`` (which loops over columns in
+    Python); otherwise from ``np.nanquantile``.
+    """
+    values = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = {"mean": np.nanmean(values, axis=0)}
+        if values.shape[0] > 0 and _plain(values):
+            out.update(zip(QUANTILES, _linear_quantiles(values, tuple(QUANTILES.values()))))
+        else:
             for name, q in QUANTILES.items():
                 out[name] = np.nanquantile(values, q, axis=0)
     return out
@@ -56,6 +64,45 @@ def paired_difference(base: np.ndarray, value: np.ndarray, deterministic: bool =
     else:
         half = Z_95 * float(diff.std(ddof=1)) / math.sqrt(diff.size)
     return mean, mean - half, mean + half
+
+
+def _plain(values: np.ndarray) -> bool:
+    """Every value finite and no -0.0 (which sorts level with 0.0, so either could be picked)."""
+    if not np.isfinite(values).all():
+        return False
+    zeros = values == 0.0
+    return not (zeros.any() and np.signbit(values[zeros]).any())
+
+
+def _linear_quantiles(values: np.ndarray, quantiles: tuple[float, ...]) -> list[np.ndarray]:
+    """numpy's ``linear`` quantiles over axis 0 of a finite (R, ...) array, all from one partition.
+
+    The same order statistics and the same interpolation arithmetic as ``np.quantile`` (its
+    ``_lerp``), so the same bits: virtual index (R - 1) q, its floor and the next index (clipped at
+    the last), gamma the fractional part, ``a + (b - a) gamma`` below gamma 0.5 and
+    ``b - (b - a)(1 - gamma)`` from 0.5 (which keeps the sign of a -0.0).
+    """
+    n = values.shape[0]
+    columns = np.array(values.reshape(n, -1).T, order="C")  # a copy (partitioned in place), one row per column
+    bounds = []
+    for q in quantiles:
+        virtual = (n - 1) * q
+        if virtual >= n - 1:  # numpy takes the last value twice, with gamma measured from index -1
+            bounds.append((n - 1, n - 1, virtual + 1))
+        else:
+            below = int(np.floor(virtual))
+            bounds.append((below, below + 1, virtual - below))
+    kth = sorted({i for below, above, _ in bounds for i in (below, above)})
+    columns.partition(kth, axis=1)
+    out = []
+    for below, above, gamma in bounds:
+        a, b = columns[:, below], columns[:, above]
+        difference = b - a
+        result = a + difference * gamma
+        if gamma >= 0.5:
+            result = b - difference * (1 - gamma)
+        out.append(result.reshape(values.shape[1:]))
+    return out
 
 
 def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -86,33 +133,31 @@ def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) 
 
 
 def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -> pd.DataFrame:
-    frames = []
-    for name in METRICS:
-        if name not in values:
-            continue  # a shared limit the scenario does not have
-        stats = summarise(values[name])
-        frame = pd.DataFrame({"variant": variant, key: labels, "metric": name, **stats})
-        frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
-    return table
+    """One row per (label, metric), labels in their order and metrics in :data:`METRICS` order
+    within each label (a shared limit the scenario does not have is left out): variant, ``key``,
+    metric, mean, p5, ..., p95."""
+    labels = np.asarray(labels)
+    names = [name for name in METRICS if name in values]
+    stats = [summarise(values[name]) for name in names]
+    columns = {}
+    for stat in ("mean", *QUANTILES):
+        columns[stat] = np.column_stack([s[stat] for s in stats]).ravel()  # (label, metric) row-major
+    return pd.DataFrame({
+        "variant": np.full(labels.size * len(names), variant, dtype=object),
+        key: np.repeat(labels, len(names)),
+        "metric": np.tile(np.array(names, dtype=object), labels.size),
+        **columns,
+    })
 
 
 def monthly_table(variant: str, start: str, series: dict[str, np.ndarray]) -> pd.DataFrame:
     n_months = series["total_eflops"].shape[1]
-    table = _long_table(variant, month_labels(start, n_months), series, "month")
-    return table.sort_values(["month", "metric"], kind="stable", key=_metric_order).reset_index(drop=True)
+    return _long_table(variant, np.array(month_labels(start, n_months), dtype=object), series, "month")
 
 
 def annual_table(variant: str, start: str, series: dict[str, np.ndarray], hours: np.ndarray) -> pd.DataFrame:
     years, values = annual_values(series, start, hours)
-    table = _long_table(variant, years.astype(int), values, "year")
-    return table.sort_values(["year", "metric"], kind="stable", key=_metric_order).reset_index(drop=True)
-
-
-def _metric_order(column: pd.Series) -> pd.Series:
-    if column.name == "metric":
-        return column.map({m: i for i, m in enumerate(METRICS)})
-    return column
+    return _long_table(variant, years.astype(int), values, "year")
 
 
 def target_outcomes(scenario: Scenario, series: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

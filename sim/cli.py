@@ -102,7 +102,8 @@ def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffi
     parser.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
     parser.add_argument("--no-report", action="store_true", help="write no report (default: OUT/report.html)")
     parser.add_argument("-j", "--jobs", type=_whole_number(1), default=None,
-                        help="worker processes (default: every core); results do not depend on it")
+                        help="worker processes (default: every core when the run is long enough to "
+                             "pay for starting them); results do not depend on it")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster "
                              "of --jobs workers on this machine (needs pip install 'capsim[dask]')")
@@ -115,13 +116,14 @@ def _executor(args: argparse.Namespace):
     """(jobs, Dask executor or None) for ``--jobs`` / ``--scheduler``; Dask is closed on exit.
 
     Without ``--scheduler`` the library starts its own worker processes when a run has more than
-    one block of replications to share among them."""
+    one block of replications to share among them; without ``--jobs`` too, only when the run is
+    long enough to pay for starting them (jobs ``None``: :func:`sim.run.simulate.auto_jobs`)."""
     from .run.parallel import cores, dask_executor
 
-    jobs = args.jobs or cores()
     if not args.scheduler:
-        yield jobs, None
+        yield args.jobs, None
         return
+    jobs = args.jobs or cores()
     if importlib.util.find_spec("distributed") is None:
         raise ScenarioError("--scheduler needs Dask: pip install 'capsim[dask]'")
     with dask_executor(args.scheduler, jobs) as executor:

@@ -285,3 +285,16 @@ def test_no_progress_bar_off_a_terminal_or_when_quiet(stream, enabled):
     progress(500)
     progress.close()
     assert stream.getvalue() == ""
+
+
+def test_workers_are_started_only_for_runs_that_pay_for_them(scenario):
+    from sim.run.parallel import cores
+    from sim.run.simulate import PHASE_REPLICATION_S, WORKER_START_S, auto_jobs
+
+    plan = build_plan(scenario)
+    worth = int(2 * WORKER_START_S / (plan.n_phases * PHASE_REPLICATION_S)) + 2  # replications, just above
+    assert auto_jobs(plan, 1) == 1
+    assert auto_jobs(plan, worth - 3) == 1
+    assert auto_jobs(plan, worth) == cores()
+    assert_same_results(sim.simulate(scenario, replications=300, seed=4, jobs=None),
+                        sim.simulate(scenario, replications=300, seed=4, jobs=1))

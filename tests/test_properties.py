@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.engine.draws import draw_projects
+from sim.engine.block import due_times, never_waits, simulate_block, unqueued_log
 from sim.engine.model import simulate_replication
 from sim.engine.build import build_plan
 from sim.engine.series import MonthlySeries, monthly_series
@@ -150,3 +151,45 @@ def test_a_queue_at_a_month_end_means_its_head_did_not_fit(scenario, seed):
         assert (free[waiting] < queue[waiting] * (1 + 1e-12)).all()
         if waiting.any():
             assert np.nanmax(waits) > 0
+
+
+def _same_log(block, row: int, log) -> None:
+    for field in ("on", "off", "grid_wait", "supply_wait"):
+        x, y = getattr(block, field)[row], getattr(log, field)
+        assert x.view(np.int64).tolist() == y.view(np.int64).tolist(), field  # bit for bit, NaN included
+    assert block.limits.keys() == log.limits.keys()
+    for name, times in log.limits.items():
+        assert block.limits[name][row].view(np.int64).tolist() == times.view(np.int64).tolist(), name
+
+
+def _roomy(scenario):
+    """The scenario with limits that cannot bind."""
+    update = {}
+    if scenario.grid is not None:
+        update["grid"] = scenario.grid.model_copy(update={"headroom_mw": 1e7})
+    if scenario.supply is not None:
+        update["supply"] = scenario.supply.model_copy(update={"ai_pflops_per_month": 1e8})
+    return scenario.model_copy(update=update)
+
+
+@SETTINGS
+@given(scenarios(), st.lists(st.integers(0, 2**32), min_size=1, max_size=4), st.lists(st.booleans(), min_size=4, max_size=4))
+def test_a_block_gets_simpys_event_logs_with_simpy_only_where_a_request_might_wait(scenario, seeds, roomy):
+    """The shortcut (never_waits -> unqueued_log) gives exactly SimPy's log; limits that cannot
+    bind always take it; simulate_block's logs are SimPy's, whichever way each row went."""
+    plans = [build_plan(_roomy(scenario) if roomy[r] else scenario) for r in range(len(seeds))]
+    draws = [draw_projects(scenario, seed, 0) for seed in seeds]
+    go, delay = np.stack([g for g, _ in draws]), np.stack([d for _, d in draws])
+    due = due_times(plans, go, delay)
+    shortcut, quiet = unqueued_log(plans, go, due), never_waits(plans, due)
+    block = simulate_block(plans, go, delay)
+    for r, plan in enumerate(plans):
+        reference = simulate_replication(plan, go[r], delay[r])
+        if roomy[r]:
+            assert quiet[r]
+        if quiet[r]:
+            _same_log(shortcut, r, reference)
+            assert np.nansum(reference.grid_wait) == 0 and np.nansum(reference.supply_wait) == 0
+        _same_log(block, r, reference)
+        assert block.simulated[r] == (not quiet[r])
+    assert block.events == sum(simulate_replication(plans[r], go[r], delay[r]).events for r in np.flatnonzero(~quiet))

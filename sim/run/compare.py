@@ -24,13 +24,14 @@ import pandas as pd
 
 from ..analysis.results import Results
 from ..analysis.statistics import Z_95, paired_difference  # noqa: F401 - Z_95 re-exported
+from ..engine.build import build_plan
 from ..engine.draws import has_uncertainty
 from ..months import calendar_years, month_index, month_label
 from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
 from .parallel import process_pool
 from .ranking import check_rank_by, limit_binds, ranking_table, summary_lines
-from .simulate import blocks, check_scenario_argument, default_replications, simulate, whole_number
+from .simulate import auto_jobs, blocks, check_scenario_argument, default_replications, simulate, whole_number
 
 COLUMNS = ["variant", "output", "when", "unit", "stat", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high",
            "bound"]
@@ -214,7 +215,7 @@ def compare(
     seed: int = 0,
     *,
     progress=None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     executor=None,
     rank_by: str | None = None,
 ) -> Comparison:
@@ -223,15 +224,17 @@ def compare(
 
     ``replications`` defaults to the largest :func:`~sim.default_replications` of the runs.
     ``progress``, if given, is called with (variant name, replications done). ``jobs`` and
-    ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them). ``rank_by``
-    (a plan target's name or an output, see :mod:`sim.run.ranking`) is checked before anything is
-    simulated and kept as the comparison's default ranking.
+    ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them; ``jobs=None``:
+    :func:`~sim.run.simulate.auto_jobs` for all the runs together). ``rank_by`` (a plan target's
+    name or an output, see :mod:`sim.run.ranking`) is checked before anything is simulated and
+    kept as the comparison's default ranking.
     """
     check_scenario_argument(scenario, "compare")
     if replications is not None:
         replications = whole_number("replications", replications, 1)
     seed = whole_number("seed", seed, 0)
-    jobs = whole_number("jobs", jobs, 1)
+    if jobs is not None:
+        jobs = whole_number("jobs", jobs, 1)
     names = select(scenario, variants)
     check_rank_by(scenario, rank_by)
     scenarios = {BASE: apply_variant(scenario, None)}
@@ -240,6 +243,8 @@ def compare(
         replications = max(default_replications(s) for s in scenarios.values())
     results = {}
     pool = None
+    if jobs is None:
+        jobs = auto_jobs(build_plan(scenarios[BASE]), replications * len(scenarios))
     if executor is None and jobs > 1 and len(blocks(replications)) > 1:
         pool = executor = process_pool(min(jobs, len(blocks(replications))))  # one pool for every run
     try:

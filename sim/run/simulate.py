@@ -7,8 +7,6 @@ replications are cut into blocks or where the blocks run.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -17,8 +15,8 @@ import numpy as np
 
 from ..analysis.results import Results
 from ..engine.build import PlanPatcher, build_plan
+from ..engine.block import simulate_block
 from ..engine.draws import BlockStreams, draw_parameters, draw_projects, has_uncertainty, prepare_block
-from ..engine.model import simulate_replication
 from ..engine.plan import Plan
 from ..engine.policies import adjust_draws
 from ..engine.series import MonthlySeries, monthly_series, project_first_on
@@ -26,7 +24,7 @@ from ..engine.sites import site_series
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from .memory import check_memory
-from .parallel import process_pool, run_blocks
+from .parallel import cores, process_pool, run_blocks
 
 DEFAULT_REPLICATIONS_DETERMINISTIC = 1
 DEFAULT_REPLICATIONS_UNCERTAIN = 1000
@@ -59,6 +57,20 @@ def whole_number(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
+WORKER_START_S = 0.5
+"""Wall time to start worker processes and have them import capsim (2-core machine, measured)."""
+PHASE_REPLICATION_S = 20e-6
+"""Time per phase per replication of one process, end to end (Shanxi: 25 phases, about 500 us on
+the 2-core development machine; lower it as the engine gets faster)."""
+
+
+def auto_jobs(plan: Plan, replications: int) -> int:
+    """Worker processes worth starting for ``replications`` of ``plan``: every core when the work
+    would take more than twice what starting them costs, else 1 (run in this process)."""
+    work_s = replications * max(plan.n_phases, 1) * PHASE_REPLICATION_S
+    return cores() if work_s > 2 * WORKER_START_S else 1
+
+
 def default_replications(scenario: Scenario) -> int:
     """1 for a deterministic scenario, 1,000 for one with ``uncertainty`` (or a project's own delay
     or go probability)."""
@@ -81,30 +93,11 @@ class BlockResult:
     events: int
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector for one replication (restored after it).
-
-    A replication creates thousands of short-lived SimPy events and generators; the collector's
-    full passes over everything alive (the scenario, the plan) would otherwise take about 40 % of
-    the time of a large region. The replication's own garbage is collected after it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan | None = None) -> BlockResult:
     """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
     base_plan = build_plan(scenario) if plan is None else plan
     plans: list[Plan] = []
-    ons, offs, gos, shifts, grid_waits, supply_waits = [], [], [], [], [], []
-    limits: dict[str, list] = {}
-    events = 0
+    gos, delays, shifts = [], [], []
     streams = BlockStreams(seed, first, count)
     prepare_block(scenario, streams)
     patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
@@ -115,31 +108,23 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
         go, adjusted = adjust_draws(plan.policy, go, delay)
         shifts.append(adjusted - delay)
         delay = adjusted
-        with _collector_paused():
-            log = simulate_replication(plan, go, delay)
         plans.append(plan)
-        ons.append(log.on)
-        offs.append(log.off)
         gos.append(go)
-        grid_waits.append(log.grid_wait)
-        supply_waits.append(log.supply_wait)
-        for name, times in log.limits.items():
-            limits.setdefault(name, []).append(times)
-        events += log.events
-    on = np.stack(ons)
-    off = np.stack(offs)
-    series = monthly_series(plans, on, off, {name: np.stack(times) for name, times in limits.items()})
+        delays.append(delay)
+    go = np.stack(gos)
+    log = simulate_block(plans, go, np.stack(delays))
+    series = monthly_series(plans, log.on, log.off, log.limits)
     return BlockResult(
         first=first,
         count=count,
         series=series,
-        sites=site_series(plans, on, off, series["voucher_pflops_hours"]),
-        project_go=np.stack(gos),
-        project_first_on=project_first_on(base_plan, on),
+        sites=site_series(plans, log.on, log.off, series["voucher_pflops_hours"]),
+        project_go=go,
+        project_first_on=project_first_on(base_plan, log.on),
         project_policy_shift=np.stack(shifts),
-        grid_wait=np.stack(grid_waits),
-        supply_wait=np.stack(supply_waits),
-        events=events,
+        grid_wait=log.grid_wait,
+        supply_wait=log.supply_wait,
+        events=log.events,
     )
 
 
@@ -191,14 +176,14 @@ def simulate(
     *,
     variant: str | None = None,
     progress: Callable[[int], None] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     executor: Executor | None = None,
     memory_limit_bytes: int | None = None,
 ) -> Results:
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
     ``replications`` defaults to :func:`default_replications`. Blocks of replications run in this
-    process (``jobs=1``), in ``jobs`` worker processes, or on ``executor`` (any
+    process (``jobs=1``), in ``jobs`` worker processes (``None``: :func:`auto_jobs`), or on ``executor`` (any
     :class:`concurrent.futures.Executor`, e.g. from :func:`sim.run.parallel.dask_executor`; it is left
     open); the results are the same in every case. ``progress``, if given, is called with the
     number of replications done after each block. ``variant`` labels the results (default: the
@@ -216,10 +201,13 @@ def simulate(
         replications = default_replications(scenario)
     replications = whole_number("replications", replications, 1)
     seed = whole_number("seed", seed, 0)
-    jobs = whole_number("jobs", jobs, 1)
-    tasks = [(scenario, seed, first, count) for first, count in blocks(replications)]
-    local_workers = 1 if executor is not None else min(int(jobs), len(tasks))
+    if jobs is not None:
+        jobs = whole_number("jobs", jobs, 1)
+    cuts = blocks(replications)
     plan = build_plan(scenario)
+    if jobs is None:
+        jobs = auto_jobs(plan, replications)
+    local_workers = 1 if executor is not None else min(int(jobs), len(cuts))
     check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
 
     collector = _Collector(replications)
@@ -229,6 +217,7 @@ def simulate(
         if progress is not None:
             progress(collector.done)
 
+    tasks = [(scenario, seed, first, count) for first, count in cuts]
     if executor is not None:
         run_blocks(executor, run_block, tasks, on_result)
     elif local_workers > 1:
@@ -238,6 +227,6 @@ def simulate(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     else:
-        for task in tasks:
-            on_result(task, run_block(*task, plan=plan))
+        for first, count in cuts:
+            on_result((first, count), run_block(scenario, seed, first, count, plan=plan))
     return collector.results(scenario, plan, seed, variant)

@@ -6,15 +6,21 @@ Prints, for SCENARIO (default scenarios/shanxi.yaml), N replications (default 2,
 - SimPy's floor: seconds per event of one process waiting on timeouts (measured here);
 - capsim end to end per replication: ``sim.simulate`` and then the four tables (monthly, annual,
   targets, projects), i.e. what a user waits for;
-- the same work cut into stages (draws, plan patching, SimPy model, monthly series, statistics),
-  each timed on its own, with the model part against events x floor;
+- the same work cut into stages (draws, plan patching, model, monthly series, statistics), each
+  timed on its own;
+- the model part alone (``simulate_block``: numpy where no request can wait, SimPy for the rest)
+  and with every replication in SimPy, against the model's events (SimPy's, every replication in
+  SimPy) x floor;
 - the naive monthly-tick SimPy model (benchmarks/naive.py) on the same scenario and draws, and its
   events per replication;
 - memory per replication: what a run keeps (the per-replication arrays of ``Results``) and the
   peak traced by tracemalloc during ``sim.simulate``, divided by N;
-- the CLI end to end (10,000 replications, every core, outputs written), unless ``--no-cli``.
+- the CLI end to end (10,000 replications, the default --jobs, outputs and plots written), unless
+  ``--no-cli``;
+- the load average at the start and at the end.
 
-Each timing is the best of a few runs; figures vary by 10-20 % with the machine's load.
+Each timing is the best of a few runs; figures vary by 10-20 % with the machine's load, far more
+on a machine shared with other work (compare the load average with the cores).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Every capsim import of this benchmark is here (the modules may move into sub-packages).
 import sim  # noqa: E402
 from sim.engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.engine.block import simulate_block  # noqa: E402
 from sim.engine.model import CountingEnvironment, simulate_replication  # noqa: E402
 from sim.run.parallel import cores  # noqa: E402
 from sim.engine.build import PlanPatcher, build_plan  # noqa: E402
@@ -60,10 +67,38 @@ def end_to_end(scenario, n: int, seed: int):
     return results
 
 
+def _block_inputs(scenario, base, seed: int, first: int, count: int, clock=None, spent=None):
+    """(plans, go, delay, shift) of one block, the same calls as ``run_block``; with ``clock``, the
+    time of the draws and of the plan patching is added to ``spent``."""
+    clock = clock or time.perf_counter
+    spent = spent if spent is not None else dict.fromkeys(("draws", "patch"), 0.0)
+    t = clock()
+    streams = BlockStreams(seed, first, count)
+    prepare_block(scenario, streams)
+    patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
+    spent["draws"] += clock() - t
+    plans, gos, delays = [], [], []
+    for replication in range(first, first + count):
+        t0 = clock()
+        drawn = draw_parameters(scenario, seed, replication, streams)
+        t1 = clock()
+        local, plan = patcher.apply(drawn)
+        t2 = clock()
+        go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
+        go, delay = adjust_draws(plan.policy, go, delay)
+        t3 = clock()
+        spent["draws"] += (t1 - t0) + (t3 - t2)
+        spent["patch"] += t2 - t1
+        plans.append(plan)
+        gos.append(go)
+        delays.append(delay)
+    return plans, np.stack(gos), np.stack(delays)
+
+
 def stages(scenario, n: int, seed: int) -> dict[str, float]:
     """Seconds spent in each stage of ``run_block`` for ``n`` replications, and in the tables.
 
-    The same calls as :func:`sim.simulate.run_block`, block by block, with a clock around each.
+    The same calls as :func:`sim.run.simulate.run_block`, block by block, with a clock around each.
     """
     clock = time.perf_counter
     spent = dict.fromkeys(("plan", "draws", "patch", "model", "series", "statistics"), 0.0)
@@ -71,35 +106,13 @@ def stages(scenario, n: int, seed: int) -> dict[str, float]:
     base = build_plan(scenario)
     spent["plan"] += clock() - t
     for first, count in blocks(n):
+        plans, go, delay = _block_inputs(scenario, base, seed, first, count, clock, spent)
         t = clock()
-        streams = BlockStreams(seed, first, count)
-        prepare_block(scenario, streams)
-        patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
-        spent["draws"] += clock() - t
-        plans, ons, offs = [], [], []
-        for replication in range(first, first + count):
-            t0 = clock()
-            drawn = draw_parameters(scenario, seed, replication, streams)
-            t1 = clock()
-            local, plan = patcher.apply(drawn)
-            t2 = clock()
-            go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
-            go, delay = adjust_draws(plan.policy, go, delay)
-            t3 = clock()
-            gc.disable()
-            log = simulate_replication(plan, go, delay)
-            gc.enable()
-            t4 = clock()
-            spent["draws"] += (t1 - t0) + (t3 - t2)
-            spent["patch"] += t2 - t1
-            spent["model"] += t4 - t3
-            plans.append(plan)
-            ons.append(log.on)
-            offs.append(log.off)
+        log = simulate_block(plans, go, delay)
+        spent["model"] += clock() - t
         t = clock()
-        on, off = np.stack(ons), np.stack(offs)
-        monthly_series(plans, on, off)
-        project_first_on(base, on)
+        monthly_series(plans, log.on, log.off, log.limits)
+        project_first_on(base, log.on)
         spent["series"] += clock() - t
     results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
     t = clock()
@@ -109,30 +122,32 @@ def stages(scenario, n: int, seed: int) -> dict[str, float]:
     return spent
 
 
-def model_only(scenario, n: int, seed: int) -> tuple[float, int]:
-    """(seconds, events) of the SimPy part alone over ``n`` replications, draws made beforehand."""
+def model_only(scenario, n: int, seed: int) -> tuple[float, float, int, int]:
+    """The model part alone over ``n`` replications, draws made beforehand: (seconds of
+    ``simulate_block`` as a run uses it, seconds with every replication in SimPy, the model's events
+    (SimPy's, every replication in SimPy), replications that ran in SimPy)."""
     base = build_plan(scenario)
-    inputs = []
-    for first, count in blocks(n):
-        streams = BlockStreams(seed, first, count)
-        prepare_block(scenario, streams)
-        patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
-        for replication in range(first, first + count):
-            local, plan = patcher.apply(draw_parameters(scenario, seed, replication, streams))
-            go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
-            inputs.append((plan, *adjust_draws(plan.policy, go, delay)))
-    events = []
+    inputs = [_block_inputs(scenario, base, seed, first, count) for first, count in blocks(n)]
+    simulated = []
 
     def run() -> None:
+        simulated.clear()
+        for plans, go, delay in inputs:
+            simulated.append(int(simulate_block(plans, go, delay).simulated.sum()))
+
+    events = []
+
+    def everywhere() -> None:
         events.clear()
         gc.disable()
         try:
-            for plan, go, delay in inputs:
-                events.append(simulate_replication(plan, go, delay).events)
+            for plans, go, delay in inputs:
+                for r, plan in enumerate(plans):
+                    events.append(simulate_replication(plan, go[r], delay[r]).events)
         finally:
             gc.enable()
 
-    return best(run), sum(events)
+    return best(run), best(everywhere), sum(events), sum(simulated)
 
 
 def naive_events(scenario, n: int, seed: int) -> int:
@@ -160,11 +175,13 @@ def naive_memory_per_replication(scenario, n: int, seed: int) -> float:
     return peak / n
 
 
-def cli_seconds(path: str, n: int, jobs: int) -> float:
+def cli_seconds(path: str, n: int, jobs: int | None) -> float:
+    """Wall seconds of ``capsim run`` (outputs and plots written); ``jobs`` None: the CLI's default."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         def cli() -> None:
-            subprocess.run([sys.executable, "-m", "sim", "run", path, "-r", str(n), "--jobs", str(jobs),
+            subprocess.run([sys.executable, "-m", "sim", "run", path, "-r", str(n),
+                            *(["--jobs", str(jobs)] if jobs else []),
                             "--out", str(Path(tmp) / "out"), "--force", "-q"], env=env, check=True)
         return best(cli, repeat=2)
 
@@ -177,6 +194,7 @@ def main() -> None:
     parser.add_argument("--no-cli", action="store_true", help="skip the 10,000-replication CLI run")
     args = parser.parse_args()
     n, seed = args.replications, args.seed
+    uptime = os.getloadavg()[0]
     us = 1e6 / n
     print(f"machine: {cores()} cores, Python {sys.version.split()[0]}, SimPy {simpy.__version__}, "
           f"numpy {np.__version__}; {args.scenario}, {n:,} replications, seed {seed}, 1 job")
@@ -189,10 +207,12 @@ def main() -> None:
     capsim_s = best(lambda: results.append(end_to_end(scenario, n, seed)), repeat=3)
     events = results[-1].events / n
     simulate_s = best(lambda: sim.simulate(scenario, replications=n, seed=seed, jobs=1), repeat=3)
+    model_s, everywhere_s, model_events, simulated = model_only(scenario, n, seed)
+    per_event = model_events / n
     print(f"capsim end to end (simulate + 4 tables): {capsim_s:.2f} s = {capsim_s * us:.0f} us per replication "
-          f"({simulate_s * us:.0f} us in sim.simulate); {events:.1f} events per replication = "
-          f"{capsim_s / n / (events * floor):.1f} x events x floor")
-
+          f"({simulate_s * us:.0f} us in sim.simulate); the model has {per_event:.1f} events per replication "
+          f"(SimPy ran {events:.1f} of them: {simulated:,} of {n:,} replications could wait) = "
+          f"{capsim_s / n / (per_event * floor):.1f} x events x floor")
     naive_s = best(lambda: simulate_naive(scenario, n, seed), repeat=3)
     n_events = naive_events(scenario, n, seed) / n
     print(f"naive model: {naive_s:.2f} s = {naive_s * us:.0f} us per replication; {n_events:.1f} events per "
@@ -200,9 +220,9 @@ def main() -> None:
     print(f"capsim / naive time per replication: {capsim_s / naive_s:.2f} "
           f"(capsim {naive_s / capsim_s:.2f} x faster)")
 
-    model_s, model_events = model_only(scenario, n, seed)
-    print(f"capsim SimPy part alone: {model_s * us:.0f} us per replication = "
-          f"{model_s / (model_events * floor):.1f} x events x floor")
+    print(f"capsim model part alone (simulate_block, draws made beforehand): {model_s * us:.0f} us per replication "
+          f"= {model_s / (model_events * floor):.2f} x events x floor; every replication in SimPy: "
+          f"{everywhere_s * us:.0f} us = {everywhere_s / (model_events * floor):.1f} x")
 
     spent = min((stages(scenario, n, seed) for _ in range(3)), key=lambda s: sum(s.values()))
     total = sum(spent.values())
@@ -215,9 +235,9 @@ def main() -> None:
           f"{naive_memory_per_replication(scenario, n, seed) / 1e3:.1f} kB")
 
     if not args.no_cli:
-        jobs = cores()
-        print(f"CLI end to end, 10,000 replications, {jobs} jobs, outputs written: "
-              f"{cli_seconds(args.scenario, 10_000, jobs):.2f} s")
+        print(f"CLI end to end, 10,000 replications, default --jobs ({cores()} cores), outputs and plots written: "
+              f"{cli_seconds(args.scenario, 10_000, None):.2f} s")
+    print(f"load average (1 min) at the start: {uptime:.2f}, at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -271,5 +271,44 @@ def test_an_empty_target_name_is_refused():
 
 @pytest.mark.parametrize("month", ["2025-13", "2025-00", "25-01", "2025-1"])
 def test_impossible_months_are_refused(month):
-    (problem,) = load_error(scenario_data([project("a")], start=month))
-    assert problem == f"<data>: horizon.start: must be a month written YYYY-MM, e.g. 2026-06 (got {month!r})"
+    assert load_error(scenario_data([project("a")], start=month)) == [
+        f"<data>: horizon.start: must be a month written YYYY-MM, e.g. 2026-06 (got {month!r})",
+        "<data>: (cross-field checks run once these are fixed)"]
+
+
+# --- every problem in one pass ------------------------------------------------------------------
+
+
+def test_schema_and_cross_field_problems_come_in_one_pass():
+    data = scenario_data([project("a", it_mw=-1), project("b", site="nowhere")],
+                         targets=[{"name": "late", "by": "2031-01", "total_eflops": 1}])
+    assert load_error(data) == [
+        "<data>: projects[a].it_mw: must be greater than 0 (got -1)",
+        "<data>: projects[b].site: unknown site 'nowhere'",
+        "<data>: targets[late].by: must be inside the horizon 2025-01..2025-12 (got 2031-01)",
+    ]
+
+
+def test_parts_with_schema_errors_raise_no_follow_on_cross_field_problems():
+    # the site 'hot' fails the schema; project 'b' naming it is not reported as 'unknown site'
+    data = scenario_data([project("a"), project("b", site="hot")])
+    data["sites"]["hot"] = {"monthly_temp_c": [float("nan")] * 12}
+    problems = load_error(data)
+    assert len(problems) == 12 and all(p.startswith("<data>: sites.hot.monthly_temp_c[") for p in problems)
+
+
+def test_cross_field_problems_after_a_set_aside_item_keep_their_place():
+    data = scenario_data([project("a", utilization=2), project("b", phases=[0.5, 0.4])])
+    assert load_error(data) == [
+        "<data>: projects[a].utilization: must be at most 1 (got 2)",
+        "<data>: projects[b].phases: must sum to 1 (got 0.9)",
+    ]
+
+
+def test_when_cross_field_checks_cannot_run_the_last_line_says_so():
+    data = scenario_data([project("a", phases=[0.5, 0.4])])
+    data["horizon"] = {"start": "2025-01"}
+    assert load_error(data) == [
+        "<data>: horizon.end: required key is missing",
+        "<data>: (cross-field checks run once these are fixed)",
+    ]

@@ -56,6 +56,7 @@ def test_scenario_without_projects_is_a_validation_error(projects):
     data["projects"] = projects
     with pytest.raises(ScenarioError) as info:
         sim.scenario_from_data(data)
-    message = ("projects: must list at least one project (a scenario without projects has nothing to simulate)"
-               if projects == [] else "projects: must be a list (got None)")
-    assert [str(p) for p in info.value.problems] == [f"<data>: {message}"]
+    expected = (["<data>: projects: must list at least one project (a scenario without projects has nothing to "
+                 "simulate)"] if projects == [] else
+                ["<data>: projects: must be a list (got None)", "<data>: (cross-field checks run once these are fixed)"])
+    assert [str(p) for p in info.value.problems] == expected

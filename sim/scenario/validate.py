@@ -13,7 +13,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from . import consistency, support
+from . import consistency, partial, support
 from .schema import Scenario
 from .yamlio import Positions
 
@@ -48,7 +48,8 @@ def origin_of(scenario: Scenario) -> Origin | None:
 
 def validate_data(data: Any, file: str = "<data>", positions: Positions | None = None) -> Scenario:
     """Validate plain data (as read from YAML) into a :class:`Scenario`: the schema, then the
-    cross-field checks of :mod:`sim.scenario.consistency`. Its variants are not checked here (see
+    cross-field checks of :mod:`sim.scenario.consistency` and :mod:`sim.scenario.support` (on the
+    parts that passed the schema when some did not, see :mod:`sim.scenario.partial`). Its variants are not checked here (see
     :func:`sim.scenario.load.scenario_from_data`)."""
     positions = positions or {}
     if data is None:
@@ -64,7 +65,12 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
     except ValidationError as exc:
         errors = _merge_misspelled(exc.errors())
         problems = [_problem_from_pydantic(err, data, file, positions) for err in errors]
-        raise ScenarioError(_sorted(problems)) from None
+        findings, checked = partial.cross_field_of_the_rest(data, exc.errors(), lambda err: _message(err, None),
+                                                            lambda loc: _walk(data, loc)[1])
+        problems = _sorted(problems + [locate(loc, message, data, file, positions) for loc, message in findings])
+        if not checked:
+            problems.append(Problem(partial.NOT_CHECKED, file=file))
+        raise ScenarioError(problems) from None
     findings = consistency.check(scenario)
     findings += support.check_delays(scenario)
     findings += support.check_parameters(scenario, lambda err: _message(err, None), lambda loc: _walk(data, loc)[1])

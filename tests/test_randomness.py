@@ -92,11 +92,10 @@ def test_a_projects_own_uncertainty_is_validated_like_the_defaults():
     bad["projects"][0]["go_probability"] = 1.5
     with pytest.raises(sim.ScenarioError) as error:
         sim.scenario_from_data(bad)
-    assert [p.message for p in error.value.problems] == ["must be at most 1 (got 1.5)"]
-    assert str(error.value.problems[0]).endswith("projects[a].go_probability: must be at most 1 (got 1.5)")
-    bad["projects"][0]["go_probability"] = 1.0
-    with pytest.raises(sim.ScenarioError, match=r"projects\[b\]\.delay_months\.low: low must not exceed high"):
-        sim.scenario_from_data(bad)
+    # one pass: the schema's problem in project a and the cross-field one of project b together
+    assert [str(p) for p in error.value.problems] == [
+        "<data>: projects[a].go_probability: must be at most 1 (got 1.5)",
+        "<data>: projects[b].delay_months.low: low must not exceed high (got low 5, high 1)"]
     operating = scenario_data([project("p", go_probability=0.5)])
     with pytest.raises(sim.ScenarioError, match=r"projects\[p\]\.go_probability: an operating project"):
         sim.scenario_from_data(operating)

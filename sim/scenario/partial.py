@@ -2,8 +2,8 @@
 
 When the schema finds problems, :func:`cross_field_of_the_rest` sets aside the parts that hold
 them — a project, target or grid addition (a list item), a site, cooling, variant, drawn
-parameter, delay or policy lever (a mapping entry), an optional block (``grid``, ``supply``,
-``accounting``, ``uncertainty``) — validates the rest and runs the cross-field checks of
+parameter, delay or policy lever (a mapping entry), an optional block (any top-level key with a
+default: ``grid``, ``supply``, ``accounting``, ``uncertainty``, ...) — validates the rest and runs the cross-field checks of
 :mod:`sim.scenario.consistency` and :mod:`sim.scenario.support` on it. Findings are reported in
 the file's own places (list positions mapped back), except those that name a part set aside (a
 project naming a site that failed the schema is not reported as naming an unknown site). A
@@ -24,7 +24,9 @@ from .schema import Scenario
 LIST_ITEMS = (("projects",), ("targets",), ("grid", "additions"))
 MAPPING_ENTRIES = (("sites",), ("cooling",), ("variants",), ("uncertainty", "parameters"),
                    ("uncertainty", "delay_months"), ("uncertainty", "go_probability"), ("policies",))
-OPTIONAL_BLOCKS = ("accounting", "grid", "supply", "uncertainty", "description")
+OPTIONAL_BLOCKS = tuple(field.alias or name for name, field in Scenario.model_fields.items()
+                        if not field.is_required())
+"""Top-level keys with a default (``grid``, ``supply``, ``uncertainty``, ``accounting``, ...)."""
 PLACEHOLDERS = {"name": "?", "version": 1}
 """Required scalars a check never reads: a stand-in lets the checks run."""
 NOT_CHECKED = "(cross-field checks run once these are fixed)"

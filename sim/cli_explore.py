@@ -97,6 +97,19 @@ def require_extra() -> None:
         raise ScenarioError(Problem(EXTRA_MESSAGE)) from None
 
 
+def _report_writer(args: argparse.Namespace):
+    """Writes report.html into the results folder before it is published, unless ``--no-report``."""
+    if args.no_report:
+        return None
+
+    def write(folder: Path) -> None:
+        from .report.page import write_report
+
+        write_report(folder)
+
+    return write
+
+
 def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     from .explore.solve import solve
     from .output.explore import write_solution
@@ -119,7 +132,7 @@ def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     finally:
         progress.close()
     write_solution(solution, scenario, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                   plots_too=not args.no_plots)
+                   plots_too=not args.no_plots, then=_report_writer(args))
     if not args.quiet:
         print(solution.summary_text())
         print(f"results written to {out}/")
@@ -151,7 +164,7 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     finally:
         progress.close()
     write_exploration(exploration, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                      plots_too=not args.no_plots)
+                      plots_too=not args.no_plots, then=_report_writer(args))
     if not args.quiet:
         print(exploration.summary_text())
         print(f"results written to {out}/")

@@ -22,3 +22,34 @@ def grid_pair(headroom_mw: float = 5.0, uncertain: bool = False, **extra) -> dic
     if uncertain:
         data["uncertainty"] = {"delay_months": {"planned": {"dist": "uniform", "low": 0, "high": 3}}}
     return data
+
+
+def grid_file(path):
+    """grid_pair(uncertain=True) with the lever grid.headroom_mw from 0 to 100 MW, as a file."""
+    import json
+
+    data = grid_pair(uncertain=True)
+    data["explore"] = {"levers": {"grid.headroom_mw": {"low": 0, "high": 100, "source": "assumption: test"}}}
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def explore_folder(scenario, out, *extra: str):
+    """A real ``capsim explore`` folder (Sobol, N = 8, grid headroom and project a's IT MW, 10
+    replications per sample: about 2 s), report.html included unless ``--no-report``."""
+    from conftest import run_cli
+
+    done = run_cli("explore", str(scenario), "-n", "8", "-r", "10", "--vary", "projects.a.it_mw=5:15", "-j", "1",
+                   "--no-plots", "-q", "--out", str(out), *extra)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def solve_folder(scenario, out, *extra: str):
+    """A real ``capsim solve`` folder for the smallest headroom meeting the target with 90%."""
+    from conftest import run_cli
+
+    done = run_cli("solve", str(scenario), "--lever", "grid.headroom_mw", "--target", TARGET, "-r", "30", "-j", "1",
+                   "--no-plots", "-q", "--out", str(out), *extra)
+    assert done.returncode == 0, done.stderr
+    return out

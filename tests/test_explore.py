@@ -187,3 +187,12 @@ def test_design_is_reproducible_and_sobol_has_n_times_k_plus_2_rows():
     assert a.values.shape == (16 * 4, 2) and np.array_equal(a.values, b.values)
     assert not np.array_equal(a.values, make_design(inputs, "sobol", 16, seed=4).values)
     assert a.values[:, 1].min() >= 10 and a.values[:, 1].max() <= 30
+
+
+def test_evaluator_without_jobs_uses_every_core():
+    """jobs=None is the CLI's default (no --jobs): capsim explore used to stop on int(None)."""
+    from sim.explore.evaluate import Evaluator
+    from sim.run.parallel import cores
+
+    assert Evaluator(10, 0, jobs=None).jobs == cores()
+    assert Evaluator(10, 0, jobs=1).jobs == 1

@@ -160,24 +160,6 @@ def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):
     assert len({t.line.dash for t in chart.figure.data if t.name.endswith("median")}) == 4
 
 
-def test_sensitivity_and_solve_tables_give_their_answer_and_charts(tmp_path):
-    sens = pd.DataFrame({"parameter": ["supply", "grid", "delay", "go"] * 2, "output": ["P(plan A)"] * 8,
-                         "year": [2025] * 4 + [2026] * 4, "st": [0.6, 0.2, 0.1, 0.05, 0.5, 0.3, 0.1, 0.0]})
-    folder = write_folder(tmp_path / "e", {"sensitivity": sens, "samples": pd.DataFrame({"x": [1.0, 2.0]})},
-                          manifest(kind="explore"))
-    read = read_folder(folder)
-    assert read.kind == "explore"
-    assert answer(read).sentences == ["The inputs that decide P(plan A) most are supply (0.55), grid (0.25) and "
-                                      "delay (0.1) (by st); together 97% of the total st of all 4 inputs."]
-    assert [c.id for c in charts_for(read)] == ["tornado", "heatmap"]
-    solve = pd.DataFrame({"question": ["subsidy rate to meet plan A with 90%"], "unit": ["share"],
-                          "p10": [0.1], "p50": [0.15], "p90": [0.22]})
-    read = read_folder(write_folder(tmp_path / "s", {"solve": solve}, manifest()))
-    assert read.kind == "solve"
-    assert answer(read).sentences == ["subsidy rate to meet plan A with 90%: 0.15 [0.10–0.22] share."]
-    assert [c.id for c in charts_for(read)] == ["solve"]
-
-
 def test_sources_tell_facts_from_assumptions_and_keep_the_numbers():
     rows = scenario_sources({"grid": {"headroom_mw": 50.0, "source": "B1 (H); assumption: all new load"},
                              "projects": [{"id": "p1", "it_mw": 10.0, "compute": {"pflops": 100.0},

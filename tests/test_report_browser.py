@@ -109,16 +109,14 @@ def test_report_of_a_real_run_opens_offline(browser, tmp_path):
     assert "plan 2027" in found["answer"]
 
 
-def test_explore_and_solve_sections_draw(browser, tmp_path):
-    import pandas as pd
+def test_report_of_a_real_solve_opens_offline(browser, tmp_path):
+    from explore_scenarios import grid_file, solve_folder
 
-    sensitivity = pd.DataFrame({"parameter": ["a", "b"] * 2, "year": [2025, 2025, 2026, 2026],
-                                "st": [0.7, 0.2, 0.6, 0.3]})
-    solve = pd.DataFrame({"question": ["rate"], "p10": [0.1], "p50": [0.2], "p90": [0.3]})
-    folder = write_folder(tmp_path / "explore", {"sensitivity": sensitivity, "solve": solve}, manifest(kind="solve"))
-    found = load(browser, sim.report.write(folder)[0])
-    check(found, charts=3)
-    assert found["answer"] == "rate: 0.20 [0.10–0.30]."
+    folder = solve_folder(grid_file(tmp_path / "grid.yaml"), tmp_path / "solve", "--tolerance", "2")
+    found = load(browser, folder / "report.html")
+    check(found, charts=1)
+    assert found["answer"].startswith("The smallest grid.headroom_mw at which target 'all three online' is met "
+                                      "with probability at least 90% is 31.25 MW")
 
 
 def test_the_checks_see_a_request_and_a_console_error(browser, tmp_path):

@@ -29,7 +29,7 @@ from ..engine.plan import Plan
 from ..engine.series import MonthlySeries
 from ..months import calendar_years, month_index
 from ..run.memory import check_memory
-from ..run.parallel import process_pool, run_blocks
+from ..run.parallel import cores, process_pool, run_blocks
 from ..run.simulate import BLOCK_SIZE, blocks, run_block
 from ..scenario.schema import Scenario
 
@@ -115,13 +115,13 @@ class Evaluator:
     replications done since the evaluator was made, over every call of :meth:`means`.
     """
 
-    def __init__(self, replications: int, seed: int, *, jobs: int = 1, executor: Executor | None = None,
+    def __init__(self, replications: int, seed: int, *, jobs: int | None = 1, executor: Executor | None = None,
                  progress: Callable[[int], None] | None = None, memory_limit_bytes: int | None = None):
         if not isinstance(replications, (int, np.integer)) or replications < 1:
             raise ValueError(f"replications must be a whole number of at least 1 (got {replications!r})")
         self.replications = int(replications)
         self.seed = int(seed)
-        self.jobs = int(jobs)
+        self.jobs = cores() if jobs is None else int(jobs)  # None (the CLI's default): every core
         self.executor = executor
         self.progress = progress
         self.memory_limit_bytes = memory_limit_bytes

@@ -103,20 +103,37 @@ def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -
     return written
 
 
+def _hooks(draw: Callable[[Path], object] | None, then: Callable[[Path], object] | None):
+    """One hook running ``draw`` then ``then`` on the folder before it is published (None: neither)."""
+    hooks = [h for h in (draw, then) if h is not None]
+    if not hooks:
+        return None
+
+    def run(folder: Path) -> None:
+        for hook in hooks:
+            hook(folder)
+
+    return run
+
+
 def write_exploration(exploration: Exploration, out: str | Path, force: bool = False,
-                      command: list[str] | None = None, started: str | None = None, plots_too: bool = True) -> Path:
+                      command: list[str] | None = None, started: str | None = None, plots_too: bool = True,
+                      then: Callable[[Path], object] | None = None) -> Path:
     """Write samples.csv, sensitivity.csv, discovery.csv, manifest.json and, with ``plots_too``,
-    plots/ into ``out`` (docs/explore.md describes each)."""
-    then = (lambda folder: draw_exploration(exploration, folder)) if plots_too else None
+    plots/ into ``out`` (docs/explore.md describes each); ``then(folder)`` (the CLI's report) runs
+    after the plots, before the folder is published."""
+    then = _hooks((lambda folder: draw_exploration(exploration, folder)) if plots_too else None, then)
     tables = {"samples": exploration.samples, "sensitivity": exploration.sensitivity,
               "discovery": exploration.discovery}
     return publish_tables(out, tables, exploration_manifest(exploration, command, started), force=force, then=then)
 
 
 def write_solution(solution: Solution, scenario: Scenario, out: str | Path, force: bool = False,
-                   command: list[str] | None = None, started: str | None = None, plots_too: bool = True) -> Path:
+                   command: list[str] | None = None, started: str | None = None, plots_too: bool = True,
+                   then: Callable[[Path], object] | None = None) -> Path:
     """Write solve.csv (every evaluated value: step, value, unit, probability, ci_low, ci_high,
-    met, replications), manifest.json and, with ``plots_too``, plots/solve.png into ``out``."""
-    then: Callable[[Path], object] | None = (lambda folder: draw_solution(solution, folder)) if plots_too else None
+    met, replications), manifest.json and, with ``plots_too``, plots/solve.png into ``out``;
+    ``then(folder)`` as for :func:`write_exploration`."""
+    then = _hooks((lambda folder: draw_solution(solution, folder)) if plots_too else None, then)
     tables = {"solve": solution.points}
     return publish_tables(out, tables, solution_manifest(solution, scenario, command, started), force=force, then=then)

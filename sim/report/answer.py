@@ -8,19 +8,19 @@ medians do not), and says so.
 * a run: for each plan target, the probability it is met by its month and when it is first met;
 * a comparison: which variant does best by the ranking and by how much, with its 95% interval
   (:mod:`sim.report.ranking`);
-* an explore: the inputs that decide the outcome (sensitivity.csv);
-* a solve: the answer and its uncertainty (solve.csv).
+* an explore: the inputs that decide the outcome and where a target is missed, and
+* a solve: the answer and its uncertainty (both :mod:`sim.report.studies`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .ranking import compare_answer
 from .read import ResultsFolder
+from .studies import explore_answer, solve_answer
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at
 
 CLASS_METRICS = (("general_eflops", "general compute"), ("intelligent_eflops", "intelligent (AI) compute"),
@@ -47,14 +47,17 @@ class Answer:
     ranking: pd.DataFrame | None = None  # a comparison's runs, best first
     ranked_by: str = ""  # what the ranking ranks by, in words
     calibration: pd.DataFrame | None = None  # role: calibration targets against the model
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (caption, table) under the sentences
 
 
 def answer(folder: ResultsFolder) -> Answer:
     """The answer for the folder's kind of run (see the module docstring)."""
     if folder.kind == "solve" and folder.table("solve") is not None:
-        result = Answer(solve_sentences(folder.table("solve")))
+        sentences, tables = solve_answer(folder)
+        result = Answer(sentences, tables=tables)
     elif folder.kind == "explore" and folder.table("sensitivity") is not None:
-        result = Answer(sensitivity_sentences(folder.table("sensitivity")))
+        sentences, tables = explore_answer(folder)
+        result = Answer(sentences, tables=tables)
     elif folder.kind == "compare" and folder.table("compare") is not None:
         sentences, ranking, ranked_by = compare_answer(folder)
         result = Answer(sentences, ranking=ranking, ranked_by=ranked_by)
@@ -212,68 +215,3 @@ def calibration(folder: ResultsFolder, variant: str | None = None) -> pd.DataFra
 def _criteria(spec: dict) -> dict[str, float]:
     names = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
     return {n: float(spec[n]) for n in names if spec.get(n) is not None}
-
-
-# --- explore and solve ------------------------------------------------------------------------
-
-
-SENSITIVITY_MEASURES = ("total_order", "st", "first_order", "s1", "importance", "effect", "prcc", "correlation",
-                        "index", "swing")
-"""Columns of sensitivity.csv read as a measure of how much an input matters, first found first."""
-
-
-def sensitivity_measure(table: pd.DataFrame) -> str | None:
-    for name in SENSITIVITY_MEASURES:
-        if name in table.columns and pd.api.types.is_numeric_dtype(table[name]):
-            return name
-    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
-    return numeric[0] if numeric else None
-
-
-def input_column(table: pd.DataFrame) -> str | None:
-    return next((c for c in ("parameter", "input", "path", "name") if c in table.columns), None)
-
-
-def sensitivity_ranking(table: pd.DataFrame) -> tuple[pd.Series, str, str]:
-    """(importance by input, largest first; the measure; the output it is about)."""
-    measure, name = sensitivity_measure(table), input_column(table)
-    if measure is None or name is None:
-        return pd.Series(dtype=float), measure or "", ""
-    output = ""
-    if "output" in table.columns and len(table):
-        output = str(table["output"].iloc[0])
-        table = table[table["output"] == output]
-    importance = table.groupby(name, sort=False)[measure].apply(lambda v: float(v.abs().mean()))
-    return importance.sort_values(ascending=False, kind="stable"), measure, output
-
-
-def sensitivity_sentences(table: pd.DataFrame) -> list[str]:
-    importance, measure, output = sensitivity_ranking(table)
-    if importance.empty:
-        return []
-    top = [f"{name} ({value:.2g})" for name, value in importance.head(3).items()]
-    about = f" {output}" if output else " the outcome"
-    listed = top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
-    share = importance.head(3).sum() / importance.sum() if importance.sum() > 0 else math.nan
-    tail = f"; together {share:.0%} of the total {measure} of all {len(importance)} inputs" \
-        if len(importance) > 3 and math.isfinite(share) else ""
-    return [f"The inputs that decide{about} most are {listed} (by {measure}){tail}."]
-
-
-def solve_sentences(table: pd.DataFrame) -> list[str]:
-    """One sentence per row of solve.csv: what was asked, the answer, its P50 [P10–P90]."""
-    sentences = []
-    for _, row in table.iterrows():
-        asked = next((str(row[c]) for c in ("question", "target", "lever", "parameter") if c in row and
-                      str(row[c])), "the question")
-        unit = f" {row['unit']}" if "unit" in row and isinstance(row["unit"], str) and row["unit"] else ""
-        if all(c in row for c in ("p10", "p50", "p90")) and pd.notna(row["p50"]):
-            value = band(row["p50"], row["p10"], row["p90"])
-        elif "answer" in row and str(row["answer"]):
-            value = str(row["answer"])
-        elif "value" in row:
-            value = number(row["value"])
-        else:
-            continue
-        sentences.append(f"{asked}: {value}{unit}.")
-    return sentences

@@ -35,13 +35,14 @@ from .charts import Chart, growth_chart, limits_chart, power_chart, share_chart,
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import SOURCES_MD, anchor, cited_ids, linked, read_entries, scenario_sources
-from .study_charts import differences_chart, heatmap_chart, solve_chart, tornado_chart
+from .studies import box_range, input_units, method_of, solve_settings
+from .study_charts import differences_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
 
 REPORT_NAME = "report.html"
 EMBED_MAX_BYTES = 1_000_000
-TITLES = {"run": "simulation run", "compare": "comparison of variants", "explore": "exploration of the inputs",
-          "solve": "solve"}
+TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "explore": "an exploration of the inputs",
+          "solve": "a solve"}
 SECTIONS = (("answer", "The answer"), ("charts", "Charts"), ("compare", "Variants compared"),
             ("limits", "Shared limits"), ("sensitivity", "Sensitivity"), ("solve", "Solve"),
             ("calibration", "Calibration"), ("sources", "Assumptions and sources"), ("reproduce", "Reproduce"))
@@ -98,10 +99,29 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         charts.append(limits_chart(monthly, projects))
     sensitivity = folder.table("sensitivity")
     if sensitivity is not None:
-        charts += [tornado_chart(sensitivity), heatmap_chart(sensitivity)]
+        method = method_of(folder)
+        charts += tornado_charts(sensitivity, method) + heatmap_charts(sensitivity, method)
     if folder.table("solve") is not None:
-        charts.append(solve_chart(folder.table("solve")))
+        charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     return [c for c in charts if c is not None]
+
+
+def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
+    """The chosen PRIM box of each target: its coverage, density, share of samples and ranges."""
+    table = folder.table("discovery")
+    if table is None or "chosen" not in table.columns:
+        return None
+    units = input_units(folder)
+    rows = []
+    for target, box in table[table["chosen"].astype(bool)].groupby("target", sort=False):
+        head = box.iloc[0]
+        ranges = [box_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
+                  for r in box.itertuples() if isinstance(r.parameter, str) and r.parameter]
+        rows.append({"target": target, "coverage (share of misses in the box)": f"{head['coverage']:.0%}",
+                     "density (share of the box that misses)": f"{head['density']:.0%}",
+                     "samples in the box": f"{head['mass']:.0%}",
+                     "where": "; ".join(ranges) or "the whole space"})
+    return pd.DataFrame(rows) if rows else None
 
 
 def _figure(chart: Chart) -> str:
@@ -114,6 +134,8 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     n = folder.manifest.get("replications")
     sentences = "".join(f"<p>{esc(s)}</p>" for s in result.sentences)
     parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
+    for caption, table in result.tables:
+        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
     if result.ranking is not None:
         caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
@@ -217,11 +239,11 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         mine = [c for c in charts if c.section == section]
         if mine:
             bodies[section] = "".join(_figure(c) for c in mine)
-    if folder.table("discovery") is not None:
+    boxes = discovery_boxes(folder)
+    if boxes is not None:
         bodies["sensitivity"] = bodies.get("sensitivity", "") + html_table(
-            folder.table("discovery"), "Scenario discovery: where the outcome turns", scroll=True)
-    if folder.table("solve") is not None:
-        bodies["solve"] = bodies.get("solve", "") + html_table(folder.table("solve"), "solve.csv")
+            boxes, "Scenario discovery: the PRIM box of each target missed in some samples (discovery.csv has "
+                   "every peeling step)", scroll=True)
     if result.calibration is not None:
         bodies["calibration"] = ("<p>Each <code>role: calibration</code> target is a reported past figure the model "
                                  "should reproduce: the figure should lie inside the model's P10–P90 band.</p>"
@@ -233,7 +255,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
     sections = "".join(f'<section id="{key}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
                        f"{bodies[key]}</section>" for key, title in shown)
     n = m.get("replications")
-    meta = [f"capsim report of a {TITLES[folder.kind]}",
+    meta = [f"capsim report of {TITLES[folder.kind]}",
             f"{n:,} replications" if isinstance(n, int) else "",
             f"seed {m['seed']}" if "seed" in m else "",
             f"finished {m['finished']}" if m.get("finished") else ""]

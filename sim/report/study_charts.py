@@ -11,13 +11,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..plots.style import MEDIAN_COLOUR, TARGET_COLOUR
-from .answer import input_column, sensitivity_measure, sensitivity_ranking
 from .charts import Chart, _layout, rounded, variant_styles
 from .ranking import TOTALS, _total
+from .studies import INDEX_LABELS, lever_value, main_index, output_label, whole_run
 from .text import BASE, number
 
 MOST_INPUTS = 15
-"""The tornado shows this many inputs, the most important first."""
+"""A sensitivity chart shows this many inputs, the most important first."""
+MET_COLOUR, MISSED_COLOUR = "#55A868", TARGET_COLOUR
 
 
 def _panels(compare: pd.DataFrame, target: str | None) -> list[tuple[str, str, float, pd.DataFrame]]:
@@ -73,83 +74,122 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
                  "difference.", fig, "compare")
 
 
-def tornado_chart(sensitivity: pd.DataFrame) -> Chart | None:
-    """The inputs that matter most: low/high swings of the output when the table has them, else the
-    sensitivity measure, largest at the top."""
-    name = input_column(sensitivity)
-    if name is None:
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
+    """One bar chart per whole-run output with indices: the method's main index per input (Sobol:
+    ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred."""
+    index = main_index(method)
+    whole = whole_run(sensitivity)
+    charts = []
+    for output in dict.fromkeys(whole["output"]):
+        rows = whole[whole["output"] == output]
+        main = rows[rows["index"] == index].assign(size=lambda t: t["value"].abs())
+        main = main.sort_values("size", ascending=False, kind="stable").head(MOST_INPUTS)
+        if main.empty:
+            continue
+        names = [p + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
+        fig = go.Figure()
+        shown = [(index, main, MEDIAN_COLOUR, "")]
+        if index == "ST":
+            first = rows[rows["index"] == "S1"].set_index("parameter").reindex(main["parameter"])
+            shown.append(("S1", first.reset_index(), "#8172B3", "/"))
+        for name, table, colour, pattern in shown:
+            value = table["value"].to_numpy(float)
+            low, high = table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float)
+            fig.add_trace(go.Bar(
+                y=names, x=rounded(value), orientation="h", name=f"{name} ({INDEX_LABELS.get(name, name)})"
+                if name in INDEX_LABELS else name, marker={"color": colour, "pattern": {"shape": pattern}},
+                error_x={"type": "data", "symmetric": False, "array": rounded(high - value),
+                         "arrayminus": rounded(value - low), "color": "#888888"},
+                customdata=[f"{n}: {name} {v:.3g}" + (f" (95% interval {lo:.3g} to {hi:.3g})"
+                                                      if math.isfinite(lo) else "")
+                            for n, v, lo, hi in zip(names, value, low, high)],
+                hovertemplate="%{customdata}<extra></extra>"))
+        label = output_label(output)
+        _layout(fig, f"What decides {label}", "", height=max(280, 130 + 34 * len(names)))
+        fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
+        fig.update_xaxes(title_text=f"{index} of {label}", rangemode="tozero")
+        fig.update_layout(hovermode="closest", barmode="group",
+                          legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
+        charts.append(Chart(f"tornado-{_slug(output)}", f"Sensitivity of {label}",
+                            f"Horizontal bar chart, one bar per input, the most decisive at the top: its {index}"
+                            + (" (dark) and S1 (hatched)" if index == "ST" else "")
+                            + " with the 95% interval as a whisker; a starred input's interval is too wide to "
+                              "rank it.", fig, "sensitivity"))
+    return charts
+
+
+def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
+    """One heat map per output with per-year indices: the main index of each input (rows) in each
+    calendar year (columns), every cell with its value as text."""
+    index = main_index(method)
+    yearly = sensitivity[sensitivity["year"].notna() & (sensitivity["index"] == index)]
+    charts = []
+    for output in dict.fromkeys(yearly["output"]):
+        rows = yearly[yearly["output"] == output]
+        grid = rows.pivot_table(index="parameter", columns="year", values="value", aggfunc="mean", sort=False)
+        if grid.shape[1] < 1 or grid.empty:
+            continue
+        order = grid.abs().mean(axis=1).sort_values(ascending=False, kind="stable").index[:MOST_INPUTS]
+        grid = grid.loc[order]
+        values = [rounded(row) for row in grid.to_numpy(float)]
+        years = [str(int(c)) for c in grid.columns]
+        fig = go.Figure(go.Heatmap(z=values, x=years, y=list(grid.index), colorscale="Viridis",
+                                   colorbar={"title": {"text": index}},
+                                   text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
+                                   texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
+        _layout(fig, f"{index} of each input by year: {output_label(output)}", "",
+                height=max(260, 140 + 34 * len(grid)))
+        fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title_text=None)
+        fig.update_xaxes(type="category")
+        fig.update_layout(hovermode="closest")
+        charts.append(Chart(f"years-{_slug(output)}", f"When each input matters: {output_label(output)}",
+                            f"Heat map of the {index} of each input (rows) in each calendar year (columns); every "
+                            "cell also shows its value as text.", fig, "sensitivity"))
+    return charts
+
+
+def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
+    """P(target met) at each lever value evaluated, with its 95% interval (green met, red missed),
+    the probability asked for (dashed) and the answer (dotted)."""
+    if solve.empty or not {"value", "probability", "ci_low", "ci_high", "met"} <= set(solve.columns):
         return None
-    lows = next((c for c in ("low", "output_low", "value_low") if c in sensitivity.columns), None)
-    highs = next((c for c in ("high", "output_high", "value_high") if c in sensitivity.columns), None)
-    importance, measure, output = sensitivity_ranking(sensitivity)
-    if importance.empty:
-        return None
-    top = list(importance.index[:MOST_INPUTS])
-    fig = go.Figure()
-    about = f" of {output}" if output else ""
-    if lows and highs:
-        rows = sensitivity[sensitivity[name].isin(top)].groupby(name)[[lows, highs]].mean().loc[top]
-        centre = float(sensitivity["base"].mean()) if "base" in sensitivity.columns else 0.0
-        for column, label, pattern in ((lows, "input at its low end", "/"), (highs, "input at its high end", ".")):
-            fig.add_trace(go.Bar(y=top, x=rounded(rows[column] - centre), base=centre, orientation="h", name=label,
-                                 marker={"pattern": {"shape": pattern}},
-                                 hovertemplate="%{y}: %{x:+,.4g}<extra>" + label + "</extra>"))
-        fig.update_layout(barmode="overlay")
-        x_title = f"change{about} from the base"
-    else:
-        fig.add_trace(go.Bar(y=top, x=rounded(importance.loc[top]), orientation="h", name=measure,
-                             marker={"color": MEDIAN_COLOUR, "pattern": {"shape": "/"}},
-                             hovertemplate="%{y}: %{x:.3g}<extra>" + measure + "</extra>"))
-        x_title = f"{measure}{about}"
-    _layout(fig, f"What decides the outcome{about}", "", height=max(300, 120 + 26 * len(top)))
-    fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-    fig.update_xaxes(title_text=x_title)
+    rows = solve.sort_values("value", kind="stable")
+    unit = str(settings.get("unit") or (rows["unit"].iloc[0] if "unit" in rows.columns else ""))
+    lever, target = settings.get("lever", "lever"), settings.get("target", "the target")
+    x = rows["value"].to_numpy(float)
+    p, low, high = (rows[c].to_numpy(float) * 100 for c in ("probability", "ci_low", "ci_high"))
+    met = rows["met"].astype(bool).to_numpy()
+    fig = go.Figure(go.Scatter(x=rounded(x), y=rounded(p), mode="lines", name="P(met)",
+                               line={"color": "#BBBBBB", "width": 1}, hoverinfo="skip"))
+    for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
+        pick = met == flag
+        if not pick.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=rounded(x[pick]), y=rounded(p[pick]), mode="markers", name=label,
+            marker={"color": colour, "symbol": symbol, "size": 10},
+            error_y={"type": "data", "symmetric": False, "array": rounded(high[pick] - p[pick]),
+                     "arrayminus": rounded(p[pick] - low[pick]), "color": colour},
+            customdata=[f"{lever_value(v, unit)}: P {a:.1f}% (95% interval {b:.1f}% to {c:.1f}%), {label}"
+                        for v, a, b, c in zip(x[pick], p[pick], low[pick], high[pick])],
+            hovertemplate="%{customdata}<extra></extra>"))
+    threshold = settings.get("probability")
+    if isinstance(threshold, (int, float)):
+        fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+    answer = settings.get("answer")
+    if settings.get("status") == "solved" and isinstance(answer, (int, float)):
+        fig.add_vline(x=answer, line={"color": MEDIAN_COLOUR, "dash": "dot", "width": 1.5},
+                      annotation_text=f"answer {lever_value(answer, unit)}", annotation_position="bottom right")
+    _layout(fig, f"P(target '{target}' met) against {lever}", "P(met), %", height=420)
+    fig.update_yaxes(range=[-3, 103], zeroline=False)
+    fig.update_xaxes(zeroline=False)
+    fig.update_xaxes(title_text=f"{lever}" + (f" ({unit})" if unit and unit != "share" else ""))
     fig.update_layout(hovermode="closest")
-    return Chart("tornado", "Sensitivity: the inputs that matter most",
-                 f"Horizontal bar chart of the {len(top)} most important inputs{about}, largest at the top.", fig,
-                 "sensitivity")
-
-
-def heatmap_chart(sensitivity: pd.DataFrame) -> Chart | None:
-    """The sensitivity measure of each input per year (or month), when the table has a time column."""
-    name, measure = input_column(sensitivity), sensitivity_measure(sensitivity)
-    when = next((c for c in ("year", "month", "when") if c in sensitivity.columns), None)
-    if name is None or measure is None or when is None or sensitivity[when].nunique() < 2:
-        return None
-    table = sensitivity
-    if "output" in table.columns:
-        table = table[table["output"] == table["output"].iloc[0]]
-    grid = table.pivot_table(index=name, columns=when, values=measure, aggfunc="mean", sort=False)
-    order = grid.abs().mean(axis=1).sort_values(ascending=False).index[:MOST_INPUTS]
-    grid = grid.loc[order]
-    values = [rounded(row) for row in grid.to_numpy(float)]
-    fig = go.Figure(go.Heatmap(z=values, x=[str(c) for c in grid.columns], y=list(grid.index), colorscale="Viridis",
-                               colorbar={"title": {"text": measure}},
-                               text=[[number(v) if v is not None else "" for v in row] for row in values],
-                               texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
-    _layout(fig, f"{measure} of each input by {when}", "", height=max(300, 140 + 28 * len(grid)))
-    fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title_text=None)
-    fig.update_layout(hovermode="closest")
-    return Chart("heatmap", f"Sensitivity by {when}",
-                 f"Heat map of the {measure} of each input (rows) in each {when} (columns); every cell also "
-                 "shows its value as text.", fig, "sensitivity")
-
-
-def solve_chart(solve: pd.DataFrame) -> Chart | None:
-    """Each answer of solve.csv as a P50 dot with its P10–P90 whisker."""
-    if not {"p10", "p50", "p90"} <= set(solve.columns) or len(solve) == 0:
-        return None
-    label = next((c for c in ("question", "target", "lever", "parameter") if c in solve.columns), None)
-    names = [str(v) for v in solve[label]] if label else [f"answer {i + 1}" for i in range(len(solve))]
-    p10, p50, p90 = (solve[c].to_numpy(float) for c in ("p10", "p50", "p90"))
-    unit = str(solve["unit"].iloc[0]) if "unit" in solve.columns else ""
-    fig = go.Figure(go.Scatter(x=rounded(p50), y=names, mode="markers", name="P50 with P10–P90",
-                               marker={"symbol": "diamond", "size": 12, "color": MEDIAN_COLOUR},
-                               error_x={"type": "data", "symmetric": False, "array": rounded(p90 - p50),
-                                        "arrayminus": rounded(p50 - p10)},
-                               hovertemplate="%{y}: %{x:,.4g}<extra></extra>"))
-    _layout(fig, "The answer and its uncertainty", "", height=max(260, 140 + 40 * len(names)))
-    fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-    fig.update_xaxes(title_text=unit, rangemode="normal")
-    return Chart("solve", "Solve: the answer", "Dot-and-whisker chart of each answer: P50 (diamond) and P10 to P90.",
-                 fig, "solve")
+    return Chart("solve", "Solve: P(target met) against the lever",
+                 "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "
+                 "whisker; the dashed line is the probability asked for, the dotted line the answer.", fig, "solve")

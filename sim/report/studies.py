@@ -1,0 +1,278 @@
+"""The answer of an explore and of a solve, read from their tables and manifest only.
+
+* an explore (samples.csv, sensitivity.csv, discovery.csv, the manifest's ``explore``): the inputs
+  ranked by the design's main index (Sobol ST, Morris μ*, Spearman's ρ for a Latin hypercube)
+  with their 95% intervals and stability flags, averaged over the outputs ``capsim explore``
+  ranks by; the outputs no input moves; for each target missed in some samples, PRIM's box
+  (coverage, density, the ranges of the inputs);
+* a solve (solve.csv and the manifest's ``solve``): the answer with its unit, the final bracket,
+  the probability asked for, the lever values whose 95% interval of P contains it, or that the
+  target is met even at the hard end or missed even at the easy end.
+
+docs/explore.md describes the tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .read import ResultsFolder
+
+INDEX_LABELS = {"ST": "total-order Sobol index ST", "mu_star": "Morris μ* (share of the largest, per output)",
+                "spearman": "Spearman rank correlation ρ"}
+SHOWN_INPUTS = 12
+"""Rows of the ranking table in the answer (sensitivity.csv has them all)."""
+
+
+def explore_settings(folder: ResultsFolder) -> dict:
+    """The manifest's ``explore`` block ({} when absent)."""
+    settings = folder.manifest.get("explore")
+    return settings if isinstance(settings, dict) else {}
+
+
+def method_of(folder: ResultsFolder) -> str:
+    """sobol, morris or lhs: the manifest's, else what the table's indices show."""
+    method = explore_settings(folder).get("method")
+    table = folder.table("sensitivity")
+    if method is None and table is not None and "method" in table.columns and len(table):
+        method = str(table["method"].iloc[0])
+    return str(method or "sobol")
+
+
+def main_index(method: str) -> str:
+    from ..explore.sensitivity import MAIN_INDEX
+
+    return MAIN_INDEX.get(method, "ST")
+
+
+def whole_run(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of sensitivity.csv for the whole run (``year`` empty)."""
+    return table[table["year"].isna()] if "year" in table.columns else table
+
+
+def ranked_outputs(table: pd.DataFrame) -> list[str]:
+    """The whole-run outputs ``capsim explore`` ranks the inputs by: each target's P(met), then
+    energy, peak power, public cost and carbon."""
+    from ..explore.study import RANKED_OUTPUTS
+
+    outputs = list(dict.fromkeys(whole_run(table)["output"]))
+    return [o for o in outputs if o.startswith("p_met[")] + [o for o in RANKED_OUTPUTS if o in outputs]
+
+
+def output_label(output: str) -> str:
+    """``p_met[plan 2030]`` -> ``P(target 'plan 2030' met)``; ``eflops_at[X]`` -> ``EFLOPS at target 'X'``."""
+    if output.startswith("p_met[") and output.endswith("]"):
+        return f"P(target '{output[6:-1]}' met)"
+    if output.startswith("eflops_at[") and output.endswith("]"):
+        return f"EFLOPS at target '{output[10:-1]}'"
+    return output
+
+
+def input_units(folder: ResultsFolder) -> dict[str, str]:
+    return {str(i.get("path")): str(i.get("unit") or "") for i in explore_settings(folder).get("inputs") or ()
+            if isinstance(i, dict)}
+
+
+def ranking(folder: ResultsFolder) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(the inputs ranked, best first: rank, input, range, the main index per ranked output with its
+    95% interval, stable; the outputs ranked by; the ranked outputs no input moves)."""
+    from ..explore.sensitivity import ranking as rank_inputs
+
+    table = folder.table("sensitivity")
+    method = method_of(folder)
+    index = main_index(method)
+    wanted = ranked_outputs(table)
+    ranked = rank_inputs(table, method, wanted)
+    outputs = [c for c in ranked.columns if c not in ("rank", "parameter", "score", "unstable")]
+    rows = whole_run(table)
+    rows = rows[rows["index"] == index].set_index(["output", "parameter"])
+    ranges = {str(i.get("path")): _range_text(i) for i in explore_settings(folder).get("inputs") or ()
+              if isinstance(i, dict)}
+    out = []
+    for _, row in ranked.head(SHOWN_INPUTS).iterrows():
+        item = {"rank": int(row["rank"]), "input": row["parameter"], "range": ranges.get(row["parameter"], "")}
+        for output in outputs:
+            key = (output, row["parameter"])
+            item[f"{index}: {output_label(output)}"] = _index_text(rows.loc[key]) if key in rows.index else "–"
+        item["stable"] = "yes" if not row["unstable"] else f"no: {int(row['unstable'])} unstable indices"
+        out.append(item)
+    return pd.DataFrame(out), outputs, [o for o in wanted if o not in outputs]
+
+
+def _index_text(row: pd.Series) -> str:
+    value, low, high = (float(row[c]) if c in row and pd.notna(row[c]) else math.nan
+                        for c in ("value", "ci_low", "ci_high"))
+    text = f"{value:.2f}"
+    if math.isfinite(low) and math.isfinite(high):
+        text += f" [{low:.2f} to {high:.2f}]"
+    return text + ("" if bool(row.get("stable", True)) else " *")
+
+
+def _range_text(spec: dict) -> str:
+    unit = spec.get("unit") or ""
+    unit = f" {unit}" if unit and unit != "share" else ""
+    low, high = spec.get("low"), spec.get("high")
+    if not isinstance(low, (int, float)) or not isinstance(high, (int, float)):
+        return ""
+    return f"{low:,.4g} to {high:,.4g}{unit}, {spec.get('kind') or 'input'}"
+
+
+def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
+    """(sentences, [(caption, table)]): the inputs that decide the outcome, then the PRIM boxes."""
+    table = folder.table("sensitivity")
+    settings = explore_settings(folder)
+    method = method_of(folder)
+    index = main_index(method)
+    n, runs = settings.get("samples"), settings.get("evaluations")
+    ranked, outputs, constant = ranking(folder)
+    design = f"{method}, N = {n}" if n is not None else method
+    if isinstance(runs, int):
+        design += f", {runs:,} samples"
+    if isinstance(folder.manifest.get("replications"), int):
+        design += f" × {folder.manifest['replications']:,} replications"
+    sentences = []
+    if ranked.empty:
+        sentences.append(f"No output varies over the samples ({design}): no input moves the outcome within the "
+                         "ranges explored.")
+    else:
+        top = list(ranked["input"][:3])
+        listed = top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
+        about = ", ".join(output_label(o) for o in outputs)
+        first = ranked.iloc[0]
+        lead = first[f"{index}: {output_label(outputs[0])}"]
+        sentences.append(f"The inputs that decide the outcome most are {listed}, ranked by the "
+                         f"{INDEX_LABELS.get(index, index)} averaged over {about} ({design}). "
+                         f"{first['input']} leads with {index} {lead} on {output_label(outputs[0])}.")
+    if constant:
+        sentences.append("The same in every sample, so no input moves it: "
+                         + ", ".join(output_label(o) for o in constant) + ".")
+    unstable = int((~table["stable"].astype(bool)).sum()) if "stable" in table.columns else 0
+    if unstable:
+        sentences.append(f"{unstable} of {len(table)} indices (marked *) have a 95% interval wider than ±0.1"
+                         + (" or a negative S1" if method == "sobol" else "")
+                         + (f": N = {n} is too small to read them as fact; rerun with --samples {n * 4}."
+                            if isinstance(n, int) else ": too few samples to read them as fact."))
+    sentences += discovery_sentences(folder)
+    tables = [] if ranked.empty else [(f"Inputs ranked by {INDEX_LABELS.get(index, index)}, most decisive first: "
+                                       "value [95% interval]; * an unstable index", ranked)]
+    return sentences, tables
+
+
+def missed_shares(folder: ResultsFolder) -> dict[str, float]:
+    """Per target: the share of samples whose P(met) is below the explore's probability."""
+    samples = folder.table("samples")
+    probability = explore_settings(folder).get("probability")
+    if samples is None or not isinstance(probability, (int, float)):
+        return {}
+    return {c[6:-1]: float((samples[c] < probability).mean()) for c in samples.columns
+            if c.startswith("p_met[") and c.endswith("]")}
+
+
+def discovery_sentences(folder: ResultsFolder) -> list[str]:
+    """Per target: met in every sample, missed in every sample, or where it is missed (PRIM's box)."""
+    probability = explore_settings(folder).get("probability")
+    discovery = folder.table("discovery")
+    units = input_units(folder)
+    goal = f"P(met) ≥ {probability:.0%}" if isinstance(probability, (int, float)) else "the probability asked"
+    sentences = []
+    for target, share in missed_shares(folder).items():
+        if share == 0:
+            sentences.append(f"Target '{target}' reaches {goal} in every sample.")
+            continue
+        if share == 1:
+            sentences.append(f"Target '{target}' misses {goal} in every sample: no combination of the inputs "
+                             "within their ranges meets it.")
+            continue
+        box = pd.DataFrame() if discovery is None else discovery[(discovery["target"] == target)
+                                                                 & discovery["chosen"].astype(bool)]
+        text = f"Target '{target}' misses {goal} in {share:.0%} of the samples"
+        if box.empty:
+            sentences.append(text + ".")
+            continue
+        head = box.iloc[0]
+        ranges = [box_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
+                  for r in box.itertuples() if isinstance(r.parameter, str) and r.parameter]
+        where = " and ".join(ranges) if ranges else "anywhere in the space explored"
+        sentences.append(f"{text}; the misses gather where {where}: that box holds {head.coverage:.0%} of the "
+                         f"misses (coverage), {head.density:.0%} of the samples in it miss (density), and it "
+                         f"spans {head.mass:.0%} of the samples (PRIM).")
+    return sentences
+
+
+def box_range(parameter: str, low: float, high: float, unit: str) -> str:
+    unit = f" {unit}" if unit and unit != "share" else ""
+    if pd.isna(low):
+        return f"{parameter} ≤ {high:,.4g}{unit}"
+    if pd.isna(high):
+        return f"{parameter} ≥ {low:,.4g}{unit}"
+    return f"{parameter} is {low:,.4g} to {high:,.4g}{unit}"
+
+
+# --- solve ------------------------------------------------------------------------------------
+
+
+def solve_settings(folder: ResultsFolder) -> dict:
+    settings = folder.manifest.get("solve")
+    return settings if isinstance(settings, dict) else {}
+
+
+def lever_value(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.4g}"
+    return f"{text} {unit}" if unit and unit != "share" else text
+
+
+def solve_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
+    """(sentences, [(caption, table)]): the answer with its unit and bracket, its uncertainty."""
+    s = solve_settings(folder)
+    points = folder.table("solve")
+    if not s:
+        return [], []
+    unit = str(s.get("unit") or "")
+    p = float(s.get("probability", math.nan))
+    lever, target = s.get("lever", "the lever"), s.get("target", "the target")
+    word = "largest" if s.get("direction") == "largest" else "smallest"
+    goal = f"target '{target}' is met with probability at least {p:.0%}"
+    n = folder.manifest.get("replications")
+    per = f" ({n:,} replications per value, the same seed at every value)" if isinstance(n, int) else ""
+    low, high = s.get("low"), s.get("high")
+    hard, easy = (low, high) if word == "smallest" else (high, low)
+    status = s.get("status")
+    sentences = []
+    if status == "solved":
+        bracket = s.get("bracket") or [None, None]
+        sentences.append(f"The {word} {lever} at which {goal} is {lever_value(s.get('answer'), unit)}{per}: the "
+                         f"search ended with the bracket {lever_value(bracket[0], unit)} to "
+                         f"{lever_value(bracket[1], unit)} (tolerance {lever_value(s.get('tolerance'), unit)}).")
+        straddle = s.get("straddle")
+        if straddle:
+            sentences.append(f"Uncertainty: from {lever_value(straddle[0], unit)} to {lever_value(straddle[1], unit)}"
+                             f" the 95% interval of P contains {p:.0%}, so there the replications cannot tell met "
+                             "from missed; more replications (-r) narrow that range.")
+        else:
+            sentences.append(f"Uncertainty: at no value evaluated does the 95% interval of P contain {p:.0%}.")
+    elif status == "met-at-end":
+        sentences.append(f"The target is met even at {lever_value(hard, unit)}, the hard end of the range searched: "
+                         f"{goal} already there{per}, so the {word} value is {lever_value(hard, unit)} or beyond "
+                         "the range; widen it to find where the target starts to be missed.")
+    elif status == "missed":
+        sentences.append(f"The target is missed even at {lever_value(easy, unit)}, the easy end of the range "
+                         f"searched{per}: no value of {lever} from {lever_value(low, unit)} to "
+                         f"{lever_value(high, unit)} gives {goal}; widen the range or look at other levers.")
+    if s.get("monotone") is False and s.get("monotone_note"):
+        sentences.append(f"Warning: {s['monotone_note']}")
+    tables = []
+    if points is not None:
+        rows = points.sort_values("value", kind="stable")
+        tables.append((f"Every value evaluated, by lever value: P(target met) with its 95% Wilson interval",
+                       pd.DataFrame({
+                           f"{lever}": [lever_value(v, unit) for v in rows["value"]],
+                           "P(met) [95% interval]": [f"{a:.1%} [{b:.1%} to {c:.1%}]" for a, b, c in
+                                                     zip(rows["probability"], rows["ci_low"], rows["ci_high"])],
+                           f"meets {p:.0%}": ["met" if bool(m) else "missed" for m in rows["met"]],
+                           "step": rows["step"].astype(int).to_numpy(),
+                       })))
+    return sentences, tables

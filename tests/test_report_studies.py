@@ -1,0 +1,110 @@
+"""The report of real ``capsim explore`` and ``capsim solve`` folders (small subprocess runs):
+the answer says what the tables hold, the charts are the ones they allow, and both commands leave
+report.html unless --no-report.
+
+The scenario (tests/explore_scenarios.py): the target needs the 30 MW of peak facility power of
+two planned projects, so it is met exactly when grid.headroom_mw >= 30. Bisection from [0, 100]
+with tolerance 2 evaluates 0, 100, 50, 25, 37.5, 31.25, 28.125, 29.6875: the answer is 31.25 MW,
+the bracket 29.6875 to 31.25 MW (1.5625 <= 2).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from explore_scenarios import TARGET, explore_folder, grid_file, solve_folder
+
+from conftest import run_cli
+from sim.report.answer import answer
+from sim.report.page import charts_for, discovery_boxes
+from sim.report.read import read_folder
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("studies")
+    scenario = grid_file(root / "grid.yaml")
+    return {"explore": explore_folder(scenario, root / "ex"),
+            "solve": solve_folder(scenario, root / "sv", "--tolerance", "2"),
+            "met-at-end": solve_folder(scenario, root / "end", "--low", "40", "--high", "90", "--no-report"),
+            "missed": solve_folder(scenario, root / "miss", "--low", "0", "--high", "20", "--no-report")}
+
+
+def test_explore_and_solve_write_report_html_unless_no_report(folders):
+    assert (folders["explore"] / "report.html").stat().st_size > 100_000
+    assert (folders["solve"] / "report.html").stat().st_size > 100_000
+    assert not (folders["met-at-end"] / "report.html").exists()
+    assert sorted(p.name for p in folders["missed"].iterdir()) == ["manifest.json", "solve.csv"]
+
+
+def test_solve_answer_is_the_value_with_its_unit_bracket_and_uncertainty(folders):
+    result = answer(read_folder(folders["solve"]))
+    assert result.sentences[0] == (
+        f"The smallest grid.headroom_mw at which target '{TARGET}' is met with probability at least 90% is "
+        "31.25 MW (30 replications per value, the same seed at every value): the search ended with the bracket "
+        "29.69 MW to 31.25 MW (tolerance 2 MW).")
+    # 30 of 30 met: Wilson's interval [88.6%, 100%] contains 90% at every value that meets
+    assert result.sentences[1].startswith("Uncertainty: from 31.25 MW to 100 MW the 95% interval of P contains 90%")
+    caption, table = result.tables[0]
+    assert list(table["grid.headroom_mw"]) == ["0 MW", "25 MW", "28.12 MW", "29.69 MW", "31.25 MW", "37.5 MW",
+                                               "50 MW", "100 MW"]
+    assert list(table["meets 90%"]) == ["missed"] * 4 + ["met"] * 4
+    assert table["P(met) [95% interval]"].iloc[0] == "0.0% [0.0% to 11.4%]"
+    chart = charts_for(read_folder(folders["solve"]))
+    assert [c.id for c in chart] == ["solve"]
+    names = [t.name for t in chart[0].figure.data]
+    assert names == ["P(met)", "met", "missed"]
+    assert chart[0].figure.layout.shapes[0].y0 == 90  # the threshold, in percent
+
+
+def test_solve_met_at_the_hard_end_and_missed_at_the_easy_end_say_so(folders):
+    met = answer(read_folder(folders["met-at-end"])).sentences
+    assert met[0].startswith("The target is met even at 40 MW, the hard end of the range searched")
+    assert "the smallest value is 40 MW or beyond the range; widen it" in met[0]
+    missed = answer(read_folder(folders["missed"])).sentences
+    assert missed[0].startswith("The target is missed even at 20 MW, the easy end of the range searched")
+    assert "no value of grid.headroom_mw from 0 MW to 20 MW gives" in missed[0]
+
+
+def test_explore_answer_ranks_the_inputs_by_st_and_finds_the_prim_box(folders):
+    folder = read_folder(folders["explore"])
+    assert folder.kind == "explore"
+    sentences = answer(folder).sentences
+    assert sentences[0].startswith("The inputs that decide the outcome most are grid.headroom_mw and "
+                                   "projects.a.it_mw, ranked by the total-order Sobol index ST averaged over "
+                                   f"P(target '{TARGET}' met), energy_mwh, peak_facility_mw (sobol, N = 8, "
+                                   "32 samples × 10 replications)")
+    assert any("N = 8 is too small to read them as fact; rerun with --samples 32" in s for s in sentences)
+    samples = pd.read_csv(folders["explore"] / "samples.csv")
+    share = (samples[f"p_met[{TARGET}]"] < 0.9).mean()
+    assert 0 < share < 1
+    box = next(s for s in sentences if s.startswith(f"Target '{TARGET}' misses P(met) ≥ 90% in {share:.0%}"))
+    assert "the misses gather where grid.headroom_mw ≤ " in box and "100% of the samples in it miss" in box
+    bound = float(box.split("grid.headroom_mw ≤ ")[1].split(" MW")[0])
+    assert bound < 30  # below 30 MW the target is always missed
+    table = answer(folder).tables[0][1]
+    assert list(table["input"]) == ["grid.headroom_mw", "projects.a.it_mw"]
+    assert list(table["range"]) == ["0 to 100 MW, lever", "5 to 15 MW, lever"]
+    boxes = discovery_boxes(folder)
+    assert list(boxes["target"]) == [TARGET] and boxes["where"].iloc[0].startswith("grid.headroom_mw ≤ ")
+
+
+def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_output(folders):
+    folder = read_folder(folders["explore"])
+    ids = [c.id for c in charts_for(folder)]
+    sensitivity = pd.read_csv(folders["explore"] / "sensitivity.csv")
+    whole = sensitivity[sensitivity["year"].isna()]["output"].unique()
+    yearly = sensitivity[sensitivity["year"].notna()]["output"].unique()
+    assert len([i for i in ids if i.startswith("tornado-")]) == len(whole) > 0
+    assert len([i for i in ids if i.startswith("years-")]) == len(yearly) > 0
+    assert f"tornado-p-met-{TARGET.replace(' ', '-')}" in ids
+    bars = next(c for c in charts_for(folder) if c.id.startswith("tornado-p-met"))
+    assert [t.name.split(" ")[0] for t in bars.figure.data] == ["ST", "S1"]
+
+
+def test_cli_report_of_an_explore_folder_writes_the_page(folders, tmp_path):
+    out = tmp_path / "page.html"
+    done = run_cli("report", str(folders["explore"]), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "an exploration of the inputs" in text and "Scenario discovery" in text

@@ -38,7 +38,7 @@ def test_solve_prints_the_answer_with_its_unit_and_writes_files(grid_file, tmp_p
                    "--tolerance", "0.5", "-r", "30", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "answer: 30.08 MW (bracket 29.69 MW to 30.08 MW, tolerance 0.5 MW)" in done.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "plots", "solve.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "plots", "report.html", "solve.csv"]
     assert (out / "plots" / "solve.png").stat().st_size > 10_000
     table = pd.read_csv(out / "solve.csv")
     assert list(table.columns) == ["step", "value", "unit", "probability", "ci_low", "ci_high", "met", "replications"]
@@ -98,7 +98,7 @@ def test_explore_writes_tables_plots_and_prints_the_ranking(explore_file, tmp_pa
                         "(common random numbers), seed 2")
     assert lines[3].split()[:2] == ["rank", "input"] and lines[4].split()[1].rstrip("*") == "grid.headroom_mw"
     assert any(line.startswith(f"target '{TARGET}' missed in") for line in lines)
-    assert sorted(p.name for p in out.iterdir()) == sorted([*EXPLORE_FILES, "manifest.json", "plots"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*EXPLORE_FILES, "manifest.json", "plots", "report.html"])
     samples = pd.read_csv(out / "samples.csv")
     assert len(samples) == 64 and list(samples.columns[:3]) == ["sample", "projects.b.utilization", "grid.headroom_mw"]
     sensitivity = pd.read_csv(out / "sensitivity.csv")

@@ -108,3 +108,25 @@ def test_cli_report_of_an_explore_folder_writes_the_page(folders, tmp_path):
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert "an exploration of the inputs" in text and "Scenario discovery" in text
+
+
+def test_a_run_with_sites_csv_gets_one_power_panel_per_site(tmp_path):
+    from report_folders import MONTHS, run_folder
+
+    rows = []
+    for site, mw in (("north", 100.0), ("county", 3.0)):
+        for i, month in enumerate(MONTHS):
+            for metric, value in (("facility_mw", mw + i), ("it_load_mw", mw * 0.8)):
+                rows.append({"variant": "base", "month": month, "site": site, "metric": metric, "mean": value,
+                             "p10": value - 1, "p50": value, "p90": value + 1})
+    folder = run_folder(tmp_path / "run")
+    pd.DataFrame(rows).to_csv(folder / "sites.csv", index=False)
+    charts = charts_for(read_folder(folder))
+    assert [c.id for c in charts][:5] == ["growth", "share", "power", "sites", "timeline"]
+    sites = next(c for c in charts if c.id == "sites")
+    assert [a.text for a in sites.figure.layout.annotations] == ["north", "county"]
+    medians = {t.name: list(t.y) for t in sites.figure.data if t.name.endswith("median")}
+    assert medians["north facility power, median"] == [100.0, 101.0, 102.0, 103.0]
+    assert medians["county facility power, median"] == [3.0, 4.0, 5.0, 6.0]
+    assert medians["county IT load, median"] == [2.4] * 4
+    assert "Small multiples, one panel per site (2)" in sites.description

@@ -301,3 +301,31 @@ def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) 
                  "Line chart of each variant's median total EFLOPS by month; each variant has its own colour, "
                  "dash and marker, the base a thick solid line; click a legend entry to hide or show it.", fig,
                  "compare")
+
+
+def sites_chart(sites: pd.DataFrame) -> Chart | None:
+    """Facility power of each site, monthly average MW, median with P10–P90 band and the median IT
+    load: one panel per site (two columns, sites.csv's order), each with its own MW scale."""
+    rows = pick_variant(sites)
+    names = list(dict.fromkeys(rows["site"])) if "site" in rows.columns else []
+    if not names or rows_of(rows, "facility_mw").empty:
+        return None
+    cols = 1 if len(names) == 1 else 2
+    count = -(-len(names) // cols)
+    fig = make_subplots(rows=count, cols=cols, shared_xaxes=True, subplot_titles=names,
+                        vertical_spacing=min(0.12, 0.5 / count), horizontal_spacing=0.08)
+    for i, name in enumerate(names):
+        site = rows[rows["site"] == name]
+        where = {"row": i // cols + 1, "col": i % cols + 1}
+        median_band(fig, rows_of(site, "facility_mw"), f"{name} facility power", SERIES_COLOURS["facility_mw"], "MW",
+                    shape="linear", **where)
+        it_load = rows_of(site, "it_load_mw")
+        if not it_load.empty:
+            median_band(fig, it_load.assign(p10=it_load["p50"], p90=it_load["p50"]), f"{name} IT load",
+                        SERIES_COLOURS["it_load_mw"], "MW", dash="dash", width=1.5, shape="linear", **where)
+    _layout(fig, "Power by site, monthly average MW (each panel its own scale)", "", height=140 + 190 * count)
+    fig.update_layout(showlegend=False, hovermode="closest")
+    fig.update_annotations(font={"size": 12})
+    return Chart("sites", "Power by site",
+                 f"Small multiples, one panel per site ({len(names)}): monthly facility power in MW, median (solid) "
+                 "with its P10 to P90 band, and the median IT load (dashed); each panel has its own scale.", fig)

@@ -31,7 +31,8 @@ from plotly.offline import get_plotlyjs
 from ..errors import ScenarioError
 from .answer import Answer, answer
 from .assets import CSS, DRAW
-from .charts import Chart, growth_chart, limits_chart, power_chart, share_chart, timeline_chart, variants_growth_chart
+from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
+                     variants_growth_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import SOURCES_MD, anchor, cited_ids, linked, read_entries, scenario_sources
@@ -84,6 +85,8 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         base = pick_variant(monthly)
         basis = folder.accounting_label(str(base["variant"].iloc[0]) if "variant" in base.columns else None)
         charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual)]
+    if folder.table("sites") is not None:
+        charts.append(sites_chart(folder.table("sites")))
     if projects is not None:
         charts.append(timeline_chart(projects))
     compare = folder.table("compare")

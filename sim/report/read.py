@@ -23,13 +23,14 @@ from ..errors import ScenarioError
 
 KINDS = ("run", "compare", "explore", "solve")
 TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "targets", "monthly",
-               "annual", "projects")
+               "annual", "projects", "sites")
 """Tables the report knows, in the order the page lists them; any other CSV is listed after them."""
 REQUIRED_COLUMNS = {
     "monthly": ("variant", "month", "metric", "p10", "p50", "p90"),
     "annual": ("variant", "year", "metric", "p10", "p50", "p90"),
     "targets": ("variant", "target", "by", "probability"),
     "projects": ("variant", "project"),
+    "sites": ("variant", "month", "site", "metric", "p10", "p50", "p90"),
     "compare": ("variant", "output", "when", "unit", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
     "ranking": ("variant", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
 }

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .read import ResultsFolder
 
-INDEX_LABELS = {"ST": "total-order Sobol index ST", "mu_star": "Morris μ* (share of the largest, per output)",
+INDEX_LABELS = {"ST": "total-order Sobol index ST", "mu_star": "Morris μ* (mean absolute effect, in the output's unit; averaged as a share of each output's largest)",
                 "spearman": "Spearman rank correlation ρ"}
 SHOWN_INPUTS = 12
 """Rows of the ranking table in the answer (sensitivity.csv has them all)."""
@@ -104,9 +104,10 @@ def ranking(folder: ResultsFolder) -> tuple[pd.DataFrame, list[str], list[str]]:
 def _index_text(row: pd.Series) -> str:
     value, low, high = (float(row[c]) if c in row and pd.notna(row[c]) else math.nan
                         for c in ("value", "ci_low", "ci_high"))
-    text = f"{value:.2f}"
+    fmt = ".2f" if not math.isfinite(value) or abs(value) < 100 else ",.0f"
+    text = f"{value:{fmt}}"
     if math.isfinite(low) and math.isfinite(high):
-        text += f" [{low:.2f} to {high:.2f}]"
+        text += f" [{low:{fmt}} to {high:{fmt}}]"
     return text + ("" if bool(row.get("stable", True)) else " *")
 
 

@@ -78,17 +78,17 @@ def _block_inputs(scenario, base, seed: int, first: int, count: int, clock=None,
     patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
     spent["draws"] += clock() - t
     plans, gos, delays = [], [], []
-    for replication in range(first, first + count):
-        t0 = clock()
-        drawn = draw_parameters(scenario, seed, replication, streams)
-        t1 = clock()
-        local, plan = patcher.apply(drawn)
+    t0 = clock()
+    drawn = [draw_parameters(scenario, seed, replication, streams) for replication in range(first, first + count)]
+    t1 = clock()
+    patched = patcher.apply_block(drawn)
+    spent["draws"] += t1 - t0
+    spent["patch"] += clock() - t1
+    for replication, (local, plan) in zip(range(first, first + count), patched):
         t2 = clock()
         go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
         go, delay = adjust_draws(plan.policy, go, delay)
-        t3 = clock()
-        spent["draws"] += (t1 - t0) + (t3 - t2)
-        spent["patch"] += t2 - t1
+        spent["draws"] += clock() - t2
         plans.append(plan)
         gos.append(go)
         delays.append(delay)

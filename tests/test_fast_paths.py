@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 import sim
 from sim.engine.draws import BlockStreams, stream
 from sim.scenario.paths import with_values
+from sim.scenario.schema import Ramp
 from sim.engine.build import PlanPatcher, build_plan
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example.yaml"
 WITH_POLICIES = sim.load_scenario(EXAMPLE)
 SCENARIO = WITH_POLICIES.model_copy(update={"policies": type(WITH_POLICIES.policies)()})  # no levers: patched
+RAMPED = WITH_POLICIES.model_copy(update={"projects": [  # a utilisation ramp: ramp rows, vouchers' ramp arrays
+    p.model_copy(update={"ramp": Ramp(months=6, start=0.2)}) if p.id == "north-ai-1" else p
+    for p in WITH_POLICIES.projects]})
 KEYS = st.text(min_size=0, max_size=12)
 
 
@@ -88,6 +92,35 @@ def test_shanxi_drawn_parameters_patch_the_plan_and_its_levers_exactly():
     values = {path: (0.5 if "utilization" in path else 6500.0 if "pflops" in path else 700.0) for path in paths}
     _, patched = patcher.apply(values)
     assert_same_plan(patched, build_plan(with_values(SHANXI, values)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(PATHS)), st.just(None), min_size=1).flatmap(
+    lambda chosen: st.lists(st.fixed_dictionaries({path: PATHS[path] for path in sorted(chosen)}),
+                            min_size=1, max_size=3)))
+def test_a_block_of_patched_plans_is_the_plans_of_the_changed_scenarios(block):
+    """apply_block writes each replication's values into (R, P) arrays: field by field, bit for bit,
+    the plan of the scenario with that replication's values (with and without levers)."""
+    for scenario in (SCENARIO, WITH_POLICIES, RAMPED):
+        patcher = PlanPatcher(scenario, build_plan(scenario), block[0])
+        for values, (_, patched) in zip(block, patcher.apply_block(block), strict=True):
+            assert_same_plan(patched, build_plan(with_values(scenario, values)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(1.0, 9000.0), st.floats(1.0, 2000.0)), min_size=1, max_size=3))
+def test_shanxi_block_patching_is_the_rebuilt_plan_and_shares_what_no_draw_changes(draws):
+    paths = list(SHANXI.uncertainty.parameters)
+    base = build_plan(SHANXI)
+    block = [{path: (u if "utilization" in path else pflops if "pflops" in path else supply) for path in paths}
+             for u, pflops, supply in draws]
+    patched = PlanPatcher(SHANXI, base, paths).apply_block(block)
+    for values, (scenario, plan) in zip(block, patched, strict=True):
+        assert scenario is SHANXI
+        assert_same_plan(plan, build_plan(with_values(SHANXI, values)))
+        # the fast path: rows no draw changes are the base plan's own arrays (stacked by nobody)
+        assert plan.phase_group is base.phase_group and plan.phase_it_mw is base.phase_it_mw
+        assert plan.phase_load_mw is not base.phase_load_mw
 
 
 VALUES = st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e-300, 7e12, np.nan, np.inf, -np.inf])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from ..months import calendar_months, horizon_months, hours_in_months, month_ind
 from ..scenario.paths import resolve_path, with_values
 from ..scenario.schema import Scenario
 from .plan import CLASS_INDEX, Plan, monthly_pue
-from .policies import apply_pue_cap, build_policy_plan, design_annual_pue, refresh_policy
+from .policies import (apply_pue_cap, build_policy_plan, design_annual_pue, refresh_policy, refresh_policy_block,
+                       subsidy_eligible)
 
 PHASE_ROWS = {
     "project": "phase_project", "offset": "phase_offset_months", "cls": "phase_class",
@@ -207,3 +209,76 @@ class PlanPatcher:
         if changed:  # subsidy claims and voucher capacity follow the projects' values
             plan = dataclasses.replace(plan, policy=refresh_policy(plan.policy, self.capped, plan, changed))
         return self.scenario, plan
+
+    def apply_block(self, drawn: list[dict[str, float]]) -> list[tuple[Scenario, Plan]]:
+        """:meth:`apply` for a block of replications' drawn values (one dict each, the same paths).
+
+        Shared limits and project numbers are written straight into (R, P) arrays with the
+        arithmetic of :func:`_phase_rows` (each phase value is the drawn value times constants, in
+        the same order, so every float is the same); each replication's plan shares the base plan's
+        arrays except the rows that its draws change. General paths and PUE-cap upgrades go through
+        :meth:`apply` one replication at a time.
+        """
+        paths = list(drawn[0]) if drawn else []
+        known = set(paths) == set(self.projects) | (set(paths) & set(PLAN_SCALARS))
+        if self.general or not paths or not known or any(list(values) != paths for values in drawn):
+            return [self.apply(values) for values in drawn]
+        n_reps = len(drawn)
+        column = {path: np.array([values[path] for values in drawn], dtype=float) for path in paths}
+        rows: dict[str, np.ndarray] = {}  # plan field -> (R, P), the fields the draws change
+        eligible = None
+        for j, phases in self._phases.items():
+            p = self.capped.projects[j]
+            got = {path.split(".", 2)[2]: column[path] for path, k in self.projects.items() if k == j}
+            it_mw = got.get("it_mw", p.it_mw)
+            utilization = got.get("utilization", p.utilization)
+            factor = getattr(self.scenario.accounting.factors, p.compute.precision)
+            peak = float(self.plan.group_pue_peak[self.plan.phase_group[phases[0]]])
+            for k, fraction in enumerate(p.phases):
+                put = {}
+                if "compute.pflops" in got:
+                    put["phase_pflops_declared"] = got["compute.pflops"] * fraction
+                    put["phase_eflops"] = got["compute.pflops"] * fraction * factor / 1000.0
+                if "it_mw" in got:
+                    put["phase_it_mw"] = it_mw * fraction
+                    put["phase_peak_facility_mw"] = it_mw * fraction * peak
+                if "it_mw" in got or "utilization" in got:
+                    put["phase_load_mw"] = it_mw * fraction * utilization
+                    if p.ramp is not None:
+                        put["phase_ramp_drop_mw"] = it_mw * fraction * (utilization - p.ramp.start)
+                if "investment_cny" in got:
+                    put["phase_investment_cny"] = got["investment_cny"] * fraction
+                for field, values in put.items():
+                    if field not in rows:
+                        rows[field] = np.repeat(getattr(self.plan, field)[None, :], n_reps, axis=0)
+                    rows[field][:, phases[k]] = values
+            if "compute.pflops" in got:
+                if eligible is None:
+                    eligible = np.repeat(self.plan.policy.subsidy_eligible[None, :], n_reps, axis=0)
+                eligible[:, j] = subsidy_eligible(self.capped, p, got["compute.pflops"])
+        plan_values = {PLAN_SCALARS[path]: [values[path] for values in drawn] for path in paths if path in PLAN_SCALARS}
+        policy_rows = {}
+        if self._phases:  # subsidy claims and voucher capacity follow the projects' values
+            if eligible is None:
+                eligible = np.repeat(self.plan.policy.subsidy_eligible[None, :], n_reps, axis=0)
+            view = SimpleNamespace(**{f: rows.get(f, getattr(self.plan, f)) for f in PHASE_ROWS.values()})
+            policy_rows = {field: np.broadcast_to(values, (n_reps,) + np.shape(values)[-1:])
+                           for field, values in refresh_policy_block(self.plan.policy, self.capped, self.plan,
+                                                                     view, eligible).items()}
+        out = []
+        for r in range(n_reps):
+            plan = _copy(self.plan, {field: values[r] for field, values in rows.items()})
+            for field, values in plan_values.items():
+                object.__setattr__(plan, field, values[r])
+            if policy_rows:
+                object.__setattr__(plan, "policy", _copy(self.plan.policy, {f: v[r] for f, v in policy_rows.items()}))
+            out.append((self.scenario, plan))
+        return out
+
+
+def _copy(frozen, fields: dict):
+    """A shallow copy of a frozen dataclass with ``fields`` replaced (no __init__, no checks)."""
+    new = object.__new__(type(frozen))
+    new.__dict__.update(frozen.__dict__)
+    new.__dict__.update(fields)
+    return new

@@ -190,14 +190,15 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def subsidy_eligible(scenario: Scenario, project) -> bool:
-    """Whether ``project`` qualifies for the capex subsidy (class, size, not operating)."""
+def subsidy_eligible(scenario: Scenario, project, pflops=None):
+    """Whether ``project`` qualifies for the capex subsidy (class, size, not operating); with
+    ``pflops`` (an array of its PFLOPS at its precision), for each of those values."""
     subsidy = scenario.policies.capex_subsidy
     if subsidy is None or project.status == "operating":
         return False
     if subsidy.classes is not None and project.class_ not in subsidy.classes:
         return False
-    size = project.compute.pflops * _factor(scenario, project.compute.precision)
+    size = (project.compute.pflops if pflops is None else pflops) * _factor(scenario, project.compute.precision)
     return size >= subsidy.min_pflops * _factor(scenario, subsidy.precision)
 
 
@@ -317,6 +318,27 @@ def refresh_policy(policy: PolicyPlan, scenario: Scenario, plan: Plan, changed: 
     if scenario.policies.compute_vouchers is not None:
         update["phase_spare_pflops"], update["phase_spare_mw"] = _voucher_arrays(plan)
     return dataclasses.replace(policy, **update)
+
+
+def refresh_policy_block(policy: PolicyPlan, scenario: Scenario, plan: Plan, rows, eligible: np.ndarray) -> dict:
+    """:func:`refresh_policy` for a block of R replications at once: ``rows`` has the plan's phase
+    arrays (R, P) (``phase_investment_cny``, and those :func:`_voucher_arrays` reads), ``eligible``
+    is (R, J). Returns {PolicyPlan field: (R, ...) array}, the same numbers row by row."""
+    subsidy = scenario.policies.capex_subsidy
+    shape = eligible.shape
+    go_bonus, reduction, claims = np.zeros(shape), np.zeros(shape), np.zeros(shape[:1] + (plan.n_phases,))
+    if subsidy is not None:
+        if subsidy.rate > 0:
+            opened = np.array([decision_open(scenario, subsidy, p) for p in scenario.projects], dtype=bool)
+            responds = eligible & opened.reshape(shape[1])
+            go_bonus[responds] = subsidy.go_probability_bonus
+            reduction[responds] = subsidy.delay_reduction_months
+        claims = np.where(eligible[:, plan.phase_project], subsidy.rate * rows.phase_investment_cny, 0.0)
+    update = dict(subsidy_eligible=eligible, go_bonus=go_bonus, delay_reduction_months=reduction,
+                  phase_subsidy_cny=claims)
+    if scenario.policies.compute_vouchers is not None:
+        update["phase_spare_pflops"], update["phase_spare_mw"] = _voucher_arrays(rows)
+    return update
 
 
 def _intelligent() -> int:

@@ -101,9 +101,8 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
     streams = BlockStreams(seed, first, count)
     prepare_block(scenario, streams)
     patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
-    for replication in range(first, first + count):
-        drawn = draw_parameters(scenario, seed, replication, streams)
-        local, plan = patcher.apply(drawn)
+    patched = patcher.apply_block([draw_parameters(scenario, seed, r, streams) for r in range(first, first + count)])
+    for replication, (local, plan) in zip(range(first, first + count), patched):
         go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
         go, adjusted = adjust_draws(plan.policy, go, delay)
         shifts.append(adjusted - delay)

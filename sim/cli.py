@@ -1,7 +1,8 @@
 """The ``capsim`` command: a thin layer over the public API.
 
 Exit codes: 0 done; 2 bad input or usage (one line per problem, no traceback); 1 internal error
-(traceback only with ``--debug``); 130 interrupted.
+(traceback only with ``--debug``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): nothing
+written; 141 output pipe closed by its reader (as a Unix tool killed by SIGPIPE, silently).
 """
 
 from __future__ import annotations
@@ -11,34 +12,85 @@ import contextlib
 import importlib.util
 import json
 import math
+import os
+import re
+import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
-from .run.parallel import WorkerError
+from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PIPE = 128 + signal.SIGPIPE
+EXIT_TERMINATED = 128 + signal.SIGTERM
+DIGITS = re.compile(r"[0-9]+")
+"""Plain ASCII digits: no sign, spaces, underscores or other scripts' digits."""
+MAX_SEED = 2**63 - 1
 
 
-def _whole_number(minimum: int):
-    """argparse type: an int of at least ``minimum``."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up that handles one handles the other."""
+
+
+_sigterm_received = False
+
+
+def _terminate(signum, frame) -> None:
+    global _sigterm_received
+    _sigterm_received = True
+    raise Terminated()
+
+
+def _whole_number(minimum: int, maximum: int | None = None):
+    """argparse type: plain ASCII digits giving an int from ``minimum`` to ``maximum``."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if not DIGITS.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"must be a whole number written in digits 0-9 (got {text!r})")
+        value = int(text)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum} (got {value})")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum} (got {value})")
         return value
 
     return parse
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 (got {text!r})")
+    return value
+
+
+class _Once(argparse.Action):
+    """Store an option's value, refusing the option given twice (the last one would win silently)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given", set())
+        if self.dest in seen:
+            raise argparse.ArgumentError(self, "given more than once")
+        seen.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``capsim run: error: argument --seed: ...``), exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="capsim",
         description="Capacity-planning simulator for regional compute build-outs.",
     )
@@ -48,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a scenario and write result tables")
     run.add_argument("scenario", metavar="FILE", nargs="?", default=None,
                      help="scenario YAML file (default: the shipped scenarios/shanxi.yaml)")
-    run.add_argument("--variant", metavar="NAME", default=None, help="run this variant of the scenario")
+    run.add_argument("--variant", metavar="NAME", default=None, action=_Once, help="run this variant of the scenario")
     run.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                      help="change one value (dotted path, list items by id; value read as YAML), "
                           "after the variant; repeatable")
@@ -56,14 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="run the base and its variants with common random numbers")
     compare.add_argument("scenario", metavar="FILE", help="scenario YAML file with `variants`")
-    compare.add_argument("--variants", metavar="A,B|all", default="all",
+    compare.add_argument("--variants", metavar="A,B|all", default="all", action=_Once,
                          help="variants to compare with the base, comma-separated (default: all)")
-    compare.add_argument("--rank-by", metavar="NAME", default=None, help=_rank_by_help())
+    compare.add_argument("--rank-by", metavar="NAME", default=None, action=_Once, help=_rank_by_help())
     _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
     plot.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run (or compare)")
-    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png", action=_Once,
                       help="file format (default: png); files go to RESULTS_DIR/plots/")
     plot.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -92,21 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffix: str, printed: str,
                             replications_help: str | None = None) -> None:
     """Options shared by ``run``, ``compare``, ``explore`` and ``solve``."""
-    parser.add_argument("-r", "--replications", type=_whole_number(1), default=None,
+    parser.add_argument("-r", "--replications", type=_whole_number(1), default=None, action=_Once,
                         help=replications_help or f"replications{per} (default: 1 without uncertainty, 1000 with)")
-    parser.add_argument("--seed", type=_whole_number(0), default=0,
-                        help="random seed (default: 0); the same seed gives the same files")
-    parser.add_argument("--out", metavar="DIR", default=None,
+    parser.add_argument("--seed", type=_whole_number(0, MAX_SEED), default=0, action=_Once,
+                        help="random seed, digits 0-9 (default: 0); the same seed gives the same files")
+    parser.add_argument("--out", metavar="DIR", default=None, action=_Once,
                         help=f"output folder (default: results/<scenario file stem>{out_suffix})")
-    parser.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing capsim results folder (never a folder holding other files)")
     parser.add_argument("--no-plots", action="store_true", help="write no plots (default: OUT/plots/*.png)")
     parser.add_argument("--no-report", action="store_true", help="write no report (default: OUT/report.html)")
-    parser.add_argument("-j", "--jobs", type=_whole_number(1), default=None,
+    parser.add_argument("-j", "--jobs", type=_whole_number(1), default=None, action=_Once,
                         help="worker processes (default: every core when the run is long enough to "
                              "pay for starting them); results do not depend on it")
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None, action=_Once,
                         help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster "
                              "of --jobs workers on this machine (needs pip install 'capsim[dask]')")
+    parser.add_argument("--scheduler-timeout", metavar="SECONDS", type=_seconds, default=None, action=_Once,
+                        help=f"how long to try to reach --scheduler (default: {DASK_CONNECT_TIMEOUT_S:g} s)")
     parser.add_argument("-q", "--quiet", action="store_true", help=f"print no {printed} and no progress")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -126,7 +181,8 @@ def _executor(args: argparse.Namespace):
     jobs = args.jobs or cores()
     if importlib.util.find_spec("distributed") is None:
         raise ScenarioError("--scheduler needs Dask: pip install 'capsim[dask]'")
-    with dask_executor(args.scheduler, jobs) as executor:
+    timeout_s = args.scheduler_timeout or DASK_CONNECT_TIMEOUT_S
+    with dask_executor(args.scheduler, jobs, connect_timeout_s=timeout_s) as executor:
         yield jobs, executor
 
 
@@ -208,9 +264,20 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
+def _destination(args: argparse.Namespace, default_name: str) -> Path:
+    """``--out`` (default ``results/NAME``), checked before any work (see sim.output.destination)."""
+    from .output.destination import check_destination
+
+    if args.out is not None and args.out.strip() == "":
+        raise ScenarioError(f"--out: must name a folder (got {args.out!r})")
+    out = Path(args.out) if args.out is not None else Path("results") / default_name
+    check_destination(out, args.force, protect=[args.scenario])
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .analysis.summary import summary_text
-    from .output.tables import check_destination, utc_now, write_results
+    from .output.tables import utc_now, write_results
     from .run.simulate import default_replications, simulate
     from .scenario.load import load_scenario, shipped_scenario
     from .scenario.variants import apply_variant, parse_override
@@ -221,8 +288,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(scenario, args.variant, overrides)
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    check_destination(out, args.force)
+    out = _destination(args, Path(args.scenario).stem)
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     try:
@@ -231,29 +297,29 @@ def cmd_run(args: argparse.Namespace) -> int:
                                jobs=jobs, executor=executor)
     finally:
         progress.close()
+    summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
     write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
                   then=_folder_writer(args))
     if not args.quiet:
-        print(summary_text(results))
+        print(summary)
         print(f"results written to {out}/")
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .output.comparison import write_comparison
-    from .output.tables import check_destination, utc_now
-    from .run.compare import compare
+    from .output.tables import utc_now
+    from .run.compare import compare, selected_variants
     from .run.ranking import check_rank_by
     from .run.simulate import default_replications
     from .scenario.load import load_scenario
-    from .scenario.variants import apply_variant, select
+    from .scenario.variants import apply_variant
 
     started = utc_now()
     scenario = load_scenario(args.scenario)
-    names = select(scenario, args.variants)
+    names = selected_variants(scenario, args.variants)
     check_rank_by(scenario, args.rank_by)
-    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-compare"
-    check_destination(out, args.force)
+    out = _destination(args, f"{Path(args.scenario).stem}-compare")
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
     progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)
@@ -270,10 +336,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                  jobs=jobs, executor=executor, rank_by=args.rank_by)
     finally:
         progress.close()
+    summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder
     write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
                      then=_folder_writer(args))
     if not args.quiet:
-        print(comparison.summary_text())
+        print(summary)
         print(f"results written to {out}/")
     return EXIT_OK
 
@@ -342,18 +409,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    previous = _handle_sigterm()
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"capsim: error: {problem}" if not problem.file else str(problem), file=sys.stderr)
         return EXIT_INPUT
     except WorkerError as exc:
+        if _sigterm_received:  # SIGTERM to the process group: the workers died of it first
+            print("capsim: terminated; no results written", file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"capsim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
-    except KeyboardInterrupt:
-        print("capsim: interrupted; no results written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        how, code = ("terminated", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
+        published = getattr(exc, "published", None)
+        print(f"capsim: {how}; " + (f"the results were already complete in {published}/" if published
+                                     else "no results written"), file=sys.stderr)
+        return code
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -361,3 +439,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"capsim: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
                   file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _handle_sigterm():
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only); the old handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _pipe_closed() -> int:
+    """stdout's reader has gone (``capsim schema | head -n 1``): stop quietly, as ``cat`` or ``yes``
+    killed by SIGPIPE do (exit 128 + 13). stdout is pointed at /dev/null so that Python's last flush
+    at exit does not complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_PIPE

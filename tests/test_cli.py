@@ -52,8 +52,12 @@ def test_non_empty_output_folder_is_refused_and_kept(tmp_path):
     assert done.stderr.strip() == f"capsim: error: {out}: folder is not empty; choose another --out or add --force to replace it"
     assert (out / "mine.txt").read_text() == "keep me"
     forced = run_cli("run", EXAMPLE, "-r", "5", "--out", str(out), "--force", "-q", "--no-plots")
+    assert forced.returncode == 2  # --force replaces only a capsim results folder (tests/test_destination.py)
+    assert (out / "mine.txt").read_text() == "keep me" and not (out / "monthly.csv").exists()
+    (out / "mine.txt").unlink()
+    assert run_cli("run", EXAMPLE, "-r", "5", "--out", str(out), "-q", "--no-plots").returncode == 0
+    forced = run_cli("run", EXAMPLE, "-r", "5", "--out", str(out), "--force", "-q", "--no-plots")
     assert forced.returncode == 0, forced.stderr
-    assert not (out / "mine.txt").exists() and (out / "monthly.csv").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary folders left
 
 
@@ -87,7 +91,7 @@ def test_validate_good_file():
     "args, message",
     [
         (["run", EXAMPLE, "--replications", "0"], "argument -r/--replications: must be at least 1 (got 0)"),
-        (["run", EXAMPLE, "--seed", "x"], "argument --seed: must be a whole number (got 'x')"),
+        (["run", EXAMPLE, "--seed", "x"], "argument --seed: must be a whole number written in digits 0-9 (got 'x')"),
         (["run", "missing.yaml"], "missing.yaml: cannot read file: No such file or directory"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],

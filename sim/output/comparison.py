@@ -10,28 +10,26 @@ from pathlib import Path
 from ..run.compare import BASE, TABLES, Comparison
 from ..run.ranking import check_rank_by
 from ..scenario.validate import origin_of
-from .tables import NOTHING_APPLIED, publish_tables, utc_now, versions
+from .destination import WRITTEN_BY
+from .provenance import provenance
+from .tables import NOTHING_APPLIED, publish_tables, scenario_entry, scenario_files, utc_now
 
 
 def comparison_manifest(comparison: Comparison, command: list[str] | None = None, started: str | None = None) -> dict:
     base = comparison.results[BASE]
-    origin = origin_of(base.scenario)
     runs = {}
     for name, results in comparison.results.items():
         applied = origin_of(results.scenario).applied if origin_of(results.scenario) else {}
         runs[name] = {"applied": applied or NOTHING_APPLIED, "events": results.events}
     return {
-        "scenario": {
-            "path": origin.path if origin else None,
-            "sha256": origin.sha256 if origin else None,
-            "name": base.scenario.name,
-        },
+        "written_by": WRITTEN_BY,
+        "scenario": scenario_entry(base.scenario),
         "variants": list(comparison.results),
         "seed": comparison.seed,
         "replications": comparison.replications,
         "rank_by": check_rank_by(base.scenario, comparison.rank_by),
         "runs": runs,
-        "versions": versions(),
+        **provenance(),
         "command": command if command is not None else sys.argv,
         "started": started or utc_now(),
         "finished": utc_now(),
@@ -51,4 +49,5 @@ def write_comparison(comparison: Comparison, out: str | Path, force: bool = Fals
     """
     tables = {"compare": comparison.table, "ranking": comparison.ranking()}
     tables.update({name: comparison.stacked(name) for name in TABLES})
-    return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then)
+    return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then,
+                          protect=scenario_files(comparison.results[BASE].scenario))

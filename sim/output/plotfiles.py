@@ -8,6 +8,7 @@ temporary folder; only when every plot is drawn do they replace the files in ``p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..errors import ScenarioError
+from .signals import signals_held
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -43,25 +45,73 @@ class ResultTables:
     sites: pd.DataFrame | None = None
 
 
+QUANTILES = ("mean", "p5", "p10", "p50", "p90", "p95")
+REQUIRED_COLUMNS = {
+    "monthly": {"text": ("variant", "month", "metric"), "numbers": QUANTILES},
+    "annual": {"text": ("variant", "metric"), "numbers": ("year", *QUANTILES)},
+    "targets": {"text": ("variant", "target", "by", "reached_p10", "reached_p50", "reached_p90"),
+                "numbers": ("probability",)},
+    "projects": {"text": ("variant", "project", "class", "site", "status", "planned_online", "online_p10",
+                          "online_p50", "online_p90"), "numbers": ("go_share",)},
+    "sites": {"text": ("variant", "month", "site", "metric"), "numbers": ("mean", "p10", "p50", "p90")},
+    "compare": {"text": ("variant", "output", "when", "unit"),
+                "numbers": ("base", "value", "diff_mean", "diff_ci_low", "diff_ci_high")},
+}
+"""The columns the plots read from each table, and which of them must be numbers."""
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
-    header = pd.read_csv(path, nrows=0).columns
-    text = {c: str for c in header if c in TEXT_COLUMNS}
-    table = pd.read_csv(path, dtype=text, keep_default_na=False, na_values={c: [""] for c in header if c not in text})
+    """A table of a results folder; a :class:`ScenarioError` naming the file if it is not one capsim wrote."""
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+        text = {c: str for c in header if c in TEXT_COLUMNS}
+        table = pd.read_csv(path, dtype=text, keep_default_na=False,
+                            na_values={c: [""] for c in header if c not in text})
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, empty, malformed CSV
+        raise ScenarioError(f"{path}: cannot read the table: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    required = REQUIRED_COLUMNS[path.stem]
+    missing = [c for c in (*required["text"], *required["numbers"]) if c not in table.columns]
+    if missing:
+        raise ScenarioError(f"{path}: not a table written by capsim (no column {', '.join(missing)})")
+    not_numbers = [c for c in required["numbers"] if not pd.api.types.is_numeric_dtype(table[c])]
+    if not_numbers:
+        raise ScenarioError(f"{path}: not a table written by capsim (column {', '.join(not_numbers)} is not all numbers)")
     return table
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{path}: cannot read the manifest: {exc}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("resolved_scenario", {}), dict):
+        raise ScenarioError(f"{path}: not a manifest written by capsim")
+    return manifest
+
+
+def _context(path: Path, manifest: dict) -> plots.PlotContext:
+    replications = manifest.get("replications")
+    try:
+        return plots.PlotContext.from_scenario(manifest.get("resolved_scenario") or {},
+                                               replications=replications if isinstance(replications, int) else None)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(f"{path}: resolved_scenario cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def read_tables(folder: str | Path) -> ResultTables:
     """Read monthly.csv, annual.csv, targets.csv, projects.csv, manifest.json and, when present,
-    compare.csv and sites.csv from a results folder."""
+    compare.csv and sites.csv from a results folder; a damaged folder is a :class:`ScenarioError` naming the file."""
     folder = Path(folder)
+    if not folder.exists():
+        raise ScenarioError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: not a folder (a capsim results folder was expected)")
     missing = [n for n in ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "manifest.json")
                if not (folder / n).is_file()]
     if missing:
         raise ScenarioError(f"{folder}: not a capsim results folder (no {', '.join(missing)})")
-    with open(folder / "manifest.json", encoding="utf-8") as handle:
-        manifest = json.load(handle)
-    context = plots.PlotContext.from_scenario(manifest.get("resolved_scenario") or {},
-                                              replications=manifest.get("replications"))
+    manifest = _read_manifest(folder / "manifest.json")
     compare = _read_csv(folder / "compare.csv") if (folder / "compare.csv").is_file() else None
     sites = _read_csv(folder / "sites.csv") if (folder / "sites.csv").is_file() else None
     return ResultTables(
@@ -69,7 +119,7 @@ def read_tables(folder: str | Path) -> ResultTables:
         annual=_read_csv(folder / "annual.csv"),
         targets=_read_csv(folder / "targets.csv"),
         projects=_read_csv(folder / "projects.csv"),
-        context=context,
+        context=_context(folder / "manifest.json", manifest),
         compare=compare,
         sites=sites,
     )
@@ -120,23 +170,46 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
     """Draw every plot of the results in ``folder`` into ``out`` (default ``folder/plots``).
 
     Returns the files written. A file of the same name is replaced; other files are left alone.
+    The plots are drawn into a temporary folder inside ``out`` and moved into place with SIGINT
+    and SIGTERM held back; on any failure nothing is left behind (not even ``out``, if this call
+    created it). A damaged results folder, or an ``out`` that cannot be a folder, is a
+    :class:`ScenarioError`.
     """
     if fmt not in FORMATS:
         raise ScenarioError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     folder = Path(folder)
     out = Path(out) if out is not None else folder / "plots"
     tables = read_tables(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".plots.", suffix=".tmp", dir=out))
+    if os.path.lexists(out) and not out.is_dir():
+        raise ScenarioError(f"{out}: exists and is not a folder; the plots go into a folder of that name")
+    created = not os.path.lexists(out)
+    tmp = None
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".plots.", suffix=".tmp", dir=out))
         with plots.font_context(names(tables)):  # a font for names DejaVu Sans cannot draw
             figures = draw_all(tables)
             for name, fig in figures.items():
                 save_figure(fig, tmp / f"{name}.{fmt}", fmt)
         written = []
-        for name in figures:
-            os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")
-            written.append(out / f"{name}.{fmt}")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with signals_held():
+            for name in figures:
+                os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")
+                written.append(out / f"{name}.{fmt}")
+            os.rmdir(tmp)
+    except OSError as exc:
+        _clean(tmp, out if created else None)
+        raise ScenarioError(f"{out}: cannot write the plots: {exc.strerror or exc}") from None
+    except BaseException:
+        _clean(tmp, out if created else None)
+        raise
     return written
+
+
+def _clean(tmp: Path | None, made: Path | None) -> None:
+    with signals_held():
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if made is not None:
+            with contextlib.suppress(OSError):
+                made.rmdir()

@@ -7,23 +7,24 @@ when ``force`` is given.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import simpy
 
 from ..analysis.results import Results
 from ..errors import ScenarioError
 from ..scenario.validate import origin_of
+from .destination import WRITTEN_BY, check_destination
+from .signals import signals_held
+from .provenance import provenance, resolved_path
 
 TABLES = ("monthly", "annual", "targets", "projects", "sites")
 NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}, "undrawn": []}
@@ -34,32 +35,17 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def versions() -> dict[str, str]:
-    from ..version import __version__
-
-    return {
-        "capsim": __version__,
-        "simpy": simpy.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "python": platform.python_version(),
-    }
-
-
 def manifest(results: Results, command: list[str] | None = None, started: str | None = None) -> dict:
     origin = origin_of(results.scenario)
     return {
-        "scenario": {
-            "path": origin.path if origin else None,
-            "sha256": origin.sha256 if origin else None,
-            "name": results.scenario.name,
-        },
+        "written_by": WRITTEN_BY,
+        "scenario": scenario_entry(results.scenario),
         "variant": results.variant,
         "applied": origin.applied if origin and origin.applied else NOTHING_APPLIED,
         "seed": results.seed,
         "replications": results.replications,
         "events": results.events,
-        "versions": versions(),
+        **provenance(),
         "command": command if command is not None else sys.argv,
         "started": started or utc_now(),
         "finished": utc_now(),
@@ -68,12 +54,18 @@ def manifest(results: Results, command: list[str] | None = None, started: str | 
     }
 
 
-def check_destination(out: Path, force: bool) -> None:
-    """Refuse a non-empty destination unless ``force`` (before any work is done)."""
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ScenarioError(f"{out}: folder is not empty; choose another --out or add --force to replace it")
+def scenario_entry(scenario) -> dict:
+    """The manifest's ``scenario``: path as given and resolved, sha256 and name."""
+    origin = origin_of(scenario)
+    path = origin.path if origin else None
+    return {"path": path, "resolved_path": resolved_path(path), "sha256": origin.sha256 if origin else None,
+            "name": scenario.name}
+
+
+def scenario_files(scenario) -> list[str]:
+    """The scenario file, if any: a folder holding it is never replaced."""
+    origin = origin_of(scenario)
+    return [origin.path] if origin and origin.path else []
 
 
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame], manifest_data: dict) -> None:
@@ -84,29 +76,74 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame], manifest_data: d
         handle.write("\n")
 
 
-def publish(out: Path, fill, force: bool = False) -> Path:
+def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | Path] = ()) -> Path:
     """Create ``out`` atomically: ``fill(tmp_folder)`` writes the files, then the folder is renamed.
 
-    A non-empty ``out`` is replaced only when ``force``; nothing is left behind on failure.
+    ``out`` must pass :func:`~sim.output.destination.check_destination` (a non-empty folder is
+    replaced only when ``force`` and only if it is capsim's own). Nothing is left behind on failure
+    or interruption: the temporary folder and any parent folders made for it are removed, and the
+    swap of the old folder for the new one runs with SIGINT and SIGTERM held back.
     """
-    out = Path(out)
-    check_destination(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    check_destination(out, force, protect)
+    target = Path(os.path.abspath(out))
+    made = _make_parents(target.parent)
+    tmp = None
+    published = False
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         fill(tmp)
         os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            os.rename(out, old / out.name)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with signals_held():
+            _swap(tmp, target)
+            published = True
+    except BaseException as exc:
+        if published:  # a signal held back during the swap: the results are complete and in place
+            exc.published = Path(out)
+            raise
+        with signals_held():
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        if isinstance(exc, OSError):  # disk full, permissions changed during the run, ...
+            raise ScenarioError(f"{out}: cannot write the results: {exc.strerror or exc}; nothing was written") from None
         raise
-    return out
+    return Path(out)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first."""
+    missing = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made: list[Path] = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except OSError as exc:
+            for done in reversed(made):
+                with contextlib.suppress(OSError):
+                    done.rmdir()
+            raise ScenarioError(f"{path}: cannot create folder: {exc.strerror or exc}") from None
+        made.append(path)
+    return made
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` to ``target``, replacing (and then deleting) a ``target`` already there."""
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return
+    old = tmp.with_suffix(".old")
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_results(results: Results, out: str | Path, force: bool = False,
@@ -119,11 +156,12 @@ def write_results(results: Results, out: str | Path, force: bool = False,
     is published.
     """
     tables = {name: getattr(results, name) for name in TABLES}
-    return publish_tables(out, tables, manifest(results, command, started), force=force, then=then)
+    return publish_tables(out, tables, manifest(results, command, started), force=force, then=then,
+                          protect=scenario_files(results.scenario))
 
 
 def publish_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest_data: dict, force: bool = False,
-                   then: Callable[[Path], object] | None = None) -> Path:
+                   then: Callable[[Path], object] | None = None, protect: Iterable[str | Path] = ()) -> Path:
     """:func:`publish` a folder of CSV tables and manifest.json; ``then(folder)`` runs before the
     rename (plots are drawn there)."""
 
@@ -132,4 +170,4 @@ def publish_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest_da
         if then is not None:
             then(folder)
 
-    return publish(Path(out), fill, force=force)
+    return publish(out, fill, force=force, protect=protect)

@@ -27,11 +27,14 @@ from ..analysis.statistics import Z_95, paired_difference  # noqa: F401 - Z_95 r
 from ..engine.build import build_plan
 from ..engine.draws import has_uncertainty
 from ..months import calendar_years, month_index, month_label
+from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
+from .memory import available_bytes, check_memory, replication_bytes
 from .parallel import process_pool
 from .ranking import check_rank_by, limit_binds, ranking_table, summary_lines
-from .simulate import auto_jobs, blocks, check_scenario_argument, default_replications, simulate, whole_number
+from .simulate import (BLOCK_SIZE, auto_jobs, check_scenario_argument, default_replications, n_blocks, simulate,
+                       whole_number)
 
 COLUMNS = ["variant", "output", "when", "unit", "stat", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high",
            "bound"]
@@ -208,6 +211,16 @@ class Comparison:
         return "\n".join(lines)
 
 
+def selected_variants(scenario: Scenario, variants) -> list[str]:
+    """The variants to compare (:func:`~sim.scenario.variants.select`); at least one, or a ScenarioError."""
+    names = select(scenario, variants)
+    if not names:
+        have = ", ".join(scenario.variants) or "none"
+        raise ScenarioError(f"--variants: no variants selected (got {variants!r}; this scenario's variants: {have}); "
+                            "a comparison needs at least one variant besides the base")
+    return names
+
+
 def compare(
     scenario: Scenario,
     variants=None,
@@ -218,6 +231,7 @@ def compare(
     jobs: int | None = 1,
     executor=None,
     rank_by: str | None = None,
+    memory_limit_bytes: int | None = None,
 ) -> Comparison:
     """Run the base scenario and each variant (None or ``"all"``: every variant, in file order; or
     a list of names, or ``"a,b"``) with the same seed; return a :class:`Comparison`.
@@ -227,7 +241,10 @@ def compare(
     ``executor`` are passed to :func:`~sim.simulate` (results do not depend on them; ``jobs=None``:
     :func:`~sim.run.simulate.auto_jobs` for all the runs together). ``rank_by`` (a plan target's
     name or an output, see :mod:`sim.run.ranking`) is checked before anything is simulated and
-    kept as the comparison's default ranking.
+    kept as the comparison's default ranking. Every run is kept until the end, so the memory
+    check before the first run counts all of them (:class:`~sim.run.memory.MemoryLimitError` if
+    they exceed ``memory_limit_bytes``, default: available memory). No variant selected is a
+    :class:`~sim.errors.ScenarioError`.
     """
     check_scenario_argument(scenario, "compare")
     if replications is not None:
@@ -235,23 +252,30 @@ def compare(
     seed = whole_number("seed", seed, 0)
     if jobs is not None:
         jobs = whole_number("jobs", jobs, 1)
-    names = select(scenario, variants)
+    names = selected_variants(scenario, variants)
     check_rank_by(scenario, rank_by)
     scenarios = {BASE: apply_variant(scenario, None)}
     scenarios.update({name: apply_variant(scenario, name) for name in names})
     if replications is None:
         replications = max(default_replications(s) for s in scenarios.values())
+    plans = [build_plan(s) for s in scenarios.values()]
+    if jobs is None:
+        jobs = auto_jobs(plans[0], replications * len(scenarios))
+    local_workers = 1 if executor is not None else max(1, min(jobs, n_blocks(replications)))
+    # every run's results are kept until the table is built: the memory needed is their sum
+    limit = available_bytes() if memory_limit_bytes is None else memory_limit_bytes
+    check_memory(plans, replications, BLOCK_SIZE, local_workers, limit)
     results = {}
     pool = None
-    if jobs is None:
-        jobs = auto_jobs(build_plan(scenarios[BASE]), replications * len(scenarios))
-    if executor is None and jobs > 1 and len(blocks(replications)) > 1:
-        pool = executor = process_pool(min(jobs, len(blocks(replications))))  # one pool for every run
+    if executor is None and local_workers > 1:
+        pool = executor = process_pool(local_workers)  # one pool for every run
     try:
-        for name, local in scenarios.items():
+        for (name, local), plan in zip(scenarios.items(), plans):
             report = None if progress is None else (lambda done, name=name: progress(name, done))
+            # what the runs before this one keep is already counted: check this one against the rest
+            left = None if limit is None else limit - sum(replications * replication_bytes(r.plan) for r in results.values())
             results[name] = simulate(local, replications=replications, seed=seed, variant=name,
-                                     progress=report, jobs=jobs, executor=executor)
+                                     progress=report, jobs=jobs, executor=executor, memory_limit_bytes=left)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

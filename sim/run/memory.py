@@ -89,18 +89,32 @@ def human(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-def check_memory(plan: Plan, replications: int, block_size: int, local_workers: int,
+def runs_bytes(plans: list[Plan], replications: int, block_size: int, local_workers: int) -> int:
+    """Estimated peak bytes of running ``plans`` one after another while keeping every run's
+    results (as a comparison does): the kept arrays of all of them plus the largest working space."""
+    kept = sum(replications * replication_bytes(plan) for plan in plans)
+    working = max(run_bytes(plan, replications, block_size, local_workers) - replications * replication_bytes(plan)
+                  for plan in plans)
+    return kept + working
+
+
+def check_memory(plan: Plan | list[Plan], replications: int, block_size: int, local_workers: int,
                  limit_bytes: int | None = None) -> int:
     """The estimate in bytes; raises :class:`MemoryLimitError` if it is above the limit.
 
+    ``plan`` may be a list: the runs of a comparison, all kept until the end (:func:`runs_bytes`).
     ``limit_bytes`` defaults to :func:`available_bytes` (no check when that is unknown).
     """
-    need = run_bytes(plan, replications, block_size, local_workers)
+    plans = plan if isinstance(plan, list) else [plan]
+    need = runs_bytes(plans, replications, block_size, local_workers)
     limit = available_bytes() if limit_bytes is None else limit_bytes
     if limit is not None and need > limit:
+        runs = f"{len(plans)} runs x " if len(plans) > 1 else ""
+        each = human(sum(replication_bytes(p) for p in plans) / len(plans))
         raise MemoryLimitError(
-            f"this run needs about {human(need)} of memory ({replications:,} replications x "
-            f"{human(replication_bytes(plan))} each, plus working space), more than the "
-            f"{human(limit)} available; run fewer replications (or set {MEMORY_LIMIT_ENV})"
+            f"this {'comparison' if len(plans) > 1 else 'run'} needs about {human(need)} of memory "
+            f"({runs}{replications:,} replications x {each} each, plus working space), more than the "
+            f"{human(limit)} available; run fewer replications{' or variants' if len(plans) > 1 else ''} "
+            f"(or set {MEMORY_LIMIT_ENV})"
         )
     return need

@@ -29,6 +29,10 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 
+from ..errors import ScenarioError
+
+DASK_CONNECT_TIMEOUT_S = 10.0
+"""How long :func:`dask_executor` tries to reach a scheduler before giving up (``--scheduler-timeout``)."""
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 """Worker processes start from a clean server process (no threads or state inherited from the caller)."""
 
@@ -46,7 +50,9 @@ def cores() -> int:
 
 
 def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; only the parent acts on it."""
+    """Worker initializer: Ctrl-C reaches the whole process group; only the parent acts on it.
+
+    SIGTERM keeps its default (the pool itself stops workers with it when one of them dies)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -116,11 +122,14 @@ def process_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 @contextlib.contextmanager
-def dask_executor(scheduler: str, jobs: int | None = None) -> Iterator[Executor]:
+def dask_executor(scheduler: str, jobs: int | None = None,
+                  connect_timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> Iterator[Executor]:
     """An executor on a Dask distributed cluster; closed (with any cluster it started) on exit.
 
     ``scheduler`` is a scheduler address (``tcp://host:8786``) or ``local``: a ``LocalCluster``
-    of ``jobs`` single-threaded worker processes listening on loopback only.
+    of ``jobs`` single-threaded worker processes listening on loopback only. An address that
+    cannot be parsed or reached within ``connect_timeout_s`` seconds is a :class:`ScenarioError`
+    (``cannot reach the Dask scheduler at ADDRESS: ...``).
     """
     try:
         from distributed import Client, LocalCluster
@@ -135,9 +144,18 @@ def dask_executor(scheduler: str, jobs: int | None = None) -> Iterator[Executor]
             ))
             client = stack.enter_context(Client(cluster))
         else:
-            client = stack.enter_context(Client(scheduler))
+            client = stack.enter_context(_connect(Client, scheduler, connect_timeout_s))
         # pure=False: blocks are told apart by their replication numbers, not by hashing arguments
         yield client.get_executor(pure=False)
+
+
+def _connect(client_class, address: str, timeout_s: float):
+    """A Dask client of the scheduler at ``address``, or a ScenarioError that names the address."""
+    try:
+        return client_class(address, timeout=timeout_s)
+    except (OSError, ValueError, TypeError) as exc:  # unreachable (OSError, TimeoutError) or unparsable
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
 def run_blocks(executor: Executor, function: Callable, tasks: Sequence[tuple], on_result: Callable) -> None:

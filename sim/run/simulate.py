@@ -133,6 +133,11 @@ def blocks(replications: int, block_size: int | None = None) -> list[tuple[int, 
     return [(first, min(block_size, replications - first)) for first in range(0, replications, block_size)]
 
 
+def n_blocks(replications: int, block_size: int | None = None) -> int:
+    """How many blocks :func:`blocks` cuts ``replications`` into (without listing them)."""
+    return -(-replications // (block_size or BLOCK_SIZE))
+
+
 class _Collector:
     """The run's per-replication arrays, filled in place block by block, in whatever order they end."""
 
@@ -202,12 +207,12 @@ def simulate(
     seed = whole_number("seed", seed, 0)
     if jobs is not None:
         jobs = whole_number("jobs", jobs, 1)
-    cuts = blocks(replications)
     plan = build_plan(scenario)
     if jobs is None:
         jobs = auto_jobs(plan, replications)
-    local_workers = 1 if executor is not None else min(int(jobs), len(cuts))
+    local_workers = 1 if executor is not None else min(int(jobs), n_blocks(replications))
     check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
+    cuts = blocks(replications)  # listed only once the run is known to fit
 
     collector = _Collector(replications)
 

@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -35,13 +36,33 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every clean-up that handles one handles the other."""
 
 
+TERMINATE_GRACE_S = 10.0
+"""After SIGTERM, the longest capsim takes to stop (see :func:`_terminate`)."""
+TERMINATED = "capsim: terminated; no results written"
 _sigterm_received = False
 
 
 def _terminate(signum, frame) -> None:
+    """SIGTERM: raise :class:`Terminated` once, so the run stops and cleans up as on Ctrl-C.
+
+    Worker processes die of a SIGTERM sent to the whole process group; one that dies while sending
+    its result can leave ``ProcessPoolExecutor.shutdown`` waiting forever (a CPython limitation),
+    so a watchdog ends the process, exit 143, if it has not stopped within TERMINATE_GRACE_S.
+    Nothing is on disk to clean by then: results are published only after the run."""
     global _sigterm_received
+    if _sigterm_received:
+        return
     _sigterm_received = True
+    watchdog = threading.Timer(TERMINATE_GRACE_S, _exit_terminated)
+    watchdog.daemon = True
+    watchdog.start()
     raise Terminated()
+
+
+def _exit_terminated() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(TERMINATED, file=sys.stderr, flush=True)
+    os._exit(EXIT_TERMINATED)
 
 
 def _whole_number(minimum: int, maximum: int | None = None):
@@ -422,13 +443,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except WorkerError as exc:
         if _sigterm_received:  # SIGTERM to the process group: the workers died of it first
-            print("capsim: terminated; no results written", file=sys.stderr)
+            print(TERMINATED, file=sys.stderr)
             return EXIT_TERMINATED
         print(f"capsim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        how, code = ("terminated", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
         published = getattr(exc, "published", None)
+        how, code = ("terminated", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
         print(f"capsim: {how}; " + (f"the results were already complete in {published}/" if published
                                      else "no results written"), file=sys.stderr)
         return code

@@ -465,12 +465,20 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+LEAKED_SEMAPHORES = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+"""A -W option given to multiprocessing's helper processes: after workers killed by a SIGTERM to the
+process group, its 'leaked semaphore objects' warning would be a second line on stderr."""
+
+
 def _handle_sigterm():
     """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only); the old handler."""
     try:
-        return signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread
         return None
+    if LEAKED_SEMAPHORES not in sys.warnoptions:  # read when the resource tracker is started
+        sys.warnoptions.append(LEAKED_SEMAPHORES)
+    return previous
 
 
 def _pipe_closed() -> int:

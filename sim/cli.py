@@ -285,7 +285,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
-def _destination(args: argparse.Namespace, default_name: str) -> Path:
+def output_folder(args: argparse.Namespace, default_name: str) -> Path:
     """``--out`` (default ``results/NAME``), checked before any work (see sim.output.destination)."""
     from .output.destination import check_destination
 
@@ -309,7 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(scenario, args.variant, overrides)
-    out = _destination(args, Path(args.scenario).stem)
+    out = output_folder(args, Path(args.scenario).stem)
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     try:
@@ -340,7 +340,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     names = selected_variants(scenario, args.variants)
     check_rank_by(scenario, args.rank_by)
-    out = _destination(args, f"{Path(args.scenario).stem}-compare")
+    out = output_folder(args, f"{Path(args.scenario).stem}-compare")
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
     progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)

@@ -113,12 +113,12 @@ def _report_writer(args: argparse.Namespace):
 def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     from .explore.solve import solve
     from .output.explore import write_solution
-    from .output.tables import check_destination, utc_now
+    from .cli import output_folder
+    from .output.tables import utc_now
 
     started = utc_now()
     scenario = _scenario(args)
-    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-solve"
-    check_destination(out, args.force)
+    out = output_folder(args, f"{Path(args.scenario).stem}-solve")
     from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS
 
     replications = args.replications or DEFAULT_REPLICATIONS
@@ -144,7 +144,8 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     from .explore.solve import check_probability
     from .explore.study import explore
     from .output.explore import write_exploration
-    from .output.tables import check_destination, utc_now
+    from .cli import output_folder
+    from .output.tables import utc_now
 
     started = utc_now()
     samples = args.samples if args.samples is not None else DEFAULT_SAMPLES.get(args.method, 2)
@@ -152,8 +153,7 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     check_probability(args.probability)
     require_extra()
     scenario = _scenario(args)
-    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-explore"
-    check_destination(out, args.force)
+    out = output_folder(args, f"{Path(args.scenario).stem}-explore")
     replications = args.replications or DEFAULT_REPLICATIONS
     k = len(explore_inputs(scenario, args.vary))
     progress = progress_bar(evaluations(args.method, samples, k) * replications, enabled=not args.quiet)

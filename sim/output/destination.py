@@ -23,11 +23,13 @@ from ..errors import ScenarioError
 WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
 OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv", "compare.csv",
-                          "solve.csv", "manifest.json", "report.html", "report.xlsx"})
+                          "samples.csv", "sensitivity.csv", "discovery.csv", "solve.csv", "manifest.json",
+                          "report.html", "report.xlsx"})
 PLOTS_FOLDER = "plots"
-PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites|compare(-(capacity|power|policy)(-[0-9]+)?)?)"
-                       r"\.(png|svg|pdf)")
-"""Files capsim draws into ``plots/`` (:func:`sim.output.plotfiles.draw_all`; a test keeps them in step)."""
+PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites|solve|compare(-(capacity|power|policy)(-[0-9]+)?)?"
+                       r"|(sensitivity|years|pmet)-[a-z0-9-]+)\.(png|svg|pdf)")
+"""Files capsim draws into ``plots/`` (:func:`sim.output.plotfiles.draw_all`, :mod:`sim.output.explore`;
+a test keeps them in step)."""
 PSEUDO_FILE_SYSTEMS = frozenset({
     "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs",
     "pstore", "bpf", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs",

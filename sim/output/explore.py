@@ -14,17 +14,19 @@ from ..explore.study import Exploration
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from .plotfiles import save_figure
-from .tables import NOTHING_APPLIED, publish_tables, utc_now, versions
+from .destination import WRITTEN_BY
+from .provenance import provenance
+from .tables import NOTHING_APPLIED, publish_tables, scenario_entry, scenario_files, utc_now
 
 
 def _manifest(scenario: Scenario, command: list[str] | None, started: str | None, **entries) -> dict:
     origin = origin_of(scenario)
     return {
-        "scenario": {"path": origin.path if origin else None, "sha256": origin.sha256 if origin else None,
-                     "name": scenario.name},
+        "written_by": WRITTEN_BY,
+        "scenario": scenario_entry(scenario),
         "applied": origin.applied if origin and origin.applied else NOTHING_APPLIED,
         **entries,
-        "versions": versions(),
+        **provenance(),
         "command": command if command is not None else sys.argv,
         "started": started or utc_now(),
         "finished": utc_now(),
@@ -125,7 +127,8 @@ def write_exploration(exploration: Exploration, out: str | Path, force: bool = F
     then = _hooks((lambda folder: draw_exploration(exploration, folder)) if plots_too else None, then)
     tables = {"samples": exploration.samples, "sensitivity": exploration.sensitivity,
               "discovery": exploration.discovery}
-    return publish_tables(out, tables, exploration_manifest(exploration, command, started), force=force, then=then)
+    return publish_tables(out, tables, exploration_manifest(exploration, command, started), force=force, then=then,
+                          protect=scenario_files(exploration.scenario))
 
 
 def write_solution(solution: Solution, scenario: Scenario, out: str | Path, force: bool = False,
@@ -136,4 +139,5 @@ def write_solution(solution: Solution, scenario: Scenario, out: str | Path, forc
     ``then(folder)`` as for :func:`write_exploration`."""
     then = _hooks((lambda folder: draw_solution(solution, folder)) if plots_too else None, then)
     tables = {"solve": solution.points}
-    return publish_tables(out, tables, solution_manifest(solution, scenario, command, started), force=force, then=then)
+    return publish_tables(out, tables, solution_manifest(solution, scenario, command, started), force=force, then=then,
+                          protect=scenario_files(scenario))

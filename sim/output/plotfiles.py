@@ -73,7 +73,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     missing = [c for c in (*required["text"], *required["numbers"]) if c not in table.columns]
     if missing:
         raise ScenarioError(f"{path}: not a table written by capsim (no column {', '.join(missing)})")
-    not_numbers = [c for c in required["numbers"] if not pd.api.types.is_numeric_dtype(table[c])]
+    not_numbers = [c for c in required["numbers"] if len(table) and not pd.api.types.is_numeric_dtype(table[c])]
     if not_numbers:
         raise ScenarioError(f"{path}: not a table written by capsim (column {', '.join(not_numbers)} is not all numbers)")
     return table

@@ -24,7 +24,7 @@ from ..errors import ScenarioError
 from ..scenario.validate import origin_of
 from .destination import WRITTEN_BY, check_destination
 from .signals import signals_held
-from .provenance import provenance, resolved_path
+from .provenance import provenance, resolved_path, versions  # noqa: F401 - versions re-exported
 
 TABLES = ("monthly", "annual", "targets", "projects", "sites")
 NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}, "undrawn": []}

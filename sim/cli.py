@@ -285,19 +285,9 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
-def output_folder(args: argparse.Namespace, default_name: str) -> Path:
-    """``--out`` (default ``results/NAME``), checked before any work (see sim.output.destination)."""
-    from .output.destination import check_destination
-
-    if args.out is not None and args.out.strip() == "":
-        raise ScenarioError(f"--out: must name a folder (got {args.out!r})")
-    out = Path(args.out) if args.out is not None else Path("results") / default_name
-    check_destination(out, args.force, protect=[args.scenario])
-    return out
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from .analysis.summary import summary_text
+    from .output.destination import output_folder
     from .output.tables import utc_now, write_results
     from .run.simulate import default_replications, simulate
     from .scenario.load import load_scenario, shipped_scenario
@@ -309,7 +299,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(scenario, args.variant, overrides)
-    out = output_folder(args, Path(args.scenario).stem)
+    out = output_folder(args.out, Path("results") / Path(args.scenario).stem, args.force, [args.scenario])
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     try:
@@ -329,6 +319,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .output.comparison import write_comparison
+    from .output.destination import output_folder
     from .output.tables import utc_now
     from .run.compare import compare, selected_variants
     from .run.ranking import check_rank_by
@@ -340,7 +331,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     names = selected_variants(scenario, args.variants)
     check_rank_by(scenario, args.rank_by)
-    out = output_folder(args, f"{Path(args.scenario).stem}-compare")
+    out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-compare", args.force, [args.scenario])
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
     progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)

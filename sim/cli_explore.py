@@ -113,12 +113,12 @@ def _report_writer(args: argparse.Namespace):
 def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     from .explore.solve import solve
     from .output.explore import write_solution
-    from .cli import output_folder
+    from .output.destination import output_folder
     from .output.tables import utc_now
 
     started = utc_now()
     scenario = _scenario(args)
-    out = output_folder(args, f"{Path(args.scenario).stem}-solve")
+    out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-solve", args.force, [args.scenario])
     from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS
 
     replications = args.replications or DEFAULT_REPLICATIONS
@@ -144,7 +144,7 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     from .explore.solve import check_probability
     from .explore.study import explore
     from .output.explore import write_exploration
-    from .cli import output_folder
+    from .output.destination import output_folder
     from .output.tables import utc_now
 
     started = utc_now()
@@ -153,7 +153,7 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     check_probability(args.probability)
     require_extra()
     scenario = _scenario(args)
-    out = output_folder(args, f"{Path(args.scenario).stem}-explore")
+    out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-explore", args.force, [args.scenario])
     replications = args.replications or DEFAULT_REPLICATIONS
     k = len(explore_inputs(scenario, args.vary))
     progress = progress_bar(evaluations(args.method, samples, k) * replications, enabled=not args.quiet)

@@ -157,3 +157,12 @@ def check_destination(out: str | Path, force: bool, protect: Iterable[str | Path
         raise _refuse(out, f"cannot be written: {parent} is on a read-only file system")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise _refuse(out, f"cannot be written: no permission to write in {parent}")
+
+
+def output_folder(out: str | None, default: Path, force: bool, protect: Iterable[str | Path] = ()) -> Path:
+    """The CLI's ``--out`` (``default`` when not given), checked by :func:`check_destination`."""
+    if out is not None and out.strip() == "":
+        raise ScenarioError(f"--out: must name a folder (got {out!r})")
+    folder = Path(out) if out is not None else default
+    check_destination(folder, force, protect)
+    return folder

@@ -130,3 +130,16 @@ def test_a_run_with_sites_csv_gets_one_power_panel_per_site(tmp_path):
     assert medians["county facility power, median"] == [3.0, 4.0, 5.0, 6.0]
     assert medians["county IT load, median"] == [2.4] * 4
     assert "Small multiples, one panel per site (2)" in sites.description
+
+
+def test_an_input_with_no_effect_is_named_as_one_to_fix_not_as_deciding(folders, tmp_path):
+    """Project a's IT MW does not change whether the target is met (its index on P(met) is 0) but
+    moves energy; an input whose every index is 0 is listed apart."""
+    folder = read_folder(folders["explore"])
+    table = folder.tables["sensitivity"]
+    table.loc[table["parameter"] == "projects.a.it_mw", ["value", "ci_low", "ci_high"]] = 0.0
+    table.loc[table["parameter"] == "projects.a.it_mw", "stable"] = True
+    sentences = answer(folder).sentences
+    assert sentences[0].startswith("The input that decides the outcome most is grid.headroom_mw, ranked by")
+    assert sentences[1] == ("1 input hardly moves any of them (ST below 0.01; can be fixed anywhere in its range): "
+                            "projects.a.it_mw.")

@@ -20,10 +20,14 @@ import pandas as pd
 
 from .read import ResultsFolder
 
-INDEX_LABELS = {"ST": "total-order Sobol index ST", "mu_star": "Morris μ* (mean absolute effect, in the output's unit; averaged as a share of each output's largest)",
+INDEX_LABELS = {"ST": "total-order Sobol index ST",
+                "mu_star": "Morris μ* (mean absolute effect, in the output's unit; averaged as a share of each "
+                           "output's largest)",
                 "spearman": "Spearman rank correlation ρ"}
 SHOWN_INPUTS = 12
 """Rows of the ranking table in the answer (sensitivity.csv has them all)."""
+NEGLIGIBLE = 0.01
+"""An input whose main index, averaged over the ranked outputs, is below this moves none of them."""
 
 
 def explore_settings(folder: ResultsFolder) -> dict:
@@ -97,6 +101,7 @@ def ranking(folder: ResultsFolder) -> tuple[pd.DataFrame, list[str], list[str]]:
             key = (output, row["parameter"])
             item[f"{index}: {output_label(output)}"] = _index_text(rows.loc[key]) if key in rows.index else "–"
         item["stable"] = "yes" if not row["unstable"] else f"no: {int(row['unstable'])} unstable indices"
+        item["score"] = float(row["score"])  # the averaged index the rank is by (dropped before display)
         out.append(item)
     return pd.DataFrame(out), outputs, [o for o in wanted if o not in outputs]
 
@@ -137,15 +142,26 @@ def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
     if ranked.empty:
         sentences.append(f"No output varies over the samples ({design}): no input moves the outcome within the "
                          "ranges explored.")
+    elif not (ranked["score"] >= NEGLIGIBLE).any():
+        sentences.append(f"No input moves the outcome much ({design}): every {index} is below {NEGLIGIBLE}.")
     else:
-        top = list(ranked["input"][:3])
+        deciding = ranked[ranked["score"] >= NEGLIGIBLE]
+        top = list(deciding["input"][:3])
         listed = top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
         about = ", ".join(output_label(o) for o in outputs)
         first = ranked.iloc[0]
         lead = first[f"{index}: {output_label(outputs[0])}"]
-        sentences.append(f"The inputs that decide the outcome most are {listed}, ranked by the "
+        lead_in = "The inputs that decide the outcome most are" if len(top) > 1 else \
+            "The input that decides the outcome most is"
+        sentences.append(f"{lead_in} {listed}, ranked by the "
                          f"{INDEX_LABELS.get(index, index)} averaged over {about} ({design}). "
                          f"{first['input']} leads with {index} {lead} on {output_label(outputs[0])}.")
+        idle = list(ranked["input"][ranked["score"] < NEGLIGIBLE])
+        if idle:
+            many = len(idle) > 1
+            sentences.append(f"{len(idle)} input{'s' if many else ''} hardly move{'' if many else 's'} any of them "
+                             f"({index} below {NEGLIGIBLE}; can be fixed anywhere in its range): "
+                             + ", ".join(idle) + ".")
     if constant:
         sentences.append("The same in every sample, so no input moves it: "
                          + ", ".join(output_label(o) for o in constant) + ".")
@@ -156,6 +172,7 @@ def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
                          + (f": N = {n} is too small to read them as fact; rerun with --samples {n * 4}."
                             if isinstance(n, int) else ": too few samples to read them as fact."))
     sentences += discovery_sentences(folder)
+    ranked = ranked.drop(columns="score", errors="ignore")
     tables = [] if ranked.empty else [(f"Inputs ranked by {INDEX_LABELS.get(index, index)}, most decisive first: "
                                        "value [95% interval]; * an unstable index", ranked)]
     return sentences, tables

@@ -258,3 +258,21 @@ def test_plot_names_capsim_draws_are_the_ones_force_recognises(tmp_path):
     drawn = os.listdir(tmp_path / "res" / "plots")
     assert {"growth.png", "timeline.svg", "compare-capacity.pdf"} <= set(drawn) and len(drawn) >= 8 * 3
     assert destination.foreign_entries(tmp_path / "res") == []
+
+
+@pytest.mark.parametrize("command", [
+    ("compare", EXAMPLE, "-r", "5", "--seed", "1"),
+    ("solve", EXAMPLE, "--lever", "grid.headroom_mw", "--low", "0", "--high", "400", "--target", "plan 2030",
+     "-r", "5", "--tolerance", "100"),
+    ("explore", EXAMPLE, "--method", "lhs", "-n", "4", "-r", "3", "--vary", "grid.headroom_mw=100:400"),
+], ids=["compare", "solve", "explore"])
+def test_force_replaces_every_commands_own_results_folder(tmp_path, command):
+    """What compare, solve and explore write (ranking.csv, solve.csv, their plots and report) is
+    capsim's own: running the same command again with --force replaces it."""
+    out = tmp_path / "res"
+    first = capsim(*command, "--out", out, "-q", "-j", "1")
+    assert first.returncode == 0, first.stderr
+    assert destination.foreign_entries(out) == []
+    again = capsim(*command, "--out", out, "--force", "-q", "-j", "1")
+    assert again.returncode == 0, again.stderr
+    assert sorted(os.listdir(tmp_path)) == ["res"]

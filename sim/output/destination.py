@@ -22,7 +22,7 @@ from ..errors import ScenarioError
 
 WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
-OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv", "compare.csv",
+OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv", "compare.csv", "ranking.csv",
                           "samples.csv", "sensitivity.csv", "discovery.csv", "solve.csv", "manifest.json",
                           "report.html", "report.xlsx"})
 PLOTS_FOLDER = "plots"

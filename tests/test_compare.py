@@ -174,6 +174,7 @@ def test_ranking_by_a_target_or_an_output_hand_computed():
     ("reported 2026", "--rank-by: target 'reported 2026' has role: calibration"),
     ("energy_mwh", "--rank-by: unknown 'energy_mwh'; choose one of the targets 'plan 2026', 'plan 2025' or the "
                    "outputs public_cost, peak_mw, energy, carbon, eflops, ai_share"),
+    ("carbon", "--rank-by carbon: the scenario has no policies.emissions block, so capsim computes no carbon"),
 ])
 def test_rank_by_a_calibration_target_or_an_unknown_name_fails_before_simulating(monkeypatch, name, message):
     def no_run(*args, **kwargs):

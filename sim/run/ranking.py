@@ -97,6 +97,9 @@ def check_rank_by(scenario: Scenario, rank_by: str | None) -> str:
             raise ScenarioError(f"--rank-by: target {rank_by!r} has role: calibration (shown and checked, never "
                                 f"ranked by); choose one of {_valid_names(scenario)}")
         return rank_by
+    if rank_by == "carbon" and (scenario.policies is None or scenario.policies.emissions is None):
+        raise ScenarioError("--rank-by carbon: the scenario has no policies.emissions block, so capsim computes "
+                            f"no carbon; add one or choose one of {_valid_names(scenario)}")
     if rank_by in OUTPUTS_BY_NAME:
         return rank_by
     raise ScenarioError(f"--rank-by: unknown {rank_by!r}; choose one of {_valid_names(scenario)}")

@@ -105,7 +105,7 @@ def test_report_of_a_real_run_opens_offline(browser, tmp_path):
     results = sim.simulate(scenario, replications=20, seed=5, jobs=1)
     folder = sim.write_results(results, tmp_path / "example")
     found = load(browser, sim.report.write(folder)[0])
-    check(found, charts=5)
+    check(found, charts=6)  # growth, share, power, timeline, limits, sites
     assert "plan 2027" in found["answer"]
 
 

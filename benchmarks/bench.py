@@ -7,6 +7,9 @@ Prints (see docs/performance.md for the targets and the figures of a 2-core mach
 - events and seconds per replication of SCENARIO (default scenarios/shanxi.yaml) in one
   process, and their ratio to events x the floor;
 - replications per second with 1 job and with every core;
+- the default run of each shipped region (scenarios/shanxi.yaml, scenarios/guizhou.yaml: 1,000
+  replications, seed 20250823, tables built) with 1 job and with every core, and the load average
+  around it (``--regions`` prints only these);
 - the end-to-end CLI time of 10,000 replications, writing the outputs;
 - one replication of synthetic regions of 100, 1,000 and 10,000 projects (time, peak memory);
 - one replication of 1,000 projects over a 6-year and a 60-year horizon (the SimPy part and the
@@ -92,14 +95,44 @@ def peak_memory_mb(scenario) -> float:
     return peak / 1e6
 
 
+REGIONS = ("shanxi.yaml", "guizhou.yaml")
+REGION_SEED = 20250823
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def default_runs(all_cores: int) -> None:
+    """The default run of each shipped region (as `capsim run` does it: default replications, the
+    README's seed, every table built), 1 job and every core, best of 2, with the load average."""
+    for name in REGIONS:
+        scenario = sim.load_scenario(ROOT / "scenarios" / name)
+        for jobs in sorted({1, all_cores}):
+            def run() -> None:
+                results = sim.simulate(scenario, seed=REGION_SEED, jobs=jobs)
+                for table in ("monthly", "annual", "targets", "projects", "sites"):
+                    getattr(results, table)
+
+            before = load_average()
+            seconds = best(run, repeat=2)
+            print(f"default run {name} ({sim.default_replications(scenario):,} replications, {jobs} "
+                  f"job{'s' if jobs > 1 else ''}, tables built): {seconds:.2f} s; {before} before, {load_average()} after")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "shanxi.yaml"))
     parser.add_argument("--replications", type=int, default=10_000, help="for the rate and CLI figures")
+    parser.add_argument("--regions", action="store_true", help="only the default runs of the shipped regions")
     args = parser.parse_args()
     n = args.replications
     all_cores = cores()
     print(f"machine: {all_cores} cores, Python {sys.version.split()[0]}, SimPy {simpy.__version__}")
+    default_runs(all_cores)
+    if args.regions:
+        return
 
     floor = simpy_floor_s()
     print(f"SimPy floor: {floor * 1e6:.2f} us per timeout event")

@@ -1,8 +1,8 @@
 """The naive monthly-tick SimPy model of benchmarks/naive.py computes what capsim computes.
 
-On the shipped scenarios with their grid, supply, policies, variants and levers taken out (the naive
-model has none of them), both give the same monthly EFLOPS by class, total EFLOPS and facility MW
-in every replication, to 1e-9 relative, with the same seed: they use the same keyed draws. This
+On the shipped scenarios with their grid, supply, policies, variants, levers and utilisation ramps
+taken out (the naive model has none of them), both give the same monthly EFLOPS by class, total
+EFLOPS and facility MW in every replication, to 1e-9 relative, with the same seed: they use the same keyed draws. This
 is what makes the benchmark's comparison of the two fair (issue 12).
 """
 
@@ -27,10 +27,12 @@ LIMITS_AND_POLICIES = ("grid", "supply", "policies", "variants", "explore")
 
 
 def without_limits(name: str) -> dict:
-    """The shipped scenario ``name`` as data, without grid, supply, policies and variants."""
+    """The shipped scenario ``name`` as data, without grid, supply, policies, variants and ramps."""
     data, _ = read_yaml(ROOT / "scenarios" / name)
     for key in LIMITS_AND_POLICIES:
         data.pop(key, None)
+    for project in data["projects"]:
+        project.pop("ramp", None)  # the naive model runs at full utilisation from the online month
     parameters = data.get("uncertainty", {}).get("parameters", {})
     for path in [p for p in parameters if p.split(".")[0] in ("grid", "supply")]:
         del parameters[path]

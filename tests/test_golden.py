@@ -1,8 +1,8 @@
 """Golden numbers: both shipped scenarios on fixed seeds give exactly these tables.
 
 Each golden CSV (tests/golden/) is a small cut of one output table of a fixed run: a few months,
-years and metrics of monthly.csv and annual.csv, every row of targets.csv and a few projects of
-projects.csv, compared as text (every digit). A change of speed must leave them alone; only a
+years and metrics of monthly.csv and annual.csv, every row of targets.csv, a few projects of
+projects.csv and a few months of sites.csv (every site), compared as text (every digit). A change of speed must leave them alone; only a
 change of the random streams or of the model's semantics may regenerate them, in its own commit,
 saying so:
 
@@ -41,6 +41,7 @@ def golden_tables(name: str) -> dict[str, str]:
         "annual": annual[annual["year"].isin(YEARS) & annual["metric"].isin(METRICS)],
         "targets": results.targets,
         "projects": results.projects.head(PROJECTS),
+        "sites": results.sites[results.sites["month"].isin(MONTHS)],
     }
     return {table: frame.to_csv(index=False, lineterminator="\n") for table, frame in cuts.items()}
 

@@ -133,3 +133,14 @@ def test_every_cited_fact_is_in_sources(path):
     have = anchors(SOURCES.read_text(encoding="utf-8"))
     missing = sorted(fact for fact in cited if fact.lower().replace(" ", "-") not in have)
     assert missing == [], f"{path.name} cites facts without an entry in docs/sources.md: {missing}"
+
+
+def test_every_number_of_a_shipped_scenario_has_a_source():
+    """Variants included: the report's sources table lists no number as 'not stated'."""
+    import sim
+    from sim.report.sources import scenario_sources
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        data = sim.load_scenario(path).model_dump(mode="json", by_alias=True, exclude_none=True)
+        unsourced = [row.path for row in scenario_sources(data) if row.kind == "not stated"]
+        assert not unsourced, f"{path.name}: numbers without a source: {unsourced}"

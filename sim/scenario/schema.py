@@ -345,7 +345,7 @@ class Policies(Sourced):
 # --- variants -------------------------------------------------------------------------------
 
 
-class Variant(Strict):
+class Variant(Sourced):
     description: str | None = None
     set_: dict[str, Any] = Field(
         alias="set", description="Dotted path (list items named by id) -> new value, applied to the base file"

@@ -665,3 +665,19 @@ def test_chinese_names_render_with_an_installed_cjk_font(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no missing-glyph warning from matplotlib, none of ours
         plotfiles.write_plots(tmp_path / "run")
+
+
+def test_a_zero_note_stays_inside_its_panel_when_every_other_difference_is_negative():
+    """'0 (no difference)' beside zero goes to the side that has room: with every other bar left
+    of zero, zero is the right edge and the note must not run into the legend."""
+    import pandas as pd
+
+    rows = [{"variant": v, "output": "total_eflops", "when": "plan", "unit": "EFLOPS", "stat": "mean", "base": 10.0,
+             "value": 10.0 + d, "diff_mean": d, "diff_ci_low": d, "diff_ci_high": d, "bound": ""}
+            for v, d in (("cut", -5.0), ("same", 0.0))]
+    fig = plots.compare_differences(pd.DataFrame(rows), "total_eflops")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    note = next(t for t in ax.texts if (t.get_gid() or "").startswith("zero:"))
+    box, frame = note.get_window_extent(), ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 + 1

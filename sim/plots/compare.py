@@ -127,6 +127,7 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
             y += 1
         y += 0.4
     ax.axvline(0, color=MEDIAN_COLOUR, linewidth=0.8)
+    _notes_inside(ax)
     ax.set_yticks(ticks, labels, fontsize=8)
     ax.invert_yaxis()
     style_axes(ax)
@@ -158,6 +159,26 @@ def _draw_bound(ax: Axes, y: float, mean: float, bound: str, colour: str, key: s
     ax.annotate(text, (0, y), xytext=(-6 if mean > 0 else 6, 0), textcoords="offset points",
                 ha="right" if mean > 0 else "left", va="center", fontsize=7, color="#444444",
                 gid=f"bound-note:{key}")
+
+
+def _notes_inside(ax: Axes) -> None:
+    """Notes written beside zero ("0 (no difference)", a bound's note) go on the side of zero that
+    has room inside the axes: when zero is at an edge (every difference of the panel on one side),
+    they move to the other side, over the bars, instead of running into the tick labels or the legend."""
+    left, right = ax.get_xlim()
+    room_left, room_right = 0 - left, right - 0
+    for note in ax.texts:
+        gid = note.get_gid() or ""
+        if not gid.startswith(("zero:", "bound-note:")):
+            continue
+        dx, _ = note.xyann
+        if dx > 0 and room_right < 0.25 * (right - left):
+            note.xyann, _ = (-abs(dx), 0), note.set_ha("right")
+        elif dx < 0 and room_left < 0.25 * (right - left):
+            note.xyann, _ = (abs(dx), 0), note.set_ha("left")
+        else:
+            continue
+        note.set_bbox({"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
 def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,
@@ -286,8 +307,8 @@ def _compare_page(monthly, table, context, colours, panels, notes, curves, group
                 ax.text(0.0, 1 - (i + 0.5) / len(notes), line, transform=ax.transAxes, ha="left", va="center",
                         fontsize=9, color="#444444", gid=f"zero-note:{i}")
     part = f" ({number} of {total})" if total > 1 else ""
-    fig.suptitle(f"{context.name}: variants compared, {group}{part}, {context.accounting}", x=0.01, ha="left",
-                 fontweight="bold")
+    fig.suptitle(wrap(f"{context.name}: variants compared, {group}{part}, {context.accounting}", 110), x=0.01,
+                 ha="left", fontweight="bold")
     return fig
 
 

@@ -73,3 +73,12 @@ class Plan:
     @property
     def n_projects(self) -> int:
         return len(self.project_ids)
+
+
+def per_replication(plans: list[Plan], get) -> np.ndarray:
+    """(R, ...) of a per-plan array, one row per replication's plan: a broadcast view when every
+    replication has the same plan (no copy)."""
+    if all(p is plans[0] for p in plans):
+        value = get(plans[0])
+        return np.broadcast_to(value, (len(plans),) + np.shape(value))
+    return np.stack([get(p) for p in plans])

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .plan import CLASS_INDEX, Plan
+from .plan import CLASS_INDEX, Plan, per_replication
 from .policies import POLICY_METRICS, phase_arrays, policy_metrics
 
 PHASE_CHUNK = 256
@@ -86,8 +86,8 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
         pue = np.stack([p.group_pue[p.phase_group] for p in plans])
     ramped = any(p.phase_ramp_months.any() for p in plans)
     if ramped:
-        ramp_months = _stack(plans, lambda p: p.phase_ramp_months)
-        ramp_drop = _stack(plans, lambda p: p.phase_ramp_drop_mw)
+        ramp_months = per_replication(plans, lambda p: p.phase_ramp_months)
+        ramp_drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw)
 
     stocks = np.zeros((n_reps, len(STOCKS), n_months))
     it_energy = np.zeros((n_reps, n_months))
@@ -146,14 +146,6 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     if limit_metrics(plans[0]):
         out.update(limit_series(plans, limits))
     return out
-
-
-def _stack(plans: list[Plan], get) -> np.ndarray:
-    """(R, ...) of a per-plan array: a broadcast view when every replication has the same plan."""
-    if all(p is plans[0] for p in plans):
-        value = get(plans[0])
-        return np.broadcast_to(value, (len(plans),) + np.shape(value))
-    return np.stack([get(p) for p in plans])
 
 
 def ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months) -> np.ndarray:
@@ -218,7 +210,7 @@ def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, 
     n_reps, n_months = limits["grid_request"].shape[0], plan.n_months
     out: dict[str, np.ndarray] = {}
     if plan.grid_headroom_mw is not None:
-        peak = _stack(plans, lambda p: p.phase_peak_facility_mw)
+        peak = per_replication(plans, lambda p: p.phase_peak_facility_mw)
         additions = np.zeros((n_reps, n_months))
         for r, p in enumerate(plans):
             for t, mw in p.grid_additions:
@@ -228,7 +220,7 @@ def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, 
         out["grid_free_mw"] = headroom + np.cumsum(additions, axis=1) + changes
         out["grid_queue_mw"] = _waiting(limits["grid_request"], limits["grid_grant"], peak, n_months)
     if plan.supply_pflops_per_month is not None:
-        pflops = _stack(plans, lambda p: p.phase_pflops_declared)
+        pflops = per_replication(plans, lambda p: p.phase_pflops_declared)
         rate = np.array([[p.supply_pflops_per_month] for p in plans], dtype=float)
         delivered = rate * np.arange(1, n_months + 1, dtype=float)  # at t = 0, 1, ..., m
         taken = _by_month_end([(limits["supply_grant"], pflops)], n_reps, n_months)

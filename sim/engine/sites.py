@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plan import Plan
+from .plan import Plan, per_replication
 from .policies import phase_arrays
 from .series import ramp_shortfall
 
@@ -41,14 +41,6 @@ def _by_site(values: np.ndarray, phase_site: np.ndarray, n_sites: int) -> np.nda
     return out
 
 
-def _per_replication(plans: list[Plan], get) -> np.ndarray:
-    """(R, ...) of a per-plan array; a broadcast view when every replication has the same plan."""
-    if all(p is plans[0] for p in plans):
-        value = get(plans[0])
-        return np.broadcast_to(value, (len(plans),) + np.shape(value))
-    return np.stack([get(p) for p in plans])
-
-
 def site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
                 voucher_pflops_hours: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The :data:`SITE_STORED` arrays (R, S, M) for R replications.
@@ -61,13 +53,13 @@ def site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     n_reps, n_phases = on.shape
     n_months, n_sites = plan.n_months, len(plan.site_ids)
     phase_site = plan.project_site[plan.phase_project]
-    load = _per_replication(plans, lambda p: p.phase_load_mw)
-    pue = _per_replication(plans, lambda p: p.group_pue[p.phase_group])  # (R, P, M)
+    load = per_replication(plans, lambda p: p.phase_load_mw)
+    pue = per_replication(plans, lambda p: p.group_pue[p.phase_group])  # (R, P, M)
     levers = phase_arrays(plans)
     ramped = any(p.phase_ramp_months.any() for p in plans)
     if ramped:
-        ramp_months = _per_replication(plans, lambda p: p.phase_ramp_months)
-        ramp_drop = _per_replication(plans, lambda p: p.phase_ramp_drop_mw)
+        ramp_months = per_replication(plans, lambda p: p.phase_ramp_months)
+        ramp_drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw)
     vouchers = "spare_mw" in levers
     it_energy = np.zeros((n_reps, n_sites, n_months))
     energy = np.zeros((n_reps, n_sites, n_months))

@@ -13,6 +13,8 @@ Prints, for SCENARIO (default scenarios/shanxi.yaml), N replications (default 2,
   SimPy) x floor;
 - the naive monthly-tick SimPy model (benchmarks/naive.py) on the same scenario and draws, and its
   events per replication;
+- capsim as it was when issue 12 was filed (benchmarks/baseline.py: commit 6ad5d3b extracted with
+  git archive, run in a fresh process on the same scenario), unless ``--no-baseline``;
 - memory per replication: what a run keeps (the per-replication arrays of ``Results``) and the
   peak traced by tracemalloc during ``sim.simulate``, divided by N;
 - the CLI end to end (10,000 replications, the default --jobs, outputs and plots written), unless
@@ -55,6 +57,7 @@ from sim.run.simulate import blocks  # noqa: E402
 
 from bench import best, simpy_floor_s  # noqa: E402
 from naive import simulate_naive  # noqa: E402
+from baseline import ISSUE_FILED, baseline_us  # noqa: E402
 
 TABLES = ("monthly", "annual", "targets", "projects")
 
@@ -122,18 +125,21 @@ def stages(scenario, n: int, seed: int) -> dict[str, float]:
     return spent
 
 
-def model_only(scenario, n: int, seed: int) -> tuple[float, float, int, int]:
+def model_only(scenario, n: int, seed: int) -> tuple[float, float, int, int, int]:
     """The model part alone over ``n`` replications, draws made beforehand: (seconds of
     ``simulate_block`` as a run uses it, seconds with every replication in SimPy, the model's events
-    (SimPy's, every replication in SimPy), replications that ran in SimPy)."""
+    (SimPy's, every replication in SimPy), replications that ran in SimPy, replications whose
+    accelerator queue was replayed without SimPy)."""
     base = build_plan(scenario)
     inputs = [_block_inputs(scenario, base, seed, first, count) for first, count in blocks(n)]
-    simulated = []
+    simulated, replayed = [], []
 
     def run() -> None:
-        simulated.clear()
+        simulated.clear(), replayed.clear()
         for plans, go, delay in inputs:
-            simulated.append(int(simulate_block(plans, go, delay).simulated.sum()))
+            log = simulate_block(plans, go, delay)
+            simulated.append(int(log.simulated.sum()))
+            replayed.append(int(log.replayed.sum()))
 
     events = []
 
@@ -147,7 +153,7 @@ def model_only(scenario, n: int, seed: int) -> tuple[float, float, int, int]:
         finally:
             gc.enable()
 
-    return best(run), best(everywhere), sum(events), sum(simulated)
+    return best(run), best(everywhere), sum(events), sum(simulated), sum(replayed)
 
 
 def naive_events(scenario, n: int, seed: int) -> int:
@@ -192,6 +198,9 @@ def main() -> None:
     parser.add_argument("--replications", "-r", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-cli", action="store_true", help="skip the 10,000-replication CLI run")
+    parser.add_argument("--baseline", default=ISSUE_FILED, metavar="COMMIT",
+                        help=f"earlier capsim to time on the same scenario (default {ISSUE_FILED}, issue 12 filed)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip timing the earlier capsim")
     args = parser.parse_args()
     n, seed = args.replications, args.seed
     uptime = os.getloadavg()[0]
@@ -207,12 +216,17 @@ def main() -> None:
     capsim_s = best(lambda: results.append(end_to_end(scenario, n, seed)), repeat=3)
     events = results[-1].events / n
     simulate_s = best(lambda: sim.simulate(scenario, replications=n, seed=seed, jobs=1), repeat=3)
-    model_s, everywhere_s, model_events, simulated = model_only(scenario, n, seed)
+    model_s, everywhere_s, model_events, simulated, replayed = model_only(scenario, n, seed)
     per_event = model_events / n
     print(f"capsim end to end (simulate + 4 tables): {capsim_s:.2f} s = {capsim_s * us:.0f} us per replication "
           f"({simulate_s * us:.0f} us in sim.simulate); the model has {per_event:.1f} events per replication "
-          f"(SimPy ran {events:.1f} of them: {simulated:,} of {n:,} replications could wait) = "
+          f"(SimPy ran {events:.1f} of them: {simulated:,} of {n:,} replications in SimPy, {replayed:,} with the "
+          f"accelerator queue replayed, {n - simulated - replayed:,} with no wait possible) = "
           f"{capsim_s / n / (per_event * floor):.1f} x events x floor")
+    if not args.no_baseline:
+        then_us = baseline_us(args.baseline, Path(args.scenario), min(n, 1000), seed)
+        print(f"capsim at {args.baseline} (issue 12 filed), same scenario, end to end: {then_us:.0f} us per "
+              f"replication; now {then_us / (capsim_s * us):.1f} x faster")
     naive_s = best(lambda: simulate_naive(scenario, n, seed), repeat=3)
     n_events = naive_events(scenario, n, seed) / n
     print(f"naive model: {naive_s:.2f} s = {naive_s * us:.0f} us per replication; {n_events:.1f} events per "

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.engine.draws import draw_projects
-from sim.engine.block import due_times, never_waits, simulate_block, unqueued_log
+from sim.engine.block import due_times, grid_never_waits, never_waits, simulate_block, unqueued_log
 from sim.engine.model import simulate_replication
 from sim.engine.build import build_plan
 from sim.engine.series import MonthlySeries, monthly_series
@@ -181,7 +181,7 @@ def test_a_block_gets_simpys_event_logs_with_simpy_only_where_a_request_might_wa
     draws = [draw_projects(scenario, seed, 0) for seed in seeds]
     go, delay = np.stack([g for g, _ in draws]), np.stack([d for _, d in draws])
     due = due_times(plans, go, delay)
-    shortcut, quiet = unqueued_log(plans, go, due), never_waits(plans, due)
+    shortcut, quiet, grid_quiet = unqueued_log(plans, go, due), never_waits(plans, due), grid_never_waits(plans, due)
     block = simulate_block(plans, go, delay)
     for r, plan in enumerate(plans):
         reference = simulate_replication(plan, go[r], delay[r])
@@ -191,5 +191,5 @@ def test_a_block_gets_simpys_event_logs_with_simpy_only_where_a_request_might_wa
             _same_log(shortcut, r, reference)
             assert np.nansum(reference.grid_wait) == 0 and np.nansum(reference.supply_wait) == 0
         _same_log(block, r, reference)
-        assert block.simulated[r] == (not quiet[r])
-    assert block.events == sum(simulate_replication(plans[r], go[r], delay[r]).events for r in np.flatnonzero(~quiet))
+        assert block.simulated[r] == (not grid_quiet[r])
+    assert block.events == sum(simulate_replication(plans[r], go[r], delay[r]).events for r in np.flatnonzero(~grid_quiet))

@@ -3,13 +3,16 @@
 Picture the grid company's counter on a quiet day: if the headroom always covers every
 request made so far, nobody ever queues, and each phase is connected the moment it asks. For
 such a replication the event log follows from the due times alone, so :func:`simulate_block`
-writes it with numpy for the whole block at once (:func:`unqueued_log`) and runs SimPy
+writes it with numpy for the whole block at once (:func:`unqueued_log`). Where only the
+accelerator supply can make a phase wait, its single queue is replayed in plain Python
+(:func:`replay_supply_rows`, :mod:`sim.engine.supply`). SimPy
 (:func:`sim.engine.model.simulate_replication`, the engine of record for everything that
-queues) only for the replications in which some request might wait (:func:`never_waits`).
+queues) runs the replications in which the grid might make a request wait
+(:func:`grid_never_waits`).
 
-The shortcut gives the very log SimPy gives, bit for bit, with the same float arithmetic; a
-property test compares both on random scenarios. Which replications take it changes only how
-fast the block runs, never its numbers.
+Both shortcuts give the very log SimPy gives, bit for bit, with the same float arithmetic;
+property tests compare them with SimPy on random scenarios. Which replications take which way
+changes only how fast the block runs, never its numbers.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 
 from .model import INTELLIGENT, simulate_replication
 from .plan import Plan
+from .supply import replay_supply
 
 NO_WAIT_MARGIN = 1e-9
 """Relative margin of :func:`never_waits`: a limit counts as never binding only if the requests
@@ -39,6 +43,7 @@ class BlockLog:
     supply_wait: np.ndarray  # (R, P)
     events: int  # SimPy events processed (0 for a replication that took the shortcut)
     simulated: np.ndarray  # (R,) bool: the replication ran in SimPy
+    replayed: np.ndarray  # (R,) bool: its accelerator queue was replayed without SimPy (sim.engine.supply)
     limits: dict[str, np.ndarray]  # (R, P) request, grant and release times (EventLog.limits)
 
 
@@ -69,37 +74,53 @@ def _operating(plan: Plan) -> np.ndarray:
     return np.array([s == "operating" for s in plan.project_status], dtype=bool)[plan.phase_project]
 
 
-def never_waits(plans: list[Plan], due: np.ndarray) -> np.ndarray:
-    """(R,) whether every request of each replication (request times ``due``) is granted at once.
+def grid_never_waits(plans: list[Plan], due: np.ndarray) -> np.ndarray:
+    """(R,) whether every grid request of each replication (request times ``due``) is granted at once:
+    the peak MW of the requests, added up in the order they come, always fit in the headroom plus
+    the additions made strictly before each request (connections given back, which only add
+    headroom, are left out), with :data:`NO_WAIT_MARGIN` to spare. True without a grid block.
+    Sufficient, not necessary: ``False`` only means SimPy decides."""
+    if plans[0].grid_headroom_mw is None or due.shape[1] == 0:
+        return np.ones(due.shape[0], dtype=bool)
+    order, when, asks = _in_request_order(due)
+    peak = _sorted_rows(plans, "phase_peak_facility_mw", order)
+    wanted = np.cumsum(np.where(asks, peak, 0.0), axis=1)
+    level = np.array([p.grid_headroom_mw for p in plans], dtype=float)[:, None] + _added_before(plans, when)
+    return _fits(wanted, level, asks)
 
-    Grid: the peak MW of the requests, added up in the order they come, always fit in the headroom
-    plus the additions made strictly before each request (connections given back, which only add
-    headroom, are left out). Supply: the AI phases' PFLOPS, added up in the same order, always fit
-    in the deliveries made by then (t = 0, 1, ..., floor(t)). Both with :data:`NO_WAIT_MARGIN` to
-    spare. Sufficient, not necessary: ``False`` only means SimPy decides.
-    """
-    plan = plans[0]
-    n_reps, n_phases = due.shape
-    ok = np.ones(n_reps, dtype=bool)
-    if n_phases == 0:
-        return ok
+
+def supply_never_waits(plans: list[Plan], due: np.ndarray) -> np.ndarray:
+    """(R,) whether, with the grid granting every request at once, every AI phase gets its
+    accelerators when it asks: their PFLOPS, added up in the order they ask, always fit in the
+    deliveries made by then (t = 0, 1, ..., floor(t)), with :data:`NO_WAIT_MARGIN` to spare. True
+    without a supply block. Sufficient, not necessary."""
+    if plans[0].supply_pflops_per_month is None or due.shape[1] == 0:
+        return np.ones(due.shape[0], dtype=bool)
+    order, when, asks = _in_request_order(due)
+    takes = asks & (_sorted_rows(plans, "phase_class", order) == INTELLIGENT)
+    pflops = _sorted_rows(plans, "phase_pflops_declared", order)
+    wanted = np.cumsum(np.where(takes, pflops, 0.0), axis=1)
+    rate = np.array([p.supply_pflops_per_month for p in plans], dtype=float)[:, None]
+    delivered = (np.floor(np.where(takes, when, 0.0)) + 1.0) * rate
+    return _fits(wanted, delivered, takes)
+
+
+def never_waits(plans: list[Plan], due: np.ndarray) -> np.ndarray:
+    """(R,) whether every request of each replication is granted at once (:func:`grid_never_waits`
+    and :func:`supply_never_waits`): its event log then follows from the due times alone."""
+    return grid_never_waits(plans, due) & supply_never_waits(plans, due)
+
+
+def _sorted_rows(plans: list[Plan], field: str, order: np.ndarray) -> np.ndarray:
+    """(R, P) a per-phase plan field of every replication, in each row's request ``order``."""
+    return np.take_along_axis(np.ascontiguousarray(_rows(plans, field)), order, axis=1)
+
+
+def _in_request_order(due: np.ndarray):
+    """Sort order of each row's requests (time, then phase number), the sorted times, and which ask."""
     order = np.argsort(due, axis=1, kind="stable")
     when = np.take_along_axis(due, order, axis=1)
-    asks = np.isfinite(when)
-    if plan.grid_headroom_mw is not None:
-        peak = np.take_along_axis(np.ascontiguousarray(_rows(plans, "phase_peak_facility_mw")), order, axis=1)
-        wanted = np.cumsum(np.where(asks, peak, 0.0), axis=1)
-        level = np.array([p.grid_headroom_mw for p in plans], dtype=float)[:, None] + _added_before(plans, when)
-        ok &= _fits(wanted, level, asks)
-    if plan.supply_pflops_per_month is not None:
-        cls = np.take_along_axis(np.ascontiguousarray(_rows(plans, "phase_class")), order, axis=1)
-        takes = asks & (cls == INTELLIGENT)
-        pflops = np.take_along_axis(np.ascontiguousarray(_rows(plans, "phase_pflops_declared")), order, axis=1)
-        wanted = np.cumsum(np.where(takes, pflops, 0.0), axis=1)
-        rate = np.array([p.supply_pflops_per_month for p in plans], dtype=float)[:, None]
-        delivered = (np.floor(np.where(takes, when, 0.0)) + 1.0) * rate
-        ok &= _fits(wanted, delivered, takes)
-    return ok
+    return order, when, np.isfinite(when)
 
 
 def _added_before(plans: list[Plan], when: np.ndarray) -> np.ndarray:
@@ -156,15 +177,24 @@ def unqueued_log(plans: list[Plan], go: np.ndarray, due: np.ndarray) -> BlockLog
     grid_wait = np.where(asks, 0.0, np.nan) if grid else np.full(due.shape, np.nan)
     supply_wait = np.where(takes, 0.0, np.nan)
     return BlockLog(on=on, off=off, grid_wait=grid_wait, supply_wait=supply_wait, events=0,
-                    simulated=np.zeros(n_reps, dtype=bool), limits=limits)
+                    simulated=np.zeros(n_reps, dtype=bool), replayed=np.zeros(n_reps, dtype=bool),
+                    limits=limits)
 
 
 def simulate_block(plans: list[Plan], go: np.ndarray, delay_months: np.ndarray) -> BlockLog:
     """Event logs of a block: one plan per replication (the same object where nothing is drawn
-    per replication) and (R, J) go decisions and delays."""
+    per replication) and (R, J) go decisions and delays.
+
+    Each replication takes the cheapest way that gives SimPy's log: numpy for the whole block where
+    no request can wait (:func:`unqueued_log`), the accelerator queue replayed in plain Python where
+    only accelerators can make a phase wait (:func:`replay_supply_rows`), SimPy for the rest.
+    """
     due = due_times(plans, go, delay_months)
     log = unqueued_log(plans, go, due)
-    for r in np.flatnonzero(~never_waits(plans, due)).tolist():
+    grid_quiet = grid_never_waits(plans, due)
+    queued = grid_quiet & ~supply_never_waits(plans, due)
+    replay_supply_rows(plans, due, log, np.flatnonzero(queued))
+    for r in np.flatnonzero(~grid_quiet).tolist():
         with _collector_paused():
             run = simulate_replication(plans[r], go[r], delay_months[r])
         log.on[r], log.off[r], log.grid_wait[r], log.supply_wait[r] = run.on, run.off, run.grid_wait, run.supply_wait
@@ -173,6 +203,31 @@ def simulate_block(plans: list[Plan], go: np.ndarray, delay_months: np.ndarray) 
         log.events += run.events
         log.simulated[r] = True
     return log
+
+
+def replay_supply_rows(plans: list[Plan], due: np.ndarray, log: BlockLog, rows: np.ndarray) -> None:
+    """Write into ``log`` (an :func:`unqueued_log`) the accelerator queue of each replication in
+    ``rows``, whose grid grants every request at once (:func:`grid_never_waits`): the AI phases'
+    grants, waits, online times and grid releases (:func:`sim.engine.supply.replay_supply`)."""
+    if rows.size == 0:
+        return
+    plan = plans[0]
+    horizon = float(plan.n_months)
+    retire = _rows(plans, "project_retire_t")[:, plan.phase_project]
+    pflops = _rows(plans, "phase_pflops_declared")
+    takes = np.isfinite(log.limits["supply_request"])
+    for r in rows.tolist():
+        ai = takes[r]
+        grant = replay_supply(due[r], ai, pflops[r], plans[r].supply_pflops_per_month, horizon)[ai]
+        asked, ends = due[r, ai], retire[r, ai]
+        log.limits["supply_grant"][r, ai] = grant
+        log.supply_wait[r, ai] = np.where(np.isfinite(grant), grant - asked, horizon - asked)
+        log.on[r, ai] = np.where(grant < ends, grant, np.inf)  # granted after its service life: never on
+        log.replayed[r] = True
+        if plan.grid_headroom_mw is not None:  # given back at its retirement, or at once if already over
+            with np.errstate(invalid="ignore"):  # inf - inf where never granted or never retiring
+                release = np.where(grant >= ends, grant, grant + (ends - grant))
+            log.limits["grid_release"][r, ai] = np.where(np.isfinite(grant) & (release < horizon), release, np.inf)
 
 
 @contextlib.contextmanager

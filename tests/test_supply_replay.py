@@ -1,0 +1,153 @@
+"""The accelerator queue replayed without SimPy (sim/engine/supply.py) is SimPy's, bit for bit.
+
+SimPy (sim/engine/model.py) is the engine of record; the replay is only a faster way to the same
+event log for replications whose grid never makes anyone wait. These tests pit both against each
+other on scenarios built to tie: requests on delivery months, amounts that are exact multiples of
+the monthly delivery, rates that are not exact binary fractions, requests after retirement and
+around the horizon end.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.engine.block import due_times, grid_never_waits, replay_supply_rows, simulate_block, unqueued_log
+from sim.engine.build import build_plan
+from sim.engine.draws import draw_projects
+from sim.engine.model import simulate_replication
+from sim.engine.supply import replay_supply
+
+from conftest import scenario_data
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025, 2026) for m in range(1, 13)]
+RATES = (100.0, 250.0, 0.1, 0.3, 1 / 3, 7.7, 1000.0)
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> bool:
+    return x.view(np.int64).tolist() == y.view(np.int64).tolist()  # bit for bit, NaN and inf included
+
+
+@st.composite
+def queued_scenarios(draw):
+    """AI-heavy scenarios whose accelerators are scarce, with many exact ties."""
+    decimal = draw(st.booleans())  # 0.1 PFLOPS a month and amounts in tenths: sums that round differently
+    rate = 0.1 if decimal else draw(st.sampled_from(RATES))
+    projects = []
+    for j in range(draw(st.integers(1, 8))):
+        n_phases = 1 if decimal else draw(st.integers(1, 3))
+        online = draw(st.sampled_from(MONTHS[:30]))
+        data = {
+            "id": f"p{j}",
+            "class": draw(st.sampled_from(["intelligent", "intelligent", "general"])),
+            "site": "s",
+            "cooling": "flat",
+            # multiples of a quarter of the monthly delivery tie with the level; others do not
+            "compute": {"pflops": draw(st.integers(1, 20).map(lambda k: k / 10) if decimal else
+                                       st.one_of(st.integers(1, 16).map(lambda k: k * rate / 4),
+                                                 st.floats(0.01, 5 * rate))), "precision": "FP16"},
+            "it_mw": 5,
+            "utilization": 0.5,
+            "status": draw(st.sampled_from(["operating", "construction", "registered"])),
+            "phases": [1.0 / n_phases] * (n_phases - 1) + [1.0 - (n_phases - 1) / n_phases],
+            "phase_gap_months": draw(st.sampled_from([0, 1, 0.5, 2.5])),
+        }
+        if data["status"] != "operating":
+            data["online"] = online
+        if draw(st.booleans()):
+            data["retire"] = draw(st.sampled_from([m for m in MONTHS if m > online]))
+        projects.append(data)
+    extra = {"supply": {"ai_pflops_per_month": rate}}
+    if draw(st.booleans()):  # a grid that never binds: the replay also writes when connections are given back
+        extra["grid"] = {"headroom_mw": 1e6, "additions": [{"month": "2025-06", "mw": 50}]}
+    if draw(st.booleans()):
+        extra["uncertainty"] = {
+            "delay_months": {"construction": {"dist": "uniform", "low": 0, "high": 9},
+                             "registered": {"dist": "triangular", "low": 0, "mode": 3, "high": 12}},
+            "go_probability": {"registered": 0.7},
+        }
+    end = draw(st.sampled_from(["2025-06", "2026-06", "2026-12"]))
+    return sim.scenario_from_data(scenario_data(projects, start="2025-01", end=end, **extra))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queued_scenarios(), st.lists(st.integers(0, 2**32), min_size=1, max_size=4))
+def test_the_replayed_accelerator_queue_is_simpys_event_log(scenario, seeds):
+    plans = [build_plan(scenario)] * len(seeds)
+    draws = [draw_projects(scenario, seed, 0) for seed in seeds]
+    go, delay = np.stack([g for g, _ in draws]), np.stack([d for _, d in draws])
+    due = due_times(plans, go, delay)
+    assert grid_never_waits(plans, due).all()
+    log = unqueued_log(plans, go, due)
+    replay_supply_rows(plans, due, log, np.arange(len(seeds)))  # every row, waiting or not
+    for r in range(len(seeds)):
+        reference = simulate_replication(plans[r], go[r], delay[r])
+        for field in ("on", "off", "grid_wait", "supply_wait"):
+            assert _same(getattr(log, field)[r], getattr(reference, field)), field
+        for name, times in reference.limits.items():
+            assert _same(log.limits[name][r], times), name
+    block = simulate_block(plans, go, delay)
+    assert not block.simulated.any() and block.events == 0
+
+
+def test_deliveries_are_credited_as_simpy_credits_them():
+    """Eight deliveries of 0.1 credited at once are 8 * 0.1 = 0.8 (added one by one they would be
+    0.7999999999999999): a request of 0.8 at t = 7, the first, is served at once, as in SimPy."""
+    scenario = sim.scenario_from_data(scenario_data(
+        [{"id": "ai", "class": "intelligent", "site": "s", "cooling": "flat", "compute": {"pflops": 0.8, "precision": "FP16"},
+          "it_mw": 1, "utilization": 0.5, "status": "construction", "online": "2025-08"}],
+        start="2025-01", end="2025-12", supply={"ai_pflops_per_month": 0.1}))
+    plan = build_plan(scenario)
+    go, delay = np.ones(1, dtype=bool), np.zeros(1)
+    assert replay_supply(np.array([7.0]), np.array([True]), plan.phase_pflops_declared, 0.1, 12.0).tolist() == [7.0]
+    assert simulate_replication(plan, go, delay).on.tolist() == [7.0]
+
+
+def test_a_queue_worked_out_by_hand():
+    """100 PFLOPS delivered at t = 0, 1, 2, ...; requests of 250 at 0.5, 30 at 1, 100 at 2.5, 50 at 2.5
+    and 10 at 7 (horizon 8):
+    - 250 at 0.5: 100 delivered by then, waits for t = 2 (300); 30 at 1 waits behind it (first
+      come, first served) and both are served at t = 2, leaving 20;
+    - 100 at 2.5: waits for t = 3 (120), leaving 20; 50 at 2.5 behind it waits for t = 4 (120 - 50 = 70);
+    - 10 at 7: 70 + 300 in stock, served at once."""
+    due = np.array([0.5, 1.0, 2.5, 2.5, 7.0, math.inf])
+    amounts = np.array([250.0, 30.0, 100.0, 50.0, 10.0, 5.0])
+    takes = np.isfinite(due)
+    grant = replay_supply(due, takes, amounts, 100.0, 8.0)
+    assert grant.tolist() == [2.0, 2.0, 3.0, 4.0, 7.0, math.inf]
+    # the horizon ends before the 250 is complete: never served within it
+    assert replay_supply(due, takes, amounts, 100.0, 2.0).tolist() == [math.inf] * 6
+
+
+def test_shanxi_blocks_replay_the_accelerator_queue_exactly_as_simpy():
+    """In Shanxi the grid never binds and accelerators nearly always do: the replay carries the run."""
+    from sim.engine.build import PlanPatcher
+    from sim.engine.draws import BlockStreams, draw_parameters, prepare_block
+    from sim.engine.policies import adjust_draws
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "shanxi.yaml")
+    base, seed, count = build_plan(scenario), 3, 24
+    streams = BlockStreams(seed, 0, count)
+    prepare_block(scenario, streams)
+    patched = PlanPatcher(scenario, base, scenario.uncertainty.parameters).apply_block(
+        [draw_parameters(scenario, seed, r, streams) for r in range(count)])
+    plans, gos, delays = [], [], []
+    for r, (local, plan) in enumerate(patched):
+        go, delay = draw_projects(local, seed, r, streams, go_bonus=plan.policy.go_bonus)
+        go, delay = adjust_draws(plan.policy, go, delay)
+        plans.append(plan), gos.append(go), delays.append(delay)
+    go, delay = np.stack(gos), np.stack(delays)
+    block = simulate_block(plans, go, delay)
+    assert block.replayed.sum() >= count // 2 and not block.simulated.any()
+    for r in range(count):
+        reference = simulate_replication(plans[r], go[r], delay[r])
+        for field in ("on", "off", "grid_wait", "supply_wait"):
+            assert _same(getattr(block, field)[r], getattr(reference, field)), field
+        for name, times in reference.limits.items():
+            assert _same(block.limits[name][r], times), name

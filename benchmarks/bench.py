@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sim  # noqa: E402
-from sim.engine.draws import BlockStreams, draw_projects, prepare_block  # noqa: E402
+from sim.engine.draws import draw_projects  # noqa: E402
 from sim.engine.model import simulate_replication  # noqa: E402
 from sim.run.parallel import cores  # noqa: E402
 from sim.engine.build import build_plan  # noqa: E402
@@ -77,9 +77,7 @@ def one_replication(scenario) -> tuple[float, float, float, int]:
 
     seconds = best(total)
     plan = build_plan(scenario)
-    streams = BlockStreams(1, 0, 1)
-    prepare_block(scenario, streams)
-    go, delay = draw_projects(scenario, 1, 0, streams)
+    go, delay = draw_projects(scenario, 1, 0)
     logs = []
     model_s = best(lambda: logs.append(simulate_replication(plan, go, delay)))
     log = logs[-1]

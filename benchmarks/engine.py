@@ -46,12 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Every capsim import of this benchmark is here (the modules may move into sub-packages).
 import sim  # noqa: E402
-from sim.engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.engine.draws import draw_parameters_block, draw_projects_block  # noqa: E402
 from sim.engine.block import simulate_block  # noqa: E402
 from sim.engine.model import CountingEnvironment, simulate_replication  # noqa: E402
 from sim.run.parallel import cores  # noqa: E402
 from sim.engine.build import PlanPatcher, build_plan  # noqa: E402
-from sim.engine.policies import adjust_draws  # noqa: E402
+from sim.engine.policies import adjust_draws, block_policy, policy_rows  # noqa: E402
 from sim.engine.series import monthly_series, project_first_on  # noqa: E402
 from sim.run.simulate import blocks  # noqa: E402
 
@@ -75,27 +75,18 @@ def _block_inputs(scenario, base, seed: int, first: int, count: int, clock=None,
     time of the draws and of the plan patching is added to ``spent``."""
     clock = clock or time.perf_counter
     spent = spent if spent is not None else dict.fromkeys(("draws", "patch"), 0.0)
-    t = clock()
-    streams = BlockStreams(seed, first, count)
-    prepare_block(scenario, streams)
     patcher = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ())
-    spent["draws"] += clock() - t
-    plans, gos, delays = [], [], []
     t0 = clock()
-    drawn = [draw_parameters(scenario, seed, replication, streams) for replication in range(first, first + count)]
+    drawn = draw_parameters_block(scenario, seed, first, count)
     t1 = clock()
     patched = patcher.apply_block(drawn)
-    spent["draws"] += t1 - t0
-    spent["patch"] += clock() - t1
-    for replication, (local, plan) in zip(range(first, first + count), patched):
-        t2 = clock()
-        go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
-        go, delay = adjust_draws(plan.policy, go, delay)
-        spent["draws"] += clock() - t2
-        plans.append(plan)
-        gos.append(go)
-        delays.append(delay)
-    return plans, np.stack(gos), np.stack(delays)
+    plans = [plan for _, plan in patched]
+    t2 = clock()
+    go, delay = draw_projects_block([local for local, _ in patched], seed, first, policy_rows(plans, "go_bonus"))
+    go, delay = adjust_draws(block_policy(plans), go, delay)
+    spent["draws"] += (t1 - t0) + (clock() - t2)
+    spent["patch"] += t2 - t1
+    return plans, go, delay
 
 
 def stages(scenario, n: int, seed: int) -> dict[str, float]:

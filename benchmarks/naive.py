@@ -15,7 +15,7 @@ facility MW as capsim (tests/test_naive_model.py), so the benchmark compares lik
 
 It is an honest first attempt, not a straw man: the scenario is read into plain Python objects
 once, the PUE of every (site, cooling) pair is tabulated once per calendar month, and the random
-draws are capsim's own (the same keyed streams, made in bulk by ``BlockStreams``), so draws cost
+draws are capsim's own (the same keyed streams, drawn for all replications at once), so draws cost
 the same in both and the comparison is about the model.
 
     python benchmarks/naive.py [SCENARIO] [--replications N] [--seed S]
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 # Every capsim import of the benchmarks' naive model is here (the modules may move into
 # sub-packages): scenario loading, the calendar, the PUE curve and the random draws.
 import sim  # noqa: E402
-from sim.engine.draws import BlockStreams, draw_parameters, draw_projects, prepare_block  # noqa: E402
+from sim.engine.draws import draw_parameters_block, draw_projects_block  # noqa: E402
 from sim.months import calendar_months, horizon_months, month_index  # noqa: E402
 from sim.engine.plan import monthly_pue  # noqa: E402
 
@@ -178,12 +178,12 @@ def simulate_naive(scenario, replications: int, seed: int,
     calendar = calendar_months(scenario.horizon.start, n_months).tolist()
     eflops = {c: np.zeros((replications, n_months)) for c in CLASSES}
     facility_mw = np.zeros((replications, n_months))
-    streams = BlockStreams(seed, 0, replications)
-    prepare_block(scenario, streams)
+    drawn = draw_parameters_block(scenario, seed, 0, replications)
+    gos, delays = draw_projects_block([scenario] * replications, seed, 0)
     events = 0
     for r in range(replications):
-        changes = with_drawn_values(projects, draw_parameters(scenario, seed, r, streams))
-        go, delay = draw_projects(scenario, seed, r, streams)
+        changes = with_drawn_values(projects, drawn[r])
+        go, delay = gos[r], delays[r]
         env = environment()
         phases = []
         for j, project in enumerate(projects):

@@ -128,21 +128,16 @@ def test_a_queue_worked_out_by_hand():
 def test_shanxi_blocks_replay_the_accelerator_queue_exactly_as_simpy():
     """In Shanxi the grid never binds and accelerators nearly always do: the replay carries the run."""
     from sim.engine.build import PlanPatcher
-    from sim.engine.draws import BlockStreams, draw_parameters, prepare_block
-    from sim.engine.policies import adjust_draws
+    from sim.engine.draws import draw_parameters_block, draw_projects_block
+    from sim.engine.policies import adjust_draws, block_policy, policy_rows
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "shanxi.yaml")
     base, seed, count = build_plan(scenario), 3, 24
-    streams = BlockStreams(seed, 0, count)
-    prepare_block(scenario, streams)
     patched = PlanPatcher(scenario, base, scenario.uncertainty.parameters).apply_block(
-        [draw_parameters(scenario, seed, r, streams) for r in range(count)])
-    plans, gos, delays = [], [], []
-    for r, (local, plan) in enumerate(patched):
-        go, delay = draw_projects(local, seed, r, streams, go_bonus=plan.policy.go_bonus)
-        go, delay = adjust_draws(plan.policy, go, delay)
-        plans.append(plan), gos.append(go), delays.append(delay)
-    go, delay = np.stack(gos), np.stack(delays)
+        draw_parameters_block(scenario, seed, 0, count))
+    plans = [plan for _, plan in patched]
+    go, drawn = draw_projects_block([local for local, _ in patched], seed, 0, policy_rows(plans, "go_bonus"))
+    go, delay = adjust_draws(block_policy(plans), go, drawn)
     block = simulate_block(plans, go, delay)
     assert block.replayed.sum() >= count // 2 and not block.simulated.any()
     for r in range(count):

@@ -1,8 +1,9 @@
-"""Sampling the scenario's distributions with an explicit random generator.
+"""The scenario's distributions as inverse transforms of uniforms, for a block of replications.
 
-Every function takes the ``numpy.random.Generator`` to draw from; nothing here keeps random state.
-Bounds on ``normal`` and ``lognormal`` truncate the distribution (redrawing until the value falls
-inside), they do not clip it.
+Nothing here keeps random state: each function takes the uniforms (from the keyed streams of
+:mod:`sim.engine.draws`), one row per replication with :data:`WORDS` uniforms in (0, 1) each.
+Bounds on ``normal`` and ``lognormal`` truncate the distribution (the first of a replication's
+candidates that falls inside is taken), they do not clip it.
 """
 
 from __future__ import annotations
@@ -13,28 +14,67 @@ import numpy as np
 
 from ..scenario.schema import Fixed, Lognormal, Normal, Triangular, Uniform
 
+WORDS = 4
+"""Uniforms per replication of each stream: one Philox4x64 counter step, four truncation candidates."""
 MAX_REDRAWS = 10_000
+"""Candidates of a truncated distribution before giving up."""
+_TWO_PI = 2.0 * math.pi
 
 
-def sample(dist, rng: np.random.Generator) -> float:
-    """One draw from ``dist`` (a schema distribution model)."""
+def sample_block(dist, u: np.ndarray, overflow=None) -> np.ndarray:
+    """(R,) values of ``dist`` from (R, WORDS) uniforms ``u`` (``None`` for a fixed value: 1 row).
+
+    ``overflow(rows)`` gives, for a truncated distribution, the values of the replications (row
+    numbers) none of whose candidates fell inside the bounds."""
     if isinstance(dist, Fixed):
-        return float(dist.value)
+        return np.full(len(u), float(dist.value))
     if isinstance(dist, Uniform):
-        return float(rng.uniform(dist.low, dist.high)) if dist.high > dist.low else float(dist.low)
+        if dist.high <= dist.low:
+            return np.full(len(u), float(dist.low))
+        return dist.low + (dist.high - dist.low) * u[:, 0]
     if isinstance(dist, Triangular):
         if dist.high == dist.low:
-            return float(dist.low)
-        return float(rng.triangular(dist.low, dist.mode, dist.high))
-    if isinstance(dist, Normal):
-        return _truncated(lambda: rng.normal(dist.mean, dist.sd), dist.low, dist.high)
-    if isinstance(dist, Lognormal):
-        return _truncated(lambda: rng.lognormal(math.log(dist.median), dist.sigma), dist.low, dist.high)
+            return np.full(len(u), float(dist.low))
+        return triangular(dist.low, dist.mode, dist.high, u[:, 0])
+    if isinstance(dist, (Normal, Lognormal)):
+        candidates = _candidates(dist, u)
+        inside = np.ones(candidates.shape, dtype=bool)
+        if dist.low is not None:
+            inside &= candidates >= dist.low
+        if dist.high is not None:
+            inside &= candidates <= dist.high
+        chosen = np.argmax(inside, axis=1)
+        values = candidates[np.arange(len(u)), chosen]
+        missing = np.flatnonzero(~inside.any(axis=1))
+        if missing.size:
+            if overflow is None:
+                raise ValueError(f"could not draw a value inside [{dist.low}, {dist.high}]")
+            values[missing] = overflow(missing)
+        return values
     raise TypeError(f"not a distribution: {dist!r}")
 
 
+def triangular(low: float, mode: float, high: float, u: np.ndarray) -> np.ndarray:
+    """The triangular distribution's inverse CDF at ``u`` (numpy's formula)."""
+    span = high - low
+    cut = (mode - low) / span
+    left = low + np.sqrt(u * (mode - low) * span)
+    right = high - np.sqrt((1.0 - u) * (high - mode) * span)
+    return np.where(u <= cut, left, right)
+
+
+def _candidates(dist, u: np.ndarray) -> np.ndarray:
+    """(R, WORDS) normal (or lognormal) candidates from Box-Muller on pairs of uniforms."""
+    radius = np.sqrt(-2.0 * np.log(u[:, 0::2]))
+    angle = _TWO_PI * u[:, 1::2]
+    z = np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    if isinstance(dist, Normal):
+        return dist.mean + dist.sd * z
+    return np.exp(math.log(dist.median) + dist.sigma * z)
+
+
 def uses_randomness(dist) -> bool:
-    """False when :func:`sample` returns the same value whatever the generator (it may be None)."""
+    """False when a draw of ``dist`` is the same value whatever the uniforms."""
     if isinstance(dist, Fixed):
         return False
     if isinstance(dist, (Uniform, Triangular)):
@@ -42,9 +82,3 @@ def uses_randomness(dist) -> bool:
     return True
 
 
-def _truncated(draw, low: float | None, high: float | None) -> float:
-    for _ in range(MAX_REDRAWS):
-        value = float(draw())
-        if (low is None or value >= low) and (high is None or value <= high):
-            return value
-    raise ValueError(f"could not draw a value inside [{low}, {high}] in {MAX_REDRAWS} tries; widen the bounds")

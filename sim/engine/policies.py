@@ -348,10 +348,24 @@ def _intelligent() -> int:
 # --- one replication's draws ----------------------------------------------------------------
 
 
+def policy_rows(plans: list[Plan], name: str) -> np.ndarray:
+    """(R, ...) a PolicyPlan array of every replication's plan (one array when they share it)."""
+    first = getattr(plans[0].policy, name)
+    if all(getattr(p.policy, name) is first for p in plans):
+        return np.broadcast_to(first, (len(plans),) + np.shape(first))
+    return np.stack([getattr(p.policy, name) for p in plans])
+
+
+def block_policy(plans: list[Plan]):
+    """What :func:`adjust_draws` reads, (R, J) for a block of replications."""
+    return dataclasses.replace(plans[0].policy, **{name: policy_rows(plans, name) for name in
+                                                   ("rejected", "delay_scale", "delay_reduction_months")})
+
+
 def adjust_draws(policy: PolicyPlan, go: np.ndarray, delay_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(go, delay) after the levers: rejected projects never go; fast_track scales the drawn delay,
     then the subsidy's delay reduction takes months off it, but not below 0 (a delay already below
-    0 is left as it is). The go bonus acts earlier, in :func:`sim.engine.draws.draw_projects`."""
+    0 is left as it is). The go bonus acts earlier, in :func:`sim.engine.draws.draw_projects_block`."""
     go = go & ~policy.rejected
     scaled = delay_months * policy.delay_scale
     reduced = np.minimum(scaled, np.maximum(scaled - policy.delay_reduction_months, 0.0))

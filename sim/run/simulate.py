@@ -16,9 +16,9 @@ import numpy as np
 from ..analysis.results import Results
 from ..engine.build import PlanPatcher, build_plan
 from ..engine.block import simulate_block
-from ..engine.draws import BlockStreams, draw_parameters, draw_projects, has_uncertainty, prepare_block
+from ..engine.draws import draw_parameters_block, draw_projects_block, has_uncertainty
 from ..engine.plan import Plan
-from ..engine.policies import adjust_draws
+from ..engine.policies import adjust_draws, block_policy, policy_rows
 from ..engine.series import MonthlySeries, monthly_series, project_first_on
 from ..engine.sites import site_series
 from ..scenario.schema import Scenario
@@ -96,22 +96,12 @@ class BlockResult:
 def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan | None = None) -> BlockResult:
     """Simulate replications ``first .. first + count - 1`` (``plan``: the scenario's, if already built)."""
     base_plan = build_plan(scenario) if plan is None else plan
-    plans: list[Plan] = []
-    gos, delays, shifts = [], [], []
-    streams = BlockStreams(seed, first, count)
-    prepare_block(scenario, streams)
     patcher = PlanPatcher(scenario, base_plan, scenario.uncertainty.parameters if scenario.uncertainty else ())
-    patched = patcher.apply_block([draw_parameters(scenario, seed, r, streams) for r in range(first, first + count)])
-    for replication, (local, plan) in zip(range(first, first + count), patched):
-        go, delay = draw_projects(local, seed, replication, streams, go_bonus=plan.policy.go_bonus)
-        go, adjusted = adjust_draws(plan.policy, go, delay)
-        shifts.append(adjusted - delay)
-        delay = adjusted
-        plans.append(plan)
-        gos.append(go)
-        delays.append(delay)
-    go = np.stack(gos)
-    log = simulate_block(plans, go, np.stack(delays))
+    patched = patcher.apply_block(draw_parameters_block(scenario, seed, first, count))
+    plans: list[Plan] = [plan for _, plan in patched]
+    go, drawn = draw_projects_block([local for local, _ in patched], seed, first, policy_rows(plans, "go_bonus"))
+    go, delay = adjust_draws(block_policy(plans), go, drawn)
+    log = simulate_block(plans, go, delay)
     series = monthly_series(plans, log.on, log.off, log.limits)
     return BlockResult(
         first=first,
@@ -120,7 +110,7 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
         sites=site_series(plans, log.on, log.off, series["voucher_pflops_hours"]),
         project_go=go,
         project_first_on=project_first_on(base_plan, log.on),
-        project_policy_shift=np.stack(shifts),
+        project_policy_shift=delay - drawn,
         grid_wait=log.grid_wait,
         supply_wait=log.supply_wait,
         events=log.events,

@@ -77,8 +77,8 @@ class Plan:
 
 def per_replication(plans: list[Plan], get) -> np.ndarray:
     """(R, ...) of a per-plan array, one row per replication's plan: a broadcast view when every
-    replication has the same plan (no copy)."""
-    if all(p is plans[0] for p in plans):
-        value = get(plans[0])
+    replication has the same plan, or the very same array (no copy)."""
+    value = get(plans[0])
+    if all(p is plans[0] for p in plans) or all(get(p) is value for p in plans):
         return np.broadcast_to(value, (len(plans),) + np.shape(value))
     return np.stack([get(p) for p in plans])

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from ..months import (
     month_number,
 )
 from ..scenario.schema import Scenario
-from .plan import CLASS_INDEX, Plan, monthly_pue
+from .plan import CLASS_INDEX, Plan, monthly_pue, per_replication
 
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 """Days of each calendar month in a common year: the weights of a design annual PUE."""
@@ -393,9 +394,9 @@ def phase_arrays(plans: list[Plan]) -> dict[str, np.ndarray]:
         out["spare_pflops"] = _per_replication(plans, "phase_spare_pflops")
         out["spare_mw"] = _per_replication(plans, "phase_spare_mw")
         if any(p.phase_ramp_months.any() for p in plans):  # what a ramp leaves idle, per unit of shortfall
-            ramp = [_voucher_arrays(p, ramp=True) for p in plans]
-            out["spare_ramp_pflops"] = np.stack([r[0] for r in ramp])
-            out["spare_ramp_mw"] = np.stack([r[1] for r in ramp])
+            rows = SimpleNamespace(**{name: per_replication(plans, lambda p, name=name: getattr(p, name)) for name in
+                                      ("phase_class", "phase_it_mw", "phase_ramp_drop_mw", "phase_eflops")})
+            out["spare_ramp_pflops"], out["spare_ramp_mw"] = _voucher_arrays(rows, ramp=True)
     return out
 
 

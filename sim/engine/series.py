@@ -5,8 +5,9 @@ value at the *end* of month m: a phase counts when it came online at t < m + 1 a
 by then (off >= m + 1). Flows (energy, mean power) integrate exactly over [m, m + 1): a phase online
 for part of a month contributes that part of the month's real hours (and of its utilisation ramp).
 
-Sums over phases run in a fixed order (phase chunks of :data:`PHASE_CHUNK`, rows independent),
-so a replication's numbers do not depend on how replications are grouped into blocks.
+The sums over phases come from each phase's span of months (:mod:`sim.engine.spans`: whole months
+by cumulative sums, the partial months exactly); each runs over one replication's phases in a
+fixed order, so a replication's numbers do not depend on how replications are grouped into blocks.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import numpy as np
 
 from .plan import CLASS_INDEX, Plan, per_replication
 from .policies import POLICY_METRICS, phase_arrays, policy_metrics
+from .spans import PhaseMonths, month_bins, range_sums
 
-PHASE_CHUNK = 256
 ELEMENT_BUDGET = 4_000_000
+"""Most elements of a block's (rows x phases or groups x months) working arrays at once: larger
+blocks are worked out in chunks of rows."""
 
 STOCKS = ("general_eflops", "intelligent_eflops", "supercomputing_eflops", "it_mw", "investment_cny")
 GRID_METRICS = ("grid_free_mw", "grid_queue_mw")
@@ -53,15 +56,53 @@ def limit_metrics(plan: Plan) -> tuple[str, ...]:
             + (SUPPLY_METRICS if plan.supply_pflops_per_month is not None else ()))
 
 
-def _phase_values(plan: Plan) -> np.ndarray:
-    """(P, 5) per-phase values of the stock metrics in :data:`STOCKS`."""
-    values = np.zeros((plan.n_phases, len(STOCKS)))
-    for name in ("general", "intelligent", "supercomputing"):
-        column = STOCKS.index(f"{name}_eflops")
-        values[:, column] = np.where(plan.phase_class == CLASS_INDEX[name], plan.phase_eflops, 0.0)
-    values[:, STOCKS.index("it_mw")] = plan.phase_it_mw
-    values[:, STOCKS.index("investment_cny")] = plan.phase_investment_cny
+def _stock_values(plans: list[Plan]) -> list[np.ndarray]:
+    """(R, P) per-phase values of each stock metric in :data:`STOCKS`."""
+    phase_class = per_replication(plans, lambda p: p.phase_class)
+    eflops = per_replication(plans, lambda p: p.phase_eflops)
+    values = [np.where(phase_class == CLASS_INDEX[name], eflops, 0.0)
+              for name in ("general", "intelligent", "supercomputing")]
+    values += [per_replication(plans, lambda p: p.phase_it_mw), per_replication(plans, lambda p: p.phase_investment_cny)]
+    assert len(values) == len(STOCKS)
     return values
+
+
+def group_pue(plans: list[Plan]) -> tuple[np.ndarray, np.ndarray]:
+    """((R, P) PUE group of each phase, (R, G, M) PUE of each group in each month) of the block."""
+    groups = per_replication(plans, lambda p: p.phase_group)
+    first = plans[0].group_pue
+    if all(p.group_pue is first for p in plans):
+        return groups, np.broadcast_to(first, (len(plans),) + first.shape)
+    pue = np.zeros((len(plans), max(p.group_pue.shape[0] for p in plans), plans[0].n_months))
+    for r, p in enumerate(plans):
+        pue[r, :p.group_pue.shape[0]] = p.group_pue
+    return groups, pue
+
+
+def phase_months(plans: list[Plan], on: np.ndarray, off: np.ndarray) -> PhaseMonths:
+    """The month structure of the block's phases (with their utilisation ramps, if any)."""
+    ramped = any(p.phase_ramp_months.any() for p in plans)
+    ramp = per_replication(plans, lambda p: p.phase_ramp_months) if ramped else None
+    return PhaseMonths(on, off, ramp, plans[0].n_months)
+
+
+def in_row_chunks(function, n_reps: int, width: int, n_months: int, *row_args) -> dict[str, np.ndarray]:
+    """``function(*row_args)`` on chunks of rows (each arg sliced on its first axis; dicts value by
+    value) so that a chunk's (rows x width x months) working arrays stay within
+    :data:`ELEMENT_BUDGET`; the per-row results are concatenated. Rows are independent."""
+    step = max(1, ELEMENT_BUDGET // (max(width, 1) * (n_months + 1)))
+    if n_reps <= step:
+        return function(*row_args)
+
+    def rows(arg, r0, r1):
+        if arg is None:
+            return None
+        if isinstance(arg, dict):
+            return {k: v[r0:r1] for k, v in arg.items()}
+        return arg[r0:r1]
+
+    parts = [function(*(rows(a, r0, min(n_reps, r0 + step)) for a in row_args)) for r0 in range(0, n_reps, step)]
+    return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
 
 def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
@@ -73,60 +114,29 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     request, grant and release times of :class:`sim.engine.model.EventLog` (needed with a grid or
     supply block).
     """
-    n_reps, n_phases = on.shape
+    width = max(on.shape[1], max(p.group_pue.shape[0] for p in plans) * 4)
+    return in_row_chunks(_monthly_series, on.shape[0], width, plans[0].n_months, plans, on, off, limits)
+
+
+def _monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
+                    limits: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
     n_months = plans[0].n_months
-    same_plan = all(p is plans[0] for p in plans)
-    if same_plan:
-        values = np.broadcast_to(_phase_values(plans[0]), (n_reps, n_phases, len(STOCKS)))
-        load = np.broadcast_to(plans[0].phase_load_mw, (n_reps, n_phases))
-        pue = np.broadcast_to(plans[0].group_pue[plans[0].phase_group], (n_reps, n_phases, n_months))
-    else:
-        values = np.stack([_phase_values(p) for p in plans])
-        load = np.stack([p.phase_load_mw for p in plans])
-        pue = np.stack([p.group_pue[p.phase_group] for p in plans])
-    ramped = any(p.phase_ramp_months.any() for p in plans)
-    if ramped:
-        ramp_months = per_replication(plans, lambda p: p.phase_ramp_months)
-        ramp_drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw)
+    months = phase_months(plans, on, off)
+    stocks = range_sums(months.a, months.b, _stock_values(plans), n_months)
+    load = per_replication(plans, lambda p: p.phase_load_mw)
+    drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw) if months.ramped else None
+    groups, pue = group_pue(plans)
+    minus_drop = None if drop is None else -drop
+    it_energy, facility_energy = months.flow(load, minus_drop, pue, groups)
 
-    stocks = np.zeros((n_reps, len(STOCKS), n_months))
-    it_energy = np.zeros((n_reps, n_months))
-    facility_energy = np.zeros((n_reps, n_months))
-    month_end = np.arange(1, n_months + 1, dtype=float)
-    month_start = month_end - 1.0
     levers = phase_arrays(plans)  # per-phase values of the policy levers in use, (R, P)
-    sums = {name: np.zeros((n_reps, n_months)) for name in _lever_sums(levers)}
-
-    rows_per_chunk = max(1, ELEMENT_BUDGET // (PHASE_CHUNK * max(n_months, 1)))
-    for r0 in range(0, n_reps, rows_per_chunk):
-        r1 = min(n_reps, r0 + rows_per_chunk)
-        for p0 in range(0, n_phases, PHASE_CHUNK):
-            p1 = min(n_phases, p0 + PHASE_CHUNK)
-            t_on = on[r0:r1, p0:p1, None]
-            t_off = off[r0:r1, p0:p1, None]
-            active = (t_on < month_end) & (t_off >= month_end)  # (r, p, M)
-            for k in range(len(STOCKS)):
-                stocks[r0:r1, k] += (values[r0:r1, p0:p1, k, None] * active).sum(axis=1)
-            overlap = np.clip(np.minimum(t_off, month_end) - np.maximum(t_on, month_start), 0.0, 1.0)
-            load_time = load[r0:r1, p0:p1, None] * overlap  # MW x fraction of the month
-            if ramped:  # less load while a phase ramps up: drop x the ramp's shortfall in the month
-                shortfall = ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months[r0:r1, p0:p1, None])
-                load_time = load_time - ramp_drop[r0:r1, p0:p1, None] * shortfall
-            it_energy[r0:r1] += load_time.sum(axis=1)
-            facility_energy[r0:r1] += (load_time * pue[r0:r1, p0:p1]).sum(axis=1)
-            if "subsidy_claims_cny" in levers:  # claims of phases that came online in the month
-                came_on = (t_on >= month_start) & (t_on < month_end)
-                claims = levers["subsidy_claims_cny"][r0:r1, p0:p1, None]
-                sums["subsidy_claims_cny"][r0:r1] += (claims * came_on).sum(axis=1)
-            if "spare_mw" in levers:  # what the idle part of online AI capacity could deliver
-                spare_time = levers["spare_mw"][r0:r1, p0:p1, None] * overlap
-                spare_pflops = levers["spare_pflops"][r0:r1, p0:p1, None] * overlap
-                if ramped:  # more of it idle while it ramps up
-                    spare_time = spare_time + levers["spare_ramp_mw"][r0:r1, p0:p1, None] * shortfall
-                    spare_pflops = spare_pflops + levers["spare_ramp_pflops"][r0:r1, p0:p1, None] * shortfall
-                sums["spare_it_mwh"][r0:r1] += spare_time.sum(axis=1)
-                sums["spare_facility_mwh"][r0:r1] += (spare_time * pue[r0:r1, p0:p1]).sum(axis=1)
-                sums["spare_pflops_hours"][r0:r1] += spare_pflops.sum(axis=1)
+    sums: dict[str, np.ndarray] = {}
+    if "subsidy_claims_cny" in levers:  # claims of phases that came online in the month
+        sums["subsidy_claims_cny"] = _in_month(months.a, levers["subsidy_claims_cny"], n_months)
+    if "spare_mw" in levers:  # what the idle part of online AI capacity could deliver (more while ramping)
+        sums["spare_it_mwh"], sums["spare_facility_mwh"] = months.flow(levers["spare_mw"], levers.get("spare_ramp_mw"),
+                                                                       pue, groups)
+        sums["spare_pflops_hours"] = months.flow(levers["spare_pflops"], levers.get("spare_ramp_pflops"))
 
     hours = plans[0].hours
     it_energy *= hours
@@ -137,7 +147,7 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     it_energy, facility_energy, lever_metrics = policy_metrics(plans, sums, it_energy, facility_energy)
     out: dict[str, np.ndarray] = {}
     for k, name in enumerate(STOCKS):
-        out[name] = stocks[:, k]
+        out[name] = stocks[k]
     out["energy_mwh"] = facility_energy
     out["it_energy_mwh"] = it_energy
     out["projects_online"] = projects_online(plans[0], on, off)
@@ -148,40 +158,20 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     return out
 
 
-def ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months) -> np.ndarray:
-    """Months of full load missing in each month from a linear ramp, per unit of the ramp's drop.
-
-    A phase online at ``t_on`` with a ramp of R months runs at (1 - s) of its ramp's drop below its
-    full load at time t, s = max(0, 1 - (t - t_on) / R). This is the exact integral of s over the
-    part of [month_start, month_end) the phase is online; 0 without a ramp (R = 0).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ramp = np.where(ramp_months > 0, ramp_months, 1.0)
-
-        def area(x):  # integral of max(0, 1 - u / R) du from 0 to x (x >= 0)
-            return np.where(x < ramp, x - x * x / (2.0 * ramp), ramp / 2.0)
-
-        a = np.maximum(t_on, month_start)
-        b = np.maximum(a, np.minimum(t_off, month_end))
-        value = area(b - t_on) - area(a - t_on)
-        return np.where((ramp_months > 0) & (b > a), value, 0.0)
-
-
-def _month_bins(times: np.ndarray, n_months: int) -> np.ndarray:
-    """Month index of each time (times >= 0); ``n_months`` for a time at or after the horizon end."""
-    index = np.full(times.shape, n_months, dtype=np.int64)
-    inside = times < n_months
-    index[inside] = np.floor(times[inside]).astype(np.int64)
-    return index
+def _in_month(month: np.ndarray, amounts: np.ndarray, n_months: int) -> np.ndarray:
+    """(R, M) sum of the (R, P) amounts of the phases whose ``month`` (index, any int) is m."""
+    n_reps = month.shape[0]
+    use = (month >= 0) & (month < n_months)
+    index = (np.arange(n_reps)[:, None] * n_months + month)[use]
+    return np.bincount(index, np.broadcast_to(amounts, month.shape)[use], n_reps * n_months).reshape(n_reps, n_months)
 
 
 def _by_month_end(changes: list[tuple[np.ndarray, np.ndarray]], n_reps: int, n_months: int) -> np.ndarray:
     """(R, M) sum of the (time, amount) changes (each (R, P)) made at t < m + 1: a month-end level."""
-    bins = np.zeros((n_reps, n_months + 1))
-    rows = np.arange(n_reps)[:, None]
+    total = np.zeros((n_reps, n_months))
     for times, amounts in changes:
-        np.add.at(bins, (np.broadcast_to(rows, times.shape), _month_bins(times, n_months)), amounts)
-    return np.cumsum(bins[:, :n_months], axis=1)
+        total += np.cumsum(_in_month(month_bins(times, n_months), amounts, n_months), axis=1)
+    return total
 
 
 def _waiting(request: np.ndarray, grant: np.ndarray, amounts: np.ndarray, n_months: int) -> np.ndarray:
@@ -189,19 +179,8 @@ def _waiting(request: np.ndarray, grant: np.ndarray, amounts: np.ndarray, n_mont
 
     Only requests that waited enter the sum, so a month with nobody waiting is exactly 0.
     """
-    out = np.zeros((request.shape[0], n_months))
-    rows, cols = np.nonzero(grant > request)
-    if rows.size == 0:
-        return out
-    first = _month_bins(request[rows, cols], n_months)
-    last = _month_bins(grant[rows, cols], n_months)  # no longer waiting at the end of this month
-    months = np.arange(n_months)
-    step = max(1, ELEMENT_BUDGET // max(n_months, 1))
-    for k0 in range(0, rows.size, step):
-        k = slice(k0, k0 + step)
-        waiting = (months >= first[k, None]) & (months < last[k, None])
-        np.add.at(out, rows[k], amounts[rows[k], cols[k], None] * waiting)
-    return out
+    waited = np.where(grant > request, np.broadcast_to(amounts, request.shape), 0.0)
+    return range_sums(month_bins(request, n_months), month_bins(grant, n_months), [waited], n_months)[0]
 
 
 def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -212,9 +191,12 @@ def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, 
     if plan.grid_headroom_mw is not None:
         peak = per_replication(plans, lambda p: p.phase_peak_facility_mw)
         additions = np.zeros((n_reps, n_months))
-        for r, p in enumerate(plans):
+        shared = all(p.grid_additions == plan.grid_additions for p in plans)
+        for r, p in enumerate(plans[:1] if shared else plans):
             for t, mw in p.grid_additions:
                 additions[r, int(t)] += mw
+        if shared:
+            additions[1:] = additions[0]
         headroom = np.array([[p.grid_headroom_mw] for p in plans], dtype=float)
         changes = _by_month_end([(limits["grid_release"], peak), (limits["grid_grant"], -peak)], n_reps, n_months)
         out["grid_free_mw"] = headroom + np.cumsum(additions, axis=1) + changes
@@ -296,17 +278,17 @@ def projects_online(plan: Plan, on: np.ndarray, off: np.ndarray) -> np.ndarray:
     """(R, M) number of projects with at least one phase online at the end of each month."""
     first_on = project_first_on(plan, on)
     retire = np.broadcast_to(plan.project_retire_t, first_on.shape)
-    month_end = np.arange(1, plan.n_months + 1, dtype=float)
-    counts = np.zeros((on.shape[0], plan.n_months))
-    for j0 in range(0, plan.n_projects, PHASE_CHUNK):
-        j1 = min(plan.n_projects, j0 + PHASE_CHUNK)
-        active = (first_on[:, j0:j1, None] < month_end) & (retire[:, j0:j1, None] >= month_end)
-        counts += active.sum(axis=1)
-    return counts
+    ones = np.ones(first_on.shape)
+    return range_sums(month_bins(first_on, plan.n_months), month_bins(retire, plan.n_months), [ones],
+                      plan.n_months)[0]
 
 
 def project_first_on(plan: Plan, on: np.ndarray) -> np.ndarray:
     """(R, J) time each project's first phase came online (inf if never)."""
+    starts = np.flatnonzero(np.diff(plan.phase_project, prepend=-1))
+    if len(starts) == plan.n_projects and on.shape[1] and np.array_equal(plan.phase_project[starts],
+                                                                        np.arange(plan.n_projects)):
+        return np.minimum.reduceat(on, starts, axis=1)  # each project's phases are consecutive, in order
     first = np.full((on.shape[0], plan.n_projects), np.inf)
     np.minimum.at(first, (slice(None), plan.phase_project), on)
     return first

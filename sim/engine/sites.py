@@ -11,8 +11,8 @@ month) times each site's spare IT and facility energy. Summed over sites, the ar
 province's ``it_energy_mwh`` and ``energy_mwh`` (to rounding; tests/test_sites.py).
 
 This module does not depend on how :mod:`sim.engine.series` is organised: it reads only the plan,
-the event times and the province's voucher purchases, and shares with it one rule, the
-utilisation ramp's shortfall in a month (:func:`sim.engine.series.ramp_shortfall`).
+the event times and the province's voucher purchases; the sums over phases come from the same
+spans of months (:class:`sim.engine.spans.PhaseMonths`), grouped by site.
 """
 
 from __future__ import annotations
@@ -21,24 +21,12 @@ import numpy as np
 
 from .plan import Plan, per_replication
 from .policies import phase_arrays
-from .series import ramp_shortfall
+from .series import group_pue, in_row_chunks, phase_months
 
 SITE_STORED = ("site_it_energy_mwh", "site_energy_mwh")
 """The per-site arrays a run keeps, each (R, S, M)."""
 SITE_METRICS = ("it_load_mw", "facility_mw", "energy_mwh")
 """The metrics of ``sites.csv``, worked out from :data:`SITE_STORED` (see :func:`site_metric`)."""
-PHASE_CHUNK = 256
-ELEMENT_BUDGET = 4_000_000
-
-
-def _by_site(values: np.ndarray, phase_site: np.ndarray, n_sites: int) -> np.ndarray:
-    """(r, S, M) sums over the phases of each site of ``values`` (r, p, M); the phases of a site are
-    added in their plan order, whatever the number of rows, so a replication's sums do not depend
-    on how replications are grouped."""
-    out = np.zeros((values.shape[0], n_sites, values.shape[2]))
-    for s in np.unique(phase_site):
-        out[:, s] = values[:, phase_site == s].sum(axis=1)
-    return out
 
 
 def site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
@@ -49,59 +37,33 @@ def site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     times (as for :func:`sim.engine.series.monthly_series`); ``voucher_pflops_hours`` the
     province's (R, M) PFLOPS-hours bought with vouchers (needed when the plan has vouchers).
     """
+    width = max(on.shape[1], max(p.group_pue.shape[0] for p in plans) * 4, len(plans[0].site_ids) * 4)
+    return in_row_chunks(_site_series, on.shape[0], width, plans[0].n_months, plans, on, off, voucher_pflops_hours)
+
+
+def _site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
+                 voucher_pflops_hours: np.ndarray | None) -> dict[str, np.ndarray]:
     plan = plans[0]
-    n_reps, n_phases = on.shape
-    n_months, n_sites = plan.n_months, len(plan.site_ids)
-    phase_site = plan.project_site[plan.phase_project]
+    n_reps = on.shape[0]
+    n_sites = len(plan.site_ids)
+    phase_site = np.broadcast_to(plan.project_site[plan.phase_project], on.shape)
+    months = phase_months(plans, on, off)
+    groups, pue = group_pue(plans)
+    group_site = np.zeros((n_reps, pue.shape[1]), dtype=np.int64)  # each PUE group is one (site, cooling)
+    group_site[np.arange(n_reps)[:, None], groups] = phase_site
+    by_site = (phase_site, group_site, n_sites)
     load = per_replication(plans, lambda p: p.phase_load_mw)
-    pue = per_replication(plans, lambda p: p.group_pue[p.phase_group])  # (R, P, M)
+    drop = -per_replication(plans, lambda p: p.phase_ramp_drop_mw) if months.ramped else None
+    it_energy, energy = months.flow(load, drop, pue, groups, by_site)
     levers = phase_arrays(plans)
-    ramped = any(p.phase_ramp_months.any() for p in plans)
-    if ramped:
-        ramp_months = per_replication(plans, lambda p: p.phase_ramp_months)
-        ramp_drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw)
-    vouchers = "spare_mw" in levers
-    it_energy = np.zeros((n_reps, n_sites, n_months))
-    energy = np.zeros((n_reps, n_sites, n_months))
-    if vouchers:
-        spare_it = np.zeros((n_reps, n_sites, n_months))
-        spare_energy = np.zeros((n_reps, n_sites, n_months))
-        spare_pflops_hours = np.zeros((n_reps, n_months))
-    month_end = np.arange(1, n_months + 1, dtype=float)
-    month_start = month_end - 1.0
-
-    rows_per_chunk = max(1, ELEMENT_BUDGET // (PHASE_CHUNK * max(n_months, 1)))
-    for r0 in range(0, n_reps, rows_per_chunk):
-        r1 = min(n_reps, r0 + rows_per_chunk)
-        for p0 in range(0, n_phases, PHASE_CHUNK):
-            p1 = min(n_phases, p0 + PHASE_CHUNK)
-            t_on, t_off = on[r0:r1, p0:p1, None], off[r0:r1, p0:p1, None]
-            overlap = np.clip(np.minimum(t_off, month_end) - np.maximum(t_on, month_start), 0.0, 1.0)
-            load_time = load[r0:r1, p0:p1, None] * overlap  # MW x fraction of the month
-            if ramped:  # less load while a phase ramps up
-                shortfall = ramp_shortfall(t_on, t_off, month_start, month_end, ramp_months[r0:r1, p0:p1, None])
-                load_time = load_time - ramp_drop[r0:r1, p0:p1, None] * shortfall
-            chunk_pue = pue[r0:r1, p0:p1]
-            chunk_site = phase_site[p0:p1]
-            it_energy[r0:r1] += _by_site(load_time, chunk_site, n_sites)
-            energy[r0:r1] += _by_site(load_time * chunk_pue, chunk_site, n_sites)
-            if vouchers:
-                spare_time = levers["spare_mw"][r0:r1, p0:p1, None] * overlap
-                spare_pflops = levers["spare_pflops"][r0:r1, p0:p1, None] * overlap
-                if ramped:  # more of it idle while it ramps up
-                    spare_time = spare_time + levers["spare_ramp_mw"][r0:r1, p0:p1, None] * shortfall
-                    spare_pflops = spare_pflops + levers["spare_ramp_pflops"][r0:r1, p0:p1, None] * shortfall
-                spare_it[r0:r1] += _by_site(spare_time, chunk_site, n_sites)
-                spare_energy[r0:r1] += _by_site(spare_time * chunk_pue, chunk_site, n_sites)
-                spare_pflops_hours[r0:r1] += spare_pflops.sum(axis=1)
-
     hours = plan.hours
     it_energy *= hours
     energy *= hours
-    if vouchers:
+    if "spare_mw" in levers:
         if voucher_pflops_hours is None:
             raise ValueError("a plan with compute vouchers needs the province's voucher_pflops_hours")
-        spare = spare_pflops_hours * hours
+        spare_it, spare_energy = months.flow(levers["spare_mw"], levers.get("spare_ramp_mw"), pue, groups, by_site)
+        spare = months.flow(levers["spare_pflops"], levers.get("spare_ramp_pflops")) * hours
         with np.errstate(invalid="ignore", divide="ignore"):
             used = np.where(spare > 0, voucher_pflops_hours / np.where(spare > 0, spare, 1.0), 0.0)
         it_energy += used[:, None, :] * spare_it * hours

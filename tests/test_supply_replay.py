@@ -21,7 +21,7 @@ from sim.engine.block import due_times, grid_never_waits, replay_supply_rows, si
 from sim.engine.build import build_plan
 from sim.engine.draws import draw_projects
 from sim.engine.model import simulate_replication
-from sim.engine.supply import replay_supply
+from sim.engine.supply import replay_queue
 
 from conftest import scenario_data
 
@@ -105,7 +105,7 @@ def test_deliveries_are_credited_as_simpy_credits_them():
         start="2025-01", end="2025-12", supply={"ai_pflops_per_month": 0.1}))
     plan = build_plan(scenario)
     go, delay = np.ones(1, dtype=bool), np.zeros(1)
-    assert replay_supply(np.array([7.0]), np.array([True]), plan.phase_pflops_declared, 0.1, 12.0).tolist() == [7.0]
+    assert replay_queue([7.0], plan.phase_pflops_declared.tolist(), 0.1, 12.0) == [7.0]
     assert simulate_replication(plan, go, delay).on.tolist() == [7.0]
 
 
@@ -116,13 +116,11 @@ def test_a_queue_worked_out_by_hand():
       come, first served) and both are served at t = 2, leaving 20;
     - 100 at 2.5: waits for t = 3 (120), leaving 20; 50 at 2.5 behind it waits for t = 4 (120 - 50 = 70);
     - 10 at 7: 70 + 300 in stock, served at once."""
-    due = np.array([0.5, 1.0, 2.5, 2.5, 7.0, math.inf])
-    amounts = np.array([250.0, 30.0, 100.0, 50.0, 10.0, 5.0])
-    takes = np.isfinite(due)
-    grant = replay_supply(due, takes, amounts, 100.0, 8.0)
-    assert grant.tolist() == [2.0, 2.0, 3.0, 4.0, 7.0, math.inf]
-    # the horizon ends before the 250 is complete: never served within it
-    assert replay_supply(due, takes, amounts, 100.0, 2.0).tolist() == [math.inf] * 6
+    times = [0.5, 1.0, 2.5, 2.5, 7.0]
+    amounts = [250.0, 30.0, 100.0, 50.0, 10.0]
+    assert replay_queue(times, amounts, 100.0, 8.0) == [2.0, 2.0, 3.0, 4.0, 7.0]
+    # the horizon ends before the 250 is complete: nobody is served within it
+    assert replay_queue(times, amounts, 100.0, 2.0) == [math.inf] * 5
 
 
 def test_shanxi_blocks_replay_the_accelerator_queue_exactly_as_simpy():

@@ -25,7 +25,7 @@ import numpy as np
 
 from .model import INTELLIGENT, simulate_replication
 from .plan import Plan
-from .supply import replay_supply
+from .supply import replay_queue
 
 NO_WAIT_MARGIN = 1e-9
 """Relative margin of :func:`never_waits`: a limit counts as never binding only if the requests
@@ -208,26 +208,37 @@ def simulate_block(plans: list[Plan], go: np.ndarray, delay_months: np.ndarray) 
 def replay_supply_rows(plans: list[Plan], due: np.ndarray, log: BlockLog, rows: np.ndarray) -> None:
     """Write into ``log`` (an :func:`unqueued_log`) the accelerator queue of each replication in
     ``rows``, whose grid grants every request at once (:func:`grid_never_waits`): the AI phases'
-    grants, waits, online times and grid releases (:func:`sim.engine.supply.replay_supply`)."""
+    grants, waits, online times and grid releases (:func:`sim.engine.supply.replay_queue`)."""
     if rows.size == 0:
         return
     plan = plans[0]
     horizon = float(plan.n_months)
-    retire = _rows(plans, "project_retire_t")[:, plan.phase_project]
-    pflops = _rows(plans, "phase_pflops_declared")
-    takes = np.isfinite(log.limits["supply_request"])
-    for r in rows.tolist():
-        ai = takes[r]
-        grant = replay_supply(due[r], ai, pflops[r], plans[r].supply_pflops_per_month, horizon)[ai]
-        asked, ends = due[r, ai], retire[r, ai]
-        log.limits["supply_grant"][r, ai] = grant
-        log.supply_wait[r, ai] = np.where(np.isfinite(grant), grant - asked, horizon - asked)
-        log.on[r, ai] = np.where(grant < ends, grant, np.inf)  # granted after its service life: never on
-        log.replayed[r] = True
-        if plan.grid_headroom_mw is not None:  # given back at its retirement, or at once if already over
-            with np.errstate(invalid="ignore"):  # inf - inf where never granted or never retiring
-                release = np.where(grant >= ends, grant, grant + (ends - grant))
-            log.limits["grid_release"][r, ai] = np.where(np.isfinite(grant) & (release < horizon), release, np.inf)
+    takes = np.isfinite(log.limits["supply_request"][rows])  # (n, P) the AI phases that ask
+    asked = due[rows]
+    order = np.argsort(np.where(takes, asked, np.inf), axis=1, kind="stable")  # by (due, phase number)
+    counts = takes.sum(axis=1).tolist()
+    times = np.take_along_axis(asked, order, axis=1).tolist()
+    amounts = np.take_along_axis(np.ascontiguousarray(_rows(plans, "phase_pflops_declared")[rows]), order,
+                                 axis=1).tolist()
+    sorted_grants = np.full(takes.shape, np.inf)
+    for i, r in enumerate(rows.tolist()):
+        n = counts[i]
+        sorted_grants[i, :n] = replay_queue(times[i][:n], amounts[i][:n], plans[r].supply_pflops_per_month, horizon)
+    grant = np.empty_like(sorted_grants)
+    np.put_along_axis(grant, order, sorted_grants, axis=1)
+    ends = _rows(plans, "project_retire_t")[rows][:, plan.phase_project]
+    log.limits["supply_grant"][rows] = np.where(takes, grant, log.limits["supply_grant"][rows])
+    with np.errstate(invalid="ignore"):  # inf - inf where a phase does not ask
+        waited = np.where(np.isfinite(grant), grant - asked, horizon - asked)
+    log.supply_wait[rows] = np.where(takes, waited, log.supply_wait[rows])
+    on = np.where(grant < ends, grant, np.inf)  # granted after its service life: never on
+    log.on[rows] = np.where(takes, on, log.on[rows])
+    log.replayed[rows] = True
+    if plan.grid_headroom_mw is not None:  # given back at its retirement, or at once if already over
+        with np.errstate(invalid="ignore"):  # inf - inf where never granted or never retiring
+            release = np.where(grant >= ends, grant, grant + (ends - grant))
+        release = np.where(np.isfinite(grant) & (release < horizon), release, np.inf)
+        log.limits["grid_release"][rows] = np.where(takes, release, log.limits["grid_release"][rows])
 
 
 @contextlib.contextmanager

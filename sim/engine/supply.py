@@ -7,7 +7,7 @@ for (:func:`sim.engine.block.grid_never_waits`), every AI phase joins this line 
 in the order (due time, phase number), whatever else happens; what remains is one queue with one
 server, whose every step can be replayed in plain Python.
 
-:func:`replay_supply` does exactly what :class:`sim.engine.model.AcceleratorSupply` and the
+:func:`replay_queue` does exactly what :class:`sim.engine.model.AcceleratorSupply` and the
 phases' SimPy processes do, step for step and with the same float operations in the same order:
 deliveries credited lazily whenever a phase asks or the dispatcher wakes, the dispatcher's wake-up
 time computed as SimPy computes a timeout (``now + (target - now)``), nothing at or after the
@@ -23,70 +23,44 @@ import math
 import numpy as np
 
 
-def replay_supply(due: np.ndarray, takes: np.ndarray, pflops: np.ndarray, rate: float,
-                  horizon: float) -> np.ndarray:
-    """(P,) when each phase's accelerators are granted (inf: not within the horizon).
+def replay_queue(times: list[float], amounts: list[float], rate: float, horizon: float) -> list[float]:
+    """When each request for accelerators is granted (inf: not within the horizon).
 
-    ``due``: (P,) request times; ``takes``: (P,) the phase asks for accelerators (an AI phase that
-    asks at all, ``due`` finite and before the horizon end); ``pflops``: (P,) its PFLOPS;
-    ``rate``: PFLOPS delivered at t = 0, 1, 2, ...
+    ``times`` and ``amounts`` (PFLOPS) are the requests in the order they join the line: by time,
+    then phase number (plain Python floats, as SimPy's clock and Container use); ``rate``: PFLOPS
+    delivered at t = 0, 1, 2, ...; ``horizon``: the end of the run.
     """
-    grant = np.full(due.shape, math.inf)
-    asking = np.flatnonzero(takes)
-    if asking.size == 0:
-        return grant
-    order = asking[np.argsort(due[asking], kind="stable")].tolist()  # (due, phase number)
-    times = due.tolist()
-    amounts = pflops.tolist()
-    granted = [math.inf] * len(times)
+    n_requests = len(times)
+    granted = [math.inf] * n_requests
     rate = float(rate)
     level = 0.0  # the Container's level
     credited = -1  # last delivery month put into it
-    queue: list[int] = []  # phases waiting, head first
-    head = 0  # index of the head in ``queue``
+    head = 0  # first request not yet served
+    joined = 0  # requests in line so far (served or not)
     wake = math.inf  # when the dispatcher next acts (inf: idle, waiting to be woken)
-
-    def credit(now: float) -> None:
-        nonlocal level, credited
-        due_months = math.floor(now) - credited
+    while True:
+        next_request = times[joined] if joined < n_requests else math.inf
+        now = next_request if next_request <= wake else wake
+        if now >= horizon:
+            break
+        due_months = math.floor(now) - credited  # whoever acts first at ``now`` credits the deliveries
         if due_months > 0:
             level += due_months * rate
             credited += due_months
-
-    def serve(now: float) -> None:  # the Container's get queue, head first, stopping at a misfit
-        nonlocal level, head
-        while head < len(queue) and level >= amounts[queue[head]]:
-            level -= amounts[queue[head]]
-            granted[queue[head]] = now
+        idle = wake == math.inf
+        while joined < n_requests and times[joined] == now:  # requests at ``now`` join the line
+            joined += 1
+        while head < joined and level >= amounts[head]:  # the line is served head first, to a misfit
+            level -= amounts[head]
+            granted[head] = now
             head += 1
-
-    def dispatch(now: float) -> float:  # AcceleratorSupply._deliver: the next time it acts
-        if head == len(queue):
-            return math.inf
-        wanted = amounts[queue[head]]
-        k = max(1, math.ceil((wanted - level) / rate))
-        while level + k * rate < wanted:
-            k += 1
-        return now + (credited + k - now)
-
-    n_requests = len(order)
-    i = 0
-    while True:
-        next_request = times[order[i]] if i < n_requests else math.inf
-        now = min(next_request, wake)
-        if now >= horizon:
-            break
-        credit(now)  # whoever acts first at ``now`` credits what has been delivered by then
-        if next_request <= wake:  # requests at ``now``: join the line, then the head is served
-            while i < n_requests and times[order[i]] == now:
-                queue.append(order[i])
-                i += 1
-                serve(now)
-        else:
-            serve(now)
-        if wake <= now or (wake == math.inf and head < len(queue)):  # the dispatcher acts (or is woken)
-            serve(now)
-            wake = dispatch(now)
-    for p in asking.tolist():
-        grant[p] = granted[p]
-    return grant
+        if wake <= now or (idle and head < joined):  # the dispatcher acts, or is woken by a waiter
+            if head == joined:
+                wake = math.inf
+            else:  # AcceleratorSupply._deliver: sleep until the deliveries cover the head
+                wanted = amounts[head]
+                k = max(1, math.ceil((wanted - level) / rate))
+                while level + k * rate < wanted:
+                    k += 1
+                wake = now + (credited + k - now)
+    return granted

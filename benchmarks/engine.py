@@ -6,7 +6,7 @@ Prints, for SCENARIO (default scenarios/shanxi.yaml), N replications (default 2,
 - SimPy's floor: seconds per event of one process waiting on timeouts (measured here);
 - capsim end to end per replication: ``sim.simulate`` and then the four tables (monthly, annual,
   targets, projects), i.e. what a user waits for;
-- the same work cut into stages (draws, plan patching, model, monthly series, per-site series,
+- the same work cut into stages (draws, plan patching, model, monthly and per-site series,
   statistics), each timed on its own;
 - the model part alone (``simulate_block``: numpy where no request can wait, SimPy for the rest)
   and with every replication in SimPy, against the model's events (SimPy's, every replication in
@@ -52,8 +52,8 @@ from sim.engine.model import CountingEnvironment, simulate_replication  # noqa: 
 from sim.run.parallel import cores  # noqa: E402
 from sim.engine.build import PlanPatcher, build_plan  # noqa: E402
 from sim.engine.policies import adjust_draws, block_policy, policy_rows  # noqa: E402
-from sim.engine.series import monthly_series, project_first_on  # noqa: E402
-from sim.engine.sites import site_series  # noqa: E402
+from sim.engine.series import project_first_on  # noqa: E402
+from sim.engine.sites import block_series  # noqa: E402
 from sim.run.simulate import blocks  # noqa: E402
 
 from bench import best, simpy_floor_s  # noqa: E402
@@ -96,7 +96,7 @@ def stages(scenario, n: int, seed: int) -> dict[str, float]:
     The same calls as :func:`sim.run.simulate.run_block`, block by block, with a clock around each.
     """
     clock = time.perf_counter
-    spent = dict.fromkeys(("plan", "draws", "patch", "model", "series", "sites", "statistics"), 0.0)
+    spent = dict.fromkeys(("plan", "draws", "patch", "model", "series", "statistics"), 0.0)
     t = clock()
     base = build_plan(scenario)
     spent["plan"] += clock() - t
@@ -106,12 +106,9 @@ def stages(scenario, n: int, seed: int) -> dict[str, float]:
         log = simulate_block(plans, go, delay)
         spent["model"] += clock() - t
         t = clock()
-        series = monthly_series(plans, log.on, log.off, log.limits)
+        block_series(plans, log.on, log.off, log.limits)  # monthly and per-site series
         project_first_on(base, log.on)
         spent["series"] += clock() - t
-        t = clock()
-        site_series(plans, log.on, log.off, series["voucher_pflops_hours"])
-        spent["sites"] += clock() - t
     results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
     t = clock()
     for table in TABLES:

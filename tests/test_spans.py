@@ -5,11 +5,23 @@ integrates its rate over the part of [m, m + 1) it is online, less its utilisati
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sim
+from sim.engine.block import simulate_block
+from sim.engine.build import PlanPatcher, build_plan
+from sim.engine.draws import draw_parameters_block, draw_projects_block
+from sim.engine.policies import adjust_draws, block_policy, policy_rows
+from sim.engine.series import monthly_series
+from sim.engine.sites import block_series, site_series
 from sim.engine.spans import PhaseMonths, ramp_shortfall, range_sums
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def by_month(on, off, ramp_months, base, ramp, n_months, pue=None, groups=None):
@@ -131,3 +143,23 @@ def test_sums_by_site_add_up_each_sites_phases(block, n_sites, same_sites):
         np.testing.assert_allclose(plain[:, site], by_month(on, off, ramp_months, *mine, n_months), rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(weighted[:, site], by_month(on, off, ramp_months, *mine, n_months, pue, groups),
                                    rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["shanxi", "example"])
+def test_block_series_is_monthly_and_site_series_bit_for_bit(name):
+    """run_block works out both from one set of spans and flows: the same numbers as apart."""
+    scenario = sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    base, seed, count = build_plan(scenario), 5, 30
+    patched = PlanPatcher(scenario, base, scenario.uncertainty.parameters if scenario.uncertainty else ()).apply_block(
+        draw_parameters_block(scenario, seed, 0, count))
+    plans = [plan for _, plan in patched]
+    go, drawn = draw_projects_block([local for local, _ in patched], seed, 0, policy_rows(plans, "go_bonus"))
+    go, delay = adjust_draws(block_policy(plans), go, drawn)
+    log = simulate_block(plans, go, delay)
+    series, sites = block_series(plans, log.on, log.off, log.limits)
+    apart = monthly_series(plans, log.on, log.off, log.limits)
+    assert series.keys() == apart.keys() and "voucher_pflops_hours" in series
+    for key, value in apart.items():
+        assert np.array_equal(series[key], value, equal_nan=True), key
+    for key, value in site_series(plans, log.on, log.off, apart["voucher_pflops_hours"]).items():
+        assert np.array_equal(sites[key], value), key

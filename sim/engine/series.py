@@ -115,19 +115,21 @@ def monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
     supply block).
     """
     width = max(on.shape[1], max(p.group_pue.shape[0] for p in plans) * 4)
-    return in_row_chunks(_monthly_series, on.shape[0], width, plans[0].n_months, plans, on, off, limits)
+    return in_row_chunks(monthly_rows, on.shape[0], width, plans[0].n_months, plans, on, off, limits)
 
 
-def _monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
-                    limits: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+def monthly_rows(plans: list[Plan], on: np.ndarray, off: np.ndarray, limits: dict[str, np.ndarray] | None,
+                    months: PhaseMonths | None = None) -> dict[str, np.ndarray]:
+    """:func:`monthly_series` of rows that fit in memory at once; ``months``: the rows' spans, if
+    already made (the flows are then kept in it for :func:`sim.engine.sites.site_series`)."""
     n_months = plans[0].n_months
-    months = phase_months(plans, on, off)
+    months = phase_months(plans, on, off) if months is None else months
     stocks = range_sums(months.a, months.b, _stock_values(plans), n_months)
     load = per_replication(plans, lambda p: p.phase_load_mw)
     drop = per_replication(plans, lambda p: p.phase_ramp_drop_mw) if months.ramped else None
     groups, pue = group_pue(plans)
     minus_drop = None if drop is None else -drop
-    it_energy, facility_energy = months.flow(load, minus_drop, pue, groups)
+    it_energy, facility_energy = months.flow(load, minus_drop, pue, groups, key="load")
 
     levers = phase_arrays(plans)  # per-phase values of the policy levers in use, (R, P)
     sums: dict[str, np.ndarray] = {}
@@ -135,8 +137,9 @@ def _monthly_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
         sums["subsidy_claims_cny"] = _in_month(months.a, levers["subsidy_claims_cny"], n_months)
     if "spare_mw" in levers:  # what the idle part of online AI capacity could deliver (more while ramping)
         sums["spare_it_mwh"], sums["spare_facility_mwh"] = months.flow(levers["spare_mw"], levers.get("spare_ramp_mw"),
-                                                                       pue, groups)
-        sums["spare_pflops_hours"] = months.flow(levers["spare_pflops"], levers.get("spare_ramp_pflops"))
+                                                                       pue, groups, key="spare_mw")
+        sums["spare_pflops_hours"] = months.flow(levers["spare_pflops"], levers.get("spare_ramp_pflops"),
+                                                 key="spare_pflops")
 
     hours = plans[0].hours
     it_energy *= hours

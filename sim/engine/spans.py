@@ -135,6 +135,7 @@ class PhaseMonths:
         self.full_start = self.e + 1
         self._index: dict = {}  # (id of groups, number of groups) -> bins of flow's values
         self._groups: list = []
+        self._levels: dict = {}  # flow's key -> its levels by group (see flow)
 
     def edge_values(self, base: np.ndarray, ramp: np.ndarray | None):
         """[(use, month, value)] per edge slot: the exact integral in that month, (R, P) each."""
@@ -147,14 +148,31 @@ class PhaseMonths:
         return out
 
     def flow(self, base: np.ndarray, ramp: np.ndarray | None = None, pue: np.ndarray | None = None,
-             groups: np.ndarray | None = None, by_site=None):
+             groups: np.ndarray | None = None, by_site=None, key: str | None = None):
         """(R, M) monthly sum over phases of the rate's integral, in rate x months.
 
         With ``pue`` (R, G, M) and ``groups`` (R, P) (each phase's PUE group), returns the pair
         (sum, sum with each phase's integral weighted by its group's PUE in the month). With
         ``by_site`` = (site of each phase (R, P), site of each group (R, G), number of sites) the
-        sums are per site: (R, S, M).
+        sums are per site: (R, S, M). With ``key``, the monthly levels by group are kept under that
+        name and reused by the next call with the same key, which must pass the same rate, PUE and
+        groups (the province's and the sites' sums of one block share them).
         """
+        if key is not None and key in self._levels:
+            level, empty, edges, weighted = self._levels[key]
+        else:
+            level, empty, edges = self._levels_by_group(base, ramp, pue, groups)
+            weighted = None if pue is None else level * pue.transpose(2, 0, 1)
+            if key is not None:
+                self._levels[key] = (level, empty, edges, weighted)
+        sums = [self._total(level, empty, by_site, edges, None, groups)]
+        if pue is not None:
+            sums.append(self._total(weighted, empty, by_site, edges, pue, groups))
+        return sums[0] if pue is None else tuple(sums)
+
+    def _levels_by_group(self, base, ramp, pue, groups):
+        """((M, R, G) the whole months' sums by PUE group, (M, R) months with no phase in range,
+        the edge months' exact values) of one rate."""
         n_reps, n_months = self.shape[0], self.n_months
         n_cats = 1 if pue is None else pue.shape[1]
         width = n_reps * n_cats
@@ -177,11 +195,7 @@ class PhaseMonths:
         if self.ramped:
             level = level + np.arange(n_months, dtype=float)[:, None, None] * running[:, 1]
         empty = running[:, planes - 1, :, 0] < 0.5  # (M, R): no phase with a non-zero weight in range
-        edges = self.edge_values(base, ramp if self.ramped else None)
-        sums = [self._total(level, empty, by_site, edges, None, groups)]
-        if pue is not None:
-            sums.append(self._total(level * pue.transpose(2, 0, 1), empty, by_site, edges, pue, groups))
-        return sums[0] if pue is None else tuple(sums)
+        return level, empty, self.edge_values(base, ramp if self.ramped else None)
 
     def _bin_index(self, groups, n_cats: int, segments):
         """(bin of each value, valid mask per segment) of :meth:`flow`'s bincount; the same for every

@@ -19,8 +19,8 @@ from ..engine.block import simulate_block
 from ..engine.draws import draw_parameters_block, draw_projects_block, has_uncertainty
 from ..engine.plan import Plan
 from ..engine.policies import adjust_draws, block_policy, policy_rows
-from ..engine.series import MonthlySeries, monthly_series, project_first_on
-from ..engine.sites import site_series
+from ..engine.series import MonthlySeries, project_first_on
+from ..engine.sites import block_series
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from .memory import check_memory
@@ -102,12 +102,12 @@ def run_block(scenario: Scenario, seed: int, first: int, count: int, plan: Plan 
     go, drawn = draw_projects_block([local for local, _ in patched], seed, first, policy_rows(plans, "go_bonus"))
     go, delay = adjust_draws(block_policy(plans), go, drawn)
     log = simulate_block(plans, go, delay)
-    series = monthly_series(plans, log.on, log.off, log.limits)
+    series, sites = block_series(plans, log.on, log.off, log.limits)
     return BlockResult(
         first=first,
         count=count,
         series=series,
-        sites=site_series(plans, log.on, log.off, series["voucher_pflops_hours"]),
+        sites=sites,
         project_go=go,
         project_first_on=project_first_on(base_plan, log.on),
         project_policy_shift=delay - drawn,

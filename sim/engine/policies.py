@@ -376,23 +376,15 @@ def adjust_draws(policy: PolicyPlan, go: np.ndarray, delay_months: np.ndarray) -
 # --- monthly metrics ------------------------------------------------------------------------
 
 
-def _per_replication(plans: list[Plan], name: str) -> np.ndarray:
-    """(R, ...) stack of a PolicyPlan array, one row per replication."""
-    if all(p is plans[0] for p in plans):
-        value = getattr(plans[0].policy, name)
-        return np.broadcast_to(value, (len(plans),) + np.shape(value))
-    return np.stack([getattr(p.policy, name) for p in plans])
-
-
 def phase_arrays(plans: list[Plan]) -> dict[str, np.ndarray]:
     """(R, P) per-phase values that :mod:`sim.engine.series` sums per month (only the levers in use)."""
     policy = plans[0].policy
     out = {}
     if policy.has_subsidy or any(p.policy.has_subsidy for p in plans):
-        out["subsidy_claims_cny"] = _per_replication(plans, "phase_subsidy_cny")
+        out["subsidy_claims_cny"] = policy_rows(plans, "phase_subsidy_cny")
     if policy.has_vouchers:
-        out["spare_pflops"] = _per_replication(plans, "phase_spare_pflops")
-        out["spare_mw"] = _per_replication(plans, "phase_spare_mw")
+        out["spare_pflops"] = policy_rows(plans, "phase_spare_pflops")
+        out["spare_mw"] = policy_rows(plans, "phase_spare_mw")
         if any(p.phase_ramp_months.any() for p in plans):  # what a ramp leaves idle, per unit of shortfall
             rows = SimpleNamespace(**{name: per_replication(plans, lambda p, name=name: getattr(p, name)) for name in
                                       ("phase_class", "phase_it_mw", "phase_ramp_drop_mw", "phase_eflops")})
@@ -456,7 +448,7 @@ def policy_metrics(plans: list[Plan], sums: dict[str, np.ndarray], it_energy_mwh
     out: dict[str, np.ndarray] = {}
 
     if "subsidy_claims_cny" in sums:
-        budget = None if policy.subsidy_budget_cny is None else _per_replication(plans, "subsidy_budget_cny")
+        budget = None if policy.subsidy_budget_cny is None else policy_rows(plans, "subsidy_budget_cny")
         claims = sums["subsidy_claims_cny"]
         if not policy.subsidy_months.all():  # only phases coming online while the subsidy is in force
             claims = np.where(policy.subsidy_months, claims, 0.0)
@@ -466,8 +458,8 @@ def policy_metrics(plans: list[Plan], sums: dict[str, np.ndarray], it_energy_mwh
     out["subsidy_cny_cumulative"] = np.cumsum(out["subsidy_cny"], axis=1)
 
     if policy.has_vouchers:
-        price = _per_replication(plans, "voucher_price_cny_per_pflops_hour")
-        budget_hours = _per_replication(plans, "voucher_budget_cny") / price[:, None]
+        price = policy_rows(plans, "voucher_price_cny_per_pflops_hour")
+        budget_hours = policy_rows(plans, "voucher_budget_cny") / price[:, None]
         hours = plans[0].hours
         bought = buy_vouchers(sums["spare_pflops_hours"], budget_hours, policy.month_year, policy.voucher_months, hours)
         spare = sums["spare_pflops_hours"]
@@ -482,8 +474,8 @@ def policy_metrics(plans: list[Plan], sums: dict[str, np.ndarray], it_energy_mwh
         out["voucher_cny"] = zeros
 
     if policy.green_share is not None:
-        share = _per_replication(plans, "green_share")
-        factor = _per_replication(plans, "grid_t_per_mwh")
+        share = policy_rows(plans, "green_share")
+        factor = policy_rows(plans, "grid_t_per_mwh")
         out["green_mwh"] = facility_energy_mwh * share
         out["carbon_t"] = (facility_energy_mwh - out["green_mwh"]) * factor[:, None]
     else:

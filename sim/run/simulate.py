@@ -59,9 +59,10 @@ def whole_number(name: str, value: object, minimum: int) -> int:
 
 WORKER_START_S = 0.5
 """Wall time to start worker processes and have them import capsim (2-core machine, measured)."""
-PHASE_REPLICATION_S = 20e-6
-"""Time per phase per replication of one process, end to end (Shanxi: 25 phases, about 500 us on
-the 2-core development machine; lower it as the engine gets faster)."""
+PHASE_REPLICATION_S = 3e-6
+"""Time per phase per replication of one process, end to end (Shanxi: 81 phases, about 240 us a
+replication on the 2-core development machine, benchmarks/engine.py; lower it as the engine gets
+faster). With :data:`WORKER_START_S`, workers start for Shanxi from about 4,000 replications."""
 
 
 def auto_jobs(plan: Plan, replications: int) -> int:

@@ -8,7 +8,7 @@ repository with ``git archive`` into a temporary folder, and runs, in a fresh Py
 (default scenarios/shanxi.yaml), the best of three. The top-level keys that only other commands
 read (``variants``, ``explore``, ``solve``) are left out of the copy it is given, since that
 version does not know them all and a plain run does not read them. Prints microseconds per
-replication. Needs git and the repository's history (a clone, not an archive).
+replication, and the same for this working tree, timed the same way. Needs git and the repository's history (a clone, not an archive).
 """
 
 from __future__ import annotations
@@ -44,15 +44,19 @@ print(min(times) / n * 1e6)
 """
 
 
-def baseline_us(commit: str, scenario: Path, n: int, seed: int) -> float:
-    """Microseconds per replication of ``commit``'s capsim end to end on ``scenario``."""
+def baseline_us(commit: str | None, scenario: Path, n: int, seed: int) -> float:
+    """Microseconds per replication of ``commit``'s capsim (None: this working tree's) end to end on
+    ``scenario``, in a fresh process, the best of three."""
     from ruamel.yaml import YAML
 
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "sim"], check=True,
-                             capture_output=True).stdout
     with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        source = ROOT
+        if commit is not None:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "sim"], check=True,
+                                     capture_output=True).stdout
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tmp, filter="data")
+            source = Path(tmp)
         yaml = YAML()
         data = yaml.load(Path(scenario).read_text(encoding="utf-8"))
         for key in OTHER_COMMANDS:
@@ -60,7 +64,7 @@ def baseline_us(commit: str, scenario: Path, n: int, seed: int) -> float:
         copy = Path(tmp) / Path(scenario).name
         with copy.open("w", encoding="utf-8") as handle:
             yaml.dump(data, handle)
-        out = subprocess.run([sys.executable, "-c", RUN, tmp, str(copy), str(n), str(seed)], check=True,
+        out = subprocess.run([sys.executable, "-c", RUN, str(source), str(copy), str(n), str(seed)], check=True,
                              capture_output=True, text=True, cwd=tmp).stdout
     return float(out.split()[-1])
 
@@ -72,8 +76,10 @@ def main() -> None:
     parser.add_argument("--replications", "-r", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print(f"capsim at {args.commit}: {baseline_us(args.commit, Path(args.scenario), args.replications, args.seed):.0f} "
-          "us per replication end to end (sim.simulate, 1 job, + 4 tables)")
+    then = baseline_us(args.commit, Path(args.scenario), args.replications, args.seed)
+    now = baseline_us(None, Path(args.scenario), args.replications, args.seed)
+    print(f"capsim at {args.commit}: {then:.0f} us per replication end to end (sim.simulate, 1 job, + 4 tables); "
+          f"this working tree, the same way: {now:.0f} us ({then / now:.1f} x faster)")
 
 
 if __name__ == "__main__":

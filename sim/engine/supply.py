@@ -11,7 +11,7 @@ server, whose every step can be replayed in plain Python.
 phases' SimPy processes do, step for step and with the same float operations in the same order:
 deliveries credited lazily whenever a phase asks or the dispatcher wakes, the dispatcher's wake-up
 time computed as SimPy computes a timeout (``now + (target - now)``), nothing at or after the
-horizon end. The event log is therefore SimPy's, bit for bit; tests/test_properties.py compares
+horizon end. The event log is therefore SimPy's, bit for bit; tests/test_supply_replay.py compares
 both on random scenarios, including requests, deliveries and levels that tie exactly. SimPy stays
 the engine of record: a replication in which the grid might make a phase wait runs in SimPy.
 """

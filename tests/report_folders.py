@@ -121,3 +121,12 @@ def compare_folder(folder: Path, rank_by: str | None = None) -> Path:
     data = manifest(**extra)
     data.pop("variant")
     return write_folder(folder, stacked, data)
+
+
+def plotly_json(fig) -> dict:
+    """What plotly.py writes for the figure ``fig`` (sim.report.figure.Figure) once it has validated
+    every property: an unknown property or a bad value raises ValueError."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(go.Figure(fig.to_dict())))

@@ -155,9 +155,9 @@ def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):
               "racks": (1000.0, 1000.0, 1000.0)}
     chart = charts_for(read_folder(run_folder(tmp_path / "b", **limits)))[-1]
     assert chart.title == "Shared limits: grid and accelerator supply"
-    names = [t.name for t in chart.figure.data]
+    names = [t["name"] for t in chart.figure.data]
     assert "grid free, median" in names and "supply backlog, median" in names
-    assert len({t.line.dash for t in chart.figure.data if t.name.endswith("median")}) == 4
+    assert len({t["line"]["dash"] for t in chart.figure.data if t["name"].endswith("median")}) == 4
 
 
 def test_sources_tell_facts_from_assumptions_and_keep_the_numbers():

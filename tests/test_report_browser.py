@@ -119,6 +119,34 @@ def test_report_of_a_real_solve_opens_offline(browser, tmp_path):
                                       "with probability at least 90% is 31.25 MW")
 
 
+def test_report_of_a_real_explore_opens_offline_with_every_chart_drawn(browser, tmp_path):
+    """Bar charts with whiskers (tornado) and heat maps with text (indices by year)."""
+    from explore_scenarios import explore_folder, grid_file
+
+    folder = explore_folder(grid_file(tmp_path / "grid.yaml"), tmp_path / "explore")
+    found = load(browser, folder / "report.html")
+    check(found, charts=7)  # a tornado per whole-run output (4), a heat map per yearly one (3)
+    assert found["answer"].startswith("The input")
+
+
+def test_run_report_with_sites_draws_a_panel_grid(browser, tmp_path):
+    import pandas as pd
+    from report_folders import MONTHS
+
+    folder = run_folder(tmp_path / "run", grid_free_mw=(10.0, 20.0, 30.0), supply_stock_pflops=(0.0, 0.0, 50.0))
+    pd.DataFrame([{"variant": "base", "month": month, "site": site, "metric": metric, "p10": value - 1, "p50": value,
+                   "p90": value + 1}
+                  for site, mw in (("north", 100.0), ("county", 3.0), ("east", 40.0)) for month in MONTHS
+                  for metric, value in (("facility_mw", mw), ("it_load_mw", mw * 0.8))]).to_csv(
+        folder / "sites.csv", index=False)
+    found = load(browser, sim.report.write(folder)[0])
+    check(found, charts=6)  # growth, share, power, sites, timeline, limits
+    assert browser.execute_script("return Array.from(document.querySelectorAll('#chart-sites .annotation-text'))"
+                                  ".map(a => a.textContent)") == ["north", "county", "east"]
+    # per site: the P90 and P10 edges of the band, the median, the IT load
+    assert browser.execute_script("return document.querySelectorAll('#chart-sites .scatterlayer .trace').length") == 12
+
+
 def test_the_checks_see_a_request_and_a_console_error(browser, tmp_path):
     """A page that asks the network for an image and logs an error fails both checks."""
     page = tmp_path / "bad.html"

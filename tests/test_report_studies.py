@@ -10,9 +10,12 @@ the bracket 29.6875 to 31.25 MW (1.5625 <= 2).
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from explore_scenarios import TARGET, explore_folder, grid_file, solve_folder
+from report_folders import plotly_json
 
 from conftest import run_cli
 from sim.report.answer import answer
@@ -52,9 +55,9 @@ def test_solve_answer_is_the_value_with_its_unit_bracket_and_uncertainty(folders
     assert table["P(met) [95% interval]"].iloc[0] == "0.0% [0.0% to 11.4%]"
     chart = charts_for(read_folder(folders["solve"]))
     assert [c.id for c in chart] == ["solve"]
-    names = [t.name for t in chart[0].figure.data]
+    names = [t["name"] for t in chart[0].figure.data]
     assert names == ["P(met)", "met", "missed"]
-    assert chart[0].figure.layout.shapes[0].y0 == 90  # the threshold, in percent
+    assert chart[0].figure.layout["shapes"][0]["y0"] == 90  # the threshold, in percent
 
 
 def test_solve_met_at_the_hard_end_and_missed_at_the_easy_end_say_so(folders):
@@ -99,7 +102,14 @@ def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_outp
     assert len([i for i in ids if i.startswith("years-")]) == len(yearly) > 0
     assert f"tornado-p-met-{TARGET.replace(' ', '-')}" in ids
     bars = next(c for c in charts_for(folder) if c.id.startswith("tornado-p-met"))
-    assert [t.name.split(" ")[0] for t in bars.figure.data] == ["ST", "S1"]
+    assert [t["name"].split(" ")[0] for t in bars.figure.data] == ["ST", "S1"]
+
+
+def test_plotly_accepts_every_chart_of_an_explore_and_a_solve_and_writes_the_same_json(folders):
+    charts = charts_for(read_folder(folders["explore"])) + charts_for(read_folder(folders["solve"]))
+    assert {c.id.split("-")[0] for c in charts} == {"tornado", "years", "solve"}
+    for chart in charts:
+        assert json.loads(chart.figure.to_json()) == plotly_json(chart.figure), chart.id
 
 
 def test_cli_report_of_an_explore_folder_writes_the_page(folders, tmp_path):
@@ -124,8 +134,8 @@ def test_a_run_with_sites_csv_gets_one_power_panel_per_site(tmp_path):
     charts = charts_for(read_folder(folder))
     assert [c.id for c in charts][:5] == ["growth", "share", "power", "sites", "timeline"]
     sites = next(c for c in charts if c.id == "sites")
-    assert [a.text for a in sites.figure.layout.annotations] == ["north", "county"]
-    medians = {t.name: list(t.y) for t in sites.figure.data if t.name.endswith("median")}
+    assert [a["text"] for a in sites.figure.layout["annotations"]] == ["north", "county"]
+    medians = {t["name"]: list(t["y"]) for t in sites.figure.data if t["name"].endswith("median")}
     assert medians["north facility power, median"] == [100.0, 101.0, 102.0, 103.0]
     assert medians["county facility power, median"] == [3.0, 4.0, 5.0, 6.0]
     assert medians["county IT load, median"] == [2.4] * 4

@@ -2,9 +2,9 @@
 
 ``read`` reads a folder back (what kind of run, its tables, its manifest); ``answer`` and
 ``ranking`` compute the sentences and key figures from the tables only; ``charts`` draws Plotly
-figures from the tables; ``sources`` collects every ``source:`` of the scenario; ``page`` puts
-it all in one HTML file with plotly.js inline (no network); ``xlsx`` writes the tables as a
-workbook. :func:`write` does all of it::
+figures from the tables (plain dicts, :mod:`.figure`); ``sources`` collects every ``source:`` of
+the scenario; ``page`` puts it all in one HTML file with plotly.js inline (no network); ``xlsx``
+writes the tables as a workbook. :func:`write` does all of it::
 
     import sim
     sim.report.write("results/shanxi")            # results/shanxi/report.html

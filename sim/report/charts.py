@@ -1,4 +1,5 @@
-"""Interactive charts for the report: Plotly figures drawn from the tables only.
+"""Interactive charts for the report: Plotly figures drawn from the tables only, as plain dicts
+(:mod:`sim.report.figure`).
 
 Each function takes tables (and what it needs to label them) and returns a :class:`Chart`, or
 None when the tables lack what it draws. Series are told apart by line dash or marker symbol and
@@ -9,14 +10,13 @@ digits so the page stays small.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from ..plots.style import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
+from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, scatter
+from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
 from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of, variants_of
 
 CLASS_STYLE = {"general": ("dash", "circle"), "intelligent": ("dot", "diamond"),
@@ -37,16 +37,13 @@ class Chart:
     id: str
     title: str
     description: str
-    figure: go.Figure
+    figure: Figure
     section: str = "charts"  # charts | limits | compare | sensitivity | solve
 
 
 def rounded(values) -> list:
     """Values rounded to 5 significant digits (None for NaN), for a small page."""
-    out = []
-    for v in np.asarray(values, dtype=float):
-        out.append(None if not np.isfinite(v) else float(f"{v:.5g}"))
-    return out
+    return [float(f"{v:.5g}") if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -54,10 +51,10 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> go.Figure:
+def _layout(fig: Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height, margin={"l": 70, "r": 20, "t": 60, "b": 40}, template="none",
+        height=height, margin={"l": 70, "r": 20, "t": 60, "b": 40}, template=TEMPLATE_NONE,
         paper_bgcolor="white", plot_bgcolor="white", colorway=list(VARIANT_PALETTE),
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         hovermode="x unified", font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
@@ -66,11 +63,11 @@ def _layout(fig: go.Figure, title: str, y_title: str, height: int = HEIGHT_PX) -
     fig.update_yaxes(separatethousands=True, rangemode="tozero", gridcolor=GRID_COLOUR, zerolinecolor="#b0b0b8",
                      automargin=True)
     if y_title:
-        fig.update_yaxes(title_text=y_title)
+        fig.update_yaxes(title={"text": y_title})
     return fig
 
 
-def median_band(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, unit: str, scale: float = 1.0,
+def median_band(fig: Figure, rows: pd.DataFrame, name: str, colour: str, unit: str, scale: float = 1.0,
                 dash: str = "solid", symbol: str | None = None, width: float = 2.5, x: str = "month",
                 shape: str = "hv", **where) -> None:
     """A P10–P90 band and the median line of ``rows`` (one metric), in one legend group."""
@@ -78,16 +75,16 @@ def median_band(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, unit
     p10, p50, p90 = (rounded(rows[c].to_numpy(float) * scale) for c in ("p10", "p50", "p90"))
     group = name
     if not all(a == b for a, b in zip(p10, p90)):
-        fig.add_trace(go.Scatter(x=xs, y=p90, mode="lines", line={"width": 0, "shape": shape}, hoverinfo="skip",
-                                 showlegend=False, legendgroup=group, name=f"{name} P90"), **where)
-        fig.add_trace(go.Scatter(x=xs, y=p10, mode="lines", line={"width": 0, "shape": shape}, fill="tonexty",
-                                 fillcolor=_rgba(colour, BAND_OPACITY), hoverinfo="skip", legendgroup=group,
-                                 name=f"{name}, P10–P90"), **where)
+        fig.add_trace(scatter(x=xs, y=p90, mode="lines", line={"width": 0, "shape": shape}, hoverinfo="skip",
+                              showlegend=False, legendgroup=group, name=f"{name} P90"), **where)
+        fig.add_trace(scatter(x=xs, y=p10, mode="lines", line={"width": 0, "shape": shape}, fill="tonexty",
+                              fillcolor=_rgba(colour, BAND_OPACITY), hoverinfo="skip", legendgroup=group,
+                              name=f"{name}, P10–P90"), **where)
     hover = [f"{band(m, lo, hi)} {unit}" for m, lo, hi in zip(p50, p10, p90)]
     marker = {"symbol": symbol, "size": 6, "maxdisplayed": 14} if symbol else None
-    fig.add_trace(go.Scatter(x=xs, y=p50, mode="lines+markers" if symbol else "lines", name=f"{name}, median",
-                             line={"color": colour, "dash": dash, "width": width, "shape": shape}, marker=marker,
-                             legendgroup=group, customdata=hover, hovertemplate="%{customdata}"), **where)
+    fig.add_trace(scatter(x=xs, y=p50, mode="lines+markers" if symbol else "lines", name=f"{name}, median",
+                          line={"color": colour, "dash": dash, "width": width, "shape": shape}, marker=marker,
+                          legendgroup=group, customdata=hover, hovertemplate="%{customdata}"), **where)
 
 
 def month_end(month: str) -> str:
@@ -98,11 +95,11 @@ def month_end(month: str) -> str:
     return f"{year:04d}-{number:02d}-01"
 
 
-def _targets(fig: go.Figure, specs: list[dict], metric: str, scale: float, unit: str, **where) -> int:
+def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, **where) -> int:
     marks = [s for s in specs if s.get(metric) is not None]
     if not marks:
         return 0
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=[month_end(s["by"]) for s in marks], y=rounded([s[metric] * scale for s in marks]), mode="markers+text",
         name="target" if all(s["role"] == "plan" for s in marks) else "target (plan / calibration)",
         marker={"symbol": ["star" if s["role"] == "plan" else "x-thin-open" for s in marks], "size": 16,
@@ -118,7 +115,7 @@ def growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart 
     total = rows_of(rows, "total_eflops")
     if total.empty:
         return None
-    fig = go.Figure()
+    fig = Figure()
     median_band(fig, total, "total", MEDIAN_COLOUR, "EFLOPS", width=3)
     for cls, (dash, symbol) in CLASS_STYLE.items():
         part = rows_of(rows, f"{cls}_eflops")
@@ -137,7 +134,7 @@ def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
     rows = rows_of(pick_variant(monthly), "intelligent_share")
     if rows.empty:
         return None
-    fig = go.Figure()
+    fig = Figure()
     median_band(fig, rows, "AI share", CLASS_COLOURS["intelligent"], "%", scale=100.0)
     _targets(fig, specs, "intelligent_share", 100.0, "%")
     _layout(fig, "Share of intelligent (AI) compute", "% of total EFLOPS")
@@ -163,16 +160,16 @@ def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | N
     if has_energy:
         energy = rows_of(pick_variant(annual), "energy_mwh")
         p10, p50, p90 = (energy[c].to_numpy(float) / 1e6 for c in ("p10", "p50", "p90"))
-        fig.add_trace(go.Bar(x=energy["year"].astype(str), y=rounded(p50), name="energy per year, median",
-                             marker={"color": SERIES_COLOURS["facility_mw"], "pattern": {"shape": "/"}},
-                             error_y={"type": "data", "symmetric": False, "array": rounded(p90 - p50),
-                                      "arrayminus": rounded(p50 - p10)},
-                             customdata=[f"{band(m, lo, hi)} TWh" for m, lo, hi in zip(p50, p10, p90)],
-                             hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
+        fig.add_trace(bar(x=list(energy["year"].astype(str)), y=rounded(p50), name="energy per year, median",
+                          marker={"color": SERIES_COLOURS["facility_mw"], "pattern": {"shape": "/"}},
+                          error_y={"type": "data", "symmetric": False, "array": rounded(p90 - p50),
+                                   "arrayminus": rounded(p50 - p10)},
+                          customdata=[f"{band(m, lo, hi)} TWh" for m, lo, hi in zip(p50, p10, p90)],
+                          hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
     _layout(fig, "Power and energy", "", height=560 if has_energy else HEIGHT_PX)
-    fig.update_yaxes(title_text="MW", row=1, col=1)
+    fig.update_yaxes(title={"text": "MW"}, row=1, col=1)
     if has_energy:
-        fig.update_yaxes(title_text="TWh", row=2, col=1)
+        fig.update_yaxes(title={"text": "TWh"}, row=2, col=1)
     fig.update_layout(hovermode="closest")
     return Chart("power", "Facility power and IT load, energy per year",
                  "Top: monthly facility power (solid) and IT load (dashed) in MW, medians with P10 to P90 bands. "
@@ -189,7 +186,7 @@ def timeline_chart(projects: pd.DataFrame) -> Chart | None:
     rows = rows[rows["online_p50"].astype(str).str.match(r"^\d{4}-\d{2}$")]
     if rows.empty:
         return None
-    fig = go.Figure()
+    fig = Figure()
     for cls in dict.fromkeys(rows.get("class", pd.Series(["project"] * len(rows)))):
         part = rows[rows["class"] == cls] if "class" in rows.columns else rows
         colour = CLASS_COLOURS.get(cls, MEDIAN_COLOUR)
@@ -200,21 +197,21 @@ def timeline_chart(projects: pd.DataFrame) -> Chart | None:
             high = r["online_p90"] if r["online_p90"] != "never" else r["online_p50"]
             xs += [low, high, None]
             ys += [r["project"], r["project"], None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 6},
-                                 name=f"{CLASS_NAMES.get(cls, cls)}: P10 to P90", legendgroup=str(cls),
-                                 hoverinfo="skip"))
+        fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 6},
+                              name=f"{CLASS_NAMES.get(cls, cls)}: P10 to P90", legendgroup=str(cls),
+                              hoverinfo="skip"))
         hover = [f"{r['project']} ({cls}, {r.get('site', '')}, {r.get('status', '')}): online P50 {r['online_p50']}, "
                  f"P10–P90 {r['online_p10']} to {r['online_p90']}"
                  + (f"; goes ahead in {float(r['go_share']):.0%} of runs" if "go_share" in r else "")
                  for _, r in part.iterrows()]
-        fig.add_trace(go.Scatter(x=list(part["online_p50"]), y=list(part["project"]), mode="markers",
-                                 marker={"symbol": symbol, "size": 11, "color": colour,
-                                         "line": {"width": 1, "color": "white"}},
-                                 name=f"{CLASS_NAMES.get(cls, cls)}: median month online", legendgroup=str(cls),
-                                 customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+        fig.add_trace(scatter(x=list(part["online_p50"]), y=list(part["project"]), mode="markers",
+                              marker={"symbol": symbol, "size": 11, "color": colour,
+                                      "line": {"width": 1, "color": "white"}},
+                              name=f"{CLASS_NAMES.get(cls, cls)}: median month online", legendgroup=str(cls),
+                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     height = max(300, 120 + 24 * len(rows))
     _layout(fig, "When the projects come online", "", height=height)
-    fig.update_yaxes(autorange="reversed", rangemode="normal", title_text=None, automargin=True)
+    fig.update_yaxes(autorange="reversed", rangemode="normal", title={"text": None}, automargin=True)
     fig.update_layout(hovermode="closest")
     return Chart("timeline", "Project timeline",
                  "Timeline of each project not operating at the start: a bar from the P10 to the P90 month it "
@@ -249,18 +246,18 @@ def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart 
     part = part[part[waits].fillna(0).abs().sum(axis=1) > 0]
     if part.empty:
         return None
-    fig = go.Figure()
+    fig = Figure()
     for i, column in enumerate(waits):
         what = "grid" if column.startswith("grid") else "accelerators"
-        fig.add_trace(go.Bar(y=list(part["project"]), x=rounded(part[column].fillna(0)), orientation="h",
-                             name=f"waiting for {what}", marker={"color": VARIANT_PALETTE[i],
-                                                                "pattern": {"shape": ("/", ".")[i]}},
-                             hovertemplate="%{y}: %{x} months (mean)<extra>" + what + "</extra>"))
+        fig.add_trace(bar(y=list(part["project"]), x=rounded(part[column].fillna(0)), orientation="h",
+                          name=f"waiting for {what}", marker={"color": VARIANT_PALETTE[i],
+                                                             "pattern": {"shape": ("/", ".")[i]}},
+                          hovertemplate="%{y}: %{x} months (mean)<extra>" + what + "</extra>"))
     _layout(fig, "Months waited for a shared limit (mean across replications)", "",
             height=max(300, 120 + 22 * len(part)))
     fig.update_layout(barmode="group", hovermode="closest")
     fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-    fig.update_xaxes(title_text="months")
+    fig.update_xaxes(title={"text": "months"})
     return Chart("limits", "Waiting for grid connections and accelerators",
                  "Horizontal bars: mean months each project waited for grid headroom (hatched /) and for "
                  "accelerators (dotted).", fig, "limits")
@@ -285,15 +282,15 @@ def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) 
     if len(names) < 2:
         return None
     styles = variant_styles(names)
-    fig = go.Figure()
+    fig = Figure()
     for name in names:
         rows = rows_of(monthly[monthly["variant"] == name], "total_eflops")
         style = styles[name]
-        fig.add_trace(go.Scatter(x=list(rows["month"]), y=rounded(rows["p50"]), mode="lines+markers", name=name,
-                                 line={"color": style["color"], "dash": style["dash"], "width": style["width"],
-                                       "shape": "hv"},
-                                 marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
-                                 hovertemplate=name + ": %{y:,.4g} EFLOPS<extra></extra>"))
+        fig.add_trace(scatter(x=list(rows["month"]), y=rounded(rows["p50"]), mode="lines+markers", name=name,
+                              line={"color": style["color"], "dash": style["dash"], "width": style["width"],
+                                    "shape": "hv"},
+                              marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
+                              hovertemplate=name + ": %{y:,.4g} EFLOPS<extra></extra>"))
     _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
     _layout(fig, "Total compute by variant (median)", f"EFLOPS, each variant on its own basis", height=480)
     fig.update_layout(hovermode="closest")
@@ -307,7 +304,7 @@ def sites_chart(sites: pd.DataFrame) -> Chart | None:
     """Facility power of each site, monthly average MW, median with P10–P90 band and the median IT
     load: one panel per site (two columns, sites.csv's order), each with its own MW scale."""
     rows = pick_variant(sites)
-    names = list(dict.fromkeys(rows["site"])) if "site" in rows.columns else []
+    names = list(rows["site"].unique()) if "site" in rows.columns else []
     if not names or rows_of(rows, "facility_mw").empty:
         return None
     cols = 1 if len(names) == 1 else 2

@@ -16,6 +16,7 @@ when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import os
@@ -25,8 +26,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from ..errors import ScenarioError
 from .answer import Answer, answer
@@ -224,6 +223,14 @@ def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
             + tables)
 
 
+@functools.cache
+def plotly_js() -> str:
+    """plotly.js from the installed plotly package, read once per process (4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
 def default_docs_url(report_dir: Path) -> str | None:
     """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
     if not SOURCES_MD.is_file():
@@ -262,7 +269,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
             f"{n:,} replications" if isinstance(n, int) else "",
             f"seed {m['seed']}" if "seed" in m else "",
             f"finished {m['finished']}" if m.get("finished") else ""]
-    figures = "{" + ",".join(f'"chart-{c.id}":{pio.to_json(c.figure, validate=False)}' for c in charts) + "}"
+    figures = "{" + ",".join(f'"chart-{c.id}":{c.figure.to_json()}' for c in charts) + "}"
     version = (m.get("versions") or {}).get("capsim", "")
     docs = f' · <a href="{esc(docs_url)}/">documentation</a>' if docs_url else ""
     return (
@@ -274,7 +281,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         f"<main>{sections}</main>"
         f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}.</footer>"
         f'<script type="application/json" id="capsim-figures">{figures.replace("</", "<" + chr(92) + "/")}</script>'
-        f"<script>{get_plotlyjs()}</script><script>{DRAW}</script></body></html>"
+        f"<script>{plotly_js()}</script><script>{DRAW}</script></body></html>"
     )
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from ..plots.style import MEDIAN_COLOUR, TARGET_COLOUR
 from .charts import Chart, _layout, rounded, variant_styles
+from .figure import Figure, bar, heatmap, make_subplots, scatter
+from .palette import MEDIAN_COLOUR, TARGET_COLOUR, VIRIDIS
 from .ranking import TOTALS, _total
 from .studies import INDEX_LABELS, lever_value, main_index, output_label, whole_run
 from .text import BASE, number
@@ -19,6 +17,8 @@ from .text import BASE, number
 MOST_INPUTS = 15
 """A sensitivity chart shows this many inputs, the most important first."""
 MET_COLOUR, MISSED_COLOUR = "#55A868", TARGET_COLOUR
+VIRIDIS_SCALE = [[i / (len(VIRIDIS) - 1), colour] for i, colour in enumerate(VIRIDIS)]
+"""plotly.py's Viridis colour scale, as it writes ``colorscale="Viridis"`` into a figure."""
 
 
 def _panels(compare: pd.DataFrame, target: str | None) -> list[tuple[str, str, float, pd.DataFrame]]:
@@ -52,7 +52,7 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
         mean = rows.loc[present, "diff_mean"].to_numpy(float) * scale
         low = rows.loc[present, "diff_ci_low"].to_numpy(float) * scale
         high = rows.loc[present, "diff_ci_high"].to_numpy(float) * scale
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=rounded(mean), y=present, mode="markers", name=title, showlegend=False,
             marker={"symbol": [styles[n]["symbol"] for n in present], "size": 10,
                     "color": [styles[n]["color"] for n in present]},
@@ -91,7 +91,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         if main.empty:
             continue
         names = [p + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
-        fig = go.Figure()
+        fig = Figure()
         shown = [(index, main, MEDIAN_COLOUR, "")]
         if index == "ST":
             first = rows[rows["index"] == "S1"].set_index("parameter").reindex(main["parameter"])
@@ -99,7 +99,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         for name, table, colour, pattern in shown:
             value = table["value"].to_numpy(float)
             low, high = table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float)
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 y=names, x=rounded(value), orientation="h", name=f"{name} ({INDEX_LABELS.get(name, name)})"
                 if name in INDEX_LABELS else name, marker={"color": colour, "pattern": {"shape": pattern}},
                 error_x={"type": "data", "symmetric": False, "array": rounded(high - value),
@@ -111,7 +111,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         label = output_label(output)
         _layout(fig, f"What decides {label}", "", height=max(280, 130 + 34 * len(names)))
         fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-        fig.update_xaxes(title_text=f"{index} of {label}", rangemode="tozero")
+        fig.update_xaxes(title={"text": f"{index} of {label}"}, rangemode="tozero")
         fig.update_layout(hovermode="closest", barmode="group",
                           legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
         charts.append(Chart(f"tornado-{_slug(output)}", f"Sensitivity of {label}",
@@ -137,13 +137,13 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         grid = grid.loc[order]
         values = [rounded(row) for row in grid.to_numpy(float)]
         years = [str(int(c)) for c in grid.columns]
-        fig = go.Figure(go.Heatmap(z=values, x=years, y=list(grid.index), colorscale="Viridis",
-                                   colorbar={"title": {"text": index}},
-                                   text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
-                                   texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
+        fig = Figure(heatmap(z=values, x=years, y=list(grid.index), colorscale=VIRIDIS_SCALE,
+                             colorbar={"title": {"text": index}},
+                             text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
+                             texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
         _layout(fig, f"{index} of each input by year: {output_label(output)}", "",
                 height=max(260, 140 + 34 * len(grid)))
-        fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title_text=None)
+        fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title={"text": None})
         fig.update_xaxes(type="category")
         fig.update_layout(hovermode="closest")
         charts.append(Chart(f"years-{_slug(output)}", f"When each input matters: {output_label(output)}",
@@ -163,13 +163,13 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     x = rows["value"].to_numpy(float)
     p, low, high = (rows[c].to_numpy(float) * 100 for c in ("probability", "ci_low", "ci_high"))
     met = rows["met"].astype(bool).to_numpy()
-    fig = go.Figure(go.Scatter(x=rounded(x), y=rounded(p), mode="lines", name="P(met)",
-                               line={"color": "#BBBBBB", "width": 1}, hoverinfo="skip"))
+    fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="P(met)",
+                         line={"color": "#BBBBBB", "width": 1}, hoverinfo="skip"))
     for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
         pick = met == flag
         if not pick.any():
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=rounded(x[pick]), y=rounded(p[pick]), mode="markers", name=label,
             marker={"color": colour, "symbol": symbol, "size": 10},
             error_y={"type": "data", "symmetric": False, "array": rounded(high[pick] - p[pick]),
@@ -188,7 +188,7 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     _layout(fig, f"P(target '{target}' met) against {lever}", "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)
     fig.update_xaxes(zeroline=False)
-    fig.update_xaxes(title_text=f"{lever}" + (f" ({unit})" if unit and unit != "share" else ""))
+    fig.update_xaxes(title={"text": f"{lever}" + (f" ({unit})" if unit and unit != "share" else "")})
     fig.update_layout(hovermode="closest")
     return Chart("solve", "Solve: P(target met) against the lever",
                  "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "

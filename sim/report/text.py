@@ -46,7 +46,9 @@ def pick_variant(table: pd.DataFrame, variant: str | None = None) -> pd.DataFram
     """The rows of ``variant``; by default the base's, else the first variant's."""
     if table is None or "variant" not in table.columns or table.empty:
         return table
-    names = list(dict.fromkeys(table["variant"]))
+    names = variants_of(table)
+    if len(names) == 1:
+        return table
     chosen = variant if variant in names else (BASE if BASE in names else names[0])
     return table[table["variant"] == chosen]
 
@@ -68,4 +70,4 @@ def value_at(table: pd.DataFrame, metric: str, month: str) -> tuple[float, float
 def variants_of(table: pd.DataFrame | None) -> list[str]:
     if table is None or "variant" not in table.columns:
         return []
-    return list(dict.fromkeys(table["variant"]))
+    return list(table["variant"].unique())  # in order of first appearance

@@ -24,6 +24,7 @@ from .style import (
     mark_targets,
     month_steps,
     new_figure,
+    set_title,
     style_axes,
     variant_colours,
     wrap,
@@ -50,14 +51,14 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
         fit_ylim(ax, [*drawn, *goals], 0, 100)
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_ylabel("AI share of total EFLOPS (%), median")
-        ax.set_title("AI-compute share by variant", loc="left")
+        set_title(ax, "AI-compute share by variant", loc="left")
     else:
         goals = [t.criteria[metric] for t in context.targets if metric in t.criteria]
         highest = max([float(np.nanmax(monthly.loc[monthly["metric"] == metric, "p50"])), *goals, 0.0])
         ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
         ax.yaxis.set_major_formatter(Thousands())
         ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), median", 48))
-        ax.set_title("total compute by variant", loc="left")
+        set_title(ax, "total compute by variant", loc="left")
     mark_targets(ax, context, metric, {}, scale, fmt)
     n_variants = monthly["variant"].nunique()
     if n_variants > 4:  # many variants: the legend goes below the chart, in columns

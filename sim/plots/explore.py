@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .style import MEDIAN_COLOUR, Thousands, new_figure, style_axes, wrap
+from .style import MEDIAN_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
 
 FIRST_COLOUR = "#1F77B4"
 TOTAL_COLOUR = "#AEC7E8"
@@ -70,7 +70,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
     ax.set_yticks(y, [f"{p}{' *' if bad else ''}" for p, bad in zip(order, unstable)])
     style_axes(ax)
     ax.grid(False, axis="y")
-    ax.set_title(wrap(f"Which inputs decide {output_label(output, unit)}", 80), loc="left", fontweight="bold")
+    set_title(ax, wrap(f"Which inputs decide {output_label(output, unit)}", 80), loc="left", fontweight="bold")
     ax.legend(loc="lower right", fontsize=9, frameon=False, title=UNSTABLE_NOTE if unstable.any() else None,
               title_fontsize=8)
     return fig
@@ -105,7 +105,7 @@ def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit
     ax.set_yticks(range(len(values)), list(values.index))
     ax.set_xlabel("calendar year")
     fig.colorbar(image, ax=ax, label=LABELS[index], shrink=0.8)
-    ax.set_title(wrap(f"{LABELS[index]} of {output_label(output, unit)}, per year (* unstable)",
+    set_title(ax, wrap(f"{LABELS[index]} of {output_label(output, unit)}, per year (* unstable)",
                       int(6 * fig.get_figwidth())), loc="left", fontweight="bold")
     return fig
 
@@ -133,6 +133,6 @@ def pmet_map(samples: pd.DataFrame, x: str, y: str, target: str, probability: fl
     style_axes(ax)
     if missed.any():
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=9, frameon=False)
-    ax.set_title(wrap(f"P({target!r} met) over the two most influential inputs", 70), loc="left",
+    set_title(ax, wrap(f"P({target!r} met) over the two most influential inputs", 70), loc="left",
                  fontweight="bold")
     return fig

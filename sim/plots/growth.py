@@ -22,6 +22,7 @@ from .style import (
     month_steps,
     new_figure,
     pick_variant,
+    set_title,
     style_axes,
     target_legend_handle,
     target_probabilities,
@@ -60,7 +61,7 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
                   lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), end of month", 48))
-    ax.set_title(wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
+    set_title(ax, wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
                  fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     if any(t.criteria.get("total_eflops") is not None for t in context.targets):

@@ -22,6 +22,7 @@ from .style import (
     median_band,
     metric_rows,
     pick_variant,
+    set_title,
     style_axes,
     wrap,
 )
@@ -61,7 +62,7 @@ def limits(monthly: pd.DataFrame, context: PlotContext | None = None, variant: s
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(Thousands())
         ax.set_ylabel(wrap(label, 30))
-        ax.set_title(f"{name}: binds while anything waits", loc="left", fontsize=10)
+        set_title(ax, f"{name}: binds while anything waits", loc="left", fontsize=10)
         legend_right(ax, None, context.band_note())
     for ax in axes[:-1]:
         ax.set_xlabel("")  # the shared month axis is named once, at the bottom

@@ -19,6 +19,7 @@ from .style import (
     metric_rows,
     new_figure,
     pick_variant,
+    set_title,
     style_axes,
 )
 
@@ -37,7 +38,7 @@ def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax:
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW, monthly average")
-    ax.set_title(f"{context.name}: IT load and facility power", loc="left", fontweight="bold")
+    set_title(ax, f"{context.name}: IT load and facility power", loc="left", fontweight="bold")
     legend_right(ax, None, context.band_note())
     return fig
 
@@ -64,7 +65,7 @@ def energy_annual(annual: pd.DataFrame, context: PlotContext | None = None, ax: 
     part = (context.start and not context.start.endswith("-01")) or (context.end and not context.end.endswith("-12"))
     ax.set_xlabel("calendar year" + (" (first and last: only the months inside the horizon)" if part else ""))
     ax.set_ylabel("TWh per year")
-    ax.set_title(f"{context.name}: facility energy per year", loc="left", fontweight="bold")
+    set_title(ax, f"{context.name}: facility energy per year", loc="left", fontweight="bold")
     legend_right(ax, None, None)
     return fig
 

@@ -20,6 +20,7 @@ from .style import (
     month_dates,
     new_figure,
     pick_variant,
+    set_title,
     style_axes,
 )
 
@@ -49,6 +50,6 @@ def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: Plot
     date_axis(ax)
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("PUE (facility energy / IT energy)")
-    ax.set_title(f"{context.name}: power usage effectiveness by month", loc="left", fontweight="bold")
+    set_title(ax, f"{context.name}: power usage effectiveness by month", loc="left", fontweight="bold")
     legend_right(ax, None, context.band_note())
     return fig

@@ -19,6 +19,7 @@ from .style import (
     metric_rows,
     new_figure,
     pick_variant,
+    set_title,
     style_axes,
     target_legend_handle,
     target_probabilities,
@@ -46,7 +47,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     style_axes(ax)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_ylabel("AI share of total EFLOPS (%), end of month")
-    ax.set_title(wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",
+    set_title(ax, wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",
                  fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     if marked:

@@ -20,6 +20,7 @@ from .style import (
     median_band,
     month_dates,
     pick_variant,
+    set_title,
     style_axes,
 )
 
@@ -51,7 +52,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
         ax.set_xlabel("")
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(Thousands())
-        ax.set_title(name, loc="left", fontsize=10, fontweight="bold")
+        set_title(ax, name, loc="left", fontsize=10, fontweight="bold")
     for ax in axes[len(names):]:
         ax.set_visible(False)
     for ax in axes[::ncols]:

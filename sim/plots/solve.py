@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, style_axes, wrap
+from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
 
 MET_COLOUR = "#2CA02C"
 MISSED_COLOUR = "#D62728"
@@ -44,6 +44,6 @@ def solve_curve(points: pd.DataFrame, lever: str, unit: str, target: str, probab
     ax.xaxis.set_major_formatter(Thousands())
     ax.set_xlabel(f"{lever}{f' ({unit})' if unit_text else ''}")
     ax.set_ylabel(f"P(target met), share of replications")
-    ax.set_title(wrap(f"What it takes: P({target!r} met) against {lever}", 80), loc="left", fontweight="bold")
+    set_title(ax, wrap(f"What it takes: P({target!r} met) against {lever}", 80), loc="left", fontweight="bold")
     ax.legend(loc="lower right", fontsize=9, frameon=False)
     return fig

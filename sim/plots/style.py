@@ -140,16 +140,18 @@ def tick_decimals(values: Sequence[float], most: int = 6) -> int:
 
 def month_dates(labels: Sequence[str], where: str = "start") -> np.ndarray:
     """'YYYY-MM' labels -> datetime64 at the ``start``, ``mid`` or ``end`` of each month."""
-    periods = pd.PeriodIndex(list(labels), freq="M")
-    start = periods.to_timestamp(how="start")
+    if where not in ("start", "mid", "end"):
+        raise ValueError(f"where must be start, mid or end (got {where!r})")
+    texts = [str(label) for label in labels]
+    bad = [t for t in texts if not (len(t) == 7 and t[4] == "-" and t[:4].isdigit() and t[5:].isdigit())]
+    if bad:
+        raise ValueError(f"months must be 'YYYY-MM' (got {bad[0]!r})")
+    months = np.array(texts, dtype="datetime64[M]")
+    start = months.astype("datetime64[us]")
     if where == "start":
-        return start.to_numpy()
-    end = (periods + 1).to_timestamp(how="start")
-    if where == "end":
-        return end.to_numpy()
-    if where == "mid":
-        return (start + (end - start) / 2).to_numpy()
-    raise ValueError(f"where must be start, mid or end (got {where!r})")
+        return start
+    end = (months + 1).astype("datetime64[us]")
+    return end if where == "end" else start + (end - start) // 2
 
 
 def variant_colours(variants: Sequence[str]) -> dict[str, str]:
@@ -202,11 +204,51 @@ def new_figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes
     return fig, fig.add_subplot()
 
 
+class MonthLocator(mdates.AutoDateLocator):
+    """matplotlib's automatic date ticks (4 to 10 of them), computed once per axis range.
+
+    Laying out and drawing a figure asks an axis for its ticks a dozen times, always over the same
+    range; matplotlib's date locator builds a calendar rule (dateutil's ``rrule``) every time."""
+
+    def __init__(self) -> None:
+        super().__init__(minticks=4, maxticks=10)
+        self._ticks: tuple[tuple[float, float], Any] | None = None
+
+    def __call__(self):
+        view = tuple(self.axis.get_view_interval()) if self.axis is not None else None
+        if view is None or self._ticks is None or self._ticks[0] != view:
+            ticks = super().__call__()
+            if view is None:
+                return ticks
+            self._ticks = (view, ticks)
+        return self._ticks[1]
+
+
+class MonthFormatter(mdates.ConciseDateFormatter):
+    """matplotlib's concise date labels (years, then months), formatted once per set of ticks."""
+
+    def __init__(self, locator: mdates.DateLocator) -> None:
+        super().__init__(locator, show_offset=False)
+        self._labels: tuple[tuple[float, ...], list[str]] | None = None
+
+    def format_ticks(self, values):
+        key = tuple(float(v) for v in values)
+        if self._labels is None or self._labels[0] != key:
+            self._labels = (key, super().format_ticks(values))
+        return list(self._labels[1])
+
+
 def date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = MonthLocator()
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(MonthFormatter(locator))
     ax.set_xlabel("month")
+
+
+def set_title(ax: Axes, text: str, **kwargs) -> None:
+    """The axes' title at its top edge. A fixed place: matplotlib would otherwise look for tick
+    labels above the axes (these plots have none) at every draw, laying out the y axis each time."""
+    ax.set_title(text, y=1.0, **kwargs)
 
 
 def style_axes(ax: Axes) -> None:

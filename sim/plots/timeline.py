@@ -20,6 +20,7 @@ from .style import (
     month_dates,
     new_figure,
     pick_variant,
+    set_title,
     style_axes,
     wrap,
 )
@@ -197,7 +198,7 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     ax.set_xlabel("online month")
     title = f"{context.name}: when projects come online ({n_projects:,} projects"
     title += f"; {shortened})" if shortened else ")"
-    ax.set_title(wrap(title, 80), loc="left", fontweight="bold", pad=40)
+    set_title(ax, wrap(title, 80), loc="left", fontweight="bold", pad=40)
     handles = [
         Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
                label="planned online"),

@@ -13,8 +13,9 @@ minutes (docs/plots.md).
 CPU seconds (``time.process_time``, this process only) to build the figure, to save it with
 capsim's ``save_figure`` and, for comparison, with matplotlib's own ``fig.savefig`` (what capsim
 did before); then the wall time of ``write_plots`` alone and with an executor of 2 worker
-processes (a pool started for it, and the same pool again: workers that have drawn before), with
-the load average, since wall times on a shared machine vary. CPU figures are the best of 3 runs.
+processes (a pool started for it; a pool whose workers ran ``plotfiles.warm_up`` beforehand; the
+same pool again: workers that have drawn before), with the load average, since wall times on a
+shared machine vary. CPU figures are the best of 3 runs.
 Speed is measured here, never in the tests.
 """
 
@@ -95,6 +96,22 @@ def per_plot(folder: Path, scratch: Path) -> None:
     print(f"{'all':<10} {totals[0]:7.3f} {totals[1]:7.3f} {totals[0] + totals[1]:7.3f} {totals[2]:8.3f}")
 
 
+def critical_path(folder: Path, scratch: Path) -> None:
+    """The CPU seconds of each worker task (:func:`plotfiles.draw_and_save`, in this process), and
+    how 2 workers taking them in write_plots' order (the slowest first, each next task to the
+    worker free first) would share them: the wall time on 2 idle cores, start-up aside."""
+    tables = plotfiles.read_tables(folder)
+    todo = sorted(plotfiles.kinds(tables), key=plotfiles.HEAVIEST_FIRST.index)
+    (scratch / "tasks").mkdir(exist_ok=True)
+    cpu = {kind: best_of(3, lambda: plotfiles.draw_and_save(str(folder), kind, "png", str(scratch / "tasks")),
+                         time.process_time)[0] for kind in todo}
+    workers = [0.0, 0.0]
+    for kind in todo:
+        workers[workers.index(min(workers))] += cpu[kind]
+    print(f"worker tasks, CPU s: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items())}; {sum(cpu.values()):.2f} in all; "
+          f"2 workers: {workers[0]:.2f} + {workers[1]:.2f}, done after {max(workers):.2f} s on 2 idle cores")
+
+
 def write_plots_wall(folder: Path, scratch: Path) -> None:
     from sim.run.parallel import process_pool
 
@@ -109,7 +126,17 @@ def write_plots_wall(folder: Path, scratch: Path) -> None:
         plotfiles.write_plots(folder, out=scratch / "pool", executor=pool)
         cold = time.perf_counter() - start
         warm, _ = best_of(3, lambda: plotfiles.write_plots(folder, out=scratch / "pool", executor=pool))
+    with process_pool(2) as pool:
+        start = time.perf_counter()
+        for future in [pool.submit(plotfiles.warm_up) for _ in range(2)]:
+            future.result()
+        ready = time.perf_counter() - start
+        start = time.perf_counter()
+        plotfiles.write_plots(folder, out=scratch / "pool", executor=pool)
+        warmed = time.perf_counter() - start
     print(f"  2 workers, pool started for it: {cold:.2f} s wall (starting the pool and its imports included)")
+    print(f"  2 workers after warm_up:        {warmed:.2f} s wall (the pool started and warmed up beforehand "
+          f"in {ready:.2f} s, as it could be while the tables are written)")
     print(f"  2 workers that have drawn:      {warm:.2f} s wall (best of 3)")
     same = all((scratch / "alone" / p.name).read_bytes() == (scratch / "pool" / p.name).read_bytes() for p in written)
     print(f"  same files either way: {same}; load average now {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
@@ -126,6 +153,7 @@ def shanxi(args: argparse.Namespace) -> None:
             sim.write_results(results, folder)
             print(f"Shanxi, {replications:,} replications simulated and written in {time.perf_counter() - start:.1f} s")
         per_plot(folder, Path(tmp))
+        critical_path(folder, Path(tmp))
         write_plots_wall(folder, Path(tmp))
 
 

@@ -141,6 +141,8 @@ def test_write_plots_in_worker_processes_writes_the_same_files(results, tmp_path
     compare_inputs(results)[1].to_csv(tmp_path / "run" / "compare.csv", index=False)
     alone = plotfiles.write_plots(tmp_path / "run", out=tmp_path / "alone")
     with process_pool(2) as pool:
+        for future in [pool.submit(plotfiles.warm_up) for _ in range(2)]:
+            assert future.result() is None
         shared = plotfiles.write_plots(tmp_path / "run", out=tmp_path / "shared", executor=pool)
     assert [p.name for p in shared] == [p.name for p in alone] == [
         "growth.png", "share.png", "power.png", "pue.png", "timeline.png", "limits.png", "sites.png",

@@ -14,6 +14,7 @@ the same pixels as matplotlib's ``savefig``, in less time.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -214,7 +215,7 @@ PNG_COMPRESS_LEVEL = 3
 about half the time."""
 
 
-def _save_png(fig: Figure, path: Path) -> None:
+def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
     """What ``fig.savefig(path, dpi=DPI)`` draws, in about half the time.
 
     ``savefig`` lays a constrained figure out in a draw without output, then lays it out again in
@@ -308,6 +309,15 @@ def draw_and_save(folder: str, kind: str, fmt: str, into: str) -> list[str]:
         warnings.simplefilter("ignore", plots.MissingFontWarning)  # the caller has warned once
         with plots.font_context(names(tables)):
             return _draw_and_save(tables, kind, fmt, Path(into))
+
+
+def warm_up() -> None:
+    """A task to give each worker of an executor before :func:`write_plots` uses it (e.g. while the
+    tables are being written): importing this module imports matplotlib, and one small figure
+    saved to memory loads the fonts, so that the plots start at once."""
+    fig = Figure(figsize=(1, 1), layout="constrained")
+    fig.add_subplot().set_title("0")
+    _save_png(fig, io.BytesIO())
 
 
 def _in_workers(executor: Executor, folder: Path, todo: list[str], fmt: str, tmp: Path) -> list[str]:

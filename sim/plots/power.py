@@ -14,6 +14,7 @@ from .style import (
     Thousands,
     context_or_default,
     date_axis,
+    drop_thin_bands,
     legend_right,
     median_band,
     metric_rows,
@@ -30,16 +31,15 @@ def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax:
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 4.5))
     table = pick_variant(monthly, variant)
-    for metric, label in (("facility_mw", "facility power"), ("it_load_mw", "IT load")):
-        rows = metric_rows(table, metric)
-        median_band(ax, rows, SERIES_COLOURS[metric], label)
+    bands = [median_band(ax, metric_rows(table, metric), SERIES_COLOURS[metric], label)
+             for metric, label in (("facility_mw", "facility power"), ("it_load_mw", "IT load"))]
     style_axes(ax)
     date_axis(ax)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW, monthly average")
     set_title(ax, f"{context.name}: IT load and facility power", loc="left", fontweight="bold")
-    legend_right(ax, None, context.band_note())
+    legend_right(ax, None, context.band_note(drop_thin_bands(ax, bands)))
     return fig
 
 

@@ -14,6 +14,7 @@ from .style import (
     Thousands,
     context_or_default,
     date_axis,
+    drop_thin_bands,
     legend_right,
     median_band,
     metric_rows,
@@ -28,11 +29,12 @@ from .style import (
 def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: PlotContext | None = None,
         ax: Axes | None = None, variant: str | None = None) -> Figure:
     """Monthly PUE (facility energy / IT energy) across the horizon, median and P10-P90 band, and
-    each calendar year's energy-weighted PUE (median, from ``annual``) as a dashed step."""
+    each calendar year's energy-weighted PUE (median, from ``annual``) as a dashed step. A band
+    too narrow to see beside the line is left out, and the legend says so."""
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 4.5))
     rows = metric_rows(pick_variant(monthly, variant), "pue")
-    median_band(ax, rows, CLASS_COLOURS["general"], "monthly PUE")
+    band = median_band(ax, rows, CLASS_COLOURS["general"], "monthly PUE")
     if annual is not None and "pue" in set(annual["metric"]):
         years = metric_rows(pick_variant(annual, variant), "pue", key="year")
         months = pd.Series(rows.index, index=rows.index)
@@ -51,5 +53,5 @@ def pue(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, context: Plot
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("PUE (facility energy / IT energy)")
     set_title(ax, f"{context.name}: power usage effectiveness by month", loc="left", fontweight="bold")
-    legend_right(ax, None, context.band_note())
+    legend_right(ax, None, context.band_note(drop_thin_bands(ax, [band])))
     return fig

@@ -12,6 +12,7 @@ from .style import (
     PlotContext,
     context_or_default,
     date_axis,
+    drop_thin_bands,
     fit_ylim,
     legend_right,
     mark_targets,
@@ -34,7 +35,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 5))
     rows = metric_rows(pick_variant(monthly, variant), "intelligent_share")
-    median_band(ax, rows, CLASS_COLOURS["intelligent"], "AI share", scale=100, stock=True)
+    band = median_band(ax, rows, CLASS_COLOURS["intelligent"], "AI share", scale=100, stock=True)
     goals = [t.criteria["intelligent_share"] * 100 for t in context.targets if "intelligent_share" in t.criteria]
     hanging = [t.criteria["intelligent_share"] * 100 for t in context.targets
                if "intelligent_share" in t.criteria and t.by in rows.index
@@ -49,8 +50,9 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     ax.set_ylabel("AI share of total EFLOPS (%), end of month")
     set_title(ax, wrap(f"{context.name}: AI-compute share of capacity, {context.accounting}", 80), loc="left",
                  fontweight="bold")
+    banded = drop_thin_bands(ax, [band])
     handles, _ = ax.get_legend_handles_labels()
     if marked:
         handles.append(target_legend_handle())
-    legend_right(ax, handles, context.band_note())
+    legend_right(ax, handles, context.band_note(banded))
     return fig

@@ -17,6 +17,7 @@ from .style import (
     Thousands,
     context_or_default,
     date_axis,
+    drop_thin_bands,
     median_band,
     month_dates,
     pick_variant,
@@ -40,11 +41,12 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
     nrows = math.ceil(len(names) / ncols)
     fig = Figure(figsize=(11, 1.2 + PANEL_HEIGHT_IN * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    banded = False
     for ax, name in zip(axes, names):
         site = rows[rows["site"] == name]
         facility = site[site["metric"] == "facility_mw"].set_index("month")
         it_load = site[site["metric"] == "it_load_mw"].set_index("month")
-        median_band(ax, facility, SERIES_COLOURS["facility_mw"], f"{name} facility")
+        band = median_band(ax, facility, SERIES_COLOURS["facility_mw"], f"{name} facility")
         ax.plot(month_dates(it_load.index, "mid"), it_load["p50"], color=SERIES_COLOURS["it_load_mw"],
                 linewidth=1.5, label=f"{name} IT load, median", gid=f"median:{name} IT load")
         style_axes(ax)
@@ -53,6 +55,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(Thousands())
         set_title(ax, name, loc="left", fontsize=10, fontweight="bold")
+        banded = drop_thin_bands(ax, [band]) or banded
     for ax in axes[len(names):]:
         ax.set_visible(False)
     for ax in axes[::ncols]:
@@ -61,7 +64,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
         Patch(facecolor=SERIES_COLOURS["facility_mw"], alpha=BAND_ALPHA, label="facility power, P10 to P90"),
         Line2D([], [], color=SERIES_COLOURS["facility_mw"], linewidth=2, label="facility power, median"),
         Line2D([], [], color=SERIES_COLOURS["it_load_mw"], linewidth=1.5, label="IT load, median"),
-    ]
+    ][0 if banded else 1:]  # the band only if some panel shows it
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9, frameon=False)
     runs = f" (median of {context.replications:,} replications)" if context.replications and context.replications > 1 else ""
     fig.suptitle(f"{context.name}: power by site, monthly average MW{runs}; each panel its own scale",

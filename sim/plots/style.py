@@ -5,8 +5,11 @@ Conventions shared by every plot:
 * colours: :data:`CLASS_COLOURS` for the classes of compute, :func:`variant_colours` for
   variants (the base variant is always dark grey);
 * months are dates on the x axis. A stock (capacity, share) is the value at the *end* of its
-  month and is drawn there; a flow (power, PUE) is drawn at the middle of its month;
+  month, drawn as a step that spans the month; a target's star sits on that step, in the middle
+  of its month ``by``; a flow (power, PUE) is drawn at the middle of its month;
 * bands are P10 to P90 across replications, lines the median (P50);
+* a legend lists only what is drawn: a band too narrow to see beside its line, an area too thin
+  to see, a series that is 0 in every month are left out (:func:`drop_thin_bands`);
 * every axis names its unit; numbers carry thousands separators.
 """
 
@@ -108,9 +111,10 @@ class PlotContext:
             replications=replications,
         )
 
-    def band_note(self) -> str:
+    def band_note(self, band: bool = True) -> str:
+        """The legend's title: what the line is, and the band, or that it is too narrow to see."""
         runs = f" of {self.replications:,} replications" if self.replications and self.replications > 1 else ""
-        return f"line: median{runs}\nband: P10 to P90"
+        return f"line: median{runs}\n" + ("band: P10 to P90" if band else "P10 to P90: too close to it to show")
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -258,21 +262,68 @@ def style_axes(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
 
 
+LINE_PT = 2.0
+"""Width of a median line, points."""
+VISIBLE_PT = 1.0
+"""Less than this, in points, is not drawn: a band this much wider than its line on either side,
+an area this thick."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A P10-P90 band drawn by :func:`median_band`: its artist, and its width (P90 - P10, in the
+    y axis' units) in each month."""
+
+    artist: Any
+    width: np.ndarray
+
+
+def points_per_unit(ax: Axes) -> float:
+    """Points per y-axis unit at the axes' size and y range as they are now (before the layout:
+    the figure's default margins, close enough to tell what is too thin to see)."""
+    box, parent = ax.get_position(), ax.figure  # the axes' position is a fraction of its (sub)figure
+    height_pt = box.height * parent.bbox.height * 72 / parent.figure.dpi
+    y0, y1 = ax.get_ylim()
+    return height_pt / (abs(y1 - y0) or 1.0)
+
+
+def wide_enough(ax: Axes, width, line_pt: float = LINE_PT) -> bool:
+    """Whether a band of ``width`` (y units, per month) shows beside a median line of ``line_pt``:
+    wider than the line by :data:`VISIBLE_PT` on either side in some month."""
+    width = np.asarray(width, dtype=float)
+    largest = float(np.nanmax(width)) if width.size and np.isfinite(width).any() else 0.0
+    return largest * points_per_unit(ax) >= line_pt + 2 * VISIBLE_PT
+
+
+def drop_thin_bands(ax: Axes, bands: Sequence[Band]) -> bool:
+    """Remove the bands too narrow to see beside their median line (:func:`wide_enough`, with the
+    y range as it is now, which is kept), so that the legend lists only what shows; whether any
+    band is left. Call it once the y range is set."""
+    thin = [band for band in bands if not wide_enough(ax, band.width)]
+    if thin:
+        ax.set_ylim(ax.get_ylim())
+    for band in thin:
+        band.artist.remove()
+    return len(thin) < len(bands)
+
+
 def median_band(ax: Axes, rows: pd.DataFrame, colour: str, label: str, scale: float = 1.0,
-                 stock: bool = False) -> None:
+                stock: bool = False) -> Band:
     """Median line and P10-P90 band of monthly ``rows``: a stock as steps spanning each month, a
-    flow as a line through the middle of each month."""
+    flow as a line through the middle of each month. Returns the band (for :func:`drop_thin_bands`)."""
+    width = (rows["p90"].to_numpy(float) - rows["p10"].to_numpy(float)) * scale
     if stock:
         x, q = month_steps(rows, ("p10", "p50", "p90"), scale)
-        ax.fill_between(x, q["p10"], q["p90"], step="post", color=colour, alpha=BAND_ALPHA, linewidth=0,
-                        label=f"{label}, P10 to P90", gid=f"band:{label}")
-        ax.step(x, q["p50"], where="post", color=colour, linewidth=2, label=f"{label}, median",
+        band = ax.fill_between(x, q["p10"], q["p90"], step="post", color=colour, alpha=BAND_ALPHA, linewidth=0,
+                               label=f"{label}, P10 to P90", gid=f"band:{label}")
+        ax.step(x, q["p50"], where="post", color=colour, linewidth=LINE_PT, label=f"{label}, median",
                 gid=f"median:{label}")
-        return
+        return Band(band, width)
     x = month_dates(rows.index, "mid")
-    ax.fill_between(x, rows["p10"] * scale, rows["p90"] * scale, color=colour, alpha=BAND_ALPHA,
-                    linewidth=0, label=f"{label}, P10 to P90", gid=f"band:{label}")
-    ax.plot(x, rows["p50"] * scale, color=colour, linewidth=2, label=f"{label}, median", gid=f"median:{label}")
+    band = ax.fill_between(x, rows["p10"] * scale, rows["p90"] * scale, color=colour, alpha=BAND_ALPHA,
+                           linewidth=0, label=f"{label}, P10 to P90", gid=f"band:{label}")
+    ax.plot(x, rows["p50"] * scale, color=colour, linewidth=LINE_PT, label=f"{label}, median", gid=f"median:{label}")
+    return Band(band, width)
 
 
 def target_probabilities(targets: pd.DataFrame | None, variant: str | None) -> dict[str, float]:
@@ -319,19 +370,61 @@ def _clusters(points: list[tuple[float, float, str]], ax: Axes) -> list[list[int
     return groups
 
 
+def _place_label(ax: Axes, text: str, x: float, high: float, low: float, early: bool,
+                 median: pd.Series | None, scale: float) -> tuple[bool, bool]:
+    """Where a target label of ``text`` goes: (to the right of ``x``?, under the stars?). Tried in
+    this order: on the side ``early`` prefers (right near the start, else left) above the stars
+    (from ``high`` up), below them (from ``low`` down), then the same on the other side; the first
+    place the drawn ``median`` (by month, steps included) does not run through, that is inside the
+    axes, is taken; if none is free, above on the preferred side. Sizes are estimated in points
+    from the axes' size."""
+    if median is None or median.empty:
+        return early, False
+    box, parent = ax.get_position(), ax.figure
+    x0, x1 = ax.get_xlim()
+    y0, _ = ax.get_ylim()
+    lines = text.split("\n")
+    axes_pt = box.width * parent.bbox.width * 72 / parent.figure.dpi  # the axes' width, points
+    wide = (max(len(line) for line in lines) * TARGET_FONT_PT * 0.6 + 16) / axes_pt * (x1 - x0)  # x units
+    tall = (len(lines) * TARGET_FONT_PT * 1.3 + 12) / points_per_unit(ax)  # y units, with offset and box
+    near = 10 / points_per_unit(ax)  # the offset from the star
+    at = mdates.date2num(month_dates(median.index, "mid"))
+    values = median.to_numpy(float) * scale
+
+    def crossed(right: bool, bottom: float, top: float) -> bool:
+        inside = (at >= x - (0 if right else wide)) & (at <= x + (wide if right else 0))
+        v = values[inside]
+        if v.size == 0:
+            return False
+        steps = np.minimum(v[:-1], v[1:]) < top
+        steps &= np.maximum(v[:-1], v[1:]) > bottom  # a step between two months through the place
+        return bool(((v > bottom) & (v < top)).any() or steps.any())
+
+    for right in (early, not early):
+        if (x + wide > x1) if right else (x - wide < x0):
+            continue  # no room on this side
+        if not crossed(right, high, high + tall):
+            return right, False
+        if low - tall >= y0 and not crossed(right, low - tall, low - near):
+            return right, True
+    return early, False
+
+
 def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
                   scale: float, fmt, median: pd.Series | None = None) -> int:
-    """A marker at (end of month ``by``, minimum) for each target with ``metric``, and labels.
+    """A marker at (month ``by``, minimum) for each target with ``metric``, and labels. The marker
+    sits in the middle of the month, on the step that shows the month's value (a stock's value at
+    the end of the month spans its month), so that "by 2025-12" is read on December's step.
 
     Targets whose labels would overlap (the same month and value, or close) share one label that
-    lists them in order of value, so labels never cover each other. A label goes above its star,
-    or below it where the drawn ``median`` (by month) is above the target, so that it does not
-    cover the curve; near the left edge it goes to the right of the star. Call it after the data
-    are drawn and the y range is set."""
+    lists them in order of value, so labels never cover each other. A label goes to the right of its
+    star near the start of the horizon, else to the left, above the star; where the drawn
+    ``median`` (by month) runs through that place, below the star, or on the other side
+    (:func:`_place_label`). Call it after the data are drawn and the y range is set."""
     marks = [t for t in context.targets if metric in t.criteria]
     points = []
     for target in marks:
-        x = month_dates([target.by], "end")[0]
+        x = month_dates([target.by], "mid")[0]  # on the step of month ``by`` (its value at the month's end)
         y = target.criteria[metric] * scale
         ax.plot([x], [y], linestyle="none", marker="*", markersize=15, color=TARGET_COLOUR,
                 markeredgecolor="white", markeredgewidth=0.8, zorder=5, gid=f"target:{target.name}")
@@ -339,17 +432,19 @@ def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Map
     for group in _clusters(points, ax):
         group = sorted(group, key=lambda i: -points[i][1])  # highest value first
         anchor = marks[group[0]]
-        x, y = month_dates([anchor.by], "end")[0], points[group[0]][1]
-        below = median is not None and anchor.by in median.index and median[anchor.by] * scale >= y
-        if below:  # the label hangs under the lowest star of the group
-            y = points[group[-1]][1]
+        x, y = month_dates([anchor.by], "mid")[0], points[group[0]][1]
+        text = "\n".join(points[i][2] for i in group)
         if median is not None and anchor.by in median.index:
             early = list(median.index).index(anchor.by) < 0.4 * len(median.index)
         elif context.start and context.end:
             early = month_index(anchor.by, context.start) < 0.4 * horizon_months(context.start, context.end)
         else:
             early = False
-        ax.annotate("\n".join(points[i][2] for i in group), (x, y), xytext=(8 if early else -8, -10 if below else 8),
+        low = points[group[-1]][1]
+        early, below = _place_label(ax, text, mdates.date2num(x), y, low, early, median, scale)
+        if below:  # the label hangs under the lowest star of the group
+            y = low
+        ax.annotate(text, (x, y), xytext=(8 if early else -8, -10 if below else 8),
                     textcoords="offset points", ha="left" if early else "right", va="top" if below else "bottom",
                     fontsize=TARGET_FONT_PT, color=TARGET_COLOUR,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},

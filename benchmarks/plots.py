@@ -5,7 +5,7 @@
 
 The first form simulates a synthetic region (benchmarks/synthetic.py, default 3,000 projects, 10
 replications), writes its results, then prints the seconds the timeline takes to draw and save as
-PNG (150 dpi) and its size in pixels: it must stay under about 3,000 px and take seconds, not
+PNG (150 dpi) and its size in pixels: it must stay under about 1,300 px and take seconds, not
 minutes (docs/plots.md).
 
 ``--shanxi`` writes the results of ``scenarios/shanxi.yaml`` (default 10,000 replications, as

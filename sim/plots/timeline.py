@@ -25,8 +25,9 @@ from .style import (
     wrap,
 )
 
-TIMELINE_ROW_IN = 0.26
-"""Height of one project row, inches: the figure grows with the number of projects."""
+TIMELINE_ROW_IN = 0.16
+"""Height of one project row, inches (11.5 points, for 8-point names): the figure grows with the
+number of projects."""
 SHIFT_COLOUR = "#C0392B"
 """Arrow from the planned month in the file to where the policy levers moved it."""
 MIN_SHIFT_MONTHS = 0.05
@@ -45,9 +46,13 @@ def _shifted(row, planned, left, right):
     return min(max(planned + np.timedelta64(round(shift * 365.25 / 12 * 86400), "s"), left), right)
 
 
-TIMELINE_MAX_IN = 20.0
-"""Tallest timeline, inches (3,000 px at 150 dpi): beyond it the smaller projects are aggregated."""
-TIMELINE_BASE_IN = 1.9
+TIMELINE_MAX_IN = 8.6
+"""Tallest timeline, inches (1,290 px at 150 dpi, about a screen): beyond it the smaller projects
+are aggregated."""
+TIMELINE_BASE_IN = 1.6
+"""Height of the title, legend and month axis, inches."""
+RIGHT_PAD_IN = 0.2
+"""Room between the "built in % of runs" column and the figure's right edge."""
 SIZE_COLUMN = "peak_facility_mw"
 """The column that says which projects are the largest (when projects.csv has it)."""
 
@@ -125,7 +130,8 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     online month P10-P90 (bar) and P50 (dot) over the replications in which the project was
     built, and the share of replications in which it was built (right margin). A figure that would
     pass :data:`TIMELINE_MAX_IN` shows the largest projects and one hatched row per site and class
-    for the others (earliest P10 to latest P90, mean share built), and its title says so."""
+    for the others (earliest P10 to latest P90, mean share built), and its title says so. The
+    legend lists only the marks drawn."""
     context = context_or_default(context)
     table = pick_variant(projects, variant).fillna({"planned_online": "", "online_p10": "", "online_p50": "",
                                                     "online_p90": ""})
@@ -133,12 +139,13 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     table, shortened = _fit_rows(table)
     groups = _timeline_rows(table)
     n_rows = len(table) + len(groups)
+    own = ax is None
     fig, ax = new_figure(ax, (10, TIMELINE_BASE_IN + TIMELINE_ROW_IN * n_rows))
     months = [m for col in ("planned_online", "online_p10", "online_p90") for m in table[col] if _is_month(m)]
     start = context.start or (min(months) if months else "2000-01")
     end = context.end or (max(months) if months else start)
     left, right = month_dates([start], "start")[0], month_dates([end], "end")[0]
-    y, ticks, labels = 0, [], []
+    y, ticks, labels, drawn = 0, [], [], set()
     for name, rows in groups:
         colour = class_colour(name)
         count = len(rows) + int(sum(max(int(m or 0) - 1, 0) for m in rows.get("_members", [])))  # projects
@@ -146,49 +153,12 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
                 ha="right", va="center", fontweight="bold", color=colour, fontsize=9, gid=f"group:{name}")
         y += 1
         for _, row in rows.iterrows():
+            drawn |= _draw_row(ax, row, y, colour, left, right)
             ticks.append(y)
             labels.append(row["project"])
-            ax.axhline(y, color="#EEEEEE", linewidth=0.6, zorder=0)
-            p10, p50, p90 = row["online_p10"], row["online_p50"], row["online_p90"]
-            if _is_month(p10):
-                x0 = month_dates([p10], "start")[0]
-                x1 = month_dates([p90], "end")[0] if _is_month(p90) else right
-                members = int(row.get("_members", 0) or 0)
-                ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.25 if members else 0.45,
-                        linewidth=0, hatch="////" if members else None,
-                        gid=f"{'aggregate' if members else 'range'}:{row['project']}")
-                if not _is_month(p90):
-                    ax.plot([right], [y], marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
-            if _is_month(p50):
-                ax.plot([month_dates([p50], "mid")[0]], [y], marker="o", markersize=6, color=colour,
-                        markeredgecolor=MEDIAN_COLOUR, markeredgewidth=0.6, linestyle="none",
-                        gid=f"p50:{row['project']}")
-            if _is_month(row["planned_online"]):
-                planned = min(max(month_dates([row["planned_online"]], "mid")[0], left), right)
-                ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none",
-                        markeredgecolor=MEDIAN_COLOUR, markeredgewidth=1.2, linestyle="none",
-                        gid=f"planned:{row['project']}")
-                shifted = _shifted(row, planned, left, right)
-                if shifted is not None:
-                    ax.annotate("", (shifted, y), xytext=(planned, y), gid=f"shift:{row['project']}",
-                                arrowprops=dict(arrowstyle="-|>", color=SHIFT_COLOUR, linewidth=1.2,
-                                                shrinkA=4, shrinkB=0))
-            if row.get("status", "") == "operating":
-                note, at, side = "operating", month_dates([p10], "end")[0] if _is_month(p10) else left, "left"
-            elif not _is_month(p10):
-                note, at, side = ("never built" if float(row["go_share"]) == 0 else "not online in the horizon",
-                                  left, "left")
-            else:
-                note = ""
-            if note:
-                ax.annotate(note, (at, y), xytext=(4 if side == "left" else -4, 0), textcoords="offset points",
-                            ha=side, va="center", fontsize=8, color="#555555", gid=f"note:{row['project']}")
-            ax.text(1.02, y, f"{'mean ' if row.get('_members', 0) else ''}{float(row['go_share']):.0%}",
-                    transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=8,
-                    gid=f"go:{row['project']}")
             y += 1
     ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
-            fontsize=8, fontweight="bold")
+            fontsize=8, fontweight="bold", gid="go-header")
     ax.set_yticks(ticks, labels, fontsize=8)
     ax.set_ylim(y - 0.4, -0.6)
     ax.set_xlim(left, right)
@@ -198,23 +168,73 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     ax.set_xlabel("online month")
     title = f"{context.name}: when projects come online ({n_projects:,} projects"
     title += f"; {shortened})" if shortened else ")"
-    set_title(ax, wrap(title, 80), loc="left", fontweight="bold", pad=40)
-    handles = [
-        Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
-               label="planned online"),
-        Line2D([], [], marker="o", color="#999999", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
-               label="simulated online, median"),
-        Patch(facecolor="#999999", alpha=0.45, label="simulated online, P10 to P90 (runs where built)"),
-        Line2D([], [], marker=">", color="#999999", linestyle="none",
-               label="P90 after the horizon (no dot: the median too)"),
-    ]
-    if "policy_shift_months" in table and (pd.to_numeric(table["policy_shift_months"], errors="coerce").abs()
-                                           >= MIN_SHIFT_MONTHS).any():
-        handles.append(Line2D([], [], color=SHIFT_COLOUR, marker=">", markersize=5,
-                              label="moved by policies (mean months)"))
-    if shortened:
-        handles.append(Patch(facecolor="#999999", alpha=0.25, hatch="////",
-                             label="smaller projects together: earliest P10 to latest P90"))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
-              borderaxespad=0.2)
+    handles = _legend_handles(drawn)
+    legend_rows = -(-len(handles) // 2)
+    set_title(ax, wrap(title, 80), loc="left", fontweight="bold", pad=8 + 12 * legend_rows)
+    if handles:
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False,
+                  borderaxespad=0.2)
+    if own:  # room right of the "built in" column (a caller's figure keeps its own layout)
+        fig.get_layout_engine().set(w_pad=RIGHT_PAD_IN)
     return fig
+
+
+def _draw_row(ax: Axes, row, y: int, colour: str, left, right) -> set[str]:
+    """One project's (or aggregate's) row; the kinds of marks drawn (for the legend)."""
+    drawn = set()
+    ax.axhline(y, color="#EEEEEE", linewidth=0.6, zorder=0)
+    p10, p50, p90 = row["online_p10"], row["online_p50"], row["online_p90"]
+    members = int(row.get("_members", 0) or 0)
+    if _is_month(p10):
+        x0 = month_dates([p10], "start")[0]
+        x1 = month_dates([p90], "end")[0] if _is_month(p90) else right
+        ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.25 if members else 0.45,
+                linewidth=0, hatch="////" if members else None,
+                gid=f"{'aggregate' if members else 'range'}:{row['project']}")
+        drawn.add("aggregate" if members else "range")
+        if not _is_month(p90):
+            ax.plot([right], [y], marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
+            drawn.add("beyond")
+    if _is_month(p50):
+        ax.plot([month_dates([p50], "mid")[0]], [y], marker="o", markersize=6, color=colour,
+                markeredgecolor=MEDIAN_COLOUR, markeredgewidth=0.6, linestyle="none", gid=f"p50:{row['project']}")
+        drawn.add("median")
+    if _is_month(row["planned_online"]):
+        planned = min(max(month_dates([row["planned_online"]], "mid")[0], left), right)
+        ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR,
+                markeredgewidth=1.2, linestyle="none", gid=f"planned:{row['project']}")
+        drawn.add("planned")
+        shifted = _shifted(row, planned, left, right)
+        if shifted is not None:
+            ax.annotate("", (shifted, y), xytext=(planned, y), gid=f"shift:{row['project']}",
+                        arrowprops=dict(arrowstyle="-|>", color=SHIFT_COLOUR, linewidth=1.2, shrinkA=4, shrinkB=0))
+            drawn.add("shift")
+    if row.get("status", "") == "operating":
+        note, at = "operating", month_dates([p10], "end")[0] if _is_month(p10) else left
+    elif not _is_month(p10):
+        note, at = ("never built" if float(row["go_share"]) == 0 else "not online in the horizon"), left
+    else:
+        note = ""
+    if note:
+        ax.annotate(note, (at, y), xytext=(4, 0), textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color="#555555", gid=f"note:{row['project']}")
+    ax.text(1.02, y, f"{'mean ' if members else ''}{float(row['go_share']):.0%}", transform=ax.get_yaxis_transform(),
+            ha="left", va="center", fontsize=8, gid=f"go:{row['project']}")
+    return drawn
+
+
+def _legend_handles(drawn: set[str]) -> list:
+    """Legend entries for the kinds of marks in ``drawn``, in a fixed order."""
+    entries = {
+        "planned": Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
+                          label="planned online"),
+        "median": Line2D([], [], marker="o", color="#999999", markeredgecolor=MEDIAN_COLOUR, linestyle="none",
+                         label="simulated online, median"),
+        "range": Patch(facecolor="#999999", alpha=0.45, label="simulated online, P10 to P90 (runs where built)"),
+        "beyond": Line2D([], [], marker=">", color="#999999", linestyle="none",
+                         label="P90 after the horizon (no dot: the median too)"),
+        "shift": Line2D([], [], color=SHIFT_COLOUR, marker=">", markersize=5, label="moved by policies (mean months)"),
+        "aggregate": Patch(facecolor="#999999", alpha=0.25, hatch="////",
+                           label="smaller projects together: earliest P10 to latest P90"),
+    }
+    return [handle for kind, handle in entries.items() if kind in drawn]

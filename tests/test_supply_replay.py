@@ -144,3 +144,35 @@ def test_shanxi_blocks_replay_the_accelerator_queue_exactly_as_simpy():
             assert _same(getattr(block, field)[r], getattr(reference, field)), field
         for name, times in reference.limits.items():
             assert _same(block.limits[name][r], times), name
+
+
+def test_a_vanishing_delivery_rate_never_serves_the_request_and_ends():
+    """1e-300 PFLOPS a month (or the smallest subnormal float) cannot cover 6 PFLOPS within any horizon:
+    the phase waits past the end, in the replay and in SimPy alike, and the run ends. Counting the
+    months one by one would never end: past 2**53 months ``k + 1`` no longer changes ``k x rate``."""
+    for rate in (1e-300, 5e-324):
+        scenario = sim.scenario_from_data(scenario_data(
+            [{"id": "ai", "class": "intelligent", "site": "s", "cooling": "flat",
+              "compute": {"pflops": 6.0, "precision": "FP16"}, "it_mw": 1, "utilization": 0.5,
+              "status": "construction", "online": "2025-03"}],
+            start="2025-01", end="2025-12", supply={"ai_pflops_per_month": rate}))
+        plan = build_plan(scenario)
+        go, delay = np.ones(1, dtype=bool), np.zeros(1)
+        assert replay_queue([2.0], [6.0], rate, 12.0) == [math.inf]
+        reference = simulate_replication(plan, go, delay)
+        assert reference.on.tolist() == [math.inf]
+        block = simulate_block([plan], go[None], delay[None])
+        assert block.on.tolist() == [[math.inf]]
+        results = sim.simulate(scenario, replications=1, seed=0)
+        assert results.series["total_eflops"].max() == 0.0
+
+
+def test_deliveries_to_cover_counts_the_months_as_the_floats_add_up():
+    """3 x 0.1 = 0.30000000000000004 covers 0.3 (3 months); 0.7 + 0.1 is 0.7999999999999999, short of
+    0.8 by a rounding step, so 2 months; a count beyond 2**53 months is capped there."""
+    from sim.engine.supply import NEVER_MONTHS, deliveries_to_cover
+    assert deliveries_to_cover(0.0, 0.3, 0.1) == 3
+    assert deliveries_to_cover(0.7, 0.8, 0.1) == 2
+    assert deliveries_to_cover(5.0, 1.0, 2.0) == 1  # already covered: the dispatcher still waits one delivery
+    assert deliveries_to_cover(0.0, 6.0, 1e-300) == NEVER_MONTHS == 2 ** 53
+    assert deliveries_to_cover(0.0, 1e10, 5e-324) == NEVER_MONTHS

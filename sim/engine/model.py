@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from .plan import CLASS_INDEX, Plan
+from .supply import deliveries_to_cover
 
 INTELLIGENT = CLASS_INDEX["intelligent"]
 
@@ -101,9 +102,7 @@ class AcceleratorSupply:
             if shortfall_level >= wanted:
                 yield self.env.timeout(0)  # a pending put will serve the head of the queue
                 continue
-            k = max(1, math.ceil((wanted - shortfall_level) / self.rate))
-            while shortfall_level + k * self.rate < wanted:
-                k += 1
+            k = deliveries_to_cover(shortfall_level, wanted, self.rate)
             yield self.env.timeout(self.credited_through + k - self.env.now)
             self._credit_due()
 

@@ -23,6 +23,26 @@ import math
 import numpy as np
 
 
+NEVER_MONTHS = 2 ** 53
+"""A wait this long (months) is beyond any horizon; past it ``k + 1`` months would not change ``k x rate``."""
+
+
+def deliveries_to_cover(level: float, wanted: float, rate: float) -> int:
+    """Monthly deliveries of ``rate`` PFLOPS until ``level`` covers ``wanted`` (at least 1), as
+    :class:`sim.engine.model.AcceleratorSupply` and :func:`replay_queue` both count them: the
+    first ``k`` with ``level + k x rate >= wanted`` in floats, at most :data:`NEVER_MONTHS` (a
+    rate so small that the count would pass it never covers the request within a horizon)."""
+    months = (wanted - level) / rate
+    if not months < NEVER_MONTHS:  # also inf, from a subnormal rate
+        return NEVER_MONTHS
+    k = max(1, math.ceil(months))
+    while level + k * rate < wanted:
+        k += 1
+        if k >= NEVER_MONTHS:
+            return NEVER_MONTHS
+    return k
+
+
 def replay_queue(times: list[float], amounts: list[float], rate: float, horizon: float) -> list[float]:
     """When each request for accelerators is granted (inf: not within the horizon).
 
@@ -58,9 +78,6 @@ def replay_queue(times: list[float], amounts: list[float], rate: float, horizon:
             if head == joined:
                 wake = math.inf
             else:  # AcceleratorSupply._deliver: sleep until the deliveries cover the head
-                wanted = amounts[head]
-                k = max(1, math.ceil((wanted - level) / rate))
-                while level + k * rate < wanted:
-                    k += 1
+                k = deliveries_to_cover(level, amounts[head], rate)
                 wake = now + (credited + k - now)
     return granted

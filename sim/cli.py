@@ -207,21 +207,58 @@ def _executor(args: argparse.Namespace):
         yield jobs, executor
 
 
-def _folder_writer(args: argparse.Namespace):
+@contextlib.contextmanager
+def _workers(args: argparse.Namespace, simulation: bool = False):
+    """A pool of worker processes for the whole command, or None.
+
+    Without ``--jobs 1`` or ``--scheduler``, and with more than one core, one pool of workers
+    forked from this process (they start at once, with capsim already imported) serves the command:
+    the replications when ``simulation`` (see :func:`_simulation_wants_workers`), then the per-site
+    table, the plots and the report. It is not started when nothing would use it."""
+    from .run.parallel import cores, process_pool
+
+    wanted = args.jobs or cores()
+    if args.scheduler or wanted < 2 or not (simulation or not args.no_plots or not args.no_report):
+        yield None
+        return
+    pool = process_pool(wanted, fork=True)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _simulation_wants_workers(args: argparse.Namespace, scenario, replications: int) -> bool:
+    """Whether the replications run on worker processes: ``--jobs`` above 1, or without ``--jobs``
+    a run long enough to pay for them (:func:`sim.run.simulate.auto_jobs`)."""
+    from .engine.build import build_plan
+    from .run.simulate import auto_jobs
+
+    if args.jobs is not None:
+        return args.jobs > 1
+    return auto_jobs(build_plan(scenario), replications) > 1
+
+
+def _folder_writer(args: argparse.Namespace, pool=None):
     """The hook that draws the plots and writes the report into the results folder before it is
-    published, or None when neither is wanted."""
+    published, or None when neither is wanted. With a worker ``pool`` the report is written in a
+    worker while the plots are drawn on the others."""
     if args.no_plots and args.no_report:
         return None
 
     def write(folder: Path) -> None:
-        if not args.no_plots:
-            from .output.plotfiles import write_plots
+        from .run.parallel import run_concurrently
 
-            write_plots(folder)
+        tasks = []
         if not args.no_report:
             from .report.page import write_report
 
-            write_report(folder)
+            tasks.append((write_report, folder))
+        if not args.no_plots:
+            from .output.plotfiles import write_plots
+
+            tasks.append((write_plots, folder))
+        run_concurrently(pool, tasks)
 
     return write
 
@@ -302,15 +339,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("results") / Path(args.scenario).stem, args.force, [args.scenario])
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
-    try:
-        with _executor(args) as (jobs, executor):
-            results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
-                               jobs=jobs, executor=executor)
-    finally:
-        progress.close()
-    summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
-    write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                  then=_folder_writer(args))
+    simulation = _simulation_wants_workers(args, scenario, replications)
+    with _workers(args, simulation) as pool:
+        try:
+            with _executor(args) as (jobs, executor):
+                results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
+                                   jobs=jobs, executor=executor or (pool if simulation else None))
+        finally:
+            progress.close()
+        summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
+        write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                      then=_folder_writer(args, pool), executor=pool)
     if not args.quiet:
         print(summary)
         print(f"results written to {out}/")
@@ -349,8 +388,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder
-    write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                     then=_folder_writer(args))
+    with _workers(args) as pool:
+        write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                         then=_folder_writer(args, pool))
     if not args.quiet:
         print(summary)
         print(f"results written to {out}/")

@@ -164,3 +164,40 @@ def test_summarise_percentiles_are_nanquantile_bit_for_bit(rows, columns, data):
                     **{name: np.nanquantile(values, q, axis=0) for name, q in QUANTILES.items()}}
     for name, array in expected.items():
         assert got[name].view(np.int64).tolist() == array.view(np.int64).tolist(), name
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 40), months=st.integers(1, 4), data=st.data())
+def test_summaries_of_values_over_hours_share_one_partition_bit_for_bit(rows, months, data):
+    """summarise_scaled(values, (hours, None)) is summarise(values / hours) and summarise(values),
+    bit for bit, with ties, zeros, wide magnitudes and (for the fallback) NaN, inf and -0.0; only
+    the percentiles asked for are returned."""
+    from sim.analysis.statistics import summarise, summarise_scaled
+
+    pool = data.draw(st.sampled_from(["finite", "ties", "any"]))
+    elements = {"finite": st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False),
+                "ties": st.sampled_from([0.0, 1.0, 3.0, 720.0, 1e-300]),
+                "any": st.one_of(VALUES, st.floats(-5, 5))}[pool]
+    values = np.array(data.draw(st.lists(elements, min_size=rows * 2 * months, max_size=rows * 2 * months)))
+    values = values.reshape(rows, 2, months)  # (R, S, M), as the per-site arrays
+    hours = np.array(data.draw(st.lists(st.sampled_from([744.0, 672.0, 720.0, 0.5, 3.0, 1e-5]),
+                                        min_size=months, max_size=months)))
+    names = data.draw(st.sampled_from([("p10", "p50", "p90"), ("p5", "p10", "p50", "p90", "p95"), ("p95",)]))
+    quotient, itself = summarise_scaled(values, (hours, None), names)
+    for got, expected in ((quotient, summarise(values / hours)), (itself, summarise(values))):
+        assert set(got) == {"mean", *names}
+        for name in got:
+            assert got[name].shape == (2, months)
+            assert got[name].view(np.int64).tolist() == expected[name].view(np.int64).tolist(), name
+
+
+def test_one_partition_serves_a_column_divided_by_its_hours_worked_by_hand():
+    """Energy 744, 1488, 2232 MWh in a 744-hour month: 1, 2, 3 MW; the median is 1488 MWh and 2 MW,
+    the 10th percentile (virtual index 0.2) 744 + 0.2 x 744 = 892.8 MWh and 1.2 MW."""
+    from sim.analysis.statistics import summarise_scaled
+
+    energy = np.array([[2232.0], [744.0], [1488.0]])
+    power, same = summarise_scaled(energy, (np.array([744.0]), None), ("p10", "p50"))
+    assert power["p50"].tolist() == [2.0] and same["p50"].tolist() == [1488.0]
+    assert power["mean"].tolist() == [2.0] and same["mean"].tolist() == [1488.0]
+    assert same["p10"].tolist() == [744.0 + 0.2 * 744.0] and abs(power["p10"][0] - 1.2) < 1e-15

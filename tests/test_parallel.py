@@ -58,11 +58,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def _workers(pid: int, timeout_s: float = 30.0) -> list[int]:
-    """Worker processes of a capsim process: the grandchildren (forkserver -> workers)."""
+    """Worker processes of a capsim process: its children forked from it (the command's pool, same
+    command line; not multiprocessing's resource tracker), or its grandchildren (forkserver -> workers)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        workers = [g for c in _children(pid) for g in _children(c)]
+        children = _children(pid)
+        workers = [c for c in children if _cmdline(c) == _cmdline(pid)] + [g for c in children for g in _children(c)]
         if workers:
             return workers
         time.sleep(0.05)
@@ -122,6 +131,7 @@ def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_pat
     pytest.importorskip("distributed")
     runs = {
         "one": ["--jobs", "1"],
+        "default": [],  # plots and report in the command's workers, replications here (too few to share)
         "two": ["--jobs", "2"],
         "dask": ["--jobs", "2", "--scheduler", "local"],
     }
@@ -130,13 +140,81 @@ def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_pat
         assert done.returncode == 0, done.stderr
     for table in TABLES:
         reference = (tmp_path / "one" / table).read_bytes()
-        for name in ("two", "dask"):
+        for name in ("default", "two", "dask"):
             assert (tmp_path / name / table).read_bytes() == reference, (name, table)
+    for name in ("default", "two", "dask"):  # the plots too (the report carries the time it was written)
+        assert (tmp_path / name / "report.html").is_file()
+        for drawn in (tmp_path / "one" / "plots").iterdir():
+            assert (tmp_path / name / "plots" / drawn.name).read_bytes() == drawn.read_bytes(), (name, drawn.name)
     manifests = [json.loads((tmp_path / name / "manifest.json").read_text()) for name in runs]
     for m in manifests:
         for key in ("started", "finished", "command"):
             m.pop(key)
-    assert manifests[0] == manifests[1] == manifests[2]
+    assert all(m == manifests[0] for m in manifests)
+
+
+def test_tables_summarised_with_a_worker_pool_are_the_same_tables(scenario, serial):
+    """Results.tables with an executor summarises the per-site table in a worker process: the same
+    five tables, bit for bit, and each computed once (kept on the results)."""
+    results = sim.simulate(scenario, replications=2000, seed=11)
+    names = ("monthly", "annual", "targets", "projects", "sites")
+    pool = process_pool(2, fork=True)
+    try:
+        tables = results.tables(names, pool)
+    finally:
+        pool.shutdown()
+    assert list(tables) == list(names)
+    for name in names:
+        assert tables[name].equals(getattr(serial, name)), name
+        assert getattr(results, name) is tables[name]
+
+
+def _slow(seconds: float, value: str, log: str) -> str:
+    time.sleep(seconds)
+    Path(log).write_text(value)
+    return value
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_tasks_run_concurrently_give_their_results_in_order(tmp_path):
+    from sim.run.parallel import run_concurrently
+
+    log = tmp_path / "log"
+    tasks = [(_slow, 0.2, "first", str(log) + "1"), (_slow, 0.0, "second", str(log) + "2")]
+    assert run_concurrently(None, tasks) == ["first", "second"]  # no executor: one after another here
+    pool = process_pool(2, fork=True)
+    try:
+        assert run_concurrently(pool, tasks) == ["first", "second"]
+        # the last task fails here: the one in the worker is waited for before the error propagates
+        (tmp_path / "log1").unlink()
+        with pytest.raises(ValueError, match="here"):
+            run_concurrently(pool, [(_slow, 0.3, "late", str(log) + "1"), (_fail, "here")])
+        assert (tmp_path / "log1").read_text() == "late"
+        with pytest.raises(ValueError, match="there"):  # a worker's failure reaches the caller
+            run_concurrently(pool, [(_fail, "there"), (_slow, 0.0, "x", str(log) + "3")])
+    finally:
+        pool.shutdown()
+
+
+@linux_only
+def test_forked_workers_leave_ctrl_c_to_the_parent_and_die_of_sigterm():
+    """The command's pool forks its workers from a process that turns SIGTERM into an exception:
+    they must not inherit that (the pool stops workers with SIGTERM), and must ignore Ctrl-C."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    pool = process_pool(1, fork=True)
+    try:
+        handlers = pool.submit(_handlers).result()
+    finally:
+        pool.shutdown()
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == (signal.SIG_IGN, signal.SIG_DFL)
+
+
+def _handlers():
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
 
 
 # --- failures --------------------------------------------------------------------------------

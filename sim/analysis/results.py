@@ -58,6 +58,24 @@ class Results:
         return sites_table(self.variant, self.scenario.horizon.start, self.plan.site_ids, self.site_series,
                            self.plan.hours)
 
+    def tables(self, names: tuple[str, ...], executor=None) -> dict[str, pd.DataFrame]:
+        """The tables ``names`` (attributes of this object, each computed once). With ``executor``
+        (a :class:`concurrent.futures.Executor`) the per-site table, the largest, is summarised
+        there, from a copy of the site arrays, while this process computes the others: the same
+        table either way."""
+        pending = None
+        if executor is not None and "sites" in names and "sites" not in self.__dict__:
+            pending = executor.submit(sites_table, self.variant, self.scenario.horizon.start, self.plan.site_ids,
+                                      self.site_series, self.plan.hours)
+        try:
+            out = {name: getattr(self, name) for name in names if pending is None or name != "sites"}
+            if pending is not None:
+                self.__dict__["sites"] = out["sites"] = pending.result()  # where cached_property keeps it
+        finally:
+            if pending is not None:
+                pending.cancel()
+        return {name: out[name] for name in names}
+
     @cached_property
     def target_outcomes(self) -> tuple[np.ndarray, np.ndarray]:
         """(met, reached) per replication and target; see :func:`statistics.target_outcomes`."""

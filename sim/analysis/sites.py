@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.sites import SITE_METRICS, site_metric
+from ..engine.sites import SITE_METRICS
 from ..months import month_labels
-from .statistics import summarise
+from .statistics import summarise_scaled
 
-SITE_COLUMNS = ("variant", "month", "site", "metric", "mean", "p10", "p50", "p90")
+SITE_QUANTILES = ("p10", "p50", "p90")
+SITE_COLUMNS = ("variant", "month", "site", "metric", "mean", *SITE_QUANTILES)
 
 
 def sites_table(variant: str, start: str, site_ids: tuple[str, ...], stored: dict[str, np.ndarray],
@@ -25,16 +26,18 @@ def sites_table(variant: str, start: str, site_ids: tuple[str, ...], stored: dic
     n_months = hours.shape[0]
     n_sites = len(site_ids)
     months = month_labels(start, n_months)
+    # facility_mw and energy_mwh share one partition, as do it_load_mw and the IT energy
+    energy = summarise_scaled(stored["site_energy_mwh"], (hours, None), SITE_QUANTILES)
+    stats = {"it_load_mw": summarise_scaled(stored["site_it_energy_mwh"], (hours,), SITE_QUANTILES)[0],
+             "facility_mw": energy[0], "energy_mwh": energy[1]}
     frames = []
     for name in SITE_METRICS:
-        values = site_metric(stored, name, hours)  # (R, S, M)
-        stats = summarise(values.reshape(values.shape[0], n_sites * n_months))
         frames.append(pd.DataFrame({
             "variant": variant,
             "month": np.tile(months, n_sites),
             "site": np.repeat(site_ids, n_months),
             "metric": name,
-            **{k: stats[k] for k in ("mean", "p10", "p50", "p90")},
+            **{k: stats[name][k].reshape(n_sites * n_months) for k in ("mean", *SITE_QUANTILES)},
         }))
     table = pd.concat(frames, ignore_index=True)
     order = {"site": {s: i for i, s in enumerate(site_ids)}, "metric": {m: i for i, m in enumerate(SITE_METRICS)}}

@@ -33,23 +33,48 @@ ANNUAL_SUMS = ("subsidy_cny", "voucher_pflops_hours", "voucher_cny", "green_mwh"
 """Monthly flows that a year adds up (energy_mwh too, with power and PUE derived from it)."""
 
 
-def summarise(values: np.ndarray) -> dict[str, np.ndarray]:
-    """mean and percentiles over axis 0 (replications), ignoring NaN.
+def summarise(values: np.ndarray, names: tuple[str, ...] = tuple(QUANTILES)) -> dict[str, np.ndarray]:
+    """mean and the percentiles ``names`` (keys of :data:`QUANTILES`) over axis 0 (replications), ignoring NaN.
 
-    Where every value is finite (and no zero is negative), the percentiles come from one
-    ``np.partition`` of the month-major copy (:func:`_linear_quantiles`), bit for bit numpy's
-    ``linear`` method, several times faster than ``np.nanquantile`` (which loops over columns in
-    Python); otherwise from ``np.nanquantile``.
+    Where every value is finite (and no zero is negative), the mean is the column sums over the
+    count (what ``np.nanmean`` computes when nothing is NaN, without its copy) and the percentiles
+    come from one ``np.partition`` of the month-major copy (:func:`_linear_quantiles`), bit for bit
+    numpy's ``linear`` method, several times faster than ``np.nanquantile`` (which loops over
+    columns in Python); otherwise from ``np.nanmean`` and ``np.nanquantile``.
+    """
+    return summarise_scaled(values, (None,), names)[0]
+
+
+def summarise_scaled(values: np.ndarray, divisors: tuple[np.ndarray | None, ...],
+                     names: tuple[str, ...] = tuple(QUANTILES)) -> list[dict[str, np.ndarray]]:
+    """:func:`summarise` of ``values / d`` for each ``d`` in ``divisors`` (``None``: the values
+    themselves; else positive, broadcast along axis 0, such as a month's hours).
+
+    Dividing by a positive number keeps the order of a column, and correctly rounded division
+    maps equal values to equal values, so the order statistics of ``values / d`` are those of
+    ``values`` divided by ``d``: one partition serves every divisor, with the same bits as a
+    partition of each quotient (the interpolation then runs on the quotients).
     """
     values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    quantiles = tuple(QUANTILES[name] for name in names)
+    scaled = [values if d is None else values / d for d in divisors]
+    out: list[dict[str, np.ndarray]] = []
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        out = {"mean": np.nanmean(values, axis=0)}
-        if values.shape[0] > 0 and _plain(values):
-            out.update(zip(QUANTILES, _linear_quantiles(values, tuple(QUANTILES.values()))))
-        else:
-            for name, q in QUANTILES.items():
-                out[name] = np.nanquantile(values, q, axis=0)
+        plain = n > 0 and _plain(values)
+        shared = None
+        for d, quotient in zip(divisors, scaled):
+            if plain and _plain(quotient) and (d is None or bool(np.all(np.asarray(d) > 0))):
+                if shared is None:
+                    shared = _order_statistics(values, quantiles)
+                stats = {"mean": np.add.reduce(quotient, axis=0) / n}
+                stats.update(zip(names, _interpolate(shared, d, values.shape[1:])))
+            else:
+                stats = {"mean": np.nanmean(quotient, axis=0)}
+                for name, q in zip(names, quantiles):
+                    stats[name] = np.nanquantile(quotient, q, axis=0)
+            out.append(stats)
     return out
 
 
@@ -74,13 +99,13 @@ def _plain(values: np.ndarray) -> bool:
     return not (zeros.any() and np.signbit(values[zeros]).any())
 
 
-def _linear_quantiles(values: np.ndarray, quantiles: tuple[float, ...]) -> list[np.ndarray]:
-    """numpy's ``linear`` quantiles over axis 0 of a finite (R, ...) array, all from one partition.
+def _order_statistics(values: np.ndarray, quantiles: tuple[float, ...]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """For numpy's ``linear`` quantiles over axis 0 of a finite (R, ...) array: per quantile, the
+    two order statistics it lies between (one value per column) and its fraction gamma, all from
+    one partition of the month-major copy.
 
-    The same order statistics and the same interpolation arithmetic as ``np.quantile`` (its
-    ``_lerp``), so the same bits: virtual index (R - 1) q, its floor and the next index (clipped at
-    the last), gamma the fractional part, ``a + (b - a) gamma`` below gamma 0.5 and
-    ``b - (b - a)(1 - gamma)`` from 0.5 (which keeps the sign of a -0.0).
+    The same order statistics as ``np.quantile``: virtual index (R - 1) q, its floor and the next
+    index (clipped at the last), gamma the fractional part.
     """
     n = values.shape[0]
     columns = np.array(values.reshape(n, -1).T, order="C")  # a copy (partitioned in place), one row per column
@@ -94,15 +119,31 @@ def _linear_quantiles(values: np.ndarray, quantiles: tuple[float, ...]) -> list[
             bounds.append((below, below + 1, virtual - below))
     kth = sorted({i for below, above, _ in bounds for i in (below, above)})
     columns.partition(kth, axis=1)
+    return [(columns[:, below], columns[:, above], gamma) for below, above, gamma in bounds]
+
+
+def _interpolate(order: list[tuple[np.ndarray, np.ndarray, float]], divisor: np.ndarray | None,
+                 shape: tuple[int, ...]) -> list[np.ndarray]:
+    """The quantiles from :func:`_order_statistics` (of the values divided by ``divisor``, see
+    :func:`summarise_scaled`), with ``np.quantile``'s arithmetic (its ``_lerp``):
+    ``a + (b - a) gamma`` below gamma 0.5 and ``b - (b - a)(1 - gamma)`` from 0.5 (which keeps the
+    sign of a -0.0)."""
+    d = None if divisor is None else np.broadcast_to(np.asarray(divisor, dtype=float), shape).ravel()
     out = []
-    for below, above, gamma in bounds:
-        a, b = columns[:, below], columns[:, above]
+    for a, b, gamma in order:
+        if d is not None:
+            a, b = a / d, b / d
         difference = b - a
         result = a + difference * gamma
         if gamma >= 0.5:
             result = b - difference * (1 - gamma)
-        out.append(result.reshape(values.shape[1:]))
+        out.append(result.reshape(shape))
     return out
+
+
+def _linear_quantiles(values: np.ndarray, quantiles: tuple[float, ...]) -> list[np.ndarray]:
+    """numpy's ``linear`` quantiles over axis 0 of a finite (R, ...) array, all from one partition."""
+    return _interpolate(_order_statistics(values, quantiles), None, values.shape[1:])
 
 
 def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:

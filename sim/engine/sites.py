@@ -27,7 +27,7 @@ from .spans import PhaseMonths
 SITE_STORED = ("site_it_energy_mwh", "site_energy_mwh")
 """The per-site arrays a run keeps, each (R, S, M)."""
 SITE_METRICS = ("it_load_mw", "facility_mw", "energy_mwh")
-"""The metrics of ``sites.csv``, worked out from :data:`SITE_STORED` (see :func:`site_metric`)."""
+"""The metrics of ``sites.csv``, worked out from :data:`SITE_STORED` by :func:`sim.analysis.sites.sites_table` (power: energy over the month's hours)."""
 
 
 def site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
@@ -87,14 +87,3 @@ def _site_series(plans: list[Plan], on: np.ndarray, off: np.ndarray,
         it_energy += used[:, None, :] * spare_it * hours
         energy += used[:, None, :] * spare_energy * hours
     return {"site_it_energy_mwh": it_energy, "site_energy_mwh": energy}
-
-
-def site_metric(stored: dict[str, np.ndarray], name: str, hours: np.ndarray) -> np.ndarray:
-    """(R, S, M) of a metric in :data:`SITE_METRICS` from the stored arrays."""
-    if name == "energy_mwh":
-        return stored["site_energy_mwh"]
-    if name == "facility_mw":
-        return stored["site_energy_mwh"] / hours
-    if name == "it_load_mw":
-        return stored["site_it_energy_mwh"] / hours
-    raise KeyError(name)

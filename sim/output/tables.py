@@ -148,14 +148,15 @@ def _swap(tmp: Path, target: Path) -> None:
 
 def write_results(results: Results, out: str | Path, force: bool = False,
                   command: list[str] | None = None, started: str | None = None,
-                  then: Callable[[Path], object] | None = None) -> Path:
-    """Write monthly.csv, annual.csv, targets.csv, projects.csv and manifest.json into ``out``.
+                  then: Callable[[Path], object] | None = None, executor=None) -> Path:
+    """Write monthly.csv, annual.csv, targets.csv, projects.csv, sites.csv and manifest.json into ``out``.
 
     ``then(folder)``, when given, runs on the temporary folder after the tables are written and
     before it is renamed into place (``capsim run`` draws its plots there); if it fails, nothing
-    is published.
+    is published. ``executor`` (a :class:`concurrent.futures.Executor`), when given, summarises the
+    per-site table while this process makes the others (:meth:`Results.tables`).
     """
-    tables = {name: getattr(results, name) for name in TABLES}
+    tables = results.tables(TABLES, executor)
     return publish_tables(out, tables, manifest(results, command, started), force=force, then=then,
                           protect=scenario_files(results.scenario))
 

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.parser import RoundTripParser
 
 from ..errors import Problem, ScenarioError
 
@@ -101,9 +102,10 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Positions]:
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
+    yaml.Parser = _CheckedParser
+    yaml.check_event = _EventCheck(name)
     _check_flow_depth(text, name)
     try:
-        _reject_anchors_and_tags(yaml, text, name)
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -179,17 +181,23 @@ def _check_flow_depth(text: str, name: str) -> None:
             depth = max(depth - 1, 0)
 
 
-def _reject_anchors_and_tags(yaml: YAML, text: str, name: str) -> None:
-    depth = 0
-    for event in yaml.parse(text):
+class _EventCheck:
+    """Refuses anchors, aliases, explicit tags and nesting deeper than :data:`MAX_DEPTH`, one
+    parser event at a time, in the order of the file."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.depth = 0
+
+    def __call__(self, event) -> None:
         mark = event.start_mark
-        where = dict(file=name, line=mark.line + 1, column=mark.column + 1)
+        where = dict(file=self.name, line=mark.line + 1, column=mark.column + 1)
         if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
                 raise ScenarioError(Problem(f"nested deeper than {MAX_DEPTH} levels of mappings and lists", **where))
         elif isinstance(event, CollectionEndEvent):
-            depth -= 1
+            self.depth -= 1
         if isinstance(event, AliasEvent):
             raise ScenarioError(Problem(f"aliases (*{event.anchor}) are not allowed; write the value out", **where))
         if isinstance(event, (ScalarEvent, CollectionStartEvent)):
@@ -201,6 +209,17 @@ def _reject_anchors_and_tags(yaml: YAML, text: str, name: str) -> None:
                 explicit_tag = event.tag is not None and not event.implicit
             if explicit_tag:
                 raise ScenarioError(Problem(f"tags ({event.tag}) are not allowed", **where))
+
+
+class _CheckedParser(RoundTripParser):
+    """ruamel's round-trip parser with :class:`_EventCheck` (the loader's ``check_event``) run on
+    every event as the composer takes it: the file is parsed once, and nothing is built from an
+    anchor, alias or tag, or past the depth limit."""
+
+    def get_event(self):
+        event = super().get_event()
+        self.loader.check_event(event)
+        return event
 
 
 def _to_plain(node: Any, path: tuple, positions: Positions) -> Any:

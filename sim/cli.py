@@ -214,7 +214,7 @@ def _workers(args: argparse.Namespace, simulation: bool = False):
     Without ``--jobs 1`` or ``--scheduler``, and with more than one core, one pool of workers
     forked from this process (they start at once, with capsim already imported) serves the command:
     the replications when ``simulation`` (see :func:`_simulation_wants_workers`), then the per-site
-    table, the plots and the report. It is not started when nothing would use it."""
+    and monthly tables, the plots and the report. It is not started when nothing would use it."""
     from .run.parallel import cores, process_pool
 
     wanted = args.jobs or cores()

@@ -50,6 +50,27 @@ def project(id: str, **fields) -> dict:
     return data
 
 
+def child_processes(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def worker_processes(pid: int) -> list[int]:
+    """The worker processes of a capsim process (Linux): children forked from it (the command's
+    pool: the same command line; not multiprocessing's resource tracker), or grandchildren
+    (forkserver -> workers, the library's pools)."""
+    def cmdline(p: int) -> bytes | None:
+        try:
+            return Path(f"/proc/{p}/cmdline").read_bytes()
+        except OSError:
+            return None
+
+    children = child_processes(pid)
+    return [c for c in children if cmdline(c) == cmdline(pid)] + [g for c in children for g in child_processes(c)]
+
+
 def run(data: dict, replications: int = 1, seed: int = 0) -> sim.Results:
     return sim.simulate(sim.scenario_from_data(data), replications=replications, seed=seed)
 

@@ -18,6 +18,7 @@ import pytest
 import sim
 from sim.output import destination
 from sim.output.destination import check_destination
+from conftest import worker_processes
 from safety import BIG_MEMORY, EXAMPLE, LONG_RUN, capsim, one_line, snapshot, start
 
 linux_only = pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc")
@@ -212,13 +213,6 @@ def _catches_sigterm(pid: int) -> bool:
     return False
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def _wait_until(condition, what: str, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -234,7 +228,7 @@ def test_sigterm_stops_the_run_writes_nothing_and_exits_143(tmp_path, jobs, to):
     # before capsim has started it dies of the signal as any program does; once it runs, it handles it
     _wait_until(lambda: _catches_sigterm(run.pid), "the SIGTERM handler")
     if jobs == "2":  # every worker started (a pool still starting workers is a race inside multiprocessing)
-        _wait_until(lambda: len([w for c in _children(run.pid) for w in _children(c)]) == 2, "two workers")
+        _wait_until(lambda: len(worker_processes(run.pid)) == 2, "two workers")
     time.sleep(0.5)
     if to == "group":  # as `kill -TERM -PGID`, or a service manager stopping the job: workers get it too
         os.killpg(run.pid, signal.SIGTERM)

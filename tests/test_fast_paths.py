@@ -40,6 +40,20 @@ def test_a_replications_uniforms_do_not_depend_on_the_block_it_is_drawn_in(seed,
     assert not np.array_equal(whole, uniforms(seed, name, key + "x", first, count))
 
 
+def test_the_extreme_raw_words_give_uniforms_strictly_inside_0_1():
+    """The smallest raw word gives 2**-54; the largest, (2**53 - 1/2) / 2**53, lies halfway between
+    the largest float below 1 and 1.0 and would round to 1.0 (an infinite normal draw): it is the
+    float below 1 instead. Every other word keeps its value."""
+    from sim.engine.draws import _unit
+
+    raw = np.array([0, 2**11 - 1, 2**63, 2**64 - 2**12, 2**64 - 1], dtype=np.uint64)
+    u = _unit(raw)
+    plain = (raw >> np.uint64(11)).astype(float) * 2.0 ** -53 + 2.0 ** -54
+    assert plain[-1] == 1.0  # what the formula alone gives for the top word
+    assert u.tolist() == [2.0 ** -54, 2.0 ** -54, 0.5 + 2.0 ** -54, plain[3], 1.0 - 2.0 ** -53]
+    assert plain[3] < 1.0 and ((u > 0) & (u < 1)).all()
+
+
 def test_triangular_is_its_inverse_cdf_by_hand():
     # low 0, mode 4, high 12: the mode's CDF is 4/12; below it 0 + sqrt(u x 4 x 12), above it 12 - sqrt((1-u) x 8 x 12)
     got = triangular(0.0, 4.0, 12.0, np.array([0.0, 0.25, 1 / 3, 0.75, 1.0]))

@@ -26,6 +26,8 @@ from sim.engine.build import build_plan
 from sim.engine.series import METRICS, STORED, MonthlySeries, limit_metrics
 from sim.run.simulate import BLOCK_SIZE, BlockResult, run_block
 
+from conftest import worker_processes
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example.yaml"
 TABLES = ("monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv")
@@ -46,32 +48,10 @@ def _start(*args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _cmdline(pid: int) -> bytes | None:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-
-
 def _workers(pid: int, timeout_s: float = 30.0) -> list[int]:
-    """Worker processes of a capsim process: its children forked from it (the command's pool, same
-    command line; not multiprocessing's resource tracker), or its grandchildren (forkserver -> workers)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        children = _children(pid)
-        workers = [c for c in children if _cmdline(c) == _cmdline(pid)] + [g for c in children for g in _children(c)]
+        workers = worker_processes(pid)
         if workers:
             return workers
         time.sleep(0.05)
@@ -154,8 +134,8 @@ def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_pat
 
 
 def test_tables_summarised_with_a_worker_pool_are_the_same_tables(scenario, serial):
-    """Results.tables with an executor summarises the per-site table in a worker process: the same
-    five tables, bit for bit, and each computed once (kept on the results)."""
+    """Results.tables with an executor summarises the per-site and monthly tables in worker
+    processes: the same five tables, bit for bit, and each computed once (kept on the results)."""
     results = sim.simulate(scenario, replications=2000, seed=11)
     names = ("monthly", "annual", "targets", "projects", "sites")
     pool = process_pool(2, fork=True)
@@ -170,31 +150,34 @@ def test_tables_summarised_with_a_worker_pool_are_the_same_tables(scenario, seri
 
 
 def _slow(seconds: float, value: str, log: str) -> str:
+    Path(log + ".started").touch()
     time.sleep(seconds)
     Path(log).write_text(value)
     return value
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, after: str | None = None) -> None:
+    while after is not None and not Path(after).exists():  # until the other task has started
+        time.sleep(0.01)
     raise ValueError(message)
 
 
 def test_tasks_run_concurrently_give_their_results_in_order(tmp_path):
     from sim.run.parallel import run_concurrently
 
-    log = tmp_path / "log"
-    tasks = [(_slow, 0.2, "first", str(log) + "1"), (_slow, 0.0, "second", str(log) + "2")]
+    log = str(tmp_path / "log")
+    tasks = [(_slow, 0.2, "first", log + "1"), (_slow, 0.0, "second", log + "2")]
     assert run_concurrently(None, tasks) == ["first", "second"]  # no executor: one after another here
     pool = process_pool(2, fork=True)
     try:
         assert run_concurrently(pool, tasks) == ["first", "second"]
-        # the last task fails here: the one in the worker is waited for before the error propagates
-        (tmp_path / "log1").unlink()
+        # the last task fails here while the first runs in a worker: that one is waited for, then
+        # the failure propagates (nothing writes after the caller has cleaned up)
         with pytest.raises(ValueError, match="here"):
-            run_concurrently(pool, [(_slow, 0.3, "late", str(log) + "1"), (_fail, "here")])
-        assert (tmp_path / "log1").read_text() == "late"
+            run_concurrently(pool, [(_slow, 0.3, "late", log + "3"), (_fail, "here", log + "3.started")])
+        assert Path(log + "3").read_text() == "late"
         with pytest.raises(ValueError, match="there"):  # a worker's failure reaches the caller
-            run_concurrently(pool, [(_fail, "there"), (_slow, 0.0, "x", str(log) + "3")])
+            run_concurrently(pool, [(_fail, "there"), (_slow, 0.0, "x", log + "4")])
     finally:
         pool.shutdown()
 

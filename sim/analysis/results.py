@@ -60,20 +60,23 @@ class Results:
 
     def tables(self, names: tuple[str, ...], executor=None) -> dict[str, pd.DataFrame]:
         """The tables ``names`` (attributes of this object, each computed once). With ``executor``
-        (a :class:`concurrent.futures.Executor`) the per-site table, the largest, is summarised
-        there, from a copy of the site arrays, while this process computes the others: the same
-        table either way."""
-        pending = None
-        if executor is not None and "sites" in names and "sites" not in self.__dict__:
-            pending = executor.submit(sites_table, self.variant, self.scenario.horizon.start, self.plan.site_ids,
-                                      self.site_series, self.plan.hours)
+        (a :class:`concurrent.futures.Executor`) the two largest, the per-site and the monthly
+        table, are summarised there, from copies of their arrays, while this process makes the
+        others: the same tables either way."""
+        pending = {}
+        if executor is not None:
+            start = self.scenario.horizon.start
+            remote = {"sites": (sites_table, self.variant, start, self.plan.site_ids, self.site_series, self.plan.hours),
+                      "monthly": (statistics.monthly_table, self.variant, start, self.series)}
+            pending = {name: executor.submit(*remote[name]) for name in names
+                       if name in remote and name not in self.__dict__}
         try:
-            out = {name: getattr(self, name) for name in names if pending is None or name != "sites"}
-            if pending is not None:
-                self.__dict__["sites"] = out["sites"] = pending.result()  # where cached_property keeps it
+            out = {name: getattr(self, name) for name in names if name not in pending}
+            for name, future in pending.items():
+                self.__dict__[name] = out[name] = future.result()  # where cached_property keeps it
         finally:
-            if pending is not None:
-                pending.cancel()
+            for future in pending.values():
+                future.cancel()
         return {name: out[name] for name in names}
 
     @cached_property

@@ -25,6 +25,14 @@ from ..scenario.schema import Scenario
 from .distributions import MAX_REDRAWS, WORDS, sample_block, uses_randomness
 
 _HALF_ULP = 2.0 ** -54
+_BELOW_ONE = 1.0 - 2.0 ** -53
+"""The largest float below 1: the top raw value would round to 1.0 (halfway, to even)."""
+
+
+def _unit(raw: np.ndarray) -> np.ndarray:
+    """Uniforms in (0, 1) from raw 64-bit words: the top 53 bits, centred in their interval
+    (k + 1/2) / 2**53, the last interval's centre rounded down rather than up to 1.0."""
+    return np.minimum((raw >> np.uint64(11)).astype(float) * 2.0 ** -53 + _HALF_ULP, _BELOW_ONE)
 
 
 def stream_key(seed: int, name: str, key: str, *extra: int) -> np.ndarray:
@@ -41,7 +49,7 @@ def uniforms(seed: int, name: str, key: str, first: int, count: int) -> np.ndarr
     bits = np.random.Philox(key=stream_key(seed, name, key))
     bits.advance(first)
     raw = bits.random_raw(count * WORDS).reshape(count, WORDS)
-    return (raw >> np.uint64(11)).astype(float) * 2.0 ** -53 + _HALF_ULP
+    return _unit(raw)
 
 
 def draw(dist, seed: int, name: str, key: str, first: int, count: int) -> np.ndarray:
@@ -61,7 +69,7 @@ def _overflow(dist, seed: int, name: str, key: str, replication: int) -> float:
     bits = np.random.Philox(key=stream_key(seed, name + "/overflow", key, replication))
     for _ in range(MAX_REDRAWS // WORDS):
         raw = bits.random_raw(WORDS).reshape(1, WORDS)
-        u = (raw >> np.uint64(11)).astype(float) * 2.0 ** -53 + _HALF_ULP
+        u = _unit(raw)
         try:
             return float(sample_block(dist, u)[0])
         except ValueError:

@@ -154,7 +154,7 @@ def write_results(results: Results, out: str | Path, force: bool = False,
     ``then(folder)``, when given, runs on the temporary folder after the tables are written and
     before it is renamed into place (``capsim run`` draws its plots there); if it fails, nothing
     is published. ``executor`` (a :class:`concurrent.futures.Executor`), when given, summarises the
-    per-site table while this process makes the others (:meth:`Results.tables`).
+    per-site and monthly tables while this process makes the others (:meth:`Results.tables`).
     """
     tables = results.tables(TABLES, executor)
     return publish_tables(out, tables, manifest(results, command, started), force=force, then=then,

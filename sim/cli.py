@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import math
 import os
@@ -22,6 +21,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
+from .cli_workers import executor_of, folder_writer, simulation_wants_workers, workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -187,82 +187,6 @@ def _add_simulation_options(parser: argparse.ArgumentParser, per: str, out_suffi
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace):
-    """(jobs, Dask executor or None) for ``--jobs`` / ``--scheduler``; Dask is closed on exit.
-
-    Without ``--scheduler`` the library starts its own worker processes when a run has more than
-    one block of replications to share among them; without ``--jobs`` too, only when the run is
-    long enough to pay for starting them (jobs ``None``: :func:`sim.run.simulate.auto_jobs`)."""
-    from .run.parallel import cores, dask_executor
-
-    if not args.scheduler:
-        yield args.jobs, None
-        return
-    jobs = args.jobs or cores()
-    if importlib.util.find_spec("distributed") is None:
-        raise ScenarioError("--scheduler needs Dask: pip install 'capsim[dask]'")
-    timeout_s = args.scheduler_timeout or DASK_CONNECT_TIMEOUT_S
-    with dask_executor(args.scheduler, jobs, connect_timeout_s=timeout_s) as executor:
-        yield jobs, executor
-
-
-@contextlib.contextmanager
-def _workers(args: argparse.Namespace, simulation: bool = False):
-    """A pool of worker processes for the whole command, or None.
-
-    Without ``--jobs 1`` or ``--scheduler``, and with more than one core, one pool of workers
-    forked from this process (they start at once, with capsim already imported) serves the command:
-    the replications when ``simulation`` (see :func:`_simulation_wants_workers`), then the per-site
-    and monthly tables, the plots and the report. It is not started when nothing would use it."""
-    from .run.parallel import cores, process_pool
-
-    wanted = args.jobs or cores()
-    if args.scheduler or wanted < 2 or not (simulation or not args.no_plots or not args.no_report):
-        yield None
-        return
-    pool = process_pool(wanted, fork=True)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _simulation_wants_workers(args: argparse.Namespace, scenario, replications: int) -> bool:
-    """Whether the replications run on worker processes: ``--jobs`` above 1, or without ``--jobs``
-    a run long enough to pay for them (:func:`sim.run.simulate.auto_jobs`)."""
-    from .engine.build import build_plan
-    from .run.simulate import auto_jobs
-
-    if args.jobs is not None:
-        return args.jobs > 1
-    return auto_jobs(build_plan(scenario), replications) > 1
-
-
-def _folder_writer(args: argparse.Namespace, pool=None):
-    """The hook that draws the plots and writes the report into the results folder before it is
-    published, or None when neither is wanted. With a worker ``pool`` the report is written in a
-    worker while the plots are drawn on the others."""
-    if args.no_plots and args.no_report:
-        return None
-
-    def write(folder: Path) -> None:
-        from .run.parallel import run_concurrently
-
-        tasks = []
-        if not args.no_report:
-            from .report.page import write_report
-
-            tasks.append((write_report, folder))
-        if not args.no_plots:
-            from .output.plotfiles import write_plots
-
-            tasks.append((write_plots, folder))
-        run_concurrently(pool, tasks)
-
-    return write
-
-
 def _rank_by_help() -> str:
     from .run.ranking import RANK_BY_HELP
 
@@ -339,17 +263,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("results") / Path(args.scenario).stem, args.force, [args.scenario])
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
-    simulation = _simulation_wants_workers(args, scenario, replications)
-    with _workers(args, simulation) as pool:
+    simulation = simulation_wants_workers(args, scenario, replications)
+    with workers(args, simulation) as pool:
         try:
-            with _executor(args) as (jobs, executor):
+            with executor_of(args) as (jobs, executor):
                 results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
                                    jobs=jobs, executor=executor or (pool if simulation else None))
         finally:
             progress.close()
         summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
         write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                      then=_folder_writer(args, pool), executor=pool)
+                      then=folder_writer(args, pool), executor=pool)
     if not args.quiet:
         print(summary)
         print(f"results written to {out}/")
@@ -382,15 +306,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress(len(runs_done) * replications + (0 if done == replications else done))
 
     try:
-        with _executor(args) as (jobs, executor):
+        with executor_of(args) as (jobs, executor):
             comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report,
                                  jobs=jobs, executor=executor, rank_by=args.rank_by)
     finally:
         progress.close()
     summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder
-    with _workers(args) as pool:
+    with workers(args) as pool:
         write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                         then=_folder_writer(args, pool))
+                         then=folder_writer(args, pool))
     if not args.quiet:
         print(summary)
         print(f"results written to {out}/")
@@ -442,13 +366,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_explore(args: argparse.Namespace) -> int:
     from .cli_explore import cmd_explore
 
-    return cmd_explore(args, Progress, _executor)
+    return cmd_explore(args, Progress, executor_of)
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from .cli_explore import cmd_solve
 
-    return cmd_solve(args, Progress, _executor)
+    return cmd_solve(args, Progress, executor_of)
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report, "validate": cmd_validate, "schema": cmd_schema,

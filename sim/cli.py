@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
-from .cli_workers import executor_of, folder_writer, simulation_wants_workers, workers
+from .cli_workers import executor_of, folder_writer, results_pool, simulation_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -264,16 +264,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     simulation = simulation_wants_workers(args, scenario, replications)
-    with workers(args, simulation) as pool:
-        try:
-            with executor_of(args) as (jobs, executor):
-                results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
-                                   jobs=jobs, executor=executor or (pool if simulation else None))
-        finally:
-            progress.close()
-        summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
+    try:
+        with executor_of(args) as (jobs, executor), simulation_pool(args, simulation and not executor) as pool:
+            results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
+                               jobs=jobs, executor=executor or pool)
+    finally:
+        progress.close()
+    summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
+    with results_pool(args, results, simulation or not (args.no_plots and args.no_report)) as (pool, remote):
         write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
-                      then=folder_writer(args, pool), executor=pool)
+                      then=folder_writer(args, pool), remote=remote)
     if not args.quiet:
         print(summary)
         print(f"results written to {out}/")
@@ -312,7 +312,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder
-    with workers(args) as pool:
+    with results_pool(args, comparison, not (args.no_plots and args.no_report)) as (pool, _):
         write_comparison(comparison, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
                          then=folder_writer(args, pool))
     if not args.quiet:

@@ -1,6 +1,10 @@
-"""The workers of a ``capsim`` command: Dask for ``--scheduler``, or one pool of worker processes
-forked from the command that serves it from the replications to the report, and the hook that
-draws the plots and writes the report into a results folder before it is published."""
+"""The workers of a ``capsim`` command: Dask for ``--scheduler``, or worker processes forked from
+the command (one pool for the replications, then one that inherits the results for the tables,
+the plots and the report), and the hook that draws the plots and writes the report into a results
+folder before it is published.
+
+Forking is safe here because the command runs no threads of its own, and a pool is forked only
+when no other pool (whose threads would be copied mid-step) is running."""
 
 from __future__ import annotations
 
@@ -33,25 +37,56 @@ def executor_of(args: argparse.Namespace):
         yield jobs, executor
 
 
-@contextlib.contextmanager
-def workers(args: argparse.Namespace, simulation: bool = False):
-    """A pool of worker processes for the whole command, or None.
-
-    Without ``--jobs 1`` or ``--scheduler``, and with more than one core, one pool of workers
-    forked from this process (they start at once, with capsim already imported) serves the command:
-    the replications when ``simulation`` (see :func:`simulation_wants_workers`), then the per-site
-    and monthly tables, the plots and the report. It is not started when nothing would use it."""
-    from .run.parallel import cores, process_pool
+def pool_size(args: argparse.Namespace) -> int:
+    """Worker processes the command may fork: ``--jobs`` or every core; 0 with ``--scheduler``
+    (Dask runs the replications, the rest runs here), ``--jobs 1`` or one core."""
+    from .run.parallel import cores
 
     wanted = args.jobs or cores()
-    if args.scheduler or wanted < 2 or not (simulation or not args.no_plots or not args.no_report):
+    return 0 if args.scheduler or wanted < 2 else wanted
+
+
+@contextlib.contextmanager
+def simulation_pool(args: argparse.Namespace, simulation: bool):
+    """Worker processes forked from the command for its replications (when ``simulation``, see
+    :func:`simulation_wants_workers`), or None; they start at once, with capsim already imported,
+    and are stopped before the results are summarised."""
+    from .run.parallel import process_pool
+
+    jobs = pool_size(args)
+    if not (simulation and jobs):
         yield None
         return
-    pool = process_pool(wanted, fork=True)
+    pool = process_pool(jobs, fork=True)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def results_pool(args: argparse.Namespace, results, wanted: bool):
+    """(pool, remote) for summarising ``results`` and drawing its plots and report, or (None, None).
+
+    The workers are forked from the command once the results exist (no other pool is running), so
+    they inherit the results' arrays instead of being sent copies: ``remote(name)`` computes the
+    table ``name`` of ``results`` in a worker (a Future). Started only when ``wanted`` (there are
+    plots or a report to share out, or tables large enough to pay for it)."""
+    from .run.parallel import attribute_of, inherited, process_pool
+
+    jobs = pool_size(args)
+    if not (jobs and wanted):
+        yield None, None
+        return
+    for module, skip in (("sim.output.plotfiles", args.no_plots), ("sim.report.page", args.no_report)):
+        if not skip:  # imported once, here, rather than in every worker (matplotlib: about 0.3 s)
+            importlib.import_module(module)
+    with inherited(results) as key:
+        pool = process_pool(jobs, fork=True)
+        try:
+            yield pool, lambda name: pool.submit(attribute_of, key, name)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def simulation_wants_workers(args: argparse.Namespace, scenario, replications: int) -> bool:
@@ -68,7 +103,7 @@ def simulation_wants_workers(args: argparse.Namespace, scenario, replications: i
 def folder_writer(args: argparse.Namespace, pool=None):
     """The hook that draws the plots and writes the report into the results folder before it is
     published, or None when neither is wanted. With a worker ``pool`` the report is written in a
-    worker while the plots are drawn on the others."""
+    worker and each kind of plot is drawn in one, side by side."""
     if args.no_plots and args.no_report:
         return None
 
@@ -83,7 +118,7 @@ def folder_writer(args: argparse.Namespace, pool=None):
         if not args.no_plots:
             from .output.plotfiles import write_plots
 
-            tasks.append((write_plots, folder))
+            tasks.append((write_plots, folder, "png", None, pool))
         run_concurrently(pool, tasks)
 
     return write

@@ -133,16 +133,22 @@ def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_pat
     assert all(m == manifests[0] for m in manifests)
 
 
-def test_tables_summarised_with_a_worker_pool_are_the_same_tables(scenario, serial):
-    """Results.tables with an executor summarises the per-site and monthly tables in worker
-    processes: the same five tables, bit for bit, and each computed once (kept on the results)."""
+def test_tables_made_in_forked_workers_that_inherit_the_results_are_the_same_tables(scenario, serial):
+    """Results.tables with ``remote`` has the per-site and monthly tables made in worker processes
+    forked once the results exist (they read the parent's arrays, sent nothing): the same five
+    tables, bit for bit, each computed once (kept on the results), and the others made here."""
+    from sim.run.parallel import attribute_of, inherited
+
     results = sim.simulate(scenario, replications=2000, seed=11)
     names = ("monthly", "annual", "targets", "projects", "sites")
-    pool = process_pool(2, fork=True)
-    try:
-        tables = results.tables(names, pool)
-    finally:
-        pool.shutdown()
+    asked = []
+    with inherited(results) as key:
+        pool = process_pool(2, fork=True)
+        try:
+            tables = results.tables(names, lambda name: asked.append(name) or pool.submit(attribute_of, key, name))
+        finally:
+            pool.shutdown()
+    assert sorted(asked) == ["monthly", "sites"]
     assert list(tables) == list(names)
     for name in names:
         assert tables[name].equals(getattr(serial, name)), name

@@ -21,6 +21,10 @@ from . import statistics
 from .sites import sites_table
 
 
+REMOTE_TABLES = ("sites", "monthly")
+"""The tables :meth:`Results.tables` has made elsewhere when it can (the largest)."""
+
+
 @dataclass
 class Results:
     scenario: Scenario
@@ -58,18 +62,15 @@ class Results:
         return sites_table(self.variant, self.scenario.horizon.start, self.plan.site_ids, self.site_series,
                            self.plan.hours)
 
-    def tables(self, names: tuple[str, ...], executor=None) -> dict[str, pd.DataFrame]:
-        """The tables ``names`` (attributes of this object, each computed once). With ``executor``
-        (a :class:`concurrent.futures.Executor`) the two largest, the per-site and the monthly
-        table, are summarised there, from copies of their arrays, while this process makes the
-        others: the same tables either way."""
+    def tables(self, names: tuple[str, ...], remote=None) -> dict[str, pd.DataFrame]:
+        """The tables ``names`` (attributes of this object, each computed once). ``remote(name)``,
+        when given, starts computing the table ``name`` elsewhere and returns a
+        :class:`concurrent.futures.Future` of it (e.g. in a worker forked from this process, see
+        :func:`sim.run.parallel.attribute_of`): the two largest, the per-site and the monthly
+        table, are made that way while this process makes the others. The same tables either way."""
         pending = {}
-        if executor is not None:
-            start = self.scenario.horizon.start
-            remote = {"sites": (sites_table, self.variant, start, self.plan.site_ids, self.site_series, self.plan.hours),
-                      "monthly": (statistics.monthly_table, self.variant, start, self.series)}
-            pending = {name: executor.submit(*remote[name]) for name in names
-                       if name in remote and name not in self.__dict__}
+        if remote is not None:
+            pending = {name: remote(name) for name in names if name in REMOTE_TABLES and name not in self.__dict__}
         try:
             out = {name: getattr(self, name) for name in names if name not in pending}
             for name, future in pending.items():

@@ -148,15 +148,15 @@ def _swap(tmp: Path, target: Path) -> None:
 
 def write_results(results: Results, out: str | Path, force: bool = False,
                   command: list[str] | None = None, started: str | None = None,
-                  then: Callable[[Path], object] | None = None, executor=None) -> Path:
+                  then: Callable[[Path], object] | None = None, remote=None) -> Path:
     """Write monthly.csv, annual.csv, targets.csv, projects.csv, sites.csv and manifest.json into ``out``.
 
     ``then(folder)``, when given, runs on the temporary folder after the tables are written and
     before it is renamed into place (``capsim run`` draws its plots there); if it fails, nothing
-    is published. ``executor`` (a :class:`concurrent.futures.Executor`), when given, summarises the
-    per-site and monthly tables while this process makes the others (:meth:`Results.tables`).
+    is published. ``remote``, when given, makes the per-site and monthly tables elsewhere while this
+    process makes the others (see :meth:`Results.tables`).
     """
-    tables = results.tables(TABLES, executor)
+    tables = results.tables(TABLES, remote)
     return publish_tables(out, tables, manifest(results, command, started), force=force, then=then,
                           protect=scenario_files(results.scenario))
 

@@ -136,6 +136,27 @@ def _forked_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+_INHERITED: dict[int, object] = {}
+"""Objects that worker processes forked while :func:`inherited` is open find as they were then."""
+
+
+@contextlib.contextmanager
+def inherited(obj: object) -> Iterator[int]:
+    """A key under which workers forked while this is open find ``obj`` (:func:`attribute_of`):
+    forked workers share its memory instead of being sent a copy of it."""
+    key = id(obj)
+    _INHERITED[key] = obj
+    try:
+        yield key
+    finally:
+        _INHERITED.pop(key, None)
+
+
+def attribute_of(key: int, name: str):
+    """In a forked worker: attribute ``name`` of the object the parent shared under ``key``."""
+    return getattr(_INHERITED[key], name)
+
+
 def run_concurrently(executor: Executor | None, tasks: Sequence[tuple]) -> list:
     """``function(*arguments)`` for each task ``(function, *arguments)``; their results in order.
 

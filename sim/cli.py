@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
-from .cli_workers import executor_of, folder_writer, results_pool, simulation_pool, simulation_wants_workers
+from .cli_workers import executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -265,9 +265,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = Progress(replications, enabled=not args.quiet)
     simulation = simulation_wants_workers(args, scenario, replications)
     try:
-        with executor_of(args) as (jobs, executor), simulation_pool(args, simulation and not executor) as pool:
+        with executor_of(args) as (jobs, executor):
+            if executor is None:  # workers forked from here, writing into shared memory, or none
+                jobs = (pool_size(args) if simulation else 1) or 1
             results = simulate(scenario, replications=replications, seed=args.seed, progress=progress,
-                               jobs=jobs, executor=executor or pool)
+                               jobs=jobs, executor=executor, fork=True)
     finally:
         progress.close()
     summary = summary_text(results)  # before writing: a failure here must not leave a folder behind

@@ -1,7 +1,7 @@
 """The workers of a ``capsim`` command: Dask for ``--scheduler``, or worker processes forked from
-the command (one pool for the replications, then one that inherits the results for the tables,
-the plots and the report), and the hook that draws the plots and writes the report into a results
-folder before it is published.
+the command (those of the replications, see ``sim.simulate(fork=True)``, then a pool that inherits
+the results for the tables, the plots and the report), and the hook that draws the plots and
+writes the report into a results folder before it is published.
 
 Forking is safe here because the command runs no threads of its own, and a pool is forked only
 when no other pool (whose threads would be copied mid-step) is running."""
@@ -47,30 +47,12 @@ def pool_size(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def simulation_pool(args: argparse.Namespace, simulation: bool):
-    """Worker processes forked from the command for its replications (when ``simulation``, see
-    :func:`simulation_wants_workers`), or None; they start at once, with capsim already imported,
-    and are stopped before the results are summarised."""
-    from .run.parallel import process_pool
-
-    jobs = pool_size(args)
-    if not (simulation and jobs):
-        yield None
-        return
-    pool = process_pool(jobs, fork=True)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
 def results_pool(args: argparse.Namespace, results, wanted: bool):
     """(pool, remote) for summarising ``results`` and drawing its plots and report, or (None, None).
 
-    The workers are forked from the command once the results exist (no other pool is running), so
-    they inherit the results' arrays instead of being sent copies: ``remote(name)`` computes the
-    table ``name`` of ``results`` in a worker (a Future). Started only when ``wanted`` (there are
+    The workers are forked from the command once the results exist (the replications' workers have
+    stopped), so they inherit the results' arrays instead of being sent copies: ``remote(name)``
+    computes the table ``name`` of ``results`` in a worker (a Future). Started only when ``wanted`` (there are
     plots or a report to share out, or tables large enough to pay for it)."""
     from .run.parallel import attribute_of, inherited, process_pool
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import mmap
 import os
 import signal
 import subprocess
@@ -105,6 +106,22 @@ def test_how_replications_are_cut_into_blocks_does_not_matter(scenario):
 
 def test_two_worker_processes_give_the_same_results(scenario, serial):
     assert_same_results(serial, sim.simulate(scenario, replications=2000, seed=11, jobs=2))
+
+
+@linux_only
+def test_forked_workers_writing_into_shared_memory_give_the_same_results(scenario, serial):
+    """fork=True: workers forked once the run's arrays exist in shared memory write their blocks
+    there (odd block counts and a last short block included); the results are the serial run's."""
+    forked = sim.simulate(scenario, replications=2000, seed=11, jobs=2, fork=True)
+    assert_same_results(serial, forked)
+    owner = forked.series.stored["energy_mwh"]
+    while isinstance(owner, np.ndarray):
+        owner = owner.base
+    assert isinstance(owner.obj, mmap.mmap)  # the workers wrote into shared memory, nothing was sent back
+    done = []
+    small = sim.simulate(scenario, replications=BLOCK_SIZE + 7, seed=11, jobs=3, fork=True, progress=done.append)
+    assert_same_results(sim.simulate(scenario, replications=BLOCK_SIZE + 7, seed=11), small)
+    assert done[-1] == BLOCK_SIZE + 7 and sorted(done) == done
 
 
 def test_output_files_are_identical_with_1_job_2_jobs_and_a_dask_cluster(tmp_path):

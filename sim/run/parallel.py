@@ -152,9 +152,14 @@ def inherited(obj: object) -> Iterator[int]:
         _INHERITED.pop(key, None)
 
 
+def inherited_object(key: int) -> object:
+    """In a forked worker: the object the parent shared under ``key`` (see :func:`inherited`)."""
+    return _INHERITED[key]
+
+
 def attribute_of(key: int, name: str):
     """In a forked worker: attribute ``name`` of the object the parent shared under ``key``."""
-    return getattr(_INHERITED[key], name)
+    return getattr(inherited_object(key), name)
 
 
 def run_concurrently(executor: Executor | None, tasks: Sequence[tuple]) -> list:

@@ -7,6 +7,8 @@ replications are cut into blocks or where the blocks run.
 
 from __future__ import annotations
 
+import mmap
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from ..engine.sites import block_series
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from .memory import check_memory
-from .parallel import cores, process_pool, run_blocks
+from .parallel import cores, inherited, inherited_object, process_pool, run_blocks
 
 DEFAULT_REPLICATIONS_DETERMINISTIC = 1
 DEFAULT_REPLICATIONS_UNCERTAIN = 1000
@@ -129,27 +131,46 @@ def n_blocks(replications: int, block_size: int | None = None) -> int:
     return -(-replications // (block_size or BLOCK_SIZE))
 
 
-class _Collector:
-    """The run's per-replication arrays, filled in place block by block, in whatever order they end."""
+def _parts(block: BlockResult) -> dict[str, np.ndarray]:
+    """A block's per-replication arrays by their name in the run's arrays."""
+    return {**{f"series.{k}": v for k, v in block.series.items()},
+            **{f"sites.{k}": v for k, v in block.sites.items()}, "project_go": block.project_go,
+            "project_first_on": block.project_first_on, "project_policy_shift": block.project_policy_shift,
+            "grid_wait": block.grid_wait, "supply_wait": block.supply_wait}
 
-    def __init__(self, replications: int):
+
+def _shared_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An array in anonymous shared memory: processes forked after it is made write into the same
+    pages (the memory is freed when the last array and process using it are gone)."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=dtype, count=size // np.dtype(dtype).itemsize).reshape(shape)
+
+
+class _Collector:
+    """The run's per-replication arrays, filled in place block by block, in whatever order they end
+    (``shared``: in shared memory, see :func:`_shared_empty`)."""
+
+    def __init__(self, replications: int, shared: bool = False):
         self.replications = replications
+        self.shared = shared
         self.arrays: dict[str, np.ndarray] | None = None
         self.events = 0
         self.done = 0
 
+    def allocate(self, block: BlockResult) -> None:
+        """The run's arrays, shaped after those of ``block``."""
+        empty = _shared_empty if self.shared else np.empty
+        self.arrays = {k: empty((self.replications, *v.shape[1:]), v.dtype) for k, v in _parts(block).items()}
+
     def add(self, block: BlockResult) -> None:
-        parts = {**{f"series.{k}": v for k, v in block.series.items()},
-                 **{f"sites.{k}": v for k, v in block.sites.items()}, "project_go": block.project_go,
-                 "project_first_on": block.project_first_on, "project_policy_shift": block.project_policy_shift,
-                 "grid_wait": block.grid_wait,
-                 "supply_wait": block.supply_wait}
         if self.arrays is None:
-            self.arrays = {k: np.empty((self.replications, *v.shape[1:]), dtype=v.dtype) for k, v in parts.items()}
-        for key, value in parts.items():
-            self.arrays[key][block.first:block.first + block.count] = value
-        self.events += block.events
-        self.done += block.count
+            self.allocate(block)
+        write_block(self.arrays, block)
+        self.count(block.count, block.events)
+
+    def count(self, replications: int, events: int) -> None:
+        self.events += events
+        self.done += replications
 
     def results(self, scenario: Scenario, plan: Plan, seed: int, variant: str) -> Results:
         a = self.arrays
@@ -164,6 +185,22 @@ class _Collector:
         )
 
 
+def write_block(arrays: dict[str, np.ndarray], block: BlockResult) -> None:
+    """Copy a block's arrays into the run's, at its replications' rows."""
+    for key, value in _parts(block).items():
+        arrays[key][block.first:block.first + block.count] = value
+
+
+def run_block_shared(key: int, seed: int, first: int, count: int) -> tuple[int, int]:
+    """A forked worker's task in :func:`simulate` with ``fork``: the block run and written straight
+    into the run's shared arrays, which the worker inherited (with the scenario and plan) under
+    ``key``; returns (replications, events), all the parent needs back."""
+    scenario, plan, arrays = inherited_object(key)
+    block = run_block(scenario, seed, first, count, plan=plan)
+    write_block(arrays, block)
+    return block.count, block.events
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -174,6 +211,7 @@ def simulate(
     jobs: int | None = 1,
     executor: Executor | None = None,
     memory_limit_bytes: int | None = None,
+    fork: bool = False,
 ) -> Results:
     """Simulate ``scenario`` ``replications`` times with random seed ``seed``.
 
@@ -187,6 +225,11 @@ def simulate(
     Before starting, the memory the run needs is estimated; :class:`sim.run.memory.MemoryLimitError`
     is raised if it exceeds ``memory_limit_bytes`` (default: available memory). A worker process
     that dies raises :class:`sim.run.parallel.WorkerError`.
+
+    ``fork`` (Linux, with ``jobs`` above 1 and no ``executor``): the workers are forked from this
+    process once the run's arrays exist in shared memory, and write their blocks straight into
+    them, so nothing is sent back but counts. Only for a caller that runs no threads of its own
+    (the ``capsim`` command); the results are the same.
     """
     check_scenario_argument(scenario, "simulate")
     if variant is None:
@@ -205,7 +248,8 @@ def simulate(
     check_memory(plan, replications, BLOCK_SIZE, local_workers, memory_limit_bytes)
     cuts = blocks(replications)  # listed only once the run is known to fit
 
-    collector = _Collector(replications)
+    forked = fork and executor is None and local_workers > 1 and sys.platform == "linux"
+    collector = _Collector(replications, shared=forked)
 
     def on_result(task, block: BlockResult) -> None:
         collector.add(block)
@@ -215,6 +259,19 @@ def simulate(
     tasks = [(scenario, seed, first, count) for first, count in cuts]
     if executor is not None:
         run_blocks(executor, run_block, tasks, on_result)
+    elif forked:
+        collector.allocate(run_block(scenario, seed, 0, 1, plan=plan))  # the arrays' shapes, from replication 0
+        with inherited((scenario, plan, collector.arrays)) as key:
+            pool = process_pool(local_workers, fork=True)
+            try:
+                def on_count(task, done: tuple[int, int]) -> None:
+                    collector.count(*done)
+                    if progress is not None:
+                        progress(collector.done)
+
+                run_blocks(pool, run_block_shared, [(key, seed, first, count) for first, count in cuts], on_count)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
     elif local_workers > 1:
         pool = process_pool(local_workers)
         try:

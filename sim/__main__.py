@@ -1,5 +1,5 @@
 """``python -m sim`` works like the ``capsim`` command."""
 
-from .cli import main
+from .cli import command
 
-raise SystemExit(main())
+command()

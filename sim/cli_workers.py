@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import threading
 from pathlib import Path
 
 from .errors import ScenarioError
@@ -46,8 +47,33 @@ def pool_size(args: argparse.Namespace) -> int:
     return 0 if args.scheduler or wanted < 2 else wanted
 
 
+class Preloader:
+    """Imports the plotting and report modules (matplotlib: about 0.3 s) in a thread of this process
+    while its workers run the replications and it only waits; joined before the next fork (fork
+    copies no running thread). Started by the first progress report, once the workers exist."""
+
+    def __init__(self, args: argparse.Namespace, enabled: bool):
+        self.modules = [m for m, skip in (("sim.output.plotfiles", args.no_plots), ("sim.report.page", args.no_report))
+                        if enabled and not skip]
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.modules and self.thread is None:
+            self.thread = threading.Thread(target=self._load, name="capsim-preload", daemon=True)
+            self.thread.start()
+
+    def _load(self) -> None:
+        for module in self.modules:
+            with contextlib.suppress(Exception):  # imported again, and failing visibly, where it is used
+                importlib.import_module(module)
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
 @contextlib.contextmanager
-def results_pool(args: argparse.Namespace, results, wanted: bool):
+def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Preloader | None = None):
     """(pool, remote) for summarising ``results`` and drawing its plots and report, or (None, None).
 
     The workers are forked from the command once the results exist (the replications' workers have
@@ -56,6 +82,8 @@ def results_pool(args: argparse.Namespace, results, wanted: bool):
     plots or a report to share out, or tables large enough to pay for it)."""
     from .run.parallel import attribute_of, inherited, process_pool
 
+    if preloader is not None:
+        preloader.join()
     jobs = pool_size(args)
     if not (jobs and wanted):
         yield None, None

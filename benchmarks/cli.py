@@ -59,7 +59,9 @@ code = cli.main(sys.argv[1:])
 mark("plots and report, folder published")
 for name, at in marks:
     print(f"{at:.3f} {name}")
-sys.exit(code)
+sys.stdout.flush()
+import os
+os._exit(code)  # as the capsim executable ends (sim.cli.command)
 """
 
 
@@ -81,7 +83,7 @@ def breakdown(argv: list[str]) -> list[tuple[str, float]]:
         at, name = line.split(" ", 1)
         parts.append((name, float(at) - last))
         last = float(at)
-    parts.insert(0, ("interpreter start", total - last - 0.0))
+    parts.insert(0, ("interpreter start and exit", total - last))
     return parts
 
 
@@ -105,7 +107,7 @@ def main() -> None:
     parts = min(runs, key=lambda r: sum(seconds for _, seconds in r))
     total = sum(seconds for _, seconds in parts)
     print(f"where the time of one run with every output goes (the fastest of {args.repeat}, {total:.2f} s in all; "
-          "the interpreter's start and exit are what the process took beyond the parts timed inside it):")
+          "the interpreter's start and exit: what the process took beyond the parts timed inside it):")
     for name, seconds in parts:
         print(f"  {seconds:6.2f} s  {name}")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")

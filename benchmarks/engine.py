@@ -159,7 +159,8 @@ def memory_per_replication(scenario, n: int, seed: int) -> tuple[float, float]:
     results = sim.simulate(scenario, replications=n, seed=seed, jobs=1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    kept = (results.series.nbytes + results.project_go.nbytes + results.project_first_on.nbytes
+    kept = (results.series.nbytes + sum(a.nbytes for a in results.site_series.values())
+            + results.project_go.nbytes + results.project_first_on.nbytes + results.project_policy_shift.nbytes
             + results.grid_wait.nbytes + results.supply_wait.nbytes)
     return kept / n, peak / n
 

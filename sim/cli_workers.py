@@ -3,8 +3,8 @@ the command (those of the replications, see ``sim.simulate(fork=True)``, then a 
 the results for the tables, the plots and the report), and the hook that draws the plots and
 writes the report into a results folder before it is published.
 
-Forking is safe here because the command runs no threads of its own, and a pool is forked only
-when no other pool (whose threads would be copied mid-step) is running."""
+Forking is safe here because the command forks only while no other thread of its own runs: no other
+pool (whose threads would be copied mid-step), the :class:`Preloader` thread joined."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ The scenarios are small and written out here. Artists the tests look for carry a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -116,6 +117,15 @@ def test_plots_do_not_touch_pyplot():
 
 
 # --- 1. growth -------------------------------------------------------------------------------
+
+
+def test_a_long_basis_is_stated_in_the_title_and_not_repeated_on_the_axis(results, context):
+    """Shanxi's basis "as reported (AI at FP16, ...)" on the axis too made a three-line label with
+    nested brackets, "EFLOPS (as reported (AI ...)), end of month"."""
+    long = dataclasses.replace(context, accounting="as reported (AI at FP16, general at FP32)")
+    ax = plots.growth(results.monthly, results.targets, long).axes[0]
+    assert ax.get_ylabel() == "EFLOPS (basis in the title), end of month"
+    assert "as reported (AI at FP16, general at FP32)" in " ".join(ax.get_title(loc="left").split())
 
 
 def test_growth_shows_classes_total_band_and_targets(results, context):

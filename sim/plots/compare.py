@@ -20,6 +20,7 @@ from .style import (
     Thousands,
     context_or_default,
     date_axis,
+    in_basis,
     fit_ylim,
     mark_targets,
     month_steps,
@@ -57,7 +58,7 @@ def compare_curves(monthly: pd.DataFrame, metric: str, context: PlotContext | No
         highest = max([float(np.nanmax(monthly.loc[monthly["metric"] == metric, "p50"])), *goals, 0.0])
         ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
         ax.yaxis.set_major_formatter(Thousands())
-        ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), median", 48))
+        ax.set_ylabel(wrap(f"{in_basis('EFLOPS', context.accounting)}, median", 48))
         set_title(ax, "total compute by variant", loc="left")
     mark_targets(ax, context, metric, {}, scale, fmt)
     n_variants = monthly["variant"].nunique()

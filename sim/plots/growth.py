@@ -17,6 +17,7 @@ from .style import (
     class_colour,
     context_or_default,
     date_axis,
+    in_basis,
     legend_right,
     mark_targets,
     metric_rows,
@@ -73,7 +74,7 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     mark_targets(ax, context, "total_eflops", target_probabilities(targets, variant), 1.0,
                   lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
     ax.yaxis.set_major_formatter(Thousands())
-    ax.set_ylabel(wrap(f"EFLOPS ({context.accounting}), end of month", 48))
+    ax.set_ylabel(wrap(f"{in_basis('EFLOPS', context.accounting)}, end of month", 48))
     set_title(ax, wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
               fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()

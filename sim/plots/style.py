@@ -484,6 +484,19 @@ def target_legend_handle() -> Line2D:
     return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
 
 
+SHORT_BASIS_CHARS = 30
+"""An accounting basis up to this long is repeated on the axis; a longer one is in the title only."""
+
+
+def in_basis(unit: str, basis: str) -> str:
+    """An axis label with its accounting basis: ``EFLOPS (FP16 equivalent)``; a long basis, or one
+    with brackets of its own (Shanxi's "as reported (AI at FP16, ...)"), is left to the title,
+    which always states it: ``EFLOPS (basis in the title)``."""
+    if "(" in basis or len(basis) > SHORT_BASIS_CHARS:
+        return f"{unit} (basis in the title)"
+    return f"{unit} ({basis})"
+
+
 def wrap(text: str, width: int) -> str:
     """Break a long title or axis label (long accounting labels) over several lines."""
     return textwrap.fill(text, width=width, break_long_words=False)

@@ -117,8 +117,9 @@ def process_pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:
 
     ``fork``: on Linux, workers are forked from this process, so they start at once with what it
     has imported (no import of capsim in each, which takes about half a second). Only for a
-    caller that knows it runs no threads of its own, such as the ``capsim`` command; elsewhere,
-    and by default, workers start from a clean server process (:data:`START_METHOD`)."""
+    caller that knows no other thread of its own runs while it forks, such as the ``capsim``
+    command; elsewhere, and by default, workers start from a clean server process
+    (:data:`START_METHOD`)."""
     check_main_guard()
     if fork and sys.platform == "linux":
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),

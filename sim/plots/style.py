@@ -484,17 +484,13 @@ def target_legend_handle() -> Line2D:
     return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
 
 
-SHORT_BASIS_CHARS = 30
-"""An accounting basis up to this long is repeated on the axis; a longer one is in the title only."""
+SHORT_BASIS_CHARS = 30  # a longer basis, or one with brackets, is left to the title
 
 
 def in_basis(unit: str, basis: str) -> str:
-    """An axis label with its accounting basis: ``EFLOPS (FP16 equivalent)``; a long basis, or one
-    with brackets of its own (Shanxi's "as reported (AI at FP16, ...)"), is left to the title,
-    which always states it: ``EFLOPS (basis in the title)``."""
-    if "(" in basis or len(basis) > SHORT_BASIS_CHARS:
-        return f"{unit} (basis in the title)"
-    return f"{unit} ({basis})"
+    """``EFLOPS (FP16 equivalent)``, or ``EFLOPS (basis in the title)`` for a long basis."""
+    long = "(" in basis or len(basis) > SHORT_BASIS_CHARS
+    return f"{unit} (basis in the title)" if long else f"{unit} ({basis})"
 
 
 def wrap(text: str, width: int) -> str:

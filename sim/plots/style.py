@@ -484,13 +484,9 @@ def target_legend_handle() -> Line2D:
     return Line2D([], [], linestyle="none", marker="*", markersize=12, color=TARGET_COLOUR, label="target")
 
 
-SHORT_BASIS_CHARS = 30  # a longer basis, or one with brackets, is left to the title
-
-
-def in_basis(unit: str, basis: str) -> str:
-    """``EFLOPS (FP16 equivalent)``, or ``EFLOPS (basis in the title)`` for a long basis."""
-    long = "(" in basis or len(basis) > SHORT_BASIS_CHARS
-    return f"{unit} (basis in the title)" if long else f"{unit} ({basis})"
+def in_basis(unit: str, basis: str, short_chars: int = 30) -> str:
+    """``EFLOPS (FP16 equivalent)``; a longer basis, or one with brackets, is left to the title."""
+    return f"{unit} (basis in the title)" if "(" in basis or len(basis) > short_chars else f"{unit} ({basis})"
 
 
 def wrap(text: str, width: int) -> str:

@@ -8,6 +8,7 @@ written; 141 output pipe closed by its reader (as a Unix tool killed by SIGPIPE,
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import math
@@ -212,7 +213,7 @@ class Progress:
     def __init__(self, total: int, enabled: bool, stream=None):
         self.stream = stream or sys.stderr
         self.total = total
-        self.enabled = enabled and self.stream.isatty()
+        self.enabled = enabled and self.stream is not None and self.stream.isatty()  # None: stderr closed
         self.start = time.perf_counter()
         self.drawn_at = -math.inf
         self.shown = False
@@ -397,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = _handle_sigterm()
     try:
         code = COMMANDS[args.command](args)
-        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        if sys.stdout is not None:  # None: started with stdout closed
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except BrokenPipeError:
         return _pipe_closed()
@@ -434,8 +436,10 @@ def command() -> None:
     once. By then every file is written and closed and every worker process has stopped; what is
     skipped is the interpreter tearing down its objects one by one, about 0.2 s after a large run."""
     code = main()
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()  # what registered a clean-up runs it (multiprocessing's temporary folder)
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # closed, or None
             stream.flush()
     os._exit(code)
 

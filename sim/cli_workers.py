@@ -14,8 +14,15 @@ import importlib.util
 import threading
 from pathlib import Path
 
+from concurrent.futures.process import BrokenProcessPool
+
 from .errors import ScenarioError
 from .run.parallel import DASK_CONNECT_TIMEOUT_S
+
+POST_TASKS = 10
+"""At most as many workers for the tables, plots and report as they make tasks (two tables, eight
+kinds of plot at most, the report), and never more than the cores: ``--jobs 100`` is for the
+replications."""
 
 
 @contextlib.contextmanager
@@ -80,7 +87,7 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
     stopped), so they inherit the results' arrays instead of being sent copies: ``remote(name)``
     computes the table ``name`` of ``results`` in a worker (a Future). Started only when ``wanted`` (there are
     plots or a report to share out, or tables large enough to pay for it)."""
-    from .run.parallel import attribute_of, inherited, process_pool
+    from .run.parallel import attribute_of, cores, inherited, process_pool, worker_died
 
     if preloader is not None:
         preloader.join()
@@ -92,9 +99,11 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
         if not skip:  # imported once, here, rather than in every worker (matplotlib: about 0.3 s)
             importlib.import_module(module)
     with inherited(results) as key:
-        pool = process_pool(jobs, fork=True)
+        pool = process_pool(min(jobs, cores(), POST_TASKS), fork=True)
         try:
             yield pool, lambda name: pool.submit(attribute_of, key, name)
+        except BrokenProcessPool as exc:  # a worker killed while it made a table
+            raise worker_died(forked=True) from exc
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

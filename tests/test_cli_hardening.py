@@ -317,3 +317,20 @@ def test_git_commit_is_none_without_a_readable_checkout(tmp_path, layout):
         (tmp_path / ".git").mkdir()
         (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/nowhere\n")
     assert provenance.git_commit(tmp_path) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="closes descriptors before exec")
+def test_the_executable_ends_cleanly_with_stdout_or_stderr_closed_and_leaves_no_temporary_folder(tmp_path):
+    """The capsim executable ends with os._exit after its clean-ups: a closed stdout (sys.stdout is
+    None) or stderr is no traceback, and multiprocessing's temporary folder is removed as before."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(temp)}
+    for closed in (1, 2):
+        out = tmp_path / f"out{closed}"
+        done = subprocess.run([sys.executable, "-m", "sim", "compare", str(EXAMPLE), "-r", "300", "--jobs", "2",
+                               "-q", "--no-plots", "--out", str(out)], env=env, capture_output=True, text=True,
+                              timeout=120, preexec_fn=lambda fd=closed: os.close(fd))
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == "" and (out / "compare.csv").is_file()
+    assert os.listdir(temp) == []  # no pymp-* folder left behind

@@ -240,6 +240,28 @@ def test_sigterm_stops_the_run_writes_nothing_and_exits_143(tmp_path, jobs, to):
     assert os.listdir(tmp_path) == []
 
 
+@linux_only
+@pytest.mark.parametrize("to", ["group", "process"])
+def test_sigterm_while_the_workers_draw_the_plots_stops_cleanly(tmp_path, to):
+    """SIGTERM while the command's workers draw the plots: exit 143, one line, nothing written, no
+    worker left, and within the grace period (the pool broken by the signal must not be waited on
+    for ever; a worker that inherited the command's handler must not outlive it)."""
+    out = tmp_path / "out"
+    run = start("run", EXAMPLE, "-r", "3000", "--jobs", "2", "--out", out, cwd=tmp_path, start_new_session=True)
+    _wait_until(lambda: any(tmp_path.glob(".out.*.tmp/plots/.plots.*.tmp/*.png")), "a plot drawn")
+    workers = worker_processes(run.pid)
+    if to == "group":
+        os.killpg(run.pid, signal.SIGTERM)
+    else:
+        run.send_signal(signal.SIGTERM)
+    stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == 143, stderr
+    assert stderr == "capsim: terminated; no results written\n"
+    assert os.listdir(tmp_path) == []
+    _wait_until(lambda: not any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+                                for w in workers), "the workers gone", timeout_s=10)
+
+
 def test_plot_names_capsim_draws_are_the_ones_force_recognises(tmp_path):
     from sim.output import plotfiles
 

@@ -216,11 +216,13 @@ def test_forked_workers_leave_ctrl_c_to_the_parent_and_die_of_sigterm():
     finally:
         pool.shutdown()
         signal.signal(signal.SIGTERM, previous)
-    assert handlers == (signal.SIG_IGN, signal.SIG_DFL)
+    assert handlers == (signal.SIG_IGN, signal.SIG_DFL, False)  # and neither left blocked after the fork
 
 
 def _handlers():
-    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM),
+            bool({signal.SIGINT, signal.SIGTERM} & set(blocked)))
 
 
 # --- failures --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from concurrent.futures import Executor, as_completed, wait
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,8 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..errors import ScenarioError
-from .signals import signals_held
+from ..run.parallel import settle
+from ..run.signals import signals_held
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -330,9 +331,7 @@ def _in_workers(executor: Executor, folder: Path, todo: list[str], fmt: str, tmp
         for future in as_completed(futures.values()):
             future.result()  # the first failure, as soon as it happens
     except BaseException:
-        for future in futures.values():
-            future.cancel()
-        wait(futures.values())
+        settle(executor, futures.values())
         raise
     return [stem for kind in todo for stem in futures[kind].result()]
 

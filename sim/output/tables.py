@@ -23,7 +23,7 @@ from ..analysis.results import Results
 from ..errors import ScenarioError
 from ..scenario.validate import origin_of
 from .destination import WRITTEN_BY, check_destination
-from .signals import signals_held
+from ..run.signals import signals_held
 from .provenance import provenance, resolved_path, versions  # noqa: F401 - versions re-exported
 
 TABLES = ("monthly", "annual", "targets", "projects", "sites")

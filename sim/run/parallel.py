@@ -19,17 +19,20 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
     Future,
+    InvalidStateError,
     ProcessPoolExecutor,
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import ScenarioError
+from .signals import HELD, signals_held
 
 DASK_CONNECT_TIMEOUT_S = 10.0
 """How long :func:`dask_executor` tries to reach a scheduler before giving up (``--scheduler-timeout``)."""
@@ -120,21 +123,49 @@ def process_pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:
     caller that knows no other thread of its own runs while it forks, such as the ``capsim``
     command; elsewhere, and by default, workers start from a clean server process
     (:data:`START_METHOD`)."""
-    check_main_guard()
-    if fork and sys.platform == "linux":
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+    if fork and sys.platform == "linux":  # a forked worker does not import the main script again
+        _quiet_manager_thread()
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_forked_worker)
+        with signals_held():  # every worker forked now, none with a signal lost in the fork's hooks
+            pool.submit(_ready)
+        return pool
+    check_main_guard()
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
         context.set_forkserver_preload(["sim.run.simulate"])
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_interrupts)
 
 
+def _quiet_manager_thread() -> None:
+    """Keep a known CPython 3.11 fault off stderr: when signalled workers die after the caller
+    cancelled their pending tasks, the pool's manager thread fails with InvalidStateError setting
+    the error on a cancelled task, and Python prints its traceback. The caller has already stopped
+    and reports the signal in one line; other threads' errors are printed as before."""
+    previous = threading.excepthook
+    if getattr(previous, "capsim", False):
+        return
+
+    def hook(args) -> None:
+        if not (isinstance(args.exc_value, InvalidStateError)
+                and type(args.thread).__name__ == "_ExecutorManagerThread"):
+            previous(args)
+
+    hook.capsim = True
+    threading.excepthook = hook
+
+
 def _forked_worker() -> None:
     """Initializer of a forked worker: Ctrl-C is the parent's to act on, and SIGTERM kills the
-    worker, as in a worker that did not inherit the parent's handlers."""
+    worker, as in a worker that did not inherit the parent's handlers; then the signals held while
+    it was forked are let through (a SIGTERM held meanwhile ends it now, a Ctrl-C is dropped)."""
     _ignore_interrupts()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitted to have a pool fork its workers at once."""
 
 
 _INHERITED: dict[int, object] = {}
@@ -163,6 +194,23 @@ def attribute_of(key: int, name: str):
     return getattr(inherited_object(key), name)
 
 
+def settle(executor: Executor, futures) -> None:
+    """After a failure or an interruption: cancel the tasks not started and wait for those running,
+    until they end or every worker process of ``executor`` is gone (a pool whose workers were
+    killed may never finish their tasks), so that none writes after the caller has cleaned up."""
+    futures = list(futures)
+    for future in futures:
+        future.cancel()
+    while True:
+        _, pending = wait(futures, timeout=0.2)
+        if not pending:
+            return
+        if hasattr(executor, "_processes"):  # a process pool: are its workers still alive?
+            processes = getattr(executor, "_processes", None) or {}
+            if not any(p.is_alive() for p in list(processes.values())):
+                return
+
+
 def run_concurrently(executor: Executor | None, tasks: Sequence[tuple]) -> list:
     """``function(*arguments)`` for each task ``(function, *arguments)``; their results in order.
 
@@ -180,11 +228,9 @@ def run_concurrently(executor: Executor | None, tasks: Sequence[tuple]) -> list:
         last = function(*arguments)
         return [future.result() for future in futures] + [last]
     except BrokenProcessPool as exc:
-        raise _worker_died() from exc
+        raise worker_died() from exc
     finally:
-        for future in futures:
-            future.cancel()
-        wait(futures)
+        settle(executor, futures)
 
 
 @contextlib.contextmanager
@@ -224,16 +270,21 @@ def _connect(client_class, address: str, timeout_s: float):
         raise ScenarioError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
-def _worker_died() -> WorkerError:
+def worker_died(forked: bool = False) -> WorkerError:
+    """The error of a worker process that died; the hint for scripts only where it can apply
+    (workers that import the main script again: not forked ones, not the capsim executable)."""
     hint = ""
     main = sys.modules.get("__main__")
-    if getattr(main, "__file__", None) and getattr(getattr(main, "__spec__", None), "name", None) is None:
+    path = getattr(main, "__file__", None)
+    if (not forked and path and getattr(getattr(main, "__spec__", None), "name", None) is None
+            and os.path.basename(path) not in ("capsim", "capsim.exe", "capsim-script.py")):
         hint = f"; if this was started from a script: {MAIN_GUARD_HINT}"
     return WorkerError("a worker process died (killed, or out of memory?) before the run finished; "
                        f"no results were written{hint}")
 
 
-def run_blocks(executor: Executor, function: Callable, tasks: Sequence[tuple], on_result: Callable) -> None:
+def run_blocks(executor: Executor, function: Callable, tasks: Sequence[tuple], on_result: Callable,
+               forked: bool = False) -> None:
     """Run ``function(*task)`` for every task on ``executor``; ``on_result(task, result)`` as each ends.
 
     On any failure or interruption (Ctrl-C) the tasks not yet started are cancelled before the
@@ -249,7 +300,7 @@ def run_blocks(executor: Executor, function: Callable, tasks: Sequence[tuple], o
                 task = pending.pop(future)
                 on_result(task, future.result())
     except BrokenProcessPool as exc:
-        raise _worker_died() from exc
+        raise worker_died(forked) from exc
     finally:
         for future in pending:
             future.cancel()

@@ -269,7 +269,8 @@ def simulate(
                     if progress is not None:
                         progress(collector.done)
 
-                run_blocks(pool, run_block_shared, [(key, seed, first, count) for first, count in cuts], on_count)
+                run_blocks(pool, run_block_shared, [(key, seed, first, count) for first, count in cuts], on_count,
+                           forked=True)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
     elif local_workers > 1:

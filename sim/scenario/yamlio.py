@@ -22,6 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.reader import ReaderError
 
 from ..errors import Problem, ScenarioError
 
@@ -107,6 +108,13 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Positions]:
     _check_flow_depth(text, name)
     try:
         data = yaml.load(text)
+    except ReaderError as exc:  # a control character: position is an offset into the text
+        at = min(max(int(exc.position), 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise ScenarioError(Problem(f"character U+{code:04X} is not allowed in YAML (a control character); "
+                                    "remove it", file=name, line=line, column=column)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
@@ -198,6 +206,8 @@ class _EventCheck:
                 raise ScenarioError(Problem(f"nested deeper than {MAX_DEPTH} levels of mappings and lists", **where))
         elif isinstance(event, CollectionEndEvent):
             self.depth -= 1
+        if isinstance(event, ScalarEvent) and event.value == "<<" and event.style is None:
+            raise ScenarioError(Problem("merge keys (<<) are not allowed; write the values out", **where))
         if isinstance(event, AliasEvent):
             raise ScenarioError(Problem(f"aliases (*{event.anchor}) are not allowed; write the value out", **where))
         if isinstance(event, (ScalarEvent, CollectionStartEvent)):

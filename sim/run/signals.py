@@ -1,8 +1,11 @@
-"""Holding back Ctrl-C (SIGINT) and SIGTERM while a few renames put results in place.
+"""Holding back Ctrl-C (SIGINT) and SIGTERM while a few renames put results in place, or while
+worker processes are forked.
 
 The CLI turns both signals into exceptions (:mod:`sim.cli`); one arriving between two renames
-would leave a folder half swapped. Inside :func:`signals_held` they wait, and are delivered (and
-raised) as soon as the block ends.
+would leave a folder half swapped, and one arriving while Python forks runs its handler inside
+the fork's own hooks, where the exception is lost. Inside :func:`signals_held` they wait, and are
+delivered (and raised) as soon as the block ends; a process forked inside it starts with them
+held, and releases them once its own handlers are set.
 """
 
 from __future__ import annotations

@@ -323,8 +323,9 @@ def test_git_commit_is_none_without_a_readable_checkout(tmp_path, layout):
 def test_the_executable_ends_cleanly_with_stdout_or_stderr_closed_and_leaves_no_temporary_folder(tmp_path):
     """The capsim executable ends with os._exit after its clean-ups: a closed stdout (sys.stdout is
     None) or stderr is no traceback, and multiprocessing's temporary folder is removed as before."""
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    import tempfile
+
+    temp = Path(tempfile.mkdtemp(prefix="cs", dir="/tmp"))  # short: the forkserver's socket lives in it
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(temp)}
     for closed in (1, 2):
         out = tmp_path / f"out{closed}"
@@ -333,4 +334,6 @@ def test_the_executable_ends_cleanly_with_stdout_or_stderr_closed_and_leaves_no_
                               timeout=120, preexec_fn=lambda fd=closed: os.close(fd))
         assert done.returncode == 0, done.stderr
         assert done.stderr == "" and (out / "compare.csv").is_file()
-    assert os.listdir(temp) == []  # no pymp-* folder left behind
+    left = os.listdir(temp)
+    shutil.rmtree(temp, ignore_errors=True)
+    assert left == []  # no pymp-* folder left behind

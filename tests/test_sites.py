@@ -154,6 +154,20 @@ def test_sites_plot_legend_is_clear_of_every_panel():
     assert not legend.overlaps(fig._suptitle.get_window_extent(renderer))
 
 
+def test_sites_plot_fits_a_screen_with_8_or_20_sites():
+    """Eight sites were 1,440 px tall at 150 dpi; the panels now share at most 7.4 in (8.6 in, 1,290 px,
+    with title and legend), and more than eight sites take three columns."""
+    table = eight_sites()
+    twenty = pd.concat([table.assign(site=table["site"] + f"-{copy}") for copy in range(3)]).reset_index(drop=True)
+    twenty = twenty[twenty["site"].isin(sorted(twenty["site"].unique())[:20])]
+    for data, columns in ((table, 2), (twenty, 3)):
+        fig = plots.sites(data, plots.PlotContext(name="Test"))
+        assert fig.get_size_inches()[1] * 150 <= 1290
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(panels) == data["site"].nunique()
+        assert len({round(ax.get_position().x0, 3) for ax in panels}) == columns
+
+
 def test_a_run_writes_sites_csv(tmp_path):
     results = run(two_sites(), replications=1)
     sim.write_results(results, tmp_path / "out")

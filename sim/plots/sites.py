@@ -26,6 +26,9 @@ from .style import (
 )
 
 PANEL_HEIGHT_IN = 2.1
+"""A panel's height while the panels fit :data:`PANELS_HEIGHT_IN`; shorter ones beyond."""
+PANELS_HEIGHT_IN = 7.4
+"""The panels' height at most: with the title and the legend, 8.6 in, 1,290 px at 150 dpi (a screen)."""
 
 
 def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str | None = None) -> Figure:
@@ -37,9 +40,9 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
     names = list(dict.fromkeys(rows["site"]))
     if not names:
         raise ValueError("the sites table has no rows")
-    ncols = 1 if len(names) == 1 else 2
+    ncols = 1 if len(names) == 1 else 2 if len(names) <= 8 else 3
     nrows = math.ceil(len(names) / ncols)
-    fig = Figure(figsize=(11, 1.2 + PANEL_HEIGHT_IN * nrows), layout="constrained")
+    fig = Figure(figsize=(11, 1.2 + min(PANEL_HEIGHT_IN * nrows, PANELS_HEIGHT_IN)), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     banded = False
     for ax, name in zip(axes, names):

@@ -230,14 +230,27 @@ def test_sigterm_stops_the_run_writes_nothing_and_exits_143(tmp_path, jobs, to):
     if jobs == "2":  # every worker started (a pool still starting workers is a race inside multiprocessing)
         _wait_until(lambda: len(worker_processes(run.pid)) == 2, "two workers")
     time.sleep(0.5)
-    if to == "group":  # as `kill -TERM -PGID`, or a service manager stopping the job: workers get it too
+    _terminated_cleanly(run, to, tmp_path)
+
+
+def _terminated_cleanly(run, to: str, folder: Path) -> None:
+    """SIGTERM to ``run`` (``group``: as `kill -TERM -PGID`, or a service manager stopping the job:
+    workers get it too): exit 143, one line, nothing left in ``folder``."""
+    if to == "group":
         os.killpg(run.pid, signal.SIGTERM)
     else:
         run.send_signal(signal.SIGTERM)
     stdout, stderr = run.communicate(timeout=60)
     assert run.returncode == 143, stderr
     assert stderr == "capsim: terminated; no results written\n"
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(folder) == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @linux_only
@@ -250,16 +263,8 @@ def test_sigterm_while_the_workers_draw_the_plots_stops_cleanly(tmp_path, to):
     run = start("run", EXAMPLE, "-r", "3000", "--jobs", "2", "--out", out, cwd=tmp_path, start_new_session=True)
     _wait_until(lambda: any(tmp_path.glob(".out.*.tmp/plots/.plots.*.tmp/*.png")), "a plot drawn")
     workers = worker_processes(run.pid)
-    if to == "group":
-        os.killpg(run.pid, signal.SIGTERM)
-    else:
-        run.send_signal(signal.SIGTERM)
-    stdout, stderr = run.communicate(timeout=60)
-    assert run.returncode == 143, stderr
-    assert stderr == "capsim: terminated; no results written\n"
-    assert os.listdir(tmp_path) == []
-    _wait_until(lambda: not any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
-                                for w in workers), "the workers gone", timeout_s=10)
+    _terminated_cleanly(run, to, tmp_path)
+    _wait_until(lambda: not any(_running(w) for w in workers), "the workers gone", timeout_s=10)
 
 
 def test_plot_names_capsim_draws_are_the_ones_force_recognises(tmp_path):

@@ -54,14 +54,19 @@ def pool_size(args: argparse.Namespace) -> int:
     return 0 if args.scheduler or wanted < 2 else wanted
 
 
+def post_modules(args: argparse.Namespace) -> list[str]:
+    """The modules that draw the plots and write the report, as far as the command writes them."""
+    return [module for module, skip in (("sim.output.plotfiles", args.no_plots), ("sim.report.page", args.no_report))
+            if not skip]
+
+
 class Preloader:
     """Imports the plotting and report modules (matplotlib: about 0.3 s) in a thread of this process
     while its workers run the replications and it only waits; joined before the next fork (fork
     copies no running thread). Started by the first progress report, once the workers exist."""
 
     def __init__(self, args: argparse.Namespace, enabled: bool):
-        self.modules = [m for m, skip in (("sim.output.plotfiles", args.no_plots), ("sim.report.page", args.no_report))
-                        if enabled and not skip]
+        self.modules = post_modules(args) if enabled else []
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -95,9 +100,8 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
     if not (jobs and wanted):
         yield None, None
         return
-    for module, skip in (("sim.output.plotfiles", args.no_plots), ("sim.report.page", args.no_report)):
-        if not skip:  # imported once, here, rather than in every worker (matplotlib: about 0.3 s)
-            importlib.import_module(module)
+    for module in post_modules(args):  # imported once, here, rather than in every worker (matplotlib: about 0.3 s)
+        importlib.import_module(module)
     with inherited(results) as key:
         pool = process_pool(min(jobs, cores(), POST_TASKS), fork=True)
         try:

@@ -435,6 +435,9 @@ def command() -> None:
     """The ``capsim`` executable (and ``python -m sim``): :func:`main`, then the process ends at
     once. By then every file is written and closed and every worker process has stopped; what is
     skipped is the interpreter tearing down its objects one by one, about 0.2 s after a large run."""
+    from .run.heap import keep_freed_memory
+
+    keep_freed_memory()  # this process and the workers it forks reuse freed memory (sim.run.heap)
     code = main()
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()  # what registered a clean-up runs it (multiprocessing's temporary folder)

@@ -61,18 +61,27 @@ def post_modules(args: argparse.Namespace) -> list[str]:
 
 
 class Preloader:
-    """Imports the plotting and report modules (matplotlib: about 0.3 s) in a thread of this process
-    while its workers run the replications and it only waits; joined before the next fork (fork
-    copies no running thread). Started by the first progress report, once the workers exist."""
+    """Imports pandas (for the tables, about 0.2 s) and the plotting and report modules (matplotlib:
+    about 0.3 s) in a thread of this process while its workers run the replications and it only
+    waits; joined before the next fork (fork copies no running thread). Started by the first
+    progress report, once the workers exist.
+
+    The thread blocks SIGINT and SIGTERM. A signal that the kernel hands to a thread other than
+    the main one is noted, but in CPython 3.11 the main thread may not look at the note until it
+    next competes for the interpreter lock, which after the imports it may never do: the Ctrl-C was
+    lost and the run published (seen under load). Blocked here, they always go to the main thread."""
 
     def __init__(self, args: argparse.Namespace, enabled: bool):
-        self.modules = post_modules(args) if enabled else []
+        self.modules = ["pandas", *post_modules(args)] if enabled else []
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
+        from .run.signals import signals_held
+
         if self.modules and self.thread is None:
             self.thread = threading.Thread(target=self._load, name="capsim-preload", daemon=True)
-            self.thread.start()
+            with signals_held():  # the thread starts with them blocked: Ctrl-C and SIGTERM go to the main thread
+                self.thread.start()
 
     def _load(self) -> None:
         for module in self.modules:

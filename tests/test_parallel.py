@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -384,3 +385,27 @@ def test_workers_are_started_only_for_runs_that_pay_for_them(scenario):
     assert auto_jobs(plan, worth) == cores()
     assert_same_results(sim.simulate(scenario, replications=300, seed=4, jobs=None),
                         sim.simulate(scenario, replications=300, seed=4, jobs=1))
+
+
+@linux_only
+def test_the_preloading_thread_leaves_ctrl_c_and_sigterm_to_the_main_thread(monkeypatch):
+    """A signal the kernel hands to another thread reaches Python's handler only when the main
+    thread next notices it, which CPython 3.11 does not promise: the preloading thread blocks both."""
+    import argparse
+
+    from sim.cli_workers import Preloader
+
+    preloader = Preloader(argparse.Namespace(no_plots=True, no_report=True), enabled=True)
+    seen: dict = {}
+    release = threading.Event()
+
+    def load() -> None:
+        seen["blocked"] = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        release.wait(10)
+
+    monkeypatch.setattr(preloader, "_load", load)
+    preloader.start()
+    release.set()
+    preloader.join()
+    assert {signal.SIGINT, signal.SIGTERM} <= seen["blocked"]
+    assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main thread's

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..engine.plan import Plan
 from ..engine.series import MonthlySeries
@@ -19,6 +19,9 @@ from ..months import month_labels
 from ..scenario.schema import Scenario
 from . import statistics
 from .sites import sites_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 REMOTE_TABLES = ("sites", "monthly")

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..engine.series import METRICS
 from ..months import calendar_years, month_label, month_labels
 from ..scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal distribution."""
@@ -172,6 +175,7 @@ def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -
     """One row per (label, metric), labels in their order and metrics in :data:`METRICS` order
     within each label (a shared limit the scenario does not have is left out): variant, ``key``,
     metric, mean, p5, ..., p95."""
+    import pandas as pd  # imported when a table is made (about 0.2 s)
     labels = np.asarray(labels)
     names = [name for name in METRICS if name in values]
     stats = [summarise(values[name]) for name in names]
@@ -228,6 +232,7 @@ def month_quantiles(start: str, n_months: int, times: np.ndarray) -> dict[str, s
 
 
 def targets_table(variant: str, scenario: Scenario, met: np.ndarray, reached: np.ndarray) -> pd.DataFrame:
+    import pandas as pd  # imported when a table is made (about 0.2 s)
     start = scenario.horizon.start
     n_months = None
     from ..months import horizon_months
@@ -258,6 +263,7 @@ def projects_table(variant: str, scenario: Scenario, go: np.ndarray, first_on: n
     With ``plan`` and ``policy_shift`` ((R, J) months the levers moved the drawn delay): the planned
     online month after a PUE-cap upgrade, the mean months the levers moved it, the design annual
     PUE and the peak facility MW (grid reservation)."""
+    import pandas as pd  # imported when a table is made (about 0.2 s)
     from ..months import horizon_months
 
     start = scenario.horizon.start

@@ -24,8 +24,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, ScenarioError
 from ..scenario.paths import PathError, resolve_path
@@ -33,6 +32,9 @@ from ..scenario.schema import Scenario
 from ..scenario.variants import with_fixed_values
 from .design import fmt, lever_input
 from .evaluate import Evaluator, output_specs, wilson_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DIRECTIONS = ("smallest", "largest")
 DEFAULT_PROBABILITY = 0.9
@@ -201,6 +203,8 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
                 else:
                     bad = middle
             answer = good
+    import pandas as pd  # imported when a table is made (about 0.2 s)
+
     table = pd.DataFrame(points, columns=COLUMNS)
     monotone, note = _monotonicity(table, smallest, lever)
     if status == "met-at-end" and not met_easy:

@@ -16,8 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..analysis.results import Results
 from ..errors import ScenarioError
@@ -25,6 +24,9 @@ from ..scenario.validate import origin_of
 from .destination import WRITTEN_BY, check_destination
 from ..run.signals import signals_held
 from .provenance import provenance, resolved_path, versions  # noqa: F401 - versions re-exported
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLES = ("monthly", "annual", "targets", "projects", "sites")
 NOTHING_APPLIED = {"variant": "base", "description": None, "set": {}, "overrides": {}, "undrawn": []}

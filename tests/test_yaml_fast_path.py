@@ -65,7 +65,7 @@ READ_ALIKE = {
             "? explicit\n: value\n",
     "document markers": "---\na: 1\n...\n",
     "empty collections and strings": "b: []\nc: {}\nd: ''\ne:\n  f: \"\"\n  g: [ ]\n",
-    "deep but allowed": "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 30)) + "  " * 30 + "v: 1\n",
+    "deep but allowed": "aa:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 30)) + "  " * 30 + "v: 1\n",
     "scalar document": "just text\n",
     "list document": "- 1\n- 2\n",
     "empty": "",
@@ -82,7 +82,7 @@ def test_the_fast_path_reads_each_form_exactly_as_the_reference_does(text):
 
 
 LEFT_TO_REFERENCE = {
-    "tab": "a:\t1\n",
+    "tab": "aa:\t1\n",
     "carriage return": "a: 1\r\nb: 2\r\n",
     "next line": "a: x\x85y\n",
     "line separator": "a: x\u2028y\n",
@@ -102,11 +102,11 @@ LEFT_TO_REFERENCE = {
     "two documents": "a: 1\n---\nb: 2\n",
     "control character": "a: \x07\n",
     "syntax error": "a: [1, 2\n",
-    "bad indentation": "a:\n  b: 1\n c: 2\n",
+    "bad indentation": "aa:\n  b: 1\n c: 2\n",
     "too deep": "a: " + "[" * 70 + "]" * 70 + "\n",
     "value key": "a: =\nb:\n  =: 1\n",
-    "empty value": "a:\nb: 1\n",
-    "empty value in a list": "a:\n  -\n  - 1\n",
+    "empty value": "aa:\nb: 1\n",
+    "empty value in a list": "aa:\n  -\n  - 1\n",
     "empty key": ": x\n",
     "null document": "---\n...\n",
 }

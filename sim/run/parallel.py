@@ -131,12 +131,14 @@ def process_pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:
         _quiet_manager_thread()
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_forked_worker)
+        frozen = gc.get_freeze_count()
         gc.freeze()  # the workers' collector leaves what they inherit alone (their own objects it collects)
         try:
             with signals_held():  # every worker forked now, none with a signal lost in the fork's hooks
                 pool.submit(_ready)
         finally:
-            gc.unfreeze()  # this process's collector as before
+            if not frozen:
+                gc.unfreeze()  # this process's collector as before (unless its caller had frozen objects)
         return pool
     check_main_guard()
     context = multiprocessing.get_context(START_METHOD)

@@ -35,7 +35,7 @@ CHURN = """
         from sim.run.heap import keep_freed_memory
         assert keep_freed_memory()
     rng = np.random.default_rng(1)
-    sizes = (2 ** rng.uniform(17, 24, 400)).astype(int)  # 128 kB to 16 MB, as a block's temporaries
+    sizes = (2 ** rng.uniform(17, 22, 400)).astype(int)  # 128 kB to 4 MB, as a block's temporaries
     for size in sizes[:50]:
         np.ones(size // 8)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

@@ -284,3 +284,15 @@ def test_policy_metrics_do_not_depend_on_block_size(monkeypatch, replications):
     pieces = sim.simulate(scenario, replications=replications, seed=2)
     for metric, values in whole.series.items():
         np.testing.assert_array_equal(values, pieces.series[metric], err_msg=metric)
+
+
+def test_write_results_refuses_a_comparison_and_names_the_function_that_writes_one(tmp_path):
+    from conftest import REPO
+    from sim.output.comparison import write_comparison
+
+    scenario = sim.load_scenario(REPO / "scenarios" / "example.yaml")
+    comparison = sim.compare(scenario, ["no-subsidy"], replications=2, seed=1)
+    with pytest.raises(TypeError, match=r"got Comparison \(a Comparison: sim.output.comparison.write_comparison"):
+        sim.write_results(comparison, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert (write_comparison(comparison, tmp_path / "out") / "compare.csv").exists()

@@ -96,3 +96,4 @@ def test_capsim_validate_runs_without_pandas():
         print(code, "pandas" in sys.modules)
     """)
     assert out.splitlines()[-1] == "0 False"
+

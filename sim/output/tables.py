@@ -156,8 +156,13 @@ def write_results(results: Results, out: str | Path, force: bool = False,
     ``then(folder)``, when given, runs on the temporary folder after the tables are written and
     before it is renamed into place (``capsim run`` draws its plots there); if it fails, nothing
     is published. ``remote``, when given, makes the per-site and monthly tables elsewhere while this
-    process makes the others (see :meth:`Results.tables`).
+    process makes the others (see :meth:`Results.tables`). A :class:`~sim.run.compare.Comparison`
+    is written by :func:`sim.output.comparison.write_comparison`.
     """
+    if not isinstance(results, Results):
+        hint = (" (a Comparison: sim.output.comparison.write_comparison writes its folder)"
+                if type(results).__name__ == "Comparison" else "")
+        raise TypeError(f"write_results expects the Results of sim.simulate, got {type(results).__name__}{hint}")
     tables = results.tables(TABLES, remote)
     return publish_tables(out, tables, manifest(results, command, started), force=force, then=then,
                           protect=scenario_files(results.scenario))

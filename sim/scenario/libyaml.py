@@ -1,5 +1,6 @@
 """A fast path for :func:`sim.scenario.yamlio.parse_yaml`: the same data and positions from libyaml's
-parser (PyYAML's C extension), about thirty times faster than ruamel's pure-Python parser.
+parser (PyYAML's C extension), seven to nine times faster than ruamel's pure-Python parser
+(Shanxi: 0.12 s -> 0.015 s).
 
 It answers only for the files it is sure of, and says ``None`` for any other, which the reference
 reader (ruamel, YAML 1.2) then reads as before, with its errors. So a file is read as before in

@@ -67,10 +67,9 @@ class Preloader:
     waits; joined before the next fork (fork copies no running thread). Started by the first
     progress report, once the workers exist.
 
-    The thread blocks SIGINT and SIGTERM. A signal that the kernel hands to a thread other than
-    the main one is noted, but in CPython 3.11 the main thread may not look at the note until it
-    next competes for the interpreter lock, which after the imports it may never do: the Ctrl-C was
-    lost and the run published (seen under load). Blocked here, they always go to the main thread.
+    The thread blocks SIGINT and SIGTERM, so that the kernel always hands them to the main thread,
+    whose handlers act on them (Python runs signal handlers in the main thread only, when it next
+    notices the signal).
 
     The garbage collector is off while it imports (a full collection among the 130,000 objects the
     imports make took 0.1 s and could free none of them) and what exists then is frozen for it

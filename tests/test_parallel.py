@@ -389,8 +389,8 @@ def test_workers_are_started_only_for_runs_that_pay_for_them(scenario):
 
 @linux_only
 def test_the_preloading_thread_leaves_ctrl_c_and_sigterm_to_the_main_thread(monkeypatch):
-    """A signal the kernel hands to another thread reaches Python's handler only when the main
-    thread next notices it, which CPython 3.11 does not promise: the preloading thread blocks both."""
+    """The preloading thread blocks both, so that the kernel hands them to the main thread, where
+    Python runs their handlers; the main thread's mask is left as it was."""
     import argparse
 
     from sim.cli_workers import Preloader

@@ -61,8 +61,8 @@ READ_ALIKE = {
     "flow": "a: [1, 2, {b: 3, c: [x, 'y']}]\nd: {e: f, g: [], h: {}}\ni: [\n  1,\n  2,\n]\n",
     "lists of mappings": "projects:\n- name: a\n  size: 1\n- name: b\n  sites:\n    - x\n    - y\n"
                          "other:\n  - - 1\n    - 2\n  - []\n",
-    "keys": "3: int key\n2.5: float key\ntrue: bool key\n~: null key\n'quoted key': q\n\"x y\": z\n"
-            "? explicit\n: value\n",
+    "keys": "true: bool key\n~: null key\n'quoted key': q\n\"x y\": z\n? explicit\n: value\n'3': quoted number\n",
+    "number keys": "3: int key\n2.5: float key\n0x1F: hex\n0o17: octal\n1_000: underscores\n2e3: exponent\n.inf: inf\n",
     "document markers": "---\na: 1\n...\n",
     "empty collections and strings": "b: []\nc: {}\nd: ''\ne:\n  f: \"\"\n  g: [ ]\n",
     "deep but allowed": "aa:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 30)) + "  " * 30 + "v: 1\n",
@@ -108,6 +108,10 @@ LEFT_TO_REFERENCE = {
     "empty value": "aa:\nb: 1\n",
     "empty value in a list": "aa:\n  -\n  - 1\n",
     "empty key": ": x\n",
+    "spaces-only line opening a block scalar": "ll: |\n \n  m\n",
+    "spaces-only line opening a folded scalar": "- >\n \n  m\n",
+    "comment glued to a block header": "aa: |#\n  x\n",
+    "comment glued to a chomping indicator": "aa: |-#\n  x\n",
     "null document": "---\n...\n",
 }
 

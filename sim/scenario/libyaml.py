@@ -15,7 +15,9 @@ every case, only sooner for most:
   duplicate keys, keys that are not scalars, nesting past the limit, dates and other types, more
   than one document) is left to it, so the error and its position are the reference reader's;
 * so is an empty value (``key:`` with nothing after it), whose position the two parsers place
-  differently (ruamel: where the next token starts; libyaml: after the colon).
+  differently (ruamel: where the next token starts; libyaml: after the colon), a line of spaces
+  only and a block scalar's header followed by ``#`` (which libyaml accepts where ruamel refuses
+  them).
 
 ``tests/test_yaml_fast_path.py`` compares both readers on the shipped scenarios, on every YAML text
 of the tests and on generated files.
@@ -40,8 +42,11 @@ except ImportError:  # pragma: no cover - PyYAML's wheels ship libyaml
 
 Positions = dict[tuple, tuple[int, int]]
 
-_READ_APART = re.compile("[\t\r\x85\u2028\u2029\ufeff]|^%", re.MULTILINE)
-"""Characters and directives that YAML 1.1 (libyaml) and 1.2 (ruamel) may read differently."""
+_READ_APART = re.compile("[\t\r\x85\u2028\u2029\ufeff]|^%|^ +$|[|>][-+0-9]*#", re.MULTILINE)
+"""What libyaml and ruamel may read differently: characters and directives YAML 1.1 and 1.2 treat
+apart, a line of spaces only (libyaml accepts it as the first line of a block scalar followed by a
+more indented one, ruamel refuses that) and a block scalar's header with ``#`` right after the
+indicator (``|#``: libyaml reads a comment, ruamel refuses it)."""
 _PLAIN_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
                "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
@@ -132,7 +137,7 @@ class _Builder:
             self._check(event)
             if event.value == "<<" and event.style is None:
                 raise _NotSure  # a merge key
-            key = self._scalar(event)
+            key = self._scalar(event, key=True)
             if key in seen:
                 raise _NotSure  # a duplicate key
             seen.add(key)
@@ -163,8 +168,10 @@ class _Builder:
         if explicit:
             raise _NotSure
 
-    def _scalar(self, event) -> Any:
-        """The scalar as ``yamlio._to_plain`` makes it from ruamel's constructed value."""
+    def _scalar(self, event, key: bool = False) -> Any:
+        """The scalar as ``yamlio._to_plain`` makes it from ruamel's constructed value; a mapping's
+        ``key`` as ruamel constructs it (``_to_plain`` keeps a number key as ruamel's own int or
+        float subclass, e.g. ``ScalarFloat``)."""
         tag = self.tags.get((event.value, event.implicit))
         if tag is None:
             tag = self.tags[event.value, event.implicit] = str(self.resolver.resolve(  # as ruamel's composer does
@@ -174,6 +181,6 @@ class _Builder:
         if tag == "tag:yaml.org,2002:str":
             return event.value
         value = self.constructor.construct_object(ScalarNode(tag, event.value), deep=True)
-        if value is None or isinstance(value, bool):
+        if key or value is None or isinstance(value, bool):
             return value
         return int(value) if isinstance(value, int) else float(value)

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from .errors import ScenarioError
 from .run.parallel import DASK_CONNECT_TIMEOUT_S
+from .run.signals import signals_held
 
 POST_TASKS = 10
 """At most as many workers for the tables, plots and report as they make tasks (two tables, eight
@@ -80,8 +81,6 @@ class Preloader:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from .run.signals import signals_held
-
         if self.modules and self.thread is None:
             self.thread = threading.Thread(target=self._load, name="capsim-preload", daemon=True)
             with signals_held():  # the thread starts with them blocked: Ctrl-C and SIGTERM go to the main thread

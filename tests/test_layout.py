@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sim"
-STAGES = ("errors", "months", "version", "scenario", "engine", "analysis", "run", "explore", "plots", "output", "report",
+STAGES = ("errors", "months", "version", "colours", "scenario", "engine", "analysis", "run", "explore", "plots", "output", "report",
           "cli_workers", "cli_explore", "cli")
 """The order of the stages: a module may import from its own stage and from those before it.
 ``sim/__init__.py`` (the public API) and ``__main__`` sit above all of them."""

@@ -28,21 +28,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter
 
+from ..colours import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE  # noqa: F401
 from ..months import horizon_months, month_index
 
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
-CLASS_COLOURS = {"general": "#4C72B0", "intelligent": "#DD8452", "supercomputing": "#55A868"}
-"""One colour per class of compute, in every plot."""
 CLASS_LABELS = {"general": "general", "intelligent": "intelligent (AI)", "supercomputing": "supercomputing"}
 OTHER_CLASS_COLOUR = "#937860"
-MEDIAN_COLOUR = "#222222"
-"""Totals, medians and the base variant."""
-TARGET_COLOUR = "#C44E52"
-SERIES_COLOURS = {"it_load_mw": "#8172B3", "facility_mw": "#937860"}
-VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B",
-                   "#E377C2", "#BCBD22", "#7F7F7F", "#393B79", "#FF9896", "#98DF8A", "#C5B0D5",
-                   "#FFBB78", "#9EDAE5", "#C49C94", "#F7B6D2", "#DBDB8D", "#AEC7E8")
-"""Colours of the variants other than the base, in order of first appearance in the tables."""
 BASE_VARIANT = "base"
 BAND_ALPHA = 0.22
 COMPARE_OUTPUTS = ("target_probability", "total_eflops", "intelligent_share", "reached_month",

@@ -1,0 +1,16 @@
+"""The colours every figure shares, matplotlib's plots (:mod:`sim.plots.style`) and the report's
+Plotly charts (:mod:`sim.report.palette`) alike; plain hex strings, so the report imports no
+matplotlib."""
+
+from __future__ import annotations
+
+CLASS_COLOURS = {"general": "#4C72B0", "intelligent": "#DD8452", "supercomputing": "#55A868"}
+"""One colour per class of compute, in every plot."""
+MEDIAN_COLOUR = "#222222"
+"""Totals, medians and the base variant."""
+TARGET_COLOUR = "#C44E52"
+SERIES_COLOURS = {"it_load_mw": "#8172B3", "facility_mw": "#937860"}
+VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B",
+                   "#E377C2", "#BCBD22", "#7F7F7F", "#393B79", "#FF9896", "#98DF8A", "#C5B0D5",
+                   "#FFBB78", "#9EDAE5", "#C49C94", "#F7B6D2", "#DBDB8D", "#AEC7E8")
+"""Colours of the variants other than the base, in order of first appearance in the tables."""

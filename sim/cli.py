@@ -248,6 +248,7 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .analysis.results import REMOTE_TABLES
     from .analysis.summary import summary_text
     from .output.destination import output_folder
     from .output.tables import utc_now, write_results
@@ -279,9 +280,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                                jobs=jobs, executor=executor, fork=True)
     finally:
         progress.close()
-    summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
     wanted = simulation or not (args.no_plots and args.no_report)
-    with results_pool(args, results, wanted, preloader) as (pool, remote):
+    with results_pool(args, results, wanted, preloader, start=REMOTE_TABLES) as (pool, remote):
+        summary = summary_text(results)  # before writing: a failure here must not leave a folder behind
         write_results(results, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
                       then=folder_writer(args, pool), remote=remote)
     if not args.quiet:

@@ -104,13 +104,17 @@ class Preloader:
 
 
 @contextlib.contextmanager
-def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Preloader | None = None):
+def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Preloader | None = None,
+                 start: tuple[str, ...] = ()):
     """(pool, remote) for summarising ``results`` and drawing its plots and report, or (None, None).
 
     The workers are forked from the command once the results exist (the replications' workers have
     stopped), so they inherit the results' arrays instead of being sent copies: ``remote(name)``
-    computes the table ``name`` of ``results`` in a worker (a Future). Started only when ``wanted`` (there are
-    plots or a report to share out, or tables large enough to pay for it)."""
+    computes the table ``name`` of ``results`` in a worker (a Future; asked twice, the same one).
+    The tables named in ``start`` are started at once, so that they are made while the command
+    does something else first (prints nothing, writes nothing: ``capsim run`` makes its summary).
+    Started only when ``wanted`` (there are plots or a report to share out, or tables large enough
+    to pay for it)."""
     from .run.parallel import attribute_of, cores, inherited, process_pool, worker_died
 
     if preloader is not None:
@@ -123,8 +127,17 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
         importlib.import_module(module)
     with inherited(results) as key:
         pool = process_pool(min(jobs, cores(), POST_TASKS), fork=True)
+        futures = {}
+
+        def remote(name: str):
+            if name not in futures:
+                futures[name] = pool.submit(attribute_of, key, name)
+            return futures[name]
+
         try:
-            yield pool, lambda name: pool.submit(attribute_of, key, name)
+            for name in start:
+                remote(name)
+            yield pool, remote
         except BrokenProcessPool as exc:  # a worker killed while it made a table
             raise worker_died(forked=True) from exc
         finally:

@@ -27,8 +27,6 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-import PIL.Image
-import PIL.PngImagePlugin
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -36,6 +34,7 @@ from .. import plots
 from ..errors import ScenarioError
 from ..run.parallel import settle
 from ..run.signals import signals_held
+from .png import write_png
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -211,11 +210,6 @@ def save_figure(fig: Figure, path: Path, fmt: str) -> None:
             fig.savefig(path, format=fmt, dpi=DPI, metadata=metadata)
 
 
-PNG_COMPRESS_LEVEL = 3
-"""zlib level of the PNG files: as small as matplotlib's (level 6, RGBA) once written as RGB, in
-about half the time."""
-
-
 def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
     """What ``fig.savefig(path, dpi=DPI)`` draws, in about half the time.
 
@@ -223,9 +217,9 @@ def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
     the real draw, each time with a new renderer (so every text is measured twice), and writes
     RGBA. Here the layout is computed once, at the saved resolution, with the renderer that then
     draws the file (an Agg canvas, which keeps its renderer and the text sizes it measured), the
-    figure is drawn without its layout engine, and an opaque picture is written as RGB, with
-    matplotlib's metadata and resolution. The figure's canvas, resolution and engine are given
-    back."""
+    figure is drawn without its layout engine, and the picture is written by
+    :func:`sim.output.png.write_png` (as RGB when opaque), with matplotlib's metadata and
+    resolution. The figure's canvas, resolution and engine are given back."""
     canvas, engine, dpi = fig.canvas, fig.get_layout_engine(), fig.dpi
     agg = FigureCanvasAgg(fig)  # fig.canvas until the end
     try:
@@ -235,17 +229,13 @@ def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
             with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
                 fig.set_layout_engine(None)  # None, not "none": with any engine savefig draws twice
         agg.draw()
-        image = PIL.Image.fromarray(np.asarray(agg.buffer_rgba()), "RGBA")
+        pixels = np.asarray(agg.buffer_rgba())
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
         fig.dpi = dpi
         fig.set_canvas(canvas)
-    if image.getextrema()[3] == (255, 255):
-        image = image.convert("RGB")
-    info = PIL.PngImagePlugin.PngInfo()
-    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-    image.save(path, format="png", pnginfo=info, dpi=(DPI, DPI), compress_level=PNG_COMPRESS_LEVEL)
+    write_png(path, pixels, DPI, {"Software": f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"})
 
 
 def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from .style import (
     CLASS_LABELS,
@@ -157,6 +159,8 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
             ticks.append(y)
             labels.append(row["project"])
             y += 1
+    ax.add_collection(LineCollection([[(0, y), (1, y)] for y in ticks], colors="#EEEEEE", linewidths=0.6, zorder=0,
+                                     transform=ax.get_yaxis_transform()), autolim=False)  # a rule along each row
     ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
             fontsize=8, fontweight="bold", gid="go-header")
     ax.set_yticks(ticks, labels, fontsize=8)
@@ -179,30 +183,36 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
     return fig
 
 
+def _mark(ax: Axes, x, y: int, **style) -> None:
+    """A marker at date ``x`` on row ``y`` (what ``ax.plot([x], [y], ...)`` draws, made directly)."""
+    ax.add_line(Line2D([mdates.date2num(x)], [y], **style))
+
+
 def _draw_row(ax: Axes, row, y: int, colour: str, left, right) -> set[str]:
-    """One project's (or aggregate's) row; the kinds of marks drawn (for the legend)."""
+    """One project's (or aggregate's) row; the kinds of marks drawn (for the legend). The rows'
+    rules are drawn by :func:`timeline`, in one collection; the bars and markers are made as
+    patches and lines, without ``barh`` and ``plot`` (a third of the figure's time, for 40 rows)."""
     drawn = set()
-    ax.axhline(y, color="#EEEEEE", linewidth=0.6, zorder=0)
     p10, p50, p90 = row["online_p10"], row["online_p50"], row["online_p90"]
     members = int(row.get("_members", 0) or 0)
     if _is_month(p10):
-        x0 = month_dates([p10], "start")[0]
-        x1 = month_dates([p90], "end")[0] if _is_month(p90) else right
-        ax.barh(y, x1 - x0, left=x0, height=0.55, color=colour, alpha=0.25 if members else 0.45,
-                linewidth=0, hatch="////" if members else None,
-                gid=f"{'aggregate' if members else 'range'}:{row['project']}")
+        x0 = mdates.date2num(month_dates([p10], "start")[0])
+        x1 = mdates.date2num(month_dates([p90], "end")[0] if _is_month(p90) else right)
+        ax.add_patch(Rectangle((x0, y - 0.275), x1 - x0, 0.55, facecolor=colour, alpha=0.25 if members else 0.45,
+                               linewidth=0, hatch="////" if members else None,
+                               gid=f"{'aggregate' if members else 'range'}:{row['project']}"))
         drawn.add("aggregate" if members else "range")
         if not _is_month(p90):
-            ax.plot([right], [y], marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
+            _mark(ax, right, y, marker=">", color=colour, clip_on=False, gid=f"beyond:{row['project']}")
             drawn.add("beyond")
     if _is_month(p50):
-        ax.plot([month_dates([p50], "mid")[0]], [y], marker="o", markersize=6, color=colour,
-                markeredgecolor=MEDIAN_COLOUR, markeredgewidth=0.6, linestyle="none", gid=f"p50:{row['project']}")
+        _mark(ax, month_dates([p50], "mid")[0], y, marker="o", markersize=6, color=colour,
+              markeredgecolor=MEDIAN_COLOUR, markeredgewidth=0.6, linestyle="none", gid=f"p50:{row['project']}")
         drawn.add("median")
     if _is_month(row["planned_online"]):
         planned = min(max(month_dates([row["planned_online"]], "mid")[0], left), right)
-        ax.plot([planned], [y], marker="D", markersize=6, markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR,
-                markeredgewidth=1.2, linestyle="none", gid=f"planned:{row['project']}")
+        _mark(ax, planned, y, marker="D", markersize=6, markerfacecolor="none", markeredgecolor=MEDIAN_COLOUR,
+              markeredgewidth=1.2, linestyle="none", gid=f"planned:{row['project']}")
         drawn.add("planned")
         shifted = _shifted(row, planned, left, right)
         if shifted is not None:

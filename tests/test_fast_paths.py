@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -215,3 +216,19 @@ def test_one_partition_serves_a_column_divided_by_its_hours_worked_by_hand():
     assert power["p50"].tolist() == [2.0] and same["p50"].tolist() == [1488.0]
     assert power["mean"].tolist() == [2.0] and same["mean"].tolist() == [1488.0]
     assert same["p10"].tolist() == [744.0 + 0.2 * 744.0] and abs(power["p10"][0] - 1.2) < 1e-15
+
+
+@pytest.mark.parametrize("rows", [1, 255, 256, 257, 700])
+def test_the_banded_transpose_is_the_transposed_copy_across_band_edges(rows):
+    """The copy the percentiles partition (made a band of rows at a time) is ``values.T``, and the
+    percentiles of a column longer than a band are np.nanquantile's, bit for bit."""
+    from sim.analysis.statistics import QUANTILES, TRANSPOSE_ROWS, _transposed, summarise
+
+    assert TRANSPOSE_ROWS == 256  # the band edges the parameters straddle
+    values = np.random.default_rng(rows).normal(size=(rows, 5))
+    values[::7, 1] = 0.0
+    copy = _transposed(values)
+    assert copy.flags.c_contiguous and np.array_equal(copy, values.T)
+    got = summarise(values)
+    for name, q in QUANTILES.items():
+        assert got[name].view(np.int64).tolist() == np.nanquantile(values, q, axis=0).view(np.int64).tolist()

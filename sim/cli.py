@@ -254,22 +254,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .output.tables import utc_now, write_results
     from .run.simulate import default_replications, simulate
     from .scenario.load import load_scenario, shipped_scenario
-    from .scenario.variants import apply_variant, parse_override
+    from .scenario.variants import apply_variant, check_variants, parse_override
 
     started = utc_now()
     if args.scenario is None:
         args.scenario = str(shipped_scenario())
-    scenario = load_scenario(args.scenario)
+    loaded = load_scenario(args.scenario, check_variants=False)  # checked below, or while the first replications run
     overrides = [parse_override(text) for text in args.overrides]
-    scenario = apply_variant(scenario, args.variant, overrides)
+    scenario = apply_variant(loaded, args.variant, overrides)
     out = output_folder(args.out, Path("results") / Path(args.scenario).stem, args.force, [args.scenario])
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)
     simulation = simulation_wants_workers(args, scenario, replications)
-    preloader = Preloader(args, enabled=simulation and pool_size(args) > 0)
+    preloader = Preloader(args, enabled=simulation and pool_size(args) > 0, first=lambda: check_variants(loaded))
+    if not preloader.enabled:
+        check_variants(loaded)
 
     def report(done: int) -> None:
-        preloader.start()  # the workers exist: this process waits for them, and may import meanwhile
+        preloader.start()  # the workers exist: this process waits for them, and may check and import meanwhile
+        preloader.raise_failure()  # a variant that does not validate stops the run here
         progress(done)
 
     try:
@@ -280,6 +283,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                jobs=jobs, executor=executor, fork=True)
     finally:
         progress.close()
+    preloader.join()  # and the variants' check, if it failed, is raised before anything is written
     wanted = simulation or not (args.no_plots and args.no_report)
     with results_pool(args, results, wanted, preloader, start=REMOTE_TABLES) as (pool, remote):
         summary = summary_text(results)  # before writing: a failure here must not leave a folder behind

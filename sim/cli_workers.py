@@ -63,10 +63,13 @@ def post_modules(args: argparse.Namespace) -> list[str]:
 
 
 class Preloader:
-    """Imports pandas (for the tables, about 0.2 s) and the plotting and report modules (matplotlib:
-    about 0.3 s) in a thread of this process while its workers run the replications and it only
-    waits; joined before the next fork (fork copies no running thread). Started by the first
-    progress report, once the workers exist.
+    """Runs ``first`` (``capsim run``: the check of the scenario's other variants, about 0.1 s),
+    then imports pandas (for the tables, about 0.2 s) and the plotting and report modules
+    (matplotlib: about 0.3 s), in a thread of this process while its workers run the replications
+    and it only waits; joined before the next fork (fork copies no running thread). Started by the
+    first progress report, once the workers exist. What ``first`` raises is kept and raised again
+    by :meth:`raise_failure` (the command calls it at every progress report and once the
+    replications end), and nothing is imported after it.
 
     The thread blocks SIGINT and SIGTERM, so that the kernel always hands them to the main thread,
     whose handlers act on them (Python runs signal handlers in the main thread only, when it next
@@ -76,15 +79,36 @@ class Preloader:
     imports make took 0.1 s and could free none of them) and what exists then is frozen for it
     (``gc.freeze``): the command's later collections, and its workers', leave it alone."""
 
-    def __init__(self, args: argparse.Namespace, enabled: bool):
+    def __init__(self, args: argparse.Namespace, enabled: bool, first=None):
         self.modules = ["pandas", *post_modules(args)] if enabled else []
+        self.first = first if enabled else None
+        self.failure: BaseException | None = None
         self.thread: threading.Thread | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.modules)
 
     def start(self) -> None:
         if self.modules and self.thread is None:
-            self.thread = threading.Thread(target=self._load, name="capsim-preload", daemon=True)
+            self.thread = threading.Thread(target=self._run, name="capsim-preload", daemon=True)
             with signals_held():  # the thread starts with them blocked: Ctrl-C and SIGTERM go to the main thread
                 self.thread.start()
+
+    def raise_failure(self) -> None:
+        """Raise what ``first`` raised, if it has (once)."""
+        failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
+
+    def _run(self) -> None:
+        if self.first is not None:
+            try:
+                self.first()
+            except Exception as exc:  # raised in the main thread by raise_failure
+                self.failure = exc
+                return
+        self._load()
 
     def _load(self) -> None:
         collecting = gc.isenabled()
@@ -99,8 +123,10 @@ class Preloader:
                 gc.enable()
 
     def join(self) -> None:
+        """Wait for the thread; then raise what ``first`` raised, if it has."""
         if self.thread is not None:
             self.thread.join()
+        self.raise_failure()
 
 
 @contextlib.contextmanager

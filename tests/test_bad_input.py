@@ -312,3 +312,15 @@ def test_when_cross_field_checks_cannot_run_the_last_line_says_so():
         "<data>: horizon.end: required key is missing",
         "<data>: (cross-field checks run once these are fixed)",
     ]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_variant_that_does_not_validate_stops_a_run_with_workers_too(tmp_path, jobs):
+    """``capsim run`` checks the other variants while its first replications run when it has
+    workers (--jobs 2), before them when it has none: the same one line, exit 2, nothing written."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "variants:\n", "variants:\n  broken:\n    set: {projects.north-ai-1.utilization: 7}\n", 1)
+    (tmp_path / "broken.yaml").write_text(text, encoding="utf-8")
+    line = refused(tmp_path, "run", "broken.yaml", "-r", "3000", "--jobs", jobs, "--out", "out")
+    assert line == refused(tmp_path, "validate", "broken.yaml")
+    assert "broken.yaml:" in line and "projects[north-ai-1].utilization: variant 'broken':" in line

@@ -20,17 +20,21 @@ from .validate import Origin, attach_origin, validate_data
 from .yamlio import Positions, parse_yaml, read_file
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, check_variants: bool = True) -> Scenario:
     """Read, validate and check the scenario file at ``path``.
 
-    Raises :class:`ScenarioError` listing every problem found.
+    Each of its ``variants`` is applied and validated too, unless ``check_variants`` is false (the
+    caller then calls :func:`sim.scenario.variants.check_variants` itself before it writes
+    anything: ``capsim run`` does it while its first replications run). Raises
+    :class:`ScenarioError` listing every problem found.
     """
     path = _scenario_path(path)
     text, digest = read_file(path)
     data, positions = parse_yaml(text, str(path))
     scenario = validate_data(data, file=str(path), positions=positions)
     attach_origin(scenario, Origin(str(path), digest, data, positions))
-    variants.check_variants(scenario)
+    if check_variants:
+        variants.check_variants(scenario)
     return scenario
 
 

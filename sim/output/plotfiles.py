@@ -4,7 +4,7 @@
 place, and ``capsim plot RESULTS_DIR`` calls it on a finished folder: both draw from the saved
 CSV tables, so a redraw gives the same pictures as the run. Files are first saved into a
 temporary folder; only when every plot is drawn do they replace the files in ``plots/``. Given an
-executor, :func:`write_plots` has its workers draw one kind of plot each (:func:`draw_and_save`),
+executor, :func:`write_plots` has its workers draw one kind of plot each (:func:`draw_saved`),
 from the same tables, into the same temporary folder.
 
 PNG files are saved by :func:`save_figure` with the layout computed once (see :func:`_save_png`):
@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import warnings
@@ -250,7 +251,7 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
 
     With an ``executor`` (a :class:`concurrent.futures.Executor` whose workers see this file
     system, e.g. :func:`sim.run.parallel.process_pool`), each kind of plot is drawn by a worker
-    (:func:`draw_and_save`, sent the tables read here) into the temporary folder; the files
+    (:func:`draw_saved`, from the tables read here) into the temporary folder; the files
     are the same, byte for byte.
     """
     if fmt not in FORMATS:
@@ -292,11 +293,27 @@ def _draw_and_save(tables: ResultTables, kind: str, fmt: str, into: Path) -> lis
     return list(figures)
 
 
-def draw_and_save(source: str | ResultTables, kind: str, fmt: str, into: str) -> list[str]:
-    """A worker's task in :func:`write_plots`: draw the plots of one ``kind`` from ``source`` (the
-    tables :func:`read_tables` read, or a results folder, whose tables are then read here) and save
-    them into the folder ``into``; the file stems written."""
-    tables = source if isinstance(source, ResultTables) else read_tables(source)
+def draw_and_save(folder: str, kind: str, fmt: str, into: str) -> list[str]:
+    """A worker's task: read the tables of ``folder``, draw the plots of one ``kind`` and save them
+    into the folder ``into``; the file stems written."""
+    return _draw_quietly(read_tables(folder), kind, fmt, into)
+
+
+TABLES_FILE = ".tables.pickle"
+"""The tables :func:`write_plots` read, pickled into its temporary folder for its workers."""
+
+
+def draw_saved(tables_file: str, kind: str, fmt: str, into: str) -> list[str]:
+    """A worker's task in :func:`write_plots`: :func:`draw_and_save` from the tables pickled in
+    ``tables_file`` (unpickling them takes a tenth of the time reading the CSV files again does;
+    a file, not the task's arguments: a task larger than a pipe's buffer can leave the pool's
+    feeder thread blocked for ever if a worker dies reading it)."""
+    with open(tables_file, "rb") as handle:
+        tables = pickle.load(handle)
+    return _draw_quietly(tables, kind, fmt, into)
+
+
+def _draw_quietly(tables: ResultTables, kind: str, fmt: str, into: str) -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", plots.MissingFontWarning)  # the caller has warned once
         with plots.font_context(names(tables)):
@@ -314,17 +331,21 @@ def warm_up() -> None:
 
 def _in_workers(executor: Executor, tables: ResultTables, todo: list[str], fmt: str, tmp: Path) -> list[str]:
     """Every kind in ``todo`` drawn by ``executor``'s workers (the slowest first) from ``tables``
-    (sent with each task: unpickling them takes a tenth of the time reading the CSV files again
-    does); the stems in ``todo``'s order. On a failure the other tasks are cancelled or waited for
-    (so that none writes after the caller cleans up) and the failure is raised."""
+    (pickled into ``tmp`` for them, see :func:`draw_saved`); the stems in ``todo``'s order. On a
+    failure the other tasks are cancelled or waited for (so that none writes after the caller
+    cleans up) and the failure is raised."""
     order = sorted(todo, key=lambda k: HEAVIEST_FIRST.index(k) if k in HEAVIEST_FIRST else -1)
-    futures = {kind: executor.submit(draw_and_save, tables, kind, fmt, str(tmp)) for kind in order}
+    saved = tmp / TABLES_FILE
+    with open(saved, "wb") as handle:
+        pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    futures = {kind: executor.submit(draw_saved, str(saved), kind, fmt, str(tmp)) for kind in order}
     try:
         for future in as_completed(futures.values()):
             future.result()  # the first failure, as soon as it happens
     except BaseException:
         settle(executor, futures.values())
         raise
+    saved.unlink()
     return [stem for kind in todo for stem in futures[kind].result()]
 
 

@@ -336,6 +336,10 @@ def test_derived_series_are_worked_out_from_the_stored_ones(serial):
     assert np.array_equal(s["total_eflops"], total)
     assert np.allclose(s["facility_mw"] * serial.plan.hours, s["energy_mwh"])
     assert np.array_equal(s["pue"], s["energy_mwh"] / s["it_energy_mwh"])
+    n_months = len(serial.plan.hours)
+    for name in s:  # one month of a metric, from that month's stored values: the same bits
+        for m in (0, n_months // 2, n_months - 1):
+            assert s.month(name, m).view(np.int64).tolist() == s[name][:, m].view(np.int64).tolist(), (name, m)
 
 
 def test_blocks_carry_only_what_the_results_keep(scenario):

@@ -33,8 +33,8 @@ def summary_text(results: Results) -> str:
     targets = results.targets
     for t, target in enumerate(s.targets):
         m = month_index(target.by, s.horizon.start)
-        total = results.series["total_eflops"][:, m]
-        share = results.series["intelligent_share"][:, m]
+        total = results.series.month("total_eflops", m)
+        share = results.series.month("intelligent_share", m)
         criteria = ", ".join(f"{k} >= {v:g}" for k, v in target.criteria().items())
         reached = targets.loc[t, "reached_p50"]
         role = " (calibration)" if target.role == "calibration" else ""

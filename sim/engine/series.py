@@ -272,6 +272,15 @@ class MonthlySeries(Mapping):
     def __len__(self) -> int:
         return len(self.names)
 
+    def month(self, name: str, m: int) -> np.ndarray:
+        """``self[name][:, m]``, a derived metric worked out from month ``m``'s stored values only
+        (the same elementwise arithmetic, so the same numbers, without a whole (R, M) array)."""
+        if name in self.stored:
+            return self.stored[name][:, m]
+        n_months = len(self.hours)
+        column = {k: v if v.shape[1] == 1 and n_months > 1 else v[:, m:m + 1] for k, v in self.stored.items()}
+        return MonthlySeries(column, self.hours[m:m + 1])[name][:, 0]
+
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.stored.values())

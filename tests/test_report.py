@@ -173,6 +173,8 @@ def test_sources_tell_facts_from_assumptions_and_keep_the_numbers():
         ("emissions", "not stated", ["grid_t_per_mwh = 0.7"]),
     ]
     assert cited_ids(rows) == ["S2", "B1", "G3", "G6"]
+    with_group = scenario_sources({"grid": {"headroom_mw": 1.0, "source": "B13, FACTS B and B2; S10"}})
+    assert cited_ids(with_group) == ["S10", "FACTS B", "B2", "B13"]  # the group's entry introduces its ids
     assert anchor("FACTS B") == "facts-b" and anchor("S10") == "s10"
     html = linked("S10 & FACTS B, see https://x.org/a.html.", lambda f: f"#fact-{anchor(f)}")
     assert html == ('<a href="#fact-s10" class="fact">S10</a> &amp; <a href="#fact-facts-b" class="fact">FACTS B</a>, '

@@ -90,12 +90,13 @@ def _note(rows: list[SourceRow], row: SourceRow | None, path: str, key: str, val
 
 
 def cited_ids(rows: list[SourceRow]) -> list[str]:
-    """Fact ids cited, in the order S, B, G and by number ('FACTS B' after the B ids)."""
+    """Fact ids cited, in the order S, B, G and by number ('FACTS B' before the B ids, which
+    its entry introduces, as in docs/sources.md)."""
     found = {m for row in rows for m in FACT_ID.findall(row.source)}
 
     def order(fid: str) -> tuple[int, int]:
         if fid == "FACTS B":
-            return (1, 99)
+            return (1, 0)
         return ("SBG".index(fid[0]), int(fid[1:]))
 
     return sorted(found, key=order)

@@ -105,7 +105,7 @@ class Preloader:
         if self.first is not None:
             try:
                 self.first()
-            except Exception as exc:  # raised in the main thread by raise_failure
+            except BaseException as exc:  # raised in the main thread by raise_failure (a thread ignores SystemExit)
                 self.failure = exc
                 return
         self._load()

@@ -413,3 +413,28 @@ def test_the_preloading_thread_leaves_ctrl_c_and_sigterm_to_the_main_thread(monk
     preloader.join()
     assert {signal.SIGINT, signal.SIGTERM} <= seen["blocked"]
     assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main thread's
+
+
+@pytest.mark.parametrize("failure", [sim.ScenarioError("broken.yaml:3:1: variants.x: no"), RuntimeError("a bug"),
+                                     SystemExit(5)], ids=["scenario-error", "bug", "system-exit"])
+def test_what_the_preloading_threads_first_task_raises_is_raised_in_the_main_thread(monkeypatch, failure):
+    """capsim run checks the other variants in the preloading thread: what the check raises is
+    raised again by the main thread (at a progress report or when it joins the thread), even what a
+    thread would swallow (SystemExit), and nothing is imported after it."""
+    import argparse
+
+    from sim.cli_workers import Preloader
+
+    def check() -> None:
+        raise failure
+
+    preloader = Preloader(argparse.Namespace(no_plots=True, no_report=True), enabled=True, first=check)
+    monkeypatch.setattr(preloader, "_load", lambda: pytest.fail("imported after a failed check"))
+    preloader.start()
+    preloader.thread.join()
+    with pytest.raises(type(failure)) as raised:
+        preloader.raise_failure()
+    assert raised.value is failure
+    preloader.join()  # raised once only
+    disabled = Preloader(argparse.Namespace(no_plots=True, no_report=True), enabled=False, first=check)
+    assert not disabled.enabled and disabled.first is None  # the command checks before the run instead

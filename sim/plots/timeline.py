@@ -160,7 +160,7 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
             labels.append(row["project"])
             y += 1
     ax.add_collection(LineCollection([[(0, y), (1, y)] for y in ticks], colors="#EEEEEE", linewidths=0.6, zorder=0,
-                                     transform=ax.get_yaxis_transform()), autolim=False)  # a rule along each row
+                                     transform=ax.get_yaxis_transform(), snap=True), autolim=False)  # a rule along each row
     ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
             fontsize=8, fontweight="bold", gid="go-header")
     ax.set_yticks(ticks, labels, fontsize=8)

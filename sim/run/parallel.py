@@ -136,6 +136,9 @@ def process_pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:
         try:
             with signals_held():  # every worker forked now, none with a signal lost in the fork's hooks
                 pool.submit(_ready)
+        except BaseException:  # a signal held back during the fork: the caller never gets the pool to shut down
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
             if not frozen:
                 gc.unfreeze()  # this process's collector as before (unless its caller had frozen objects)

@@ -23,17 +23,32 @@ Public API::
     sim.report.write("results/example")   # one self-contained HTML page (results/example/report.html)
 """
 
-from . import report
-from .analysis.results import Results
-from .analysis.summary import summary_text
-from .errors import Problem, ScenarioError
-from .output.tables import write_results
-from .run.compare import Comparison, compare
-from .run.simulate import default_replications, simulate
-from .scenario.load import load_scenario, scenario_from_data
-from .scenario.schema import Scenario, json_schema
-from .scenario.variants import apply_variant
-from .version import __version__
+from importlib import import_module
+
+_EXPORTS = {
+    "report": ".report", "Results": ".analysis.results", "summary_text": ".analysis.summary",
+    "Problem": ".errors", "ScenarioError": ".errors", "write_results": ".output.tables",
+    "Comparison": ".run.compare", "compare": ".run.compare", "default_replications": ".run.simulate",
+    "simulate": ".run.simulate", "load_scenario": ".scenario.load", "scenario_from_data": ".scenario.load",
+    "Scenario": ".scenario.schema", "json_schema": ".scenario.schema", "apply_variant": ".scenario.variants",
+    "__version__": ".version",
+}
+"""Where each name of the public API lives: imported on first use, so that ``capsim`` can set its
+signal handlers before the heavy imports (numpy, pandas, pydantic) start."""
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    module = import_module(_EXPORTS[name], __name__)
+    value = module if name == "report" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "Comparison",

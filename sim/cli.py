@@ -24,6 +24,7 @@ from pathlib import Path
 from .errors import ScenarioError
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
+from .run.signals import SIGNALLED, interrupt
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PIPE = 128 + signal.SIGPIPE
@@ -51,6 +52,7 @@ def _terminate(signum, frame) -> None:
     so a watchdog ends the process, exit 143, if it has not stopped within TERMINATE_GRACE_S.
     Nothing is on disk to clean by then: results are published only after the run."""
     global _sigterm_received
+    SIGNALLED.note(Terminated)  # checked before publishing, should the exception be swallowed
     if _sigterm_received:
         return
     _sigterm_received = True
@@ -395,16 +397,17 @@ COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_INPUT
-    previous = _handle_sigterm()
+    previous, args = _handle_sigterm(), None
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_INPUT
         code = COMMANDS[args.command](args)
         if sys.stdout is not None:  # None: started with stdout closed
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        SIGNALLED.check()  # a signal whose exception something swallowed: the command did not finish as asked
         return code
     except BrokenPipeError:
         return _pipe_closed()
@@ -419,11 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"capsim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        published = getattr(exc, "published", None)
-        how, code = ("terminated", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
-        print(f"capsim: {how}; " + (f"the results were already complete in {published}/" if published
-                                     else "no results written"), file=sys.stderr)
-        return code
+        return _interrupted(exc)
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -432,18 +431,35 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        SIGNALLED.reset()
         if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """The one line for Ctrl-C (130) or SIGTERM (143), telling what was written (:data:`SIGNALLED`)."""
+    published = [getattr(exc, "published", None)] + SIGNALLED.written
+    written = list(dict.fromkeys(str(p) + ("/" if Path(p).is_dir() else "") for p in published
+                                 if p and os.path.lexists(p)))  # not a file written into a folder then removed
+    how, code = ("terminated", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
+    print(f"capsim: {how}; " + (f"the results were already complete in {', '.join(written)}" if written
+                                else "no results written"), file=sys.stderr)
+    return code
 
 
 def command() -> None:
     """The ``capsim`` executable (and ``python -m sim``): :func:`main`, then the process ends at
     once. By then every file is written and closed and every worker process has stopped; what is
     skipped is the interpreter tearing down its objects one by one, about 0.2 s after a large run."""
-    from .run.heap import keep_freed_memory
+    _handle_sigterm()  # Ctrl-C and SIGTERM are the command's from here, before the heavy imports
+    try:
+        from .run.heap import keep_freed_memory
 
-    keep_freed_memory()  # this process and the workers it forks reuse freed memory (sim.run.heap)
-    code = main()
+        keep_freed_memory()  # this process and the workers it forks reuse freed memory (sim.run.heap)
+        code = main()
+    except KeyboardInterrupt as exc:  # while starting
+        code = _interrupted(exc)
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()  # what registered a clean-up runs it (multiprocessing's temporary folder)
     for stream in (sys.stdout, sys.stderr):
@@ -458,9 +474,10 @@ process group, its 'leaked semaphore objects' warning would be a second line on 
 
 
 def _handle_sigterm():
-    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only); the old handler."""
+    """Turn SIGTERM into :class:`Terminated` and Ctrl-C into KeyboardInterrupt, both noted in
+    :data:`SIGNALLED`, while a command runs (main thread only); the old handlers."""
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT, interrupt)
     except ValueError:  # not the main thread
         return None
     if LEAKED_SEMAPHORES not in sys.warnoptions:  # read when the resource tracker is started

@@ -111,11 +111,22 @@ def foreign_entries(folder: Path) -> list[str]:
     return foreign
 
 
-def check_destination(out: str | Path, force: bool, protect: Iterable[str | Path] = ()) -> None:
+def is_capsim_folder(folder: Path) -> bool:
+    """True if ``folder`` is a real folder holding a capsim manifest and nothing capsim did not write."""
+    try:
+        return (folder.is_dir() and not folder.is_symlink() and is_capsim_manifest(folder / "manifest.json")
+                and not foreign_entries(folder))
+    except OSError:
+        return False
+
+
+def check_destination(out: str | Path, force: bool, protect: Iterable[str | Path] = (), contents: bool = True) -> None:
     """Refuse ``out`` unless results can be written there without harm (see the module docstring).
 
     ``protect``: files (the scenario) that must not be inside a folder that would be replaced.
-    Runs in well under a second; changes nothing on disk.
+    ``contents=False`` checks only the place, not what a folder there holds (checked again when
+    results are published, :func:`sim.output.tables.publish`). Runs in well under a second;
+    changes nothing on disk.
     """
     if str(out) == "":
         raise ScenarioError("--out: must name a folder (got '')")
@@ -140,7 +151,7 @@ def check_destination(out: str | Path, force: bool, protect: Iterable[str | Path
     pseudo = _pseudo_file_system(real)
     if pseudo:
         raise _refuse(out, f"is on the {pseudo} pseudo file system; choose a folder on a disk")
-    if out.is_dir() and any(os.scandir(out)):
+    if contents and out.is_dir() and any(os.scandir(out)):
         if not force:
             raise _refuse(out, "folder is not empty; choose another --out or add --force to replace it")
         if not is_capsim_manifest(out / "manifest.json"):

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from ..analysis.results import Results
 from ..errors import ScenarioError
 from ..scenario.validate import origin_of
-from .destination import WRITTEN_BY, check_destination
-from ..run.signals import signals_held
+from .destination import WRITTEN_BY, check_destination, is_capsim_folder
+from ..run.signals import SIGNALLED, signals_held
+from .staging import aside_name, clean_stale, keep, make_staging
 from .provenance import provenance, resolved_path, versions  # noqa: F401 - versions re-exported
 
 if TYPE_CHECKING:
@@ -81,27 +82,37 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame], manifest_data: d
 def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | Path] = ()) -> Path:
     """Create ``out`` atomically: ``fill(tmp_folder)`` writes the files, then the folder is renamed.
 
-    ``out`` must pass :func:`~sim.output.destination.check_destination` (a non-empty folder is
-    replaced only when ``force`` and only if it is capsim's own). Nothing is left behind on failure
-    or interruption: the temporary folder and any parent folders made for it are removed, and the
-    swap of the old folder for the new one runs with SIGINT and SIGTERM held back.
+    ``out`` must pass :func:`~sim.output.destination.check_destination` twice: before ``fill``
+    (where it may be written at all) and again at the moment of the swap, when a non-empty folder is
+    replaced only with ``force`` and only if it is capsim's own *then*. Refused at the swap (a
+    folder appeared at ``out``, or changed, while the results were made), the finished results are
+    kept beside it under a visible name that the :class:`ScenarioError` gives, and ``out`` is left
+    as it is. Nothing is left behind on failure or interruption: the temporary folder and any
+    parent folders made for it are removed; the swap runs with SIGINT and SIGTERM held back, and
+    not at all once the CLI has seen one (:data:`sim.run.signals.SIGNALLED`). Staging folders
+    that killed runs left beside ``out`` are removed first (:func:`sim.output.staging.clean_stale`).
     """
-    check_destination(out, force, protect)
-    target = Path(os.path.abspath(out))
+    check_destination(out, force, protect, contents=False)
+    target = Path(os.path.realpath(out))
     made = _make_parents(target.parent)
+    clean_stale(target.parent, target.name)
     tmp = None
     published = False
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        tmp = make_staging(target.parent, target.name)
         fill(tmp)
         os.chmod(tmp, 0o755)
         with signals_held():
-            _swap(tmp, target)
+            SIGNALLED.check()  # a signal whose exception was swallowed: publish nothing
+            _swap(tmp, target, out, force, protect)
             published = True
+            SIGNALLED.published(Path(out))
     except BaseException as exc:
         if published:  # a signal held back during the swap: the results are complete and in place
             exc.published = Path(out)
             raise
+        if isinstance(exc, Kept):
+            raise ScenarioError(str(exc)) from None
         with signals_held():
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -112,6 +123,10 @@ def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | 
             raise ScenarioError(f"{out}: cannot write the results: {exc.strerror or exc}; nothing was written") from None
         raise
     return Path(out)
+
+
+class Kept(Exception):
+    """The swap was refused; the new results are kept under another name (the message says where)."""
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -133,19 +148,54 @@ def _make_parents(folder: Path) -> list[Path]:
     return made
 
 
-def _swap(tmp: Path, target: Path) -> None:
-    """Rename ``tmp`` to ``target``, replacing (and then deleting) a ``target`` already there."""
-    if not os.path.lexists(target):
-        os.rename(tmp, target)
+def _kept(tmp: Path, target: Path, why: str) -> Kept:
+    kept = keep(tmp, target)
+    return Kept(f"{why}; it changed while capsim ran, so the new results were kept in {kept}/")
+
+
+def _swap(tmp: Path, target: Path, out: str | Path, force: bool, protect: Iterable[str | Path]) -> None:
+    """Rename ``tmp`` to ``target`` if ``target`` is, now, nothing, an empty folder, or (``force``)
+    capsim's own results folder, which is moved aside, checked again, and deleted once ``tmp`` is
+    in its place. Otherwise raise :class:`Kept`, with ``tmp`` renamed to a visible name.
+
+    A folder renamed onto ``target`` can replace only an empty folder (the system refuses a
+    non-empty one, a file or a link), so what appears at ``target`` between the check and the
+    rename is never lost."""
+    try:
+        check_destination(out, force, protect)
+    except ScenarioError as exc:
+        raise _kept(tmp, target, str(exc)) from None
+    if not os.path.lexists(target) or (target.is_dir() and not target.is_symlink() and not any(os.scandir(target))):
+        try:
+            os.rename(tmp, target)
+        except OSError:  # something appeared at target after the check
+            raise _kept(tmp, target, f"{out}: is not empty any more") from None
         return
-    old = tmp.with_suffix(".old")
-    os.rename(target, old)
+    old = aside_name(tmp)
+    try:
+        os.rename(target, old)  # capsim's own results (checked): moved aside, out of anyone's way
+    except FileNotFoundError:  # gone since the check: publish onto nothing
+        return _swap(tmp, target, out, force, protect)
+    if not is_capsim_folder(old):  # changed between the check and the move: put it back
+        _put_back(old, tmp, target, out)
+        raise _kept(tmp, target, f"{out}: holds files capsim did not write; --force replaces only capsim's own results")
     try:
         os.rename(tmp, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
+    except OSError:  # something appeared at target in the moment it was free
+        _put_back(old, tmp, target, out)
+        raise _kept(tmp, target, f"{out}: is not empty any more") from None
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _put_back(old: Path, tmp: Path, target: Path, out: str | Path) -> None:
+    """Return the folder moved aside to ``target``; if something took its place, keep it (and the
+    new results in ``tmp``) visibly."""
+    try:
+        os.rename(old, target)
+    except OSError:
+        kept = keep(old, target)
+        raise Kept(f"{out}: changed while being replaced; the previous folder was kept in {kept}/ and the "
+                   f"new results in {keep(tmp, target)}/") from None
 
 
 def write_results(results: Results, out: str | Path, force: bool = False,

@@ -20,6 +20,7 @@ import functools
 import html
 import json
 import os
+import re
 import shlex
 import tempfile
 from pathlib import Path
@@ -28,6 +29,10 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..output.destination import OUTPUT_FILES
+from ..output.staging import rename_noreplace
+from ..run.signals import SIGNALLED, signals_held
+from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
 from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
@@ -40,6 +45,12 @@ from .study_charts import differences_chart, heatmap_charts, solve_chart, tornad
 from .text import pick_variant
 
 REPORT_NAME = "report.html"
+GENERATOR = "capsim"
+"""The page's ``<meta name="generator">`` starts with it: the mark of a report capsim may write over."""
+MARK = re.compile(rb'<meta name="generator" content="capsim[ "]|^<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+                  rb'<meta name="viewport" content="width=device-width, initial-scale=1"><title>[^<]*: capsim report</title>')
+"""A capsim report's head (before the generator mark, the head alone told it)."""
+HEAD_BYTES = 65536
 EMBED_MAX_BYTES = 1_000_000
 TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "explore": "an exploration of the inputs",
           "solve": "a solve"}
@@ -275,6 +286,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="{GENERATOR} {esc(__version__)}">'
         f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head><body>"
         f'<header><h1>{esc(folder.name)}</h1><p class="meta">{esc(" · ".join(p for p in meta if p))}</p>'
         f'<nav aria-label="sections"><ul>{nav}</ul></nav></header>'
@@ -288,28 +300,88 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
 def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool = False,
                  docs_url: str | None = None) -> list[Path]:
     """Read the results in ``folder`` and write the report (``folder/report.html`` unless ``out``),
-    atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written."""
+    atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written.
+
+    A report is written only as a new file or over a report capsim wrote (:func:`check_report_file`),
+    checked before the page is made and again at the rename."""
     results = read_folder(folder)
     target = Path(out) if out is not None else results.path / REPORT_NAME
     if target.is_dir():
         raise ScenarioError(f"{target}: is a folder; --out names the report file")
     if not target.parent.is_dir():
         raise ScenarioError(f"{target.parent}: no such folder for the report")
-    written = [_atomic_write(target, build_html(results, target.parent, docs_url).encode("utf-8"))]
-    if xlsx:
+    book = target.with_suffix(".xlsx") if xlsx else None
+    if book is not None and os.path.abspath(book) == os.path.abspath(target):
+        raise ScenarioError(f"{target}: the workbook would be written over the report; give --out a name "
+                            "ending in .html")
+    kinds = [(target, is_capsim_report)] + ([(book, _is_workbook)] if book is not None else [])
+    for path, mark in kinds:
+        check_report_file(path, results, mark)
+    written = [_atomic_write(target, build_html(results, target.parent, docs_url).encode("utf-8"), results,
+                             is_capsim_report)]
+    if book is not None:
         from .xlsx import workbook_bytes
 
-        written.append(_atomic_write(target.with_suffix(".xlsx"), workbook_bytes(results)))
+        written.append(_atomic_write(book, workbook_bytes(results), results, _is_workbook))
     return written
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def is_capsim_report(path: Path) -> bool:
+    """True if the file ``path`` is an HTML report capsim wrote (its head carries :data:`MARK`)."""
+    try:
+        with open(path, "rb") as handle:
+            return MARK.search(handle.read(HEAD_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def _is_workbook(path: Path) -> bool:
+    from .xlsx import is_capsim_workbook
+
+    return is_capsim_workbook(path)
+
+
+def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
+    """Refuse to write ``path`` unless it is new or a report capsim wrote (``mark(path)``); never a
+    table or the manifest of a results folder, never the scenario of the results, never through a link."""
+    if not os.path.lexists(path):
+        return
+    name = path.name
+    if path.is_symlink():
+        raise ScenarioError(f"{path}: is a symbolic link; the report is written only as a new file or over a "
+                            "capsim report")
+    if not path.is_file():
+        raise ScenarioError(f"{path}: exists and is not a file; choose a new file for --out")
+    scenario = ((results.manifest.get("scenario") or {}).get("resolved_path")
+                if isinstance(results.manifest.get("scenario"), dict) else None)
+    if name in OUTPUT_FILES - {REPORT_NAME, "report.xlsx"} and (path.parent / "manifest.json").is_file():
+        raise ScenarioError(f"{path}: is a table of a results folder; --out names a new file or a capsim report")
+    if isinstance(scenario, str) and os.path.exists(scenario) and os.path.samefile(scenario, path):
+        raise ScenarioError(f"{path}: is the scenario file of these results; --out names a new file or a capsim report")
+    if not mark(path):
+        raise ScenarioError(f"{path}: exists and is not a report capsim wrote; choose a new file for --out "
+                            "(capsim replaces only its own reports)")
+
+
+def _atomic_write(path: Path, data: bytes, results: ResultsFolder, mark) -> Path:
+    """Write ``data`` beside ``path`` and rename it there: onto nothing (never replacing what
+    appeared meanwhile), or over a capsim report checked again right before."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with signals_held():
+            SIGNALLED.check()  # a signal whose exception was swallowed: write nothing
+            check_report_file(path, results, mark)
+            try:
+                if os.path.lexists(path):
+                    os.replace(tmp, path)
+                else:
+                    rename_noreplace(Path(tmp), path)
+            except FileExistsError:
+                raise ScenarioError(f"{path}: appeared while the report was made; nothing was replaced") from None
+            SIGNALLED.published(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

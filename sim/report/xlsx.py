@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,6 +30,8 @@ COLUMN_UNITS = {"month": "YYYY-MM", "by": "YYYY-MM", "planned_online": "YYYY-MM"
                 "reached_p90": "YYYY-MM", "year": "calendar year"}
 STAT_COLUMNS = ("mean", "p5", "p10", "p50", "p90", "p95")
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+CREATOR = "capsim"
+"""The workbook's creator (document properties), which marks it as capsim's."""
 
 
 def unit_of(name: str) -> str:
@@ -62,6 +66,7 @@ def workbook_bytes(folder: ResultsFolder) -> bytes:
     except ImportError:
         raise ScenarioError("--xlsx needs openpyxl: pip install 'capsim[report]'") from None
     book = Workbook(write_only=True)
+    book.properties.creator = CREATOR  # how capsim knows a workbook it may write over (is_capsim_workbook)
     for name, table in folder.tables.items():
         sheet = book.create_sheet(SHEET_NAME.sub("_", name)[:31])
         shown = with_units(table)
@@ -78,3 +83,22 @@ def workbook_bytes(folder: ResultsFolder) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def is_capsim_workbook(path: Path) -> bool:
+    """True if ``path`` is a workbook capsim wrote: creator ``capsim`` in its document properties,
+    or (written before that mark) openpyxl's with capsim's ``manifest`` sheet naming capsim."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+            if f"<dc:creator>{CREATOR}</dc:creator>" in core:
+                return True
+            if "<dc:creator>openpyxl</dc:creator>" not in core:
+                return False
+            names = archive.namelist()
+            strings = archive.read("xl/sharedStrings.xml").decode("utf-8", "replace") if "xl/sharedStrings.xml" in names else ""
+            sheets = "".join(archive.read(n).decode("utf-8", "replace") for n in names if n.startswith("xl/worksheets/"))
+            return ('name="manifest"' in archive.read("xl/workbook.xml").decode("utf-8", "replace")
+                    and ">written_by</t>" in strings + sheets and ">capsim</t>" in strings + sheets)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False

@@ -53,3 +53,13 @@ def one_line(done: subprocess.CompletedProcess) -> str:
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     return lines[0]
+
+
+def capsim_after(prelude: str, *args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``capsim ARGS`` in a subprocess that first runs the Python ``prelude`` (which may patch
+    capsim's modules to make something happen at a chosen moment, deterministically), then
+    :func:`sim.cli.command` as the ``capsim`` executable does."""
+    code = f"{prelude}\nfrom sim.cli import command\ncommand()\n"
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=cwd or REPO, env=environment,
+                          capture_output=True, text=True, timeout=timeout)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ScenarioError
+from .staging import clean_stale
 
 WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
@@ -171,9 +172,12 @@ def check_destination(out: str | Path, force: bool, protect: Iterable[str | Path
 
 
 def output_folder(out: str | None, default: Path, force: bool, protect: Iterable[str | Path] = ()) -> Path:
-    """The CLI's ``--out`` (``default`` when not given), checked by :func:`check_destination`."""
+    """The CLI's ``--out`` (``default`` when not given), checked by :func:`check_destination` once
+    staging folders that killed runs left there are cleaned (:func:`sim.output.staging.clean_stale`)."""
     if out is not None and out.strip() == "":
         raise ScenarioError(f"--out: must name a folder (got {out!r})")
     folder = Path(out) if out is not None else default
+    real = Path(os.path.realpath(folder))
+    clean_stale(real.parent, real.name)
     check_destination(folder, force, protect)
     return folder

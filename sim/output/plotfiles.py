@@ -19,7 +19,6 @@ import json
 import os
 import pickle
 import shutil
-import tempfile
 import warnings
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
@@ -34,8 +33,9 @@ from matplotlib.figure import Figure
 from .. import plots
 from ..errors import ScenarioError
 from ..run.parallel import settle
-from ..run.signals import signals_held
+from ..run.signals import SIGNALLED, signals_held
 from .png import write_png
+from .staging import clean_stale, make_staging
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -265,7 +265,8 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
     tmp = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".plots.", suffix=".tmp", dir=out))
+        clean_stale(out, "plots")  # what killed runs left
+        tmp = make_staging(out, "plots")
         with plots.font_context(names(tables)):  # a font for names DejaVu Sans cannot draw (or one warning)
             if executor is None:
                 stems = [stem for kind in kinds(tables) for stem in _draw_and_save(tables, kind, fmt, tmp)]
@@ -273,6 +274,7 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
                 stems = _in_workers(executor, tables, kinds(tables), fmt, tmp)
         written = []
         with signals_held():
+            SIGNALLED.check()  # a signal whose exception was swallowed: replace nothing
             for name in stems:
                 os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")
                 written.append(out / f"{name}.{fmt}")

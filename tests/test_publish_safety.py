@@ -17,10 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from safety import EXAMPLE, capsim, capsim_after, one_line, snapshot, start
 
 QUICK = ("-r", "3", "-q", "--no-plots", "--no-report")
-KEPT = re.compile(r"so the new results were kept in (?P<kept>\S+)/$")
+KEPT = re.compile(r"; the new results were kept in (?P<kept>\S+)/$")
 
 
 def capsim_during(hook: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -84,16 +86,28 @@ def test_two_runs_started_together_on_one_out_one_publishes_the_other_exits_2(tm
         assert json.loads((Path(kept["kept"]) / "manifest.json").read_text())["seed"] == 3 - winner
 
 
-def test_a_folder_with_the_users_notes_made_at_out_mid_run_is_untouched(tmp_path):
+COMMANDS = {
+    "run": ("run", EXAMPLE, *QUICK),
+    "compare": ("compare", EXAMPLE, *QUICK),
+    "solve": ("solve", EXAMPLE, "--lever", "grid.headroom_mw", "--low", "0", "--high", "400", "--target", "plan 2030",
+              "-r", "3", "--tolerance", "200", "-q", "--no-plots", "--no-report", "-j", "1"),
+    "explore": ("explore", EXAMPLE, "--method", "lhs", "-n", "4", "-r", "2", "--vary", "grid.headroom_mw=100:400",
+                "-q", "--no-plots", "--no-report", "-j", "1"),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_folder_with_the_users_notes_made_at_out_mid_run_is_untouched(tmp_path, command):
     out = tmp_path / "res"
     hook = "out.mkdir(); (out / 'notes.txt').write_text('my notes\\n')\n"
-    done = capsim_during(hook, "run", EXAMPLE, *QUICK, "--out", out)
+    done = capsim_during(hook, *COMMANDS[command], "--out", out)
     assert done.returncode == 2
     line = one_line(done)
     assert line.startswith(f"capsim: error: {out}: folder is not empty; ")
     kept = kept_folder(line)
     assert snapshot(out) == {"notes.txt": "575f2cdff6dffb92f3ff1dd487a4fce747e7c38e1a7ea7f1bfc27c82cda2803f"}
-    assert (kept / "monthly.csv").is_file() and (kept / "manifest.json").is_file()
+    assert sorted(os.listdir(tmp_path)) == sorted(["res", kept.name])
+    assert (kept / "manifest.json").is_file() and json.loads((kept / "manifest.json").read_text())["written_by"] == "capsim"
 
 
 def test_with_force_a_users_folder_made_at_out_mid_run_is_untouched_too(tmp_path):
@@ -103,7 +117,7 @@ def test_with_force_a_users_folder_made_at_out_mid_run_is_untouched_too(tmp_path
     assert done.returncode == 2
     line = one_line(done)
     assert line.startswith(f"capsim: error: {out}: is not a capsim results folder (no manifest.json written by "
-                           "capsim); --force replaces only capsim's own results; it changed while capsim ran")
+                           "capsim); --force replaces only capsim's own results; the new results were kept in ")
     assert snapshot(out) == {"notes.txt": "575f2cdff6dffb92f3ff1dd487a4fce747e7c38e1a7ea7f1bfc27c82cda2803f"}
     assert (kept_folder(line) / "compare.csv").is_file()
 

@@ -84,10 +84,10 @@ def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | 
 
     ``out`` must pass :func:`~sim.output.destination.check_destination` twice: before ``fill``
     (where it may be written at all) and again at the moment of the swap, when a non-empty folder is
-    replaced only with ``force`` and only if it is capsim's own *then*. Refused at the swap (a
-    folder appeared at ``out``, or changed, while the results were made), the finished results are
-    kept beside it under a visible name that the :class:`ScenarioError` gives, and ``out`` is left
-    as it is. Nothing is left behind on failure or interruption: the temporary folder and any
+    replaced only with ``force`` and only if it is capsim's own *then*. Refused at the swap (e.g. a
+    folder appeared at ``out``, or changed, while the results were made; the CLI checked it before
+    simulating), the finished results are kept beside it under a visible name that the
+    :class:`ScenarioError` gives, and ``out`` is left as it is. Nothing is left behind on failure or interruption: the temporary folder and any
     parent folders made for it are removed; the swap runs with SIGINT and SIGTERM held back, and
     not at all once the CLI has seen one (:data:`sim.run.signals.SIGNALLED`). Staging folders
     that killed runs left beside ``out`` are removed first (:func:`sim.output.staging.clean_stale`).
@@ -150,7 +150,7 @@ def _make_parents(folder: Path) -> list[Path]:
 
 def _kept(tmp: Path, target: Path, why: str) -> Kept:
     kept = keep(tmp, target)
-    return Kept(f"{why}; it changed while capsim ran, so the new results were kept in {kept}/")
+    return Kept(f"{why}; the new results were kept in {kept}/")
 
 
 def _swap(tmp: Path, target: Path, out: str | Path, force: bool, protect: Iterable[str | Path]) -> None:
@@ -165,6 +165,8 @@ def _swap(tmp: Path, target: Path, out: str | Path, force: bool, protect: Iterab
         check_destination(out, force, protect)
     except ScenarioError as exc:
         raise _kept(tmp, target, str(exc)) from None
+    except OSError as exc:  # a folder that cannot be read appeared there
+        raise _kept(tmp, target, f"{out}: cannot be checked: {exc.strerror or exc}") from None
     if not os.path.lexists(target) or (target.is_dir() and not target.is_symlink() and not any(os.scandir(target))):
         try:
             os.rename(tmp, target)

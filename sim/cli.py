@@ -2,7 +2,7 @@
 
 Exit codes: 0 done; 2 bad input or usage (one line per problem, no traceback); 1 internal error
 (traceback only with ``--debug``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): nothing
-written; 141 output pipe closed by its reader (as a Unix tool killed by SIGPIPE, silently).
+written (or, if the signal came after the results were in place, the line says where they are); 141 output pipe closed by its reader (as a Unix tool killed by SIGPIPE, silently).
 """
 
 from __future__ import annotations

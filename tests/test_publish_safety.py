@@ -221,3 +221,13 @@ def test_stale_plot_staging_folders_are_cleaned_by_the_next_plot(tmp_path):
     done = capsim("plot", out)
     assert done.returncode == 0, done.stderr
     assert [name for name in os.listdir(out / "plots") if name.startswith(".")] == [live]
+
+
+def test_force_replaces_capsims_folder_whose_plots_hold_a_killed_plot_commands_staging(tmp_path):
+    out = tmp_path / "res"
+    assert capsim("run", EXAMPLE, *QUICK, "--seed", "1", "--out", out).returncode == 0
+    (out / "plots").mkdir()
+    _staging(out / "plots", "plots", _dead_pid())  # `capsim plot res` killed with SIGKILL
+    done = capsim("run", EXAMPLE, *QUICK, "--seed", "2", "--out", out, "--force")
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(tmp_path) == ["res"] and json.loads((out / "manifest.json").read_text())["seed"] == 2

@@ -179,5 +179,6 @@ def output_folder(out: str | None, default: Path, force: bool, protect: Iterable
     folder = Path(out) if out is not None else default
     real = Path(os.path.realpath(folder))
     clean_stale(real.parent, real.name)
+    clean_stale(real / PLOTS_FOLDER, PLOTS_FOLDER, ("tmp",))  # those of `capsim plot`, which --force would not replace
     check_destination(folder, force, protect)
     return folder

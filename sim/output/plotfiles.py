@@ -265,7 +265,7 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
     tmp = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        clean_stale(out, "plots")  # what killed runs left
+        clean_stale(out, "plots", ("tmp",))  # what killed runs left
         tmp = make_staging(out, "plots")
         with plots.font_context(names(tables)):  # a font for names DejaVu Sans cannot draw (or one warning)
             if executor is None:

@@ -70,10 +70,11 @@ def _running(pid: int) -> bool:
     return True
 
 
-def clean_stale(parent: Path, name: str) -> None:
+def clean_stale(parent: Path, name: str, kinds: tuple[str, ...] = ("tmp", "old")) -> None:
     """Remove the staging folders for ``name`` in ``parent`` that processes of this user on this
     host left behind when they were killed; put back a previous folder left aside if nothing took
-    its place. Errors are ignored (another run may be cleaning the same ones)."""
+    its place. ``kinds``: which of the two (``plots/`` has only ``tmp`` ones). Errors are ignored
+    (another run may be cleaning the same ones)."""
     pattern = staging_pattern(name)
     host = _host()
     uid = os.getuid() if hasattr(os, "getuid") else None
@@ -83,7 +84,7 @@ def clean_stale(parent: Path, name: str) -> None:
         return
     for entry in entries:
         found = pattern.fullmatch(entry)
-        if not found or found["host"] != host or _running(int(found["pid"])):
+        if not found or found["kind"] not in kinds or found["host"] != host or _running(int(found["pid"])):
             continue
         path = parent / entry
         with contextlib.suppress(OSError):

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,10 +86,11 @@ def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | 
     replaced only with ``force`` and only if it is capsim's own *then*. Refused at the swap (e.g. a
     folder appeared at ``out``, or changed, while the results were made; the CLI checked it before
     simulating), the finished results are kept beside it under a visible name that the
-    :class:`ScenarioError` gives, and ``out`` is left as it is. Nothing is left behind on failure or interruption: the temporary folder and any
-    parent folders made for it are removed; the swap runs with SIGINT and SIGTERM held back, and
-    not at all once the CLI has seen one (:data:`sim.run.signals.SIGNALLED`). Staging folders
-    that killed runs left beside ``out`` are removed first (:func:`sim.output.staging.clean_stale`).
+    :class:`ScenarioError` gives, and ``out`` is left as it is. Nothing is left behind on failure
+    or interruption: the temporary folder and any parent folders made for it are removed; the swap
+    runs with SIGINT and SIGTERM held back, and not at all once the CLI has seen one
+    (:data:`sim.run.signals.SIGNALLED`). Staging folders that killed runs left beside ``out`` are
+    removed first (:func:`sim.output.staging.clean_stale`).
     """
     check_destination(out, force, protect, contents=False)
     target = Path(os.path.realpath(out))

@@ -231,3 +231,15 @@ def test_force_replaces_capsims_folder_whose_plots_hold_a_killed_plot_commands_s
     done = capsim("run", EXAMPLE, *QUICK, "--seed", "2", "--out", out, "--force")
     assert done.returncode == 0, done.stderr
     assert os.listdir(tmp_path) == ["res"] and json.loads((out / "manifest.json").read_text())["seed"] == 2
+
+
+def test_the_staging_folder_of_a_run_killed_with_sigkill_is_cleaned_by_the_next_run(tmp_path):
+    out = tmp_path / "res"
+    killed = capsim_during("import signal; os.kill(os.getpid(), signal.SIGKILL)\n", "run", EXAMPLE, *QUICK,
+                           "--out", out)
+    assert killed.returncode == -9
+    left = os.listdir(tmp_path)
+    assert len(left) == 1 and re.fullmatch(r"\.res\.capsim-[A-Za-z0-9-]*-[0-9]+-[a-z0-9_]+\.tmp", left[0]), left
+    done = capsim("run", EXAMPLE, *QUICK, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(tmp_path) == ["res"]

@@ -116,3 +116,18 @@ def test_a_document_saved_at_out_while_the_report_is_made_is_kept(work):
                               "a new file for --out (capsim replaces only its own reports)")
     assert (work / "r.html").read_text() == "saved meanwhile"
     assert sorted(os.listdir(work)) == ["notes.html", "r.html", "res", "s.yaml"]
+
+
+@pytest.mark.parametrize("system_call", [True, False], ids=["renameat2", "link"])
+def test_rename_noreplace_never_replaces_a_file(tmp_path, monkeypatch, system_call):
+    from sim.output import staging
+
+    if not system_call:
+        monkeypatch.setattr(staging, "_renameat2", lambda src, dst: False)
+    (tmp_path / "new").write_text("new")
+    (tmp_path / "theirs").write_text("theirs")
+    with pytest.raises(FileExistsError):
+        staging.rename_noreplace(tmp_path / "new", tmp_path / "theirs")
+    assert (tmp_path / "theirs").read_text() == "theirs" and (tmp_path / "new").read_text() == "new"
+    staging.rename_noreplace(tmp_path / "new", tmp_path / "free")
+    assert sorted(os.listdir(tmp_path)) == ["free", "theirs"] and (tmp_path / "free").read_text() == "new"

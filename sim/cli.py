@@ -90,7 +90,13 @@ def _seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 (got {text!r})")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SECONDS:,} seconds, a day (got {text!r})")
     return value
+
+
+MAX_SECONDS = 86_400
+"""Longest ``--scheduler-timeout``: a day (the socket and thread timeouts below it cannot hold 1e300)."""
 
 
 class _Once(argparse.Action):

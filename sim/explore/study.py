@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario.schema import Scenario
+from ..run.memory import check_design_memory
 from .design import DEFAULT_METHOD, DEFAULT_REPLICATIONS, Design, check_method, evaluations, explore_inputs, fmt, make_design, sample_scenarios, DEFAULT_SAMPLES
 from .discovery import discovery_summary, discovery_table, missed
 from .evaluate import Evaluator, Output, output_specs
@@ -134,8 +135,10 @@ def explore(scenario: Scenario, vary: Sequence[str] = (), method: str = DEFAULT_
     check_method(method, samples)
     check_probability(probability)
     inputs = explore_inputs(scenario, vary)
-    design = make_design(inputs, method, samples, seed)
     outputs = output_specs(scenario)
+    check_design_memory(evaluations(method, samples, len(inputs)), len(inputs), len(outputs), samples,
+                        memory_limit_bytes)
+    design = make_design(inputs, method, samples, seed)
     parts = []
     with Evaluator(replications, seed, jobs=jobs, executor=executor, progress=progress,
                    memory_limit_bytes=memory_limit_bytes) as evaluator:

@@ -51,12 +51,12 @@ class Exploration:
     def samples(self) -> pd.DataFrame:
         """samples.csv: one row per sample: its inputs (by path) and its key outputs (means over
         the replications; ``p_met[...]`` is the share that met the target)."""
-        table = pd.DataFrame({"sample": np.arange(len(self.design))})
-        for j, inp in enumerate(self.design.inputs):
-            table[inp.path] = self.design.values[:, j]
+        columns = {"sample": np.arange(len(self.design))}  # made at once: column by column, pandas warns
+        for j, inp in enumerate(self.design.inputs):   # "highly fragmented" beyond 100 columns
+            columns[inp.path] = self.design.values[:, j]
         for j, out in enumerate(self.outputs):
-            table[out.column] = self.means[:, j]
-        return table
+            columns[out.column] = self.means[:, j]
+        return pd.DataFrame(columns)
 
     @property
     def ranked_outputs(self) -> list[str]:

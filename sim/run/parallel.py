@@ -56,8 +56,21 @@ def cores() -> int:
 def _ignore_interrupts() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group; only the parent acts on it.
 
-    SIGTERM keeps its default (the pool itself stops workers with it when one of them dies)."""
+    SIGTERM keeps its default (the pool itself stops workers with it when one of them dies).
+    A warning is one line ``capsim: warning: MESSAGE``, once per message, as in the command."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import warnings
+
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message).splitlines()[0] if str(message) else category.__name__
+        if text not in shown:
+            shown.add(text)
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                print(f"capsim: warning: {text}", file=file or sys.stderr)
+
+    warnings.showwarning = show
 
 
 def dask_setup(worker) -> None:

@@ -21,7 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import ScenarioError
+from .errors import ScenarioError, warnings_as_lines
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     previous = _handle_sigterm()
     try:
-        with _warnings_as_lines():
+        with warnings_as_lines():
             code = COMMANDS[args.command](args)
         if sys.stdout is not None:  # None: started with stdout closed
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
@@ -441,36 +441,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-QUIET_WARNINGS = (
-    (r"Glyph .* missing from", UserWarning),  # sim.plots.fonts has said it once, naming what to install
-    (r".*(tight_layout|constrained_layout|[Cc]onstrained layout|axes sizes|[Ll]ayout not applied).*", UserWarning),
-)
-"""Warnings that tell the user nothing (matplotlib laying out a crowded figure as best it can)."""
-
-
-@contextlib.contextmanager
-def _warnings_as_lines():
-    """While a command runs, a warning is one line ``capsim: warning: MESSAGE`` on stderr, once per
-    message (not Python's two lines with a file name and a source line); :data:`QUIET_WARNINGS`
-    are not shown."""
-    import warnings
-
-    shown: set[str] = set()
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        text = str(message).splitlines()[0] if str(message) else category.__name__
-        if text not in shown:
-            shown.add(text)
-            with contextlib.suppress(AttributeError, OSError, ValueError):
-                print(f"capsim: warning: {text}", file=file or sys.stderr)
-
-    with warnings.catch_warnings():
-        for pattern, category in QUIET_WARNINGS:
-            warnings.filterwarnings("ignore", message=pattern, category=category)
-        warnings.showwarning = show
-        yield
 
 
 def command() -> None:

@@ -32,7 +32,7 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, show_warnings_as_lines
 from .signals import HELD, signals_held
 
 DASK_CONNECT_TIMEOUT_S = 10.0
@@ -59,18 +59,7 @@ def _ignore_interrupts() -> None:
     SIGTERM keeps its default (the pool itself stops workers with it when one of them dies).
     A warning is one line ``capsim: warning: MESSAGE``, once per message, as in the command."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import warnings
-
-    shown: set[str] = set()
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        text = str(message).splitlines()[0] if str(message) else category.__name__
-        if text not in shown:
-            shown.add(text)
-            with contextlib.suppress(AttributeError, OSError, ValueError):
-                print(f"capsim: warning: {text}", file=file or sys.stderr)
-
-    warnings.showwarning = show
+    show_warnings_as_lines()
 
 
 def dask_setup(worker) -> None:

@@ -226,3 +226,16 @@ def test_sites_figures_pages_keep_the_tables_order():
     titles = [[ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] for fig in figures.values()]
     assert titles == [[f"s{i}" for i in range(24)], ["s24"]]
     assert "(page 2 of 2)" in figures["sites-2"]._suptitle.get_text()
+
+
+def test_a_levers_range_in_the_file_beyond_the_limit_is_one_line_at_the_lever(tmp_path):
+    data = copy.deepcopy(EXAMPLE_DATA)
+    data["explore"] = {"levers": {"supply.ai_pflops_per_month": {"low": 10, "high": 1e308}}}
+    path = _write(tmp_path, data)
+    before = snapshot(tmp_path)
+    done = capsim("explore", path, "-r", "2", "--out", tmp_path / "o", cwd=tmp_path)
+    assert done.returncode == 2
+    # one line (the drawn parameter on the same path no longer adds a second), at the lever's position
+    assert re.fullmatch(r".*s\.yaml:\d+:\d+: supply\.ai_pflops_per_month: must be at most 1e\+09 \(got 1e\+308\)",
+                        one_line(done))
+    assert snapshot(tmp_path) == before

@@ -239,3 +239,15 @@ def test_a_levers_range_in_the_file_beyond_the_limit_is_one_line_at_the_lever(tm
     assert re.fullmatch(r".*s\.yaml:\d+:\d+: supply\.ai_pflops_per_month: must be at most 1e\+09 \(got 1e\+308\)",
                         one_line(done))
     assert snapshot(tmp_path) == before
+
+
+def test_names_too_long_for_the_figures_give_no_layout_warning(tmp_path):
+    # matplotlib: "constrained_layout not applied because axes sizes collapsed to zero", five times
+    data = copy.deepcopy(EXAMPLE_DATA)
+    data["name"] = "A" * 3000
+    for target in data["targets"]:
+        target["name"] += " " + "B" * 500
+    path = _write(tmp_path, data)
+    done = capsim("run", path, "-r", "2", "--no-report", "--out", tmp_path / "o", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

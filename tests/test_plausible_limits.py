@@ -183,9 +183,21 @@ def _chinese_extreme(tmp_path):
     return _write(tmp_path, data)
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "explore", "solve"])
-def test_no_raw_python_warning_reaches_stderr(tmp_path, command):
-    path = _chinese_extreme(tmp_path)
+def _tiny(tmp_path):
+    # phases of 5e-324 MW become 0 MW: the vouchers' idle share divided 0 by 0 (numpy warned)
+    data = copy.deepcopy(EXAMPLE_DATA)
+    for item in data["projects"]:
+        item["it_mw"] = 5e-324
+        item["compute"]["pflops"] = 5e-324
+        item["utilization"] = 0
+    return _write(tmp_path, data)
+
+
+@pytest.mark.parametrize("command, make", [
+    ("run", _chinese_extreme), ("compare", _chinese_extreme), ("explore", _chinese_extreme),
+    ("solve", _chinese_extreme), ("run", _tiny), ("explore", _tiny)])
+def test_no_raw_python_warning_reaches_stderr(tmp_path, command, make):
+    path = make(tmp_path)
     extra = {"explore": ["--method", "lhs", "-n", "4"],
              "solve": ["--lever", "supply.ai_pflops_per_month", "--target", "规划plan 2030", "--low", "1",
                        "--high", "1e9"]}.get(command, [])

@@ -263,3 +263,24 @@ def test_names_too_long_for_the_figures_give_no_layout_warning(tmp_path):
     done = capsim("run", path, "-r", "2", "--no-report", "--out", tmp_path / "o", "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize("command, extra, samples", [
+    ("explore", ["--method", "lhs", "-n", "4"], 4),
+    ("solve", ["--lever", "supply.ai_pflops_per_month", "--target", "plan 2030", "--low", "1", "--high", "1000"], 2),
+])
+def test_replications_too_many_to_keep_are_refused_before_any_work(tmp_path, command, extra, samples):
+    # -r 1e14 listed 4e11 tasks (and kept every replication's outputs) until the machine ran out of memory
+    done = capsim(command, EXAMPLE, "-r", "99999999999999", *extra, "--out", tmp_path / "o", cwd=tmp_path,
+                  env={"CAPSIM_MEMORY_LIMIT": "8G"})
+    assert done.returncode == 2
+    assert one_line(done).startswith(f"capsim: error: --replications: 99,999,999,999,999 replications of each of "
+                                     f"{samples} samples run together keep ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_evaluation_estimate_counts_every_replication_and_task():
+    from sim.run.memory import TASK_BYTES, evaluation_bytes
+
+    # 3 samples x (2 copies x 1000 replications x 5 outputs x 8 bytes + 4 blocks of 250 x TASK_BYTES)
+    assert evaluation_bytes(3, 1000, 5, 250) == 3 * (2 * 1000 * 5 * 8 + 4 * TASK_BYTES)

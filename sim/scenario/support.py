@@ -29,7 +29,8 @@ from pydantic import BaseModel, ValidationError
 
 from . import consistency
 from .paths import PathError, field_of, resolve_path, with_values
-from .schema import MAX_MONTHS, MAX_PUE, MAX_TEMP_C, MIN_TEMP_C, PLAUSIBLE_LIMITS, Fixed, Lognormal, Normal, Scenario, Triangular, Uniform
+from .schema import (MAX_MONTHS, MAX_PUE, MAX_TEMP_C, MIN_TEMP_C, PLAUSIBLE_LIMITS, Fixed, Lognormal, Normal, Scenario,
+                     Triangular, Uniform)
 
 MIN_MASS = 0.01
 """Least share of a truncated distribution that must lie inside its bounds (1%)."""
@@ -237,11 +238,11 @@ def check_delays(scenario: Scenario) -> list[Finding]:
 def _check_delay_limit(dist, loc: tuple) -> Iterator[Finding]:
     for value, how in support(dist):
         if abs(value) == FAR:
-            if beyond(dist, MAX_MONTHS, above=value > 0) < TAIL or value < 0:
+            if beyond(dist, MAX_MONTHS if value > 0 else -MAX_MONTHS, above=value > 0) < TAIL:
                 continue
         elif abs(value) <= MAX_MONTHS:
             continue
         shown = how if how.startswith(("down to", "up to")) else f"{value:g} ({how})"
-        yield loc, (f"can draw {shown}; a delay must stay within {MAX_MONTHS:g} months "
-                    "(give it a high of at most that)")
+        yield loc, (f"can draw {shown}; a delay must stay within {MAX_MONTHS:g} months either way "
+                    f"(give it bounds within -{MAX_MONTHS:g}..{MAX_MONTHS:g})")
         return

@@ -21,7 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import ScenarioError
+from .errors import ScenarioError, warnings_as_lines
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 from .run.signals import SIGNALLED, interrupt
@@ -92,7 +92,13 @@ def _seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 (got {text!r})")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SECONDS:,} seconds, a day (got {text!r})")
     return value
+
+
+MAX_SECONDS = 86_400
+"""Longest ``--scheduler-timeout``: a day (the socket and thread timeouts below it cannot hold 1e300)."""
 
 
 class _Once(argparse.Action):
@@ -404,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_INPUT
-        code = COMMANDS[args.command](args)
+        with warnings_as_lines():
+            code = COMMANDS[args.command](args)
         if sys.stdout is not None:  # None: started with stdout closed
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         SIGNALLED.check()  # a signal whose exception something swallowed: the command did not finish as asked

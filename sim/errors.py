@@ -2,11 +2,15 @@
 
 A :class:`ScenarioError` holds every problem found in a file at once. Each problem knows the file,
 the line and column (1-based) and the dotted path of the field it concerns, so that the CLI can
-print it as ``file:line:col: path: message``.
+print it as ``file:line:col: path: message``. Warnings are shown the same way, one line each
+(:func:`warnings_as_lines`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import warnings
 from dataclasses import dataclass
 
 
@@ -46,3 +50,35 @@ class ScenarioError(ValueError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+QUIET_WARNINGS = (
+    (r"Glyph .* missing from", UserWarning),  # sim.plots.fonts has said it once, naming what to install
+    (r".*(tight_layout|constrained_layout|[Cc]onstrained layout|axes sizes|[Ll]ayout not applied).*", UserWarning),
+)
+"""Warnings that tell the user nothing (matplotlib laying out a crowded figure as best it can)."""
+
+
+def show_warnings_as_lines() -> None:
+    """From now on a warning is one line ``capsim: warning: MESSAGE`` on stderr, once per message
+    (not Python's two lines with a file name and a source line). For worker processes."""
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message).splitlines()[0] if str(message) else category.__name__
+        if text not in shown:
+            shown.add(text)
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                print(f"capsim: warning: {text}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+
+
+@contextlib.contextmanager
+def warnings_as_lines():
+    """While a command runs: :func:`show_warnings_as_lines`, and :data:`QUIET_WARNINGS` not shown."""
+    with warnings.catch_warnings():
+        for pattern, category in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern, category=category)
+        show_warnings_as_lines()
+        yield

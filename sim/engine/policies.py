@@ -297,10 +297,11 @@ def _voucher_arrays(plan: Plan, ramp: bool = False) -> tuple[np.ndarray, np.ndar
     """(PFLOPS, IT MW) per phase that vouchers may buy: the idle part of intelligent capacity once
     ramped up; with ``ramp``, the part more that is idle at the start of a utilisation ramp."""
     intelligent = plan.phase_class == _intelligent()
+    it_mw = np.where(plan.phase_it_mw > 0, plan.phase_it_mw, 1.0)  # no 0/0 (and no numpy warning) for a phase of 0 MW
     if ramp:
-        idle = np.where(plan.phase_it_mw > 0, plan.phase_ramp_drop_mw / plan.phase_it_mw, 0.0)
+        idle = np.where(plan.phase_it_mw > 0, plan.phase_ramp_drop_mw / it_mw, 0.0)
     else:
-        idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / plan.phase_it_mw, 0.0)
+        idle = np.where(plan.phase_it_mw > 0, 1.0 - plan.phase_load_mw / it_mw, 0.0)
         idle = np.clip(idle, 0.0, 1.0)
     return (np.where(intelligent, plan.phase_eflops * 1000.0 * idle, 0.0),
             np.where(intelligent, plan.phase_it_mw * idle, 0.0))

@@ -111,7 +111,13 @@ def lever_input(scenario: Scenario, path: str, low: float, high: float, where: s
         raise problem(str(exc)) from None
     unit, integer = lever_unit(scenario, path)
     for value in (low, high):
-        with_fixed_values(scenario, {path: round(value) if integer else value}, where)
+        try:
+            with_fixed_values(scenario, {path: round(value) if integer else value}, where)
+        except ScenarioError as exc:  # the first problem only: what follows from it is noise
+            first = exc.problems[0]
+            if file is None:
+                raise ScenarioError([first]) from None
+            raise ScenarioError(Problem(first.message, path=first.path, file=file, line=line, column=column)) from None
     return Input(path, float(low), float(high), unit, integer, "lever", where)
 
 

@@ -28,9 +28,9 @@ from ..engine.build import build_plan
 from ..engine.plan import Plan
 from ..engine.series import MonthlySeries
 from ..months import calendar_years, month_index
-from ..run.memory import check_memory
+from ..run.memory import check_evaluation_memory, check_memory
 from ..run.parallel import cores, process_pool, run_blocks
-from ..run.simulate import BLOCK_SIZE, blocks, run_block
+from ..run.simulate import BLOCK_SIZE, blocks, n_blocks, run_block
 from ..scenario.schema import Scenario
 
 
@@ -137,12 +137,15 @@ class Evaluator:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _check_memory(self, scenario: Scenario, local_workers: int) -> None:
-        # every local worker holds one block and its post-processing; a run keeps only means
+    def _check_memory(self, scenarios: Sequence[Scenario], local_workers: int) -> None:
+        # the outputs of every replication of the samples run together (until a sample's means are
+        # taken) and their tasks; every local worker holds one block and its post-processing
         if self._checked:
             return
+        check_evaluation_memory(len(scenarios), self.replications, len(output_specs(scenarios[0])), BLOCK_SIZE,
+                                self.memory_limit_bytes)
         per_block = min(self.replications, BLOCK_SIZE)
-        check_memory(build_plan(scenario), per_block * local_workers, BLOCK_SIZE, local_workers,
+        check_memory(build_plan(scenarios[0]), per_block * local_workers, BLOCK_SIZE, local_workers,
                      self.memory_limit_bytes)
         self._checked = True
 
@@ -150,6 +153,9 @@ class Evaluator:
         """(len(scenarios), outputs) means over the replications of each sample's key outputs."""
         if not scenarios:
             return np.empty((0, 0))
+        n_tasks = len(scenarios) * n_blocks(self.replications)
+        local_workers = 1 if self.executor is not None else max(1, min(self.jobs, n_tasks))
+        self._check_memory(scenarios, local_workers)  # before the tasks are listed: -r 1e14 made 4e11 of them
         cuts = blocks(self.replications)
         tasks, where = [], {}
         for i, scenario in enumerate(scenarios):
@@ -157,8 +163,6 @@ class Evaluator:
                 task = (scenario, self.seed, first, count)
                 tasks.append(task)
                 where[id(task)] = i
-        local_workers = 1 if self.executor is not None else max(1, min(self.jobs, len(tasks)))
-        self._check_memory(scenarios[0], local_workers)
         pending: dict[int, dict[int, np.ndarray]] = {}
         result: list[np.ndarray | None] = [None] * len(scenarios)
 

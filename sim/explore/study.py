@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario.schema import Scenario
+from ..run.memory import check_design_memory
 from .design import DEFAULT_METHOD, DEFAULT_REPLICATIONS, Design, check_method, evaluations, explore_inputs, fmt, make_design, sample_scenarios, DEFAULT_SAMPLES
 from .discovery import discovery_summary, discovery_table, missed
 from .evaluate import Evaluator, Output, output_specs
@@ -50,12 +51,12 @@ class Exploration:
     def samples(self) -> pd.DataFrame:
         """samples.csv: one row per sample: its inputs (by path) and its key outputs (means over
         the replications; ``p_met[...]`` is the share that met the target)."""
-        table = pd.DataFrame({"sample": np.arange(len(self.design))})
-        for j, inp in enumerate(self.design.inputs):
-            table[inp.path] = self.design.values[:, j]
+        columns = {"sample": np.arange(len(self.design))}  # made at once: column by column, pandas warns
+        for j, inp in enumerate(self.design.inputs):   # "highly fragmented" beyond 100 columns
+            columns[inp.path] = self.design.values[:, j]
         for j, out in enumerate(self.outputs):
-            table[out.column] = self.means[:, j]
-        return table
+            columns[out.column] = self.means[:, j]
+        return pd.DataFrame(columns)
 
     @property
     def ranked_outputs(self) -> list[str]:
@@ -134,8 +135,10 @@ def explore(scenario: Scenario, vary: Sequence[str] = (), method: str = DEFAULT_
     check_method(method, samples)
     check_probability(probability)
     inputs = explore_inputs(scenario, vary)
-    design = make_design(inputs, method, samples, seed)
     outputs = output_specs(scenario)
+    check_design_memory(evaluations(method, samples, len(inputs)), len(inputs), len(outputs), samples,
+                        memory_limit_bytes)
+    design = make_design(inputs, method, samples, seed)
     parts = []
     with Evaluator(replications, seed, jobs=jobs, executor=executor, progress=progress,
                    memory_limit_bytes=memory_limit_bytes) as evaluator:

@@ -49,7 +49,13 @@ def solution_manifest(solution: Solution, scenario: Scenario, command: list[str]
 
 
 def draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
-    """plots/solve.png: P(met) against the lever."""
+    """plots/solve.png: P(met) against the lever (with a font for names DejaVu Sans cannot draw,
+    or one warning: :func:`sim.plots.font_context`)."""
+    with plots.font_context([solution.target, solution.lever, solution.unit]):
+        return _draw_solution(solution, folder, fmt)
+
+
+def _draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
     fig = plots.solve_curve(solution.points, solution.lever, solution.unit, solution.target,
                             solution.probability, solution.answer if solution.status == "solved" else None)
     out = folder / "plots"
@@ -78,7 +84,15 @@ def _slug(text: str) -> str:
 def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -> list[Path]:
     """plots/: one bar chart per whole-run output with indices (``sensitivity-<output>``), one
     heatmap per time-dependent output (``years-<output>``), and P(met) against the two most
-    influential inputs per target (``pmet-<target>``)."""
+    influential inputs per target (``pmet-<target>``); with a font for names DejaVu Sans cannot
+    draw, or one warning (:func:`sim.plots.font_context`)."""
+    names = [exploration.scenario.name, *(o.output for o in exploration.outputs),
+             *(i.path for i in exploration.design.inputs)]
+    with plots.font_context(names):
+        return _draw_exploration(exploration, folder, fmt)
+
+
+def _draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -> list[Path]:
     from ..explore.sensitivity import MAIN_INDEX
 
     table, samples = exploration.sensitivity, exploration.samples

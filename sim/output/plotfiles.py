@@ -160,7 +160,8 @@ def kinds(tables: ResultTables) -> list[str]:
 
 def draw_kind(tables: ResultTables, kind: str) -> dict[str, Figure]:
     """The figures of one kind of plot, by file stem (one, or for "compare" compare-capacity,
-    compare-power, compare-policy and their continuations; see :func:`plots.compare_figures`)."""
+    compare-power, compare-policy and their continuations, see :func:`plots.compare_figures`; for
+    "sites" sites and its continuations sites-2, ..., see :func:`plots.sites_figures`)."""
     t, ctx = tables, tables.context
     if kind == "growth":
         return {kind: plots.growth(t.monthly, t.targets, ctx)}
@@ -175,7 +176,7 @@ def draw_kind(tables: ResultTables, kind: str) -> dict[str, Figure]:
     if kind == "limits":
         return {kind: plots.limits(t.monthly, ctx)}
     if kind == "sites":
-        return {kind: plots.sites(t.sites, ctx)}
+        return plots.sites_figures(t.sites, ctx)
     if kind == "compare":
         return plots.compare_figures(t.monthly, t.compare, ctx)
     raise ValueError(f"no plot kind {kind!r} (have {', '.join(PLOT_KINDS)})")

@@ -25,7 +25,7 @@ from .limits import LIMIT_METRICS, has_limits, limits
 from .power import energy_annual, power, power_monthly
 from .pue import pue
 from .share import share
-from .sites import sites
+from .sites import sites, sites_figures
 from .solve import solve_curve
 from .style import (
     BAND_ALPHA,
@@ -53,6 +53,6 @@ __all__ = [
     "compare_figures",
     "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "growth", "has_limits", "limits",
     "month_dates", "pmet_map", "power", "power_monthly", "pue", "sensitivity_bars", "sensitivity_heatmap", "share",
-    "sites", "solve_curve", "timeline",
+    "sites", "sites_figures", "solve_curve", "timeline",
     "variant_colours",
 ]

@@ -31,13 +31,34 @@ PANELS_HEIGHT_IN = 7.4
 """The panels' height at most: with the title and the legend, 8.6 in, 1,290 px at 150 dpi (a screen)."""
 
 
-def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str | None = None) -> Figure:
-    """Facility power (median and P10-P90 band) and IT load (median) of each site, monthly average
-    MW, one panel per site in the table's order; each panel has its own MW scale, so that a small
-    site is as readable as a large one (the numbers on the axes say how large)."""
-    context = context_or_default(context)
+SITES_PER_PAGE = 24
+"""Panels in one file at most (8 rows of 3): more sites continue in ``sites-2``, ``sites-3``, ...
+(300 sites in one figure were panels a few pixels tall)."""
+
+
+def sites_figures(table: pd.DataFrame, context: PlotContext | None = None,
+                  variant: str | None = None) -> dict[str, Figure]:
+    """:func:`sites` by file stem: ``sites``, and with more than :data:`SITES_PER_PAGE` sites its
+    continuations ``sites-2``, ``sites-3``, ... (the sites in the table's order)."""
     rows = pick_variant(table, variant)
     names = list(dict.fromkeys(rows["site"]))
+    if not names:
+        raise ValueError("the sites table has no rows")
+    pages = [names[i:i + SITES_PER_PAGE] for i in range(0, len(names), SITES_PER_PAGE)]
+    return {"sites" + (f"-{number}" if number > 1 else ""):
+            sites(table, context, variant, page, (number, len(pages)) if len(pages) > 1 else None)
+            for number, page in enumerate(pages, start=1)}
+
+
+def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str | None = None,
+          names: list[str] | None = None, page: tuple[int, int] | None = None) -> Figure:
+    """Facility power (median and P10-P90 band) and IT load (median) of each site (or of the sites
+    in ``names``), monthly average MW, one panel per site in the table's order; each panel has its
+    own MW scale, so that a small site is as readable as a large one (the numbers on the axes say
+    how large). ``page`` (number, of how many) goes into the title (:func:`sites_figures`)."""
+    context = context_or_default(context)
+    rows = pick_variant(table, variant)
+    names = list(dict.fromkeys(rows["site"])) if names is None else list(names)
     if not names:
         raise ValueError("the sites table has no rows")
     ncols = 1 if len(names) == 1 else 2 if len(names) <= 8 else 3
@@ -70,6 +91,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
     ][0 if banded else 1:]  # the band only if some panel shows it
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9, frameon=False)
     runs = f" (median of {context.replications:,} replications)" if context.replications and context.replications > 1 else ""
-    fig.suptitle(f"{context.name}: power by site, monthly average MW{runs}; each panel its own scale",
+    part = f" (page {page[0]} of {page[1]})" if page else ""
+    fig.suptitle(f"{context.name}: power by site{part}, monthly average MW{runs}; each panel its own scale",
                  x=0.01, ha="left", fontweight="bold")
     return fig

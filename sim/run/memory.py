@@ -118,3 +118,61 @@ def check_memory(plan: Plan | list[Plan], replications: int, block_size: int, lo
             f"(or set {MEMORY_LIMIT_ENV})"
         )
     return need
+
+
+DESIGN_COPIES = 4
+"""Copies of a design's arrays alive at once: SALib's sample and its matrices, the values, the
+samples table, and the analyses' resamples (the estimate is on the high side)."""
+
+
+def design_bytes(evaluations: int, inputs: int, outputs: int) -> int:
+    """Estimated bytes an exploration keeps for its whole design: for every evaluation, its point
+    in the unit cube and its values (``inputs`` each) and the means of its ``outputs``, in
+    :data:`DESIGN_COPIES` copies, plus SALib's base matrices (two of ``inputs`` columns)."""
+    per_evaluation = FLOAT_BYTES * (2 * inputs + outputs)
+    return DESIGN_COPIES * evaluations * per_evaluation + 2 * FLOAT_BYTES * evaluations * max(inputs, 1)
+
+
+def check_design_memory(evaluations: int, inputs: int, outputs: int, samples: int,
+                        limit_bytes: int | None = None) -> int:
+    """The estimate of :func:`design_bytes`; a :class:`MemoryLimitError` naming ``--samples`` if it is
+    above the limit (``limit_bytes``, default :func:`available_bytes`; no check when unknown).
+    Called before the design is sampled, so that nothing is allocated for a design that cannot fit."""
+    from ..errors import Problem
+
+    need = design_bytes(evaluations, inputs, outputs)
+    limit = available_bytes() if limit_bytes is None else limit_bytes
+    if limit is not None and need > limit:
+        raise MemoryLimitError(Problem(
+            f"N = {samples:,} makes {evaluations:,} evaluations x {outputs} outputs, which need about "
+            f"{human(need)} of memory, more than the {human(limit)} available; use a smaller N "
+            f"(or set {MEMORY_LIMIT_ENV})", path="--samples"))
+    return need
+
+
+TASK_BYTES = 1000
+"""A block's task while samples are evaluated: its tuple, its places in the dictionaries, its future."""
+
+
+def evaluation_bytes(samples: int, replications: int, outputs: int, block_size: int) -> int:
+    """Estimated bytes of evaluating ``samples`` scenarios together for ``replications`` each
+    (:class:`sim.explore.evaluate.Evaluator`): every replication's ``outputs`` until a sample's
+    means are taken (its blocks, then their concatenation), and one task per block."""
+    tasks = -(-replications // block_size)
+    return samples * (2 * replications * outputs * FLOAT_BYTES + tasks * TASK_BYTES)
+
+
+def check_evaluation_memory(samples: int, replications: int, outputs: int, block_size: int,
+                            limit_bytes: int | None = None) -> int:
+    """The estimate of :func:`evaluation_bytes`; a :class:`MemoryLimitError` naming ``--replications``
+    if it is above the limit (``limit_bytes``, default :func:`available_bytes`; no check when unknown)."""
+    from ..errors import Problem
+
+    need = evaluation_bytes(samples, replications, outputs, block_size)
+    limit = available_bytes() if limit_bytes is None else limit_bytes
+    if limit is not None and need > limit:
+        raise MemoryLimitError(Problem(
+            f"{replications:,} replications of each of {samples:,} samples run together keep {outputs} outputs "
+            f"each, about {human(need)} of memory, more than the {human(limit)} available; use a smaller -r "
+            f"(or set {MEMORY_LIMIT_ENV})", path="--replications"))
+    return need

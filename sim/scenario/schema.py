@@ -24,10 +24,63 @@ CLASSES = ("general", "intelligent", "supercomputing")
 PRECISIONS = ("FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8")
 
 
+# --- plausible limits -------------------------------------------------------------------------
+# Every quantity has an upper bound (and a lower one where a division by it could overflow) far
+# beyond any real project, region or country, so that every sum, product and plot downstream stays
+# finite (1e308 validated, then the report crashed and the summary printed nan). Each is explained
+# in docs/scenario-format.md ("Plausible limits"); a scenario may use the whole range.
+
+MIN_YEAR = 1900
+"""Earliest year of any month (the horizon, online dates, targets, policy dates): before data centres."""
+MAX_YEAR = 2200
+"""Latest year of any month: two centuries of planning; matplotlib's dates and the month clock hold it."""
+MAX_IT_MW = 100_000.0
+"""IT MW of one project (100 GW; the largest campuses announced are a few GW)."""
+MAX_GRID_MW = 10_000_000.0
+"""Facility MW of grid headroom or one addition (10 TW: above the whole world's generating capacity)."""
+MAX_PFLOPS = 1e9
+"""PFLOPS of one project, of a month's supply or of a threshold (a million EFLOPS)."""
+MAX_EFLOPS = 1e9
+"""EFLOPS of a target (a billion EFLOPS: beyond any sum of MAX_PFLOPS projects that is still drawable)."""
+MAX_CNY = 1e15
+"""CNY of one investment or one year's budget (a thousand trillion: several times China's GDP)."""
+MIN_PRICE_CNY = 1e-6
+"""Lowest voucher price, CNY per PFLOPS-hour: a budget divided by it stays finite."""
+MAX_PRICE_CNY = 1e9
+"""Highest voucher price, CNY per PFLOPS-hour."""
+MAX_MONTHS = 1200.0
+"""Months of a ramp, a gap between phases, a delay or a delay reduction (a century)."""
+MIN_TEMP_C = -90.0
+"""Lowest temperature, degC (the coldest air temperature ever measured is -89.2 degC)."""
+MAX_TEMP_C = 60.0
+"""Highest temperature, degC (the hottest is 56.7 degC)."""
+MAX_PUE = 5.0
+"""Highest PUE of a curve point or a cap (the worst facilities measured are near 3)."""
+MAX_FACTOR = 1000.0
+"""Highest precision factor (conversions between precisions are at most 64)."""
+MIN_RACK_KW = 0.1
+MAX_RACK_KW = 10_000.0
+"""kW of one standard rack: from 0.1 kW (the racks metric divides by it) to 10 MW."""
+MAX_SHARE = 100.0
+"""Highest multiplier or share that may exceed 1 (an extra capex share, a delay scale)."""
+MAX_T_PER_MWH = 10.0
+"""Highest emission factor, tCO2 per MWh (coal plants emit about 1)."""
+MAX_SIGMA = 10.0
+"""Highest sigma of a lognormal (a spread of e^10 = 22,000 times per standard deviation)."""
+
+PLAUSIBLE_LIMITS = frozenset({MAX_IT_MW, MAX_GRID_MW, MAX_PFLOPS, MAX_EFLOPS, MAX_CNY, MIN_PRICE_CNY,
+                              MAX_PRICE_CNY, MAX_MONTHS, MIN_TEMP_C, MAX_TEMP_C, MAX_PUE, MAX_FACTOR,
+                              MIN_RACK_KW, MAX_RACK_KW, MAX_SHARE, MAX_T_PER_MWH})
+"""The bounds above (not the rules of the domain, such as a fraction's 0..1): an unbounded end of a
+drawn parameter's distribution is checked at the path's plausible limit instead (sim.scenario.support)."""
+
+
 def _month(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a month written YYYY-MM in quotes or plain, e.g. 2026-06 (got {value!r})")
-    parse_month(value)
+    year, _ = parse_month(value)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"must be a month in the years {MIN_YEAR}..{MAX_YEAR} (got {value!r})")
     return value
 
 
@@ -46,6 +99,10 @@ Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
 """A finite number (NaN, .inf and values too large for a float, such as 1e400, are refused; so are true/false)."""
 Whole = Annotated[int, BeforeValidator(_number)]
 Fraction = Annotated[Number, Field(ge=0, le=1)]
+Temperature = Annotated[Number, Field(ge=MIN_TEMP_C, le=MAX_TEMP_C)]
+Pue = Annotated[Number, Field(le=MAX_PUE)]
+"""A PUE; at least 1 is a cross-field rule (sim.scenario.consistency) with its own message."""
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Status = Literal["operating", "construction", "registered", "planned"]
 ComputeClass = Literal["general", "intelligent", "supercomputing"]
 Precision = Literal["FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8"]
@@ -77,20 +134,21 @@ class Horizon(Strict):
 class PrecisionFactors(Strict):
     """Multiplier from PFLOPS at each precision to the reporting basis."""
 
-    FP64: Number = Field(1.0, gt=0)
-    FP32: Number = Field(1.0, gt=0)
-    TF32: Number = Field(1.0, gt=0)
-    FP16: Number = Field(1.0, gt=0)
-    BF16: Number = Field(1.0, gt=0)
-    FP8: Number = Field(1.0, gt=0)
-    INT8: Number = Field(1.0, gt=0)
+    FP64: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    FP32: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    TF32: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    FP16: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    BF16: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    FP8: Number = Field(1.0, gt=0, le=MAX_FACTOR)
+    INT8: Number = Field(1.0, gt=0, le=MAX_FACTOR)
 
 
 class Accounting(Sourced):
     label: str = Field("as reported", description="Name of the reporting basis, shown in tables and plots")
     factors: PrecisionFactors = Field(default_factory=PrecisionFactors)
     rack_kw: Number = Field(
-        2.5, gt=0, description="IT kW of one standard rack, for the `racks` metric; 2.5 kW is the national "
+        2.5, ge=MIN_RACK_KW, le=MAX_RACK_KW, description="IT kW of one standard rack, for the `racks` metric, "
+        "0.1..10,000; 2.5 kW is the national "
         "convention of official conversions ('折合2.5kW机柜', FACTS B: national conventions, confidence M)",
     )
 
@@ -100,13 +158,14 @@ class Accounting(Sourced):
 
 class Site(Sourced):
     name: str | None = Field(None, description="Display name")
-    monthly_temp_c: tuple[Number, ...] = Field(description="Monthly mean air temperature, degC, January..December (12 values)")
+    monthly_temp_c: tuple[Temperature, ...] = Field(
+        description="Monthly mean air temperature, degC, January..December (12 values, each -90..60)")
 
 
 class Cooling(Sourced):
     description: str | None = None
-    pue_curve: tuple[tuple[Number, Number], ...] = Field(
-        description="Points (monthly mean temperature degC, PUE); linear between, flat beyond the ends"
+    pue_curve: tuple[tuple[Temperature, Pue], ...] = Field(
+        description="Points (monthly mean temperature degC -90..60, PUE 1..5); linear between, flat beyond the ends"
     )
 
 
@@ -114,14 +173,15 @@ class Cooling(Sourced):
 
 
 class Compute(Strict):
-    pflops: Number = Field(gt=0, description="Compute at full build-out, PFLOPS at `precision`")
+    pflops: Number = Field(gt=0, le=MAX_PFLOPS, description="Compute at full build-out, PFLOPS at `precision` (at most 1e9)")
     precision: Precision = Field(description="Precision the PFLOPS figure is quoted at")
 
 
 class Ramp(Strict):
     """Utilisation rising linearly after each phase comes online."""
 
-    months: Number = Field(gt=0, description="Months from a phase's online time until it reaches `utilization`")
+    months: Number = Field(gt=0, le=MAX_MONTHS,
+                           description="Months from a phase's online time until it reaches `utilization` (at most 1200)")
     start: Fraction = Field(description="Utilisation when the phase comes online, 0..1")
 
 
@@ -132,14 +192,14 @@ class Project(Strict):
     site: str = Field(description="Key of an entry in `sites`")
     cooling: str = Field(description="Key of an entry in `cooling`")
     compute: Compute
-    it_mw: Number = Field(gt=0, description="IT design power at full build-out, MW")
+    it_mw: Number = Field(gt=0, le=MAX_IT_MW, description="IT design power at full build-out, MW (at most 100,000)")
     utilization: Fraction = Field(description="Mean IT load / IT design power, 0..1 (once ramped up)")
     ramp: Ramp | None = Field(None, description="Utilisation rises linearly from `start` to `utilization` over `months`")
-    investment_cny: Number | None = Field(None, ge=0, description="Total investment, CNY")
+    investment_cny: Number | None = Field(None, ge=0, le=MAX_CNY, description="Total investment, CNY (at most 1e15)")
     status: Status
     online: Month | None = Field(None, description="Planned month the first phase comes online; required unless operating")
     phases: tuple[Number, ...] = Field((1.0,), description="Fractions of compute and IT power per phase; sum to 1")
-    phase_gap_months: Number = Field(0.0, ge=0, description="Months between consecutive phases")
+    phase_gap_months: Number = Field(0.0, ge=0, le=MAX_MONTHS, description="Months between consecutive phases (at most 1200)")
     retire: Month | None = Field(None, description="Month every phase leaves service")
     delay_months: Distribution | None = Field(
         None, description="This project's delay distribution, replacing uncertainty.delay_months of its status"
@@ -155,17 +215,18 @@ class Project(Strict):
 
 class GridAddition(Sourced):
     month: Month
-    mw: Number = Field(gt=0, description="Facility MW of new grid headroom")
+    mw: Number = Field(gt=0, le=MAX_GRID_MW, description="Facility MW of new grid headroom (at most 1e7)")
 
 
 class Grid(Sourced):
-    headroom_mw: Number = Field(ge=0, description="Facility MW free for new projects at t = 0")
+    headroom_mw: Number = Field(ge=0, le=MAX_GRID_MW, description="Facility MW free for new projects at t = 0 (at most 1e7)")
     additions: tuple[GridAddition, ...] = ()
 
 
 class Supply(Sourced):
     ai_pflops_per_month: Number = Field(
-        gt=0, description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month"
+        gt=0, le=MAX_PFLOPS,
+        description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9)"
     )
 
 
@@ -201,7 +262,7 @@ class Normal(Sourced):
 class Lognormal(Sourced):
     dist: Literal["lognormal"]
     median: Number = Field(gt=0, description="exp(mu)")
-    sigma: Number = Field(ge=0, description="Standard deviation of the logarithm")
+    sigma: Number = Field(ge=0, le=MAX_SIGMA, description="Standard deviation of the logarithm (at most 10)")
     low: Number | None = Field(None, description="Optional lower bound (truncation)")
     high: Number | None = Field(None, description="Optional upper bound (truncation)")
 
@@ -236,10 +297,10 @@ class Uncertainty(Sourced):
 class Target(Sourced):
     name: str
     by: Month = Field(description="Month at whose end the criteria are checked")
-    total_eflops: Number | None = Field(None, ge=0, description="At least this many EFLOPS in total")
-    general_eflops: Number | None = Field(None, ge=0)
-    intelligent_eflops: Number | None = Field(None, ge=0)
-    supercomputing_eflops: Number | None = Field(None, ge=0)
+    total_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS, description="At least this many EFLOPS in total (at most 1e9)")
+    general_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS)
+    intelligent_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS)
+    supercomputing_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS)
     intelligent_share: Fraction | None = Field(None, description="At least this share of intelligent compute")
     role: Literal["plan", "calibration"] = Field(
         "plan",
@@ -276,18 +337,19 @@ class CapexSubsidy(Sourced):
     classes: ClassList | None = Field(
         None, alias="class", description="Eligible class or list of classes; omitted = every class"
     )
-    min_pflops: Number = Field(0.0, ge=0, description="Eligible only with at least this much compute, PFLOPS at `precision`")
+    min_pflops: Number = Field(0.0, ge=0, le=MAX_PFLOPS, description="Eligible only with at least this much compute, PFLOPS at `precision`")
     precision: Precision | None = Field(
         None, description="Precision min_pflops is quoted at (converted with accounting.factors); omitted = reporting basis"
     )
     annual_budget_cny: Number | None = Field(
-        None, ge=0, description="Subsidy paid per calendar year at most, CNY; unpaid claims carry over; omitted = unlimited"
+        None, ge=0, le=MAX_CNY, description="Subsidy paid per calendar year at most, CNY (at most 1e15); unpaid claims carry over; omitted = unlimited"
     )
     go_probability_bonus: Fraction = Field(
         0.0, description="Assumption: added to an eligible project's go probability (capped at 1)"
     )
     delay_reduction_months: Number = Field(
-        0.0, ge=0, description="Assumption: months taken off an eligible project's drawn delay (not below 0)"
+        0.0, ge=0, le=MAX_MONTHS,
+        description="Assumption: months taken off an eligible project's drawn delay (not below 0; at most 1200)"
     )
     from_: Month | None = Field(None, alias="from", description=FROM_DOC + "; paid for phases online from this month")
     until: Month | None = Field(None, description=UNTIL_DOC + "; paid for phases online up to this month")
@@ -296,8 +358,10 @@ class CapexSubsidy(Sourced):
 class ComputeVouchers(Sourced):
     """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
 
-    annual_budget_cny: Number = Field(ge=0, description="Voucher budget per calendar year, CNY; unspent budget lapses")
-    price_cny_per_pflops_hour: Number = Field(gt=0, description="Price of one PFLOPS-hour at `precision`, CNY")
+    annual_budget_cny: Number = Field(ge=0, le=MAX_CNY,
+                                      description="Voucher budget per calendar year, CNY (at most 1e15); unspent budget lapses")
+    price_cny_per_pflops_hour: Number = Field(ge=MIN_PRICE_CNY, le=MAX_PRICE_CNY,
+                                              description="Price of one PFLOPS-hour at `precision`, CNY (1e-6..1e9)")
     precision: Precision | None = Field(
         None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
     )
@@ -308,20 +372,22 @@ class ComputeVouchers(Sourced):
 class PueCap(Sourced):
     """A ceiling on the design annual PUE of new projects."""
 
-    max_annual_pue: Number = Field(ge=1, description="Highest design annual PUE allowed")
+    max_annual_pue: Number = Field(ge=1, le=MAX_PUE, description="Highest design annual PUE allowed (1..5)")
     from_: Month | None = Field(None, alias="from", description=FROM_DOC)
     until: Month | None = Field(None, description=UNTIL_DOC)
     action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
     cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
-    extra_capex_share: Number = Field(0.0, ge=0, description="Upgrade adds this share to investment_cny")
-    delay_months: Whole = Field(0, ge=0, description="Upgrade moves the planned online month this many months later")
+    extra_capex_share: Number = Field(0.0, ge=0, le=MAX_SHARE,
+                                      description="Upgrade adds this share to investment_cny (at most 100)")
+    delay_months: Whole = Field(0, ge=0, le=int(MAX_MONTHS),
+                                description="Upgrade moves the planned online month this many months later (at most 1200)")
 
 
 class Emissions(Sourced):
     """Carbon of the facility energy that is not green."""
 
-    grid_t_per_mwh: Number = Field(ge=0, description="Emission factor of grid power, tCO2 per MWh")
-    green_share: Fraction | dict[int, Fraction] = Field(
+    grid_t_per_mwh: Number = Field(ge=0, le=MAX_T_PER_MWH, description="Emission factor of grid power, tCO2 per MWh (at most 10)")
+    green_share: Fraction | dict[Year, Fraction] = Field(
         0.0, description="Share of facility energy that is green, 0..1, or {year: share} (linear between years, flat beyond)"
     )
 
@@ -329,7 +395,7 @@ class Emissions(Sourced):
 class FastTrack(Sourced):
     """Faster approvals: the drawn delay of registered and planned projects is scaled."""
 
-    delay_scale: Number = Field(ge=0, description="Multiplier on the drawn delay (0.5 halves it)")
+    delay_scale: Number = Field(ge=0, le=MAX_SHARE, description="Multiplier on the drawn delay (0.5 halves it; at most 100)")
     from_: Month | None = Field(None, alias="from", description=FROM_DOC)
     until: Month | None = Field(None, description=UNTIL_DOC)
 

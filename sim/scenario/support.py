@@ -8,7 +8,11 @@ high]`` of a ``uniform`` or ``triangular``, the single value of a ``fixed``, the
 an interval (``gt``/``ge``/``le`` in the schema, PUE >= 1, increasing temperatures, phases summing
 to 1 ...), so the support is valid when both of its ends are: each end is put in the scenario in
 place of the value and the scenario checked again (the value's own model, then every cross-field
-rule of :mod:`sim.scenario.consistency`). An end at infinity is put in as +-1e300.
+rule of :mod:`sim.scenario.consistency`). An end at infinity is put in as +-1e300, unless the value's
+field has a plausible limit on that side (:data:`sim.scenario.schema.PLAUSIBLE_LIMITS`, such as
+``it_mw`` at most 100,000) and the distribution puts less than :data:`TAIL` beyond it: then the
+limit is put in (a lognormal ``it_mw`` without ``high`` keeps validating; one that draws beyond the
+limit more often than that does not).
 
 A truncated ``normal`` or ``lognormal`` is drawn by redrawing until the value falls inside its
 bounds (:mod:`sim.engine.distributions`); bounds that hold less than :data:`MIN_MASS` of the
@@ -24,14 +28,18 @@ from collections.abc import Callable, Iterator
 from pydantic import BaseModel, ValidationError
 
 from . import consistency
-from .paths import PathError, resolve_path, with_values
-from .schema import Fixed, Lognormal, Normal, Scenario, Triangular, Uniform
+from .paths import PathError, field_of, resolve_path, with_values
+from .schema import (MAX_MONTHS, MAX_PUE, MAX_TEMP_C, MIN_TEMP_C, PLAUSIBLE_LIMITS, Fixed, Lognormal, Normal, Scenario,
+                     Triangular, Uniform)
 
 MIN_MASS = 0.01
 """Least share of a truncated distribution that must lie inside its bounds (1%)."""
 
 FAR = 1e300
 """Stands for an infinite end of a support when the scenario is checked with it."""
+
+TAIL = 1e-9
+"""Largest share of a distribution without a bound that may lie beyond a plausible limit."""
 
 SMALLEST_POSITIVE = 5e-324
 """Stands for the lower end of a lognormal without ``low`` (it draws values above 0, down to near 0)."""
@@ -84,6 +92,46 @@ def mass_inside(dist) -> float:
     if spread == 0:
         return 1.0 if low <= centre <= high else 0.0
     return max(_phi((high - centre) / spread) - _phi((low - centre) / spread), 0.0)
+
+
+def beyond(dist, limit: float, above: bool = True) -> float:
+    """Share of ``dist`` (a ``normal`` or ``lognormal``, ignoring its own bounds) above ``limit``
+    (``above``) or below it; 0 for the other kinds, whose support is their bounds."""
+    if isinstance(dist, Normal):
+        if dist.sd == 0:
+            return float(dist.mean > limit if above else dist.mean < limit)
+        z = (limit - dist.mean) / dist.sd
+    elif isinstance(dist, Lognormal):
+        if limit <= 0:
+            return 0.0 if not above else 1.0
+        if dist.sigma == 0:
+            return float(dist.median > limit if above else dist.median < limit)
+        z = (math.log(limit) - math.log(dist.median)) / dist.sigma
+    else:
+        return 0.0
+    return 1.0 - _phi(z) if above else _phi(z)
+
+
+def _plausible_limit(scenario: Scenario, path: str, above: bool) -> float | None:
+    """The plausible limit of the field at ``path`` on the upper (``above``) or lower side, if any."""
+    segments = path.split(".")
+    if len(segments) >= 3 and segments[-2] == "monthly_temp_c" or len(segments) >= 4 and segments[-3] == "pue_curve":
+        is_pue = segments[-3:-2] == ["pue_curve"] and segments[-1] == "1"
+        if is_pue:
+            return MAX_PUE if above else None
+        return MAX_TEMP_C if above else MIN_TEMP_C  # items of a tuple: no field of their own
+    try:
+        found = field_of(scenario, path)
+    except PathError:
+        return None
+    if found is None:
+        return None
+    for rule in found[1].metadata:
+        for name in (("le", "lt") if above else ("ge", "gt")):
+            limit = getattr(rule, name, None)
+            if limit is not None and limit in PLAUSIBLE_LIMITS:
+                return float(limit)
+    return None
 
 
 def check_mass(dist, loc: tuple) -> Iterator[Finding]:
@@ -152,6 +200,10 @@ def check_parameters(scenario: Scenario, messages: Messages, display: Display) -
         for value, how in support(dist):
             if value == current:
                 continue
+            if abs(value) == FAR:  # an unbounded end: at the path's plausible limit, if almost nothing lies beyond
+                limit = _plausible_limit(scenario, path, above=value > 0)
+                if limit is not None and beyond(dist, limit, above=value > 0) < TAIL:
+                    value = limit
             if base is None:
                 base = set(consistency.check(scenario))
             broken = _rule_broken(scenario, path, value, base, messages, display)
@@ -164,14 +216,33 @@ def check_parameters(scenario: Scenario, messages: Messages, display: Display) -
 
 
 def check_delays(scenario: Scenario) -> list[Finding]:
-    """Delay distributions (of a status, or of one project) with bounds that leave almost nothing to draw."""
+    """Delay distributions (of a status, or of one project) with bounds that leave almost nothing to
+    draw, or that can draw delays beyond :data:`sim.scenario.schema.MAX_MONTHS` (an unbounded end:
+    more than :data:`TAIL` of the distribution beyond it)."""
     findings: list[Finding] = []
+    delays = []
     if scenario.uncertainty is not None:
         for status in ("construction", "registered", "planned"):
             dist = getattr(scenario.uncertainty.delay_months, status)
             if dist is not None:
-                findings.extend(check_mass(dist, ("uncertainty", "delay_months", status)))
+                delays.append((dist, ("uncertainty", "delay_months", status)))
     for j, project in enumerate(scenario.projects):
         if project.delay_months is not None:
-            findings.extend(check_mass(project.delay_months, ("projects", j, "delay_months")))
+            delays.append((project.delay_months, ("projects", j, "delay_months")))
+    for dist, loc in delays:
+        findings.extend(check_mass(dist, loc))
+        findings.extend(_check_delay_limit(dist, loc))
     return findings
+
+
+def _check_delay_limit(dist, loc: tuple) -> Iterator[Finding]:
+    for value, how in support(dist):
+        if abs(value) == FAR:
+            if beyond(dist, MAX_MONTHS if value > 0 else -MAX_MONTHS, above=value > 0) < TAIL:
+                continue
+        elif abs(value) <= MAX_MONTHS:
+            continue
+        shown = how if how.startswith(("down to", "up to")) else f"{value:g} ({how})"
+        yield loc, (f"can draw {shown}; a delay must stay within {MAX_MONTHS:g} months either way "
+                    f"(give it bounds within -{MAX_MONTHS:g}..{MAX_MONTHS:g})")
+        return

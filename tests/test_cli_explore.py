@@ -208,6 +208,18 @@ def test_the_one_naming_keeps_plain_names_and_cuts_long_ones():
     assert long.startswith("x" * LONGEST_SLUG + "-") and len(long) == LONGEST_SLUG + 9
 
 
+
+def test_every_explore_plot_name_is_one_force_recognises():
+    from sim.explore.sensitivity import slugs
+    from sim.output.destination import PLOT_FILE
+
+    names = ["Plan A", "plan-a", "规划甲", "<b>x</b>", "=1+2", "-", "x" * 300, "p_met[a.b]", "ÉTÉ 2030"]
+    for slug in slugs(names).values():
+        for kind in ("sensitivity", "years", "pmet"):
+            assert PLOT_FILE.fullmatch(f"{kind}-{slug}.png"), slug
+    assert PLOT_FILE.fullmatch("pmet-.png")  # what capsim before this naming wrote for a Chinese name
+
+
 @pytest.fixture
 def bump_file(tmp_path):
     """P(met) is 1 for general PFLOPS from 1,020 to 1,500, else 0 (tests/test_solve.py's bump_scenario)."""

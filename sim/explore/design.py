@@ -16,6 +16,7 @@ monotone map of each input) and puts every input's Morris effect on one scale.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -136,8 +137,10 @@ def lever_input(scenario: Scenario, path: str, low: float, high: float, where: s
         try:
             with_fixed_values(scenario, {path: round(value) if integer else value}, where)
         except ScenarioError as exc:  # one line: the problem of the value itself, else the first
-            first = next((p for p in exc.problems if p.path == path), exc.problems[0])
-            about = "" if first.path in ("", path) else f"{first.path}: "
+            dotted = [re.sub(r"\[([^]]*)\]", r".\1", p.path) for p in exc.problems]  # projects[a].x: projects.a.x
+            index = dotted.index(path) if path in dotted else 0
+            first = exc.problems[index]
+            about = "" if not first.path or dotted[index] == path else f"{first.path}: "
             raise problem(f"{end} {value:g} makes the scenario invalid: {about}{first.message}") from None
     return Input(path, float(low), float(high), unit, integer, "lever", where)
 

@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_explore import add_commands
 
-    add_commands(sub, _add_simulation_options)
+    add_commands(sub, _add_simulation_options, once=_Once)
     return parser
 
 

@@ -8,12 +8,17 @@ that both commands take the options users know from ``run``.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from .errors import Problem, ScenarioError
 
 EXTRA_MESSAGE = "capsim explore needs SALib: pip install 'capsim[explore]'"
+NEGATIVE_NUMBER = re.compile(r"^-(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+"""What argparse must read as a negative number, not an option: ``-5``, ``-1e3``, ``-1.5E+2``,
+``-.5``, ``-inf`` (argparse's own pattern knows only ``-5`` and ``-0.5``; every value is then
+checked by the library, with a one-line message)."""
 
 
 def _number(text: str) -> float:
@@ -24,59 +29,68 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
 
 
-def add_commands(sub, add_simulation_options) -> None:
-    """Add the ``explore`` and ``solve`` sub-commands to ``sub`` (argparse sub-parsers)."""
+def add_commands(sub, add_simulation_options, once: type[argparse.Action] | str = "store") -> None:
+    """Add the ``explore`` and ``solve`` sub-commands to ``sub`` (argparse sub-parsers); ``once`` is
+    the action of an option that may be given only once (:class:`sim.cli._Once`)."""
     if "explore" in COMMANDS:
-        _add_explore(sub, add_simulation_options)
-    _add_solve(sub, add_simulation_options)
+        _add_explore(sub, add_simulation_options, once)
+    _add_solve(sub, add_simulation_options, once)
 
 
-def _add_explore(sub, add_simulation_options) -> None:
+def _numbers_may_be_negative(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--low -1e3`` is a value, not an option (see :data:`NEGATIVE_NUMBER`)."""
+    parser._negative_number_matcher = NEGATIVE_NUMBER
+    return parser
+
+
+def _add_explore(sub, add_simulation_options, once) -> None:
     from .explore.design import DEFAULT_METHOD, DEFAULT_REPLICATIONS, DEFAULT_SAMPLES, METHODS
     from .explore.solve import DEFAULT_PROBABILITY
 
-    explore = sub.add_parser("explore", help="which inputs decide the outcome: sensitivity indices and "
-                                             "scenario discovery over levers and uncertainties")
-    _scenario_arguments(explore)
-    explore.add_argument("--method", default=DEFAULT_METHOD, metavar="|".join(METHODS),
+    explore = _numbers_may_be_negative(sub.add_parser(
+        "explore", help="which inputs decide the outcome: sensitivity indices and scenario discovery over levers "
+                        "and uncertainties"))
+    _scenario_arguments(explore, once)
+    explore.add_argument("--method", default=DEFAULT_METHOD, metavar="|".join(METHODS), action=once,
                          help=f"design: sobol (indices S1, ST), morris (screening), lhs (discovery); "
                               f"default {DEFAULT_METHOD}")
-    explore.add_argument("--samples", "-n", type=int, default=None, metavar="N",
+    explore.add_argument("--samples", "-n", type=int, default=None, metavar="N", action=once,
                          help="N: Sobol base samples (a power of two; N x (k + 2) runs), Morris trajectories, "
                               "or LHS points (default: " + ", ".join(f"{m} {n}" for m, n in DEFAULT_SAMPLES.items()) + ")")
     explore.add_argument("--vary", metavar="PATH=LOW:HIGH", action="append", default=[],
                          help="explore this value uniformly over [LOW, HIGH] (besides explore.levers and the "
                               "drawn uncertainty.parameters); repeatable")
-    explore.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P",
+    explore.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P", action=once,
                          help=f"a sample misses a target when P(met) < P (scenario discovery; default {DEFAULT_PROBABILITY})")
     add_simulation_options(explore, per=" per sample", out_suffix="-explore", printed="summary",
                            replications_help=f"replications per sample, the same for every sample "
                                              f"(default: {DEFAULT_REPLICATIONS})")
 
 
-def _add_solve(sub, add_simulation_options) -> None:
+def _add_solve(sub, add_simulation_options, once) -> None:
     from .explore.solve import DEFAULT_PROBABILITY, DEFAULT_REPLICATIONS, DIRECTIONS
 
-    solve = sub.add_parser("solve", help="what it takes: the smallest (or largest) lever value at which a "
-                                         "target is met with probability P")
-    _scenario_arguments(solve)
-    solve.add_argument("--lever", metavar="PATH", required=True, help="dotted path of the numeric value to solve for")
-    solve.add_argument("--target", metavar="NAME", required=True, help="name of the target to meet")
-    solve.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P",
+    solve = _numbers_may_be_negative(sub.add_parser(
+        "solve", help="what it takes: the smallest (or largest) lever value at which a target is met with "
+                      "probability P"))
+    _scenario_arguments(solve, once)
+    solve.add_argument("--lever", metavar="PATH", required=True, action=once, help="dotted path of the numeric value to solve for")
+    solve.add_argument("--target", metavar="NAME", required=True, action=once, help="name of the target to meet")
+    solve.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P", action=once,
                        help=f"P(target met) to reach, between 0 and 1 (default {DEFAULT_PROBABILITY})")
-    solve.add_argument("--low", type=_number, default=None, help="lowest lever value (default: explore.levers)")
-    solve.add_argument("--high", type=_number, default=None, help="highest lever value (default: explore.levers)")
-    solve.add_argument("--direction", default="smallest", metavar="|".join(DIRECTIONS),
+    solve.add_argument("--low", type=_number, default=None, action=once, help="lowest lever value (default: explore.levers)")
+    solve.add_argument("--high", type=_number, default=None, action=once, help="highest lever value (default: explore.levers)")
+    solve.add_argument("--direction", default="smallest", metavar="|".join(DIRECTIONS), action=once,
                        help="smallest value (P rises with the lever; default) or largest (P falls with it)")
-    solve.add_argument("--tolerance", type=_number, default=None,
+    solve.add_argument("--tolerance", type=_number, default=None, action=once,
                        help="stop when the bracket is this narrow, in the lever's unit (default: 1%% of the range)")
     add_simulation_options(solve, per=" per value", out_suffix="-solve", printed="result",
                            replications_help=f"replications at each lever value (default: {DEFAULT_REPLICATIONS})")
 
 
-def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
+def _scenario_arguments(parser: argparse.ArgumentParser, once) -> None:
     parser.add_argument("scenario", metavar="FILE", help="scenario YAML file")
-    parser.add_argument("--variant", metavar="NAME", default=None, help="start from this variant of the scenario")
+    parser.add_argument("--variant", metavar="NAME", default=None, action=once, help="start from this variant of the scenario")
     parser.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                         help="change one value (dotted path; value read as YAML), after the variant; repeatable")
 
@@ -119,11 +133,11 @@ def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     started = utc_now()
     scenario = _scenario(args)
     out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-solve", args.force, [args.scenario])
-    from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS
+    from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS, SCAN_POINTS
 
     replications = args.replications or DEFAULT_REPLICATIONS
     # the number of values is not known in advance: the bar counts against the most a search takes
-    progress = progress_bar(replications * (MAX_STEPS + 2), enabled=not args.quiet)
+    progress = progress_bar(replications * (MAX_STEPS + 2 + SCAN_POINTS), enabled=not args.quiet)
     try:
         with executor(args) as (jobs, dask):
             solution = solve(scenario, args.lever, args.target, args.probability, low=args.low, high=args.high,

@@ -4,6 +4,7 @@ across --jobs, and every bad argument as one line with exit code 2 and nothing w
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -154,3 +155,147 @@ def test_explore_block_with_a_bad_lever_points_at_its_line(tmp_path):
     n = text.count("\n") - 1
     one_line_refusal(run_cli("explore", str(path), "--out", str(out)), out,
                      f"{path}:{n}:53: explore.levers.grid.headroom_mw.low: low must be below high (got low 9, high 3)")
+
+
+# --- issue 22, misleading results -------------------------------------------------------------
+
+
+def test_explore_plots_and_report_charts_are_distinct_for_names_with_the_same_letters(tmp_path):
+    """'Plan A' and 'plan-a', and two Chinese names (no letter a-z at all), once wrote the same
+    pmet-/sensitivity- file (one overwrote the other; the report showed one chart twice) and the
+    Chinese ones a name --force then took for a foreign file."""
+    from safety import snapshot
+
+    import sim.explore.sensitivity as sensitivity
+
+    names = ["Plan A", "plan-a", "规划甲", "规划乙"]
+    data = grid_pair(uncertain=True)
+    data["targets"] = [{"name": n, "by": "2025-12", "total_eflops": 3} for n in names]
+    data["explore"] = {"levers": {"grid.headroom_mw": {"low": 0, "high": 60}}}
+    path = tmp_path / "names.yaml"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "ex"
+    args = ("explore", str(path), "--method", "lhs", "-n", "16", "-r", "4", "--vary", "projects.a.it_mw=5:15", "-j", "1",
+            "-q", "--out", str(out))
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    slugs = sensitivity.slugs(names)
+    # each name's part: its letters and 8 hex digits of its SHA-256 (the plain slug is shared or empty)
+    assert slugs["Plan A"].startswith("plan-a-") and slugs["plan-a"].startswith("plan-a-")
+    assert all(len(slugs[n]) == 8 and int(slugs[n], 16) >= 0 for n in names[2:])
+    assert len(set(slugs.values())) == 4
+    plots = sorted(p.name for p in (out / "plots").iterdir())
+    assert [p for p in plots if p.startswith("pmet-")] == sorted(f"pmet-{slugs[n]}.png" for n in names)
+    outputs = sensitivity.slugs(f"p_met[{n}]" for n in names).values()
+    assert len(set(outputs)) == 4
+    assert {f"sensitivity-{s}.png" for s in outputs} <= set(plots)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="chart" id="fig-([^"]+)"', html)
+    assert len(figures) == len(set(figures))
+    assert sorted(f for f in figures if f.startswith("tornado-p-met-")) == sorted(f"tornado-{s}" for s in outputs)
+    before = snapshot(out)
+    again = run_cli(*args, "--force")  # every file is capsim's own: replaced without complaint
+    assert again.returncode == 0, again.stderr
+    assert sorted(snapshot(out)) == sorted(before)
+
+
+def test_the_one_naming_keeps_plain_names_and_cuts_long_ones():
+    from sim.explore.sensitivity import LONGEST_SLUG, slugs
+
+    assert slugs(["energy_mwh", "p_met[all three online]"]) == {"energy_mwh": "energy-mwh",
+                                                               "p_met[all three online]": "p-met-all-three-online"}
+    long = slugs(["x" * 300])["x" * 300]
+    assert long.startswith("x" * LONGEST_SLUG + "-") and len(long) == LONGEST_SLUG + 9
+
+
+
+def test_every_explore_plot_name_is_one_force_recognises():
+    from sim.explore.sensitivity import slugs
+    from sim.output.destination import PLOT_FILE
+
+    names = ["Plan A", "plan-a", "规划甲", "<b>x</b>", "=1+2", "-", "x" * 300, "p_met[a.b]", "ÉTÉ 2030"]
+    for slug in slugs(names).values():
+        for kind in ("sensitivity", "years", "pmet"):
+            assert PLOT_FILE.fullmatch(f"{kind}-{slug}.png"), slug
+    assert PLOT_FILE.fullmatch("pmet-.png")  # what capsim before this naming wrote for a Chinese name
+
+
+@pytest.fixture
+def bump_file(tmp_path):
+    """P(met) is 1 for general PFLOPS from 1,020 to 1,500, else 0 (tests/test_solve.py's bump_scenario)."""
+    from conftest import project, scenario_data
+
+    path = tmp_path / "bump.yaml"
+    path.write_text(json.dumps(scenario_data(
+        [project("i", **{"class": "intelligent"}), project("g")],
+        targets=[{"name": "balanced", "by": "2025-12", "total_eflops": 2.02, "intelligent_share": 0.4}])))
+    return path
+
+
+def test_solve_over_a_bump_says_it_is_not_monotone_not_no_value(bump_file, tmp_path):
+    out = tmp_path / "bump"
+    done = run_cli("solve", str(bump_file), "--lever", "projects.g.compute.pflops", "--target", "balanced",
+                   "--low", "100", "--high", "3300", "-r", "2", "--no-plots", "--no-report", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "no value" not in done.stdout
+    assert "answer: 1,025 PFLOPS (bracket 1,000 PFLOPS to 1,025 PFLOPS, tolerance 32 PFLOPS)" in done.stdout
+    assert ("warning: P is not monotone in this lever: missed at both ends (100 PFLOPS and 3,300 PFLOPS) but met "
+            "at 1,300 PFLOPS") in done.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["solve"]["status"] == "solved" and manifest["solve"]["monotone"] is False
+
+
+def test_solve_prints_a_probability_of_0_99999_as_99_999_percent(grid_file, tmp_path):
+    done = run_cli("solve", str(grid_file), "--lever", "grid.headroom_mw", "--target", TARGET, "--probability",
+                   "0.99999", "--tolerance", "5", "-r", "2", "--no-plots", "--no-report", "--out", str(tmp_path / "p"))
+    assert done.returncode == 0, done.stderr
+    assert f"with P(target '{TARGET}' met) >= 99.999%;" in done.stdout and "100%" not in done.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("args, text", [
+    (["--low", "-1e3", "--high", "40"],
+     "capsim: error: --lever grid.headroom_mw: low -1000 makes the scenario invalid: must be at least 0 (got -1000)"),
+    (["--low=-1e3", "--high", "40"],
+     "capsim: error: --lever grid.headroom_mw: low -1000 makes the scenario invalid: must be at least 0 (got -1000)"),
+    (["--high", "-1.5E+2"], "capsim: error: --lever grid.headroom_mw: low must be below high (got low 0, high -150)"),
+    (["--low", "-inf"], "capsim: error: --lever grid.headroom_mw: low and high must be finite numbers (got -inf, 100)"),
+    (["--tolerance", "-1e-3"], "capsim: error: --tolerance: must be greater than 0 (got -0.001)"),
+    (["--probability", "-1e-3"], "capsim: error: --probability: must be between 0 and 1, exclusive (got -0.001)"),
+    (["--low", "1", "--low", "2"], "capsim solve: error: argument --low: given more than once"),
+    (["--lever", "projects.a.it_mw"], "capsim solve: error: argument --lever: given more than once"),
+])
+def test_solve_negative_numbers_in_any_notation_and_options_given_twice(grid_file, tmp_path, args, text):
+    out = tmp_path / "never"
+    done = run_cli("solve", str(grid_file), "--lever", "grid.headroom_mw", "--target", TARGET, *args, "-r", "2",
+                   "--out", str(out))
+    one_line_refusal(done, out, text)
+
+
+@pytest.mark.parametrize("args, text", [
+    (["--vary", "grid.headroom_mw=1:5", "--vary", "grid.headroom_mw=2:6"],
+     "capsim: error: --vary: given twice for grid.headroom_mw (grid.headroom_mw=1:5 and grid.headroom_mw=2:6); "
+     "give each path once"),
+    (["--vary", "projects.1.it_mw=1:5", "--vary", "projects.a.it_mw=2:6"],  # project a is item 1 of the list
+     "capsim: error: --vary: given twice for projects.a.it_mw"),
+    (["--vary", "grid.headroom_mw=-1e3:5"],
+     "capsim: error: --vary grid.headroom_mw=-1e3:5: low -1000 makes the scenario invalid: must be at least 0"),
+    (["--vary", "targets=1:2"], "capsim: error: --vary targets=1:2: path 'targets' names a list, not a number"),
+    (["--probability", "-1e-3"], "capsim: error: --probability: must be between 0 and 1, exclusive (got -0.001)"),
+    (["--method", "lhs", "--method", "sobol"], "capsim explore: error: argument --method: given more than once"),
+])
+def test_explore_vary_errors_are_one_capsim_error_line(explore_file, tmp_path, args, text):
+    out = tmp_path / "never"
+    one_line_refusal(run_cli("explore", str(explore_file), *args, "-r", "2", "--out", str(out)), out, text)
+
+
+def test_morris_table_says_what_its_numbers_are(explore_file, tmp_path):
+    done = run_cli("explore", str(explore_file), "--method", "morris", "-n", "4", "-r", "4", "--no-plots",
+                   "--no-report", "--out", str(tmp_path / "m"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "share of the largest" not in lines[1] or "the columns show mu* itself" in lines[1]
+    assert lines[1].startswith("inputs ranked by Morris mu* as a share of the largest mu* per output (the columns "
+                               "show mu* itself: the mean absolute change of the output over the input's range, "
+                               "in the column's unit)")
+    header = next(line for line in lines if line.startswith("rank"))
+    assert f"P(met) {TARGET} mu* (share 0-1)" in header and "energy_mwh mu* (MWh)" in header

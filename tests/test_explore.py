@@ -168,7 +168,7 @@ def test_exploration_of_the_grid_pair_finds_the_headroom():
     ({"vary": [f"{A}=5:5"]}, f"--vary {A}=5:5: low must be below high (got low 5, high 5)"),
     ({"vary": [f"{A}=5"]}, f"--vary {A}=5: must be written PATH=LOW:HIGH"),
     ({"vary": [f"{A}=a:b"]}, f"--vary {A}=a:b: LOW and HIGH must be numbers (got 'a' and 'b')"),
-    ({"vary": [f"{A}=-5:5"]}, f"--vary {A}=-5:5: projects[a].it_mw: must be greater than 0 (got -5)"),
+    ({"vary": [f"{A}=-5:5"]}, f"--vary {A}=-5:5: low -5 makes the scenario invalid: must be greater than 0 (got -5)"),
     ({"probability": 1.5}, "--probability: must be between 0 and 1, exclusive (got 1.5)"),
 ])
 def test_bad_arguments_are_refused_before_any_run(kwargs, message):

@@ -17,7 +17,8 @@ from explore_scenarios import TARGET, grid_pair
 import sim
 from sim.errors import ScenarioError
 from sim.explore.evaluate import wilson_interval
-from sim.explore.solve import _monotonicity, solve
+from sim.explore.design import percent
+from sim.explore.solve import _monotonicity, search, solve
 
 
 def scenario(**kw):
@@ -67,8 +68,10 @@ def test_met_even_at_low_and_missed_even_at_high():
     assert "met even at 40 MW" in met.summary_text()
     missed = solve(scenario(), "grid.headroom_mw", TARGET, 0.9, low=0, high=20, replications=1)
     assert missed.status == "missed" and missed.answer is None
-    assert "missed even at 20 MW" in missed.summary_text()
-    assert len(met.points) == len(missed.points) == 2
+    assert "missed even at 20 MW and at 7 values evenly between" in missed.summary_text()
+    # missed at both ends: the 7 values 2.5, 5, ..., 17.5 MW between are evaluated before saying so
+    assert len(met.points) == 2 and len(missed.points) == 2 + 7
+    assert missed.points.value.tolist() == [0, 20, 2.5, 5, 7.5, 10, 12.5, 15, 17.5]
 
 
 def test_the_wrong_direction_is_named():
@@ -93,7 +96,7 @@ def test_monotonicity_check_needs_intervals_apart():
     ({"low": 50, "high": 50}, "--lever grid.headroom_mw: low must be below high (got low 50, high 50)"),
     ({"lever": "grid.nope"}, "--lever grid.nope: path 'grid.nope' does not exist"),
     ({"lever": "projects.a.site"}, "names str 's', not a number"),
-    ({"low": -10}, "--lever grid.headroom_mw: grid.headroom_mw: must be at least 0 (got -10)"),
+    ({"low": -10}, "--lever grid.headroom_mw: low -10 makes the scenario invalid: must be at least 0 (got -10)"),
     ({"low": None}, "--lever: give --low and --high, or declare grid.headroom_mw in the scenario's explore.levers"),
     ({"direction": "up"}, "--direction: must be one of smallest, largest (got 'up')"),
     ({"tolerance": 0}, "--tolerance: must be greater than 0 (got 0)"),
@@ -149,3 +152,84 @@ def test_explore_block_problems_point_at_their_lines(write_yaml):
         sim.load_scenario(path)
     assert [str(p) for p in err.value.problems] == [
         f"{path}:{n}:64: explore.levers.grid.headroom_mw.high: must be a finite number (got 'inf')"]
+
+
+def bump(low: float, high: float):
+    """met_at for a synthetic P(x): met exactly for x in [low, high]; records every value asked."""
+    asked: list[list[float]] = []
+
+    def met_at(xs):
+        asked.append(list(xs))
+        return [low <= x <= high for x in xs]
+
+    return met_at, asked
+
+
+def test_search_finds_a_bump_between_two_missed_ends():
+    # range 0..80, met on [25, 35]: the ends 0 and 80 miss; the scan asks 10, 20, ..., 70 in one call
+    # and finds 30 met; bisection between 20 (missed) and 30 (met), tolerance 1: 25 met, 22.5 missed,
+    # 23.75 missed, 24.375 missed (the bracket 24.375..25 is narrower than 1), so the answer is 25
+    met_at, asked = bump(25, 35)
+    status, answer, bracket, scanned = search(met_at, 0, 80, True, 1.0)
+    assert asked[:2] == [[0, 80], [10, 20, 30, 40, 50, 60, 70]]
+    assert [x for (x,) in asked[2:]] == [25, 22.5, 23.75, 24.375]
+    assert (status, answer, bracket, scanned) == ("solved", 25, (24.375, 25), [30])
+    # largest: from 40 (missed) down to 30 (met): 35 met, 37.5, 36.25, 35.625 missed
+    met_at, asked = bump(25, 35)
+    status, answer, bracket, scanned = search(met_at, 0, 80, False, 1.0)
+    assert [x for (x,) in asked[2:]] == [35, 37.5, 36.25, 35.625]
+    assert (status, answer, bracket, scanned) == ("solved", 35, (35.625, 35), [30])
+
+
+def test_search_says_missed_only_after_the_scan_and_met_between_for_a_wide_bump():
+    met_at, asked = bump(100, 200)  # outside the range: missed everywhere
+    assert search(met_at, 0, 80, True, 1.0) == ("missed", None, (0, 80), [])
+    assert len(asked) == 2 and len(asked[1]) == 7
+    met_at, _ = bump(15, 55)  # met at 20, 30, 40, 50 of the scan
+    status, answer, bracket, scanned = search(met_at, 0, 80, True, 1.0)
+    assert scanned == [20, 30, 40, 50] and status == "solved" and 15 <= answer <= 16 and bracket[0] < 15
+
+
+def test_search_on_a_whole_number_lever_scans_each_value_once():
+    met_at, asked = bump(3, 3)
+    status, answer, bracket, scanned = search(met_at, 0, 6, True, 1.0, value_of=lambda x: float(round(x)))
+    # 6 * i / 8 rounded: 1 (0.75), 2 (1.5), 2 (2.25), 3, 4 (3.75), 4 (4.5), 5 (5.25): distinct, in order
+    assert asked[1] == [1, 2, 3, 4, 5] and scanned == [3] and (status, answer) == ("solved", 3)
+
+
+def bump_scenario():
+    """An intelligent project of 1,000 PFLOPS and a general one of x PFLOPS (FP32, factor 1): the
+    target needs 2.02 EFLOPS in total (x >= 1,020) and an intelligent share of at least 0.4
+    (1,000 / (1,000 + x) >= 0.4: x <= 1,500). P(met) is 1 for x in [1,020, 1,500], else 0."""
+    from conftest import project, scenario_data
+
+    return sim.scenario_from_data(scenario_data(
+        [project("i", **{"class": "intelligent"}), project("g")],
+        targets=[{"name": "balanced", "by": "2025-12", "total_eflops": 2.02, "intelligent_share": 0.4}]))
+
+
+def test_solve_over_a_bump_is_not_a_false_no_value():
+    # ends 100 and 3,300 miss; scan 500, 900, 1,300, ..., 2,900: 1,300 met; bisection from 900/1,300
+    # with tolerance 32 (1% of 3,200): 1,100 met, 1,000 missed, 1,050 met, 1,025 met -> 1,025
+    solution = solve(bump_scenario(), "projects.g.compute.pflops", "balanced", 0.9, low=100, high=3300,
+                     replications=2)
+    assert solution.status == "solved" and solution.answer == 1025 and solution.bracket == (1000, 1025)
+    assert not solution.monotone
+    text = solution.summary_text()
+    assert "no value" not in text and "answer: 1,025 PFLOPS" in text
+    assert ("warning: P is not monotone in this lever: missed at both ends (100 PFLOPS and 3,300 PFLOPS) but "
+            "met at 1,300 PFLOPS (a scan of 7 values between)") in text
+
+
+@pytest.mark.parametrize("p, asked, measured", [
+    (0.9, "90%", "90.0%"), (0.99999, "99.999%", "99.999%"), (0.925, "92.5%", "92.5%"), (0.999, "99.9%", "99.9%"),
+    (1 / 3, "33%", "33.3%"), (0.00001, "0.001%", "0.001%"), (0.9999999999, ">99.999999%", ">99.999999%"),
+    (1e-12, "<0.000001%", "<0.000001%"), (0, "0%", "0.0%"), (1, "100%", "100.0%"),
+])
+def test_a_probability_below_1_never_prints_as_100_percent(p, asked, measured):
+    assert percent(p) == asked and percent(p, 1, exact=False) == measured
+
+
+def test_probability_099999_is_printed_as_such():
+    solution = solve(scenario(), "grid.headroom_mw", TARGET, 0.99999, low=0, high=100, tolerance=5, replications=1)
+    assert "with P(target 'all three online' met) >= 99.999%;" in solution.summary_text()

@@ -203,3 +203,23 @@ def test_run_reports_a_bad_override_and_a_bad_variant(scenario_file, tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"{scenario_file}:29:40: policies.capex_subsidy.rate: variant 'broken':")
     assert "Traceback" not in done.stderr
+
+
+def test_a_variant_name_with_a_dot_is_refused_plainly_at_its_key(scenario_file, tmp_path):
+    """Dots separate the parts of a dotted path (--set), so a name cannot hold one; the message says
+    so at the name's line and column (once: 'variants.pue-1.15-upgrade.[key]: must use ...')."""
+    with_variant(scenario_file, "  pue-1.15-upgrade:\n    set: {policies.capex_subsidy.rate: 0.1}\n")
+    out = tmp_path / "never"
+    done = capsim("run", scenario_file, "--variant", "pue-1.15-upgrade", "-r", "1", "--out", out)
+    assert done.returncode == 2 and not out.exists()
+    assert done.stderr.splitlines() == [
+        f"{scenario_file}:28:3: variants: variant names may not contain '.' (got 'pue-1.15-upgrade'); dots separate "
+        "the parts of a dotted path (--set); use letters, digits, '-' and '_'"]
+
+
+def test_a_variant_name_with_another_bad_character_keeps_its_message_at_its_key(scenario_file):
+    with_variant(scenario_file, "  bad name:\n    set: {policies.capex_subsidy.rate: 0.1}\n")
+    with pytest.raises(sim.ScenarioError) as error:
+        sim.load_scenario(scenario_file)
+    (problem,) = error.value.problems
+    assert str(problem) == f"{scenario_file}:28:3: variants: must use letters, digits, '-' and '_' only (got 'bad name')"

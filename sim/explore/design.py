@@ -16,13 +16,14 @@ monotone map of each input) and puts every input's Morris effect on one scale.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import Problem, ScenarioError
-from ..scenario.paths import PathError, field_of, resolve_path, unit_of
+from ..scenario.paths import PathError, field_of, resolve_path, set_in_data, unit_of
 from ..scenario.schema import Fixed, Lognormal, Normal, Scenario, Triangular, Uniform
 from ..scenario.validate import origin_of
 from ..scenario.variants import with_fixed_values
@@ -74,6 +75,28 @@ def fmt(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def percent(p: float, decimals: int = 0, exact: bool = True) -> str:
+    """A probability as a percentage: ``0.9`` -> ``90%``, ``0.99999`` -> ``99.999%``.
+
+    At least ``decimals`` decimals, and more where needed (up to 6) so that a probability below 1
+    never reads 100% and one above 0 never 0%; ``exact`` (a probability asked for) also adds
+    decimals until the text is the value itself (``0.925`` -> ``92.5%``, not ``92%``). Beyond 6
+    decimals a value still rounding to an end reads ``>99.999999%`` or ``<0.000001%``."""
+    if not math.isfinite(p):
+        return f"{p}"
+    for strict in ((True, False) if exact else (False,)):
+        for digits in range(decimals, 7):
+            text = f"{100 * p:.{digits}f}"
+            if (p < 1 and float(text) >= 100) or (p > 0 and float(text) <= 0):
+                continue
+            if strict and abs(float(text) - 100 * p) > 1e-9:
+                continue
+            return f"{text}%"
+    if 0 < p < 1:
+        return ">99.999999%" if p > 0.5 else "<0.000001%"
+    return f"{100 * p:.6f}%"
+
+
 def lever_unit(scenario: Scenario, path: str) -> tuple[str, bool]:
     """(unit, is a whole number) of the value at ``path``: the unit from the nearest field name on
     the path that carries one (``grid.headroom_mw`` -> MW, ``uncertainty.delay_months.registered.high``
@@ -110,14 +133,15 @@ def lever_input(scenario: Scenario, path: str, low: float, high: float, where: s
     except PathError as exc:
         raise problem(str(exc)) from None
     unit, integer = lever_unit(scenario, path)
-    for value in (low, high):
+    for end, value in (("low", low), ("high", high)):
         try:
             with_fixed_values(scenario, {path: round(value) if integer else value}, where)
-        except ScenarioError as exc:  # the first problem only: what follows from it is noise
-            first = exc.problems[0]
-            if file is None:
-                raise ScenarioError([first]) from None
-            raise ScenarioError(Problem(first.message, path=first.path, file=file, line=line, column=column)) from None
+        except ScenarioError as exc:  # one line: the problem of the value itself, else the first
+            dotted = [re.sub(r"\[([^]]*)\]", r".\1", p.path) for p in exc.problems]  # projects[a].x: projects.a.x
+            index = dotted.index(path) if path in dotted else 0
+            first = exc.problems[index]
+            about = "" if not first.path or dotted[index] == path else f"{first.path}: "
+            raise problem(f"{end} {value:g} makes the scenario invalid: {about}{first.message}") from None
     return Input(path, float(low), float(high), unit, integer, "lever", where)
 
 
@@ -146,13 +170,20 @@ def explore_inputs(scenario: Scenario, vary: Sequence[str] = ()) -> list[Input]:
                             if origin is not None else (None, None))
             levers[path] = lever_input(scenario, path, lever.low, lever.high, "explore.levers",
                                        file=file, line=line, column=column)
+    given: dict[object, str] = {}
     for text in vary:
         path, low, high = parse_vary(text)
+        key = _same_value(origin, path)
+        if key in given:
+            raise ScenarioError(Problem(f"given twice for {path} ({given[key]} and {text}); give each path once",
+                                        path="--vary"))
+        given[key] = text
+        levers.pop(next((p for p in levers if _same_value(origin, p) == key), path), None)
         levers[path] = lever_input(scenario, path, low, high, f"--vary {text}")
     inputs: list[Input] = []
     if scenario.uncertainty is not None:
         for path, dist in scenario.uncertainty.parameters.items():
-            if path in levers or not _varies(dist):
+            if _same_value(origin, path) in {_same_value(origin, p) for p in levers} or not _varies(dist):
                 continue
             low, high = _support(dist)
             unit, integer = lever_unit(scenario, path)
@@ -162,6 +193,16 @@ def explore_inputs(scenario: Scenario, vary: Sequence[str] = ()) -> list[Input]:
         raise ScenarioError(Problem("nothing to explore: the scenario draws no parameters and declares no "
                                     "levers; add explore.levers or --vary PATH=LOW:HIGH", file=file))
     return inputs
+
+
+def _same_value(origin, path: str) -> object:
+    """A key equal for two spellings of one value's path (``projects.a.it_mw``, ``projects.1.it_mw``)."""
+    if origin is None or origin.data is None:
+        return path
+    try:
+        return set_in_data(origin.data, path, 0)[1]
+    except PathError:
+        return path
 
 
 def _varies(dist) -> bool:

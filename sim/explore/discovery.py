@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .design import Design
+from .design import Design, percent
 from .evaluate import Output
 
 COLUMNS = ["target", "step", "coverage", "density", "mass", "res_dim", "chosen", "parameter", "low", "high"]
@@ -186,8 +186,9 @@ def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units
         head = box.iloc[0]
         ranges = "; ".join(_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
                            for r in box.itertuples() if r.parameter)
-        lines.append(f"target {target!r} missed in {share:.0%} of samples; PRIM box (coverage {head.coverage:.0%}, "
-                     f"density {head.density:.0%}, {head.mass:.0%} of samples): {ranges or 'the whole space'}")
+        lines.append(f"target {target!r} missed in {percent(share, 0, False)} of samples; PRIM box (coverage "
+                     f"{percent(head.coverage, 0, False)}, density {percent(head.density, 0, False)}, "
+                     f"{percent(head.mass, 0, False)} of samples): {ranges or 'the whole space'}")
     return lines
 
 

@@ -21,7 +21,11 @@ N is too small for the figure to be read as fact.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
+from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -36,6 +40,34 @@ BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "spearman"}
 """The index that ranks the inputs, per method."""
+LONGEST_SLUG = 60
+"""A name's part of a file name or chart id is at most this long (plus a hash when cut)."""
+
+
+def slugs(names: Iterable[str]) -> dict[str, str]:
+    """{name: its part of a file name or chart id}, distinct for distinct names: the name in lower
+    case with every run of characters other than a-z and 0-9 made one '-' (``Plan A`` ->
+    ``plan-a``), followed by 8 hex digits of the name's SHA-256 when that is empty (a Chinese
+    name), cut to :data:`LONGEST_SLUG`, or shared with another name (``Plan A`` and ``plan-a``).
+
+    The one naming of explore's plot files (``plots/pmet-<slug>.png``, written by
+    :mod:`sim.output.explore`) and of the report's charts of the same outputs
+    (:mod:`sim.report.study_charts`); names already distinct keep their plain slug."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    full = {n: re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in names}
+    plain = {n: full[n][:LONGEST_SLUG].strip("-") for n in names}
+    shared = Counter(plain.values())
+
+    def hashed(name: str, digits: int) -> str:
+        return "-".join(part for part in (plain[name], hashlib.sha256(name.encode("utf-8", "surrogatepass"))
+                                          .hexdigest()[:digits]) if part)
+
+    out = {n: hashed(n, 8) if not plain[n] or shared[plain[n]] > 1 or plain[n] != full[n] else plain[n]
+           for n in names}
+    if len(set(out.values())) < len(out):  # a hashed slug equal to another's plain one: longer hashes
+        out = {n: hashed(n, 64) if out[n] != plain[n] or Counter(out.values())[out[n]] > 1 else out[n]
+               for n in names}
+    return out
 
 
 def varies(values: np.ndarray) -> bool:

@@ -11,10 +11,14 @@ Direction ``smallest`` expects P(met) to rise with the lever (more grid headroom
 ``largest`` expects it to fall (a longer delay, a lower accounting factor still met). The search:
 
 1. P at ``low`` and ``high``. ``smallest``: met at ``low`` -> the answer is ``low`` (met even
-   there); missed at ``high`` -> no answer in the range. (``largest`` mirrors this.)
-2. Otherwise bisect the bracket [missed, met] until it is no wider than ``tolerance``; the answer
+   there). (``largest`` mirrors this.)
+2. Missed at both ends: a coarse scan of :data:`SCAN_POINTS` values evenly between (P may rise
+   and fall again inside the range). Met at none -> no value evaluated meets the target; met at
+   some -> P is not monotone in the lever (said in a warning), and the bracket becomes [the
+   missed value beside the first met one, that met value].
+3. Otherwise bisect the bracket [missed, met] until it is no wider than ``tolerance``; the answer
    is the met end of the final bracket.
-3. The evaluated points are checked for monotonicity: a point whose P is lower than that of a
+4. The evaluated points are checked for monotonicity: a point whose P is lower than that of a
    point on its "easier" side, with the two 95% intervals apart, makes the answer suspect.
 """
 
@@ -30,7 +34,7 @@ from ..errors import Problem, ScenarioError
 from ..scenario.paths import PathError, resolve_path
 from ..scenario.schema import Scenario
 from ..scenario.variants import with_fixed_values
-from .design import fmt, lever_input
+from .design import fmt, lever_input, percent
 from .evaluate import Evaluator, output_specs, wilson_interval
 
 if TYPE_CHECKING:
@@ -43,6 +47,9 @@ DEFAULT_REPLICATIONS = 1000
 DEFAULT_TOLERANCE_SHARE = 0.01
 """Default tolerance: this share of the range high - low."""
 MAX_STEPS = 60
+SCAN_POINTS = 7
+"""Values evaluated evenly between low and high, when the target is missed at both ends, before
+saying that no value in the range meets it (P may rise and fall again in between)."""
 COLUMNS = ["step", "value", "unit", "probability", "ci_low", "ci_high", "met", "replications"]
 
 
@@ -76,30 +83,34 @@ class Solution:
 
     def summary_text(self) -> str:
         """What ``capsim solve`` prints."""
-        goal = f"P(target {self.target!r} met) >= {self.probability:.0%}"
+        goal = f"P(target {self.target!r} met) >= {percent(self.probability)}"
         word = "smallest" if self.direction == "smallest" else "largest"
         lines = [f"{word} {self.lever} in [{self.value_text(self.low)}, {self.value_text(self.high)}] with {goal}; "
                  f"{self.replications:,} replications per value, seed {self.seed} (common random numbers)"]
         rows = self.points.sort_values("value", kind="stable")
         for row in rows.itertuples(index=False):
-            lines.append(f"  {self.value_text(row.value):>16}  P {row.probability:6.1%}  "
-                         f"[{row.ci_low:.1%}, {row.ci_high:.1%}]  {'met' if row.met else 'missed'}")
+            lines.append(f"  {self.value_text(row.value):>16}  P {percent(row.probability, 1, False):>6}  "
+                         f"[{percent(row.ci_low, 1, False)}, {percent(row.ci_high, 1, False)}]  "
+                         f"{'met' if row.met else 'missed'}")
         hard, easy = (self.low, self.high) if self.direction == "smallest" else (self.high, self.low)
         if self.status == "met-at-end":
             lines.append(f"met even at {self.value_text(hard)}: the answer is {self.value_text(hard)} or beyond the "
                          "range; widen it to find where the target starts to be missed")
         elif self.status == "missed":
-            lines.append(f"missed even at {self.value_text(easy)}: no value in the range meets the target with "
-                         f"{self.probability:.0%}; widen the range or look at other levers")
+            inside = len(self.points) - 2
+            lines.append(f"missed even at {self.value_text(easy)}"
+                         + (f" and at {inside} values evenly between" if inside > 0 else "")
+                         + f": no value evaluated in the range meets the target with {percent(self.probability)}; "
+                           "widen the range or look at other levers")
         else:
             lines.append(f"answer: {self.value_text(self.answer)} (bracket {self.value_text(self.bracket[0])} to "
                          f"{self.value_text(self.bracket[1])}, tolerance {self.value_text(self.tolerance)})")
             if self.straddle is not None:
-                lines.append(f"uncertainty: P's 95% interval contains {self.probability:.0%} for values from "
+                lines.append(f"uncertainty: P's 95% interval contains {percent(self.probability)} for values from "
                              f"{self.value_text(self.straddle[0])} to {self.value_text(self.straddle[1])}; "
                              "more replications (-r) narrow this")
             else:
-                lines.append(f"uncertainty: no evaluated value has a 95% interval containing {self.probability:.0%}")
+                lines.append(f"uncertainty: no evaluated value has a 95% interval containing {percent(self.probability)}")
         if not self.monotone:
             lines.append(f"warning: {self.monotone_note}")
         return "\n".join(lines)
@@ -181,36 +192,28 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
     smallest = direction == "smallest"
     with Evaluator(replications, seed, jobs=jobs, executor=executor, progress=progress,
                    memory_limit_bytes=memory_limit_bytes) as evaluator:
-        met_low, met_high = evaluate(evaluator, [value_of(low), value_of(high)])
-        met_hard, met_easy = (met_low, met_high) if smallest else (met_high, met_low)
-        # bracket as (missed end, met end)
-        bad, good = (low, high) if smallest else (high, low)
-        if met_hard:
-            status, answer = "met-at-end", (low if smallest else high)
-        elif not met_easy:
-            status, answer = "missed", None
-        else:
-            status = "solved"
-            for _ in range(MAX_STEPS):
-                if abs(good - bad) <= tolerance:
-                    break
-                middle = value_of((bad + good) / 2)
-                if middle in (bad, good):
-                    break
-                (ok,) = evaluate(evaluator, [middle])
-                if ok:
-                    good = middle
-                else:
-                    bad = middle
-            answer = good
+        found = search(lambda xs: evaluate(evaluator, xs), low, high, smallest, tolerance, value_of)
+    status, answer, (bad, good), scanned_met = found
     import pandas as pd  # imported when a table is made (about 0.2 s)
 
     table = pd.DataFrame(points, columns=COLUMNS)
     monotone, note = _monotonicity(table, smallest, lever)
+    met_easy = bool(table.met.iloc[1 if smallest else 0])  # the first two rows: low, then high
     if status == "met-at-end" and not met_easy:
         monotone, note = False, (f"P(met) is {'lower' if smallest else 'higher'} at {fmt(high)} than at {fmt(low)}: "
                                  f"it does not {'rise' if smallest else 'fall'} with {lever}; try --direction "
                                  f"{'largest' if smallest else 'smallest'}")
+    if scanned_met:
+        def shown(x: float) -> str:
+            return f"{fmt(x)} {spec.unit}" if spec.unit not in ("", "share") else fmt(x)
+
+        where = (f"met at {shown(scanned_met[0])}" if len(scanned_met) == 1
+                 else f"met between {shown(scanned_met[0])} and {shown(scanned_met[-1])}")
+        monotone, note = False, (f"P is not monotone in this lever: missed at both ends ({shown(low)} and "
+                                 f"{shown(high)}) "
+                                 f"but {where} (a scan of {SCAN_POINTS} values between); the answer is the "
+                                 f"{'smallest' if smallest else 'largest'} value found met, and other values may "
+                                 "be met too")
     straddle = table[(table.ci_low <= probability) & (table.ci_high >= probability)].value
     return Solution(
         lever=lever, unit=spec.unit, target=target, probability=float(probability), direction=direction,
@@ -219,6 +222,45 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
         straddle=(float(straddle.min()), float(straddle.max())) if len(straddle) else None,
         monotone=monotone, monotone_note=note, info={"target_index": t},
     )
+
+
+def search(met_at: Callable[[list[float]], list[bool]], low: float, high: float, smallest: bool,
+           tolerance: float, value_of: Callable[[float], float] = float):
+    """The search of :func:`solve` on any ``met_at(values) -> [met?]`` (values evaluated in one call
+    share their random numbers): ``(status, answer, (missed end, met end), scanned met values)``.
+
+    The ends first. Missed at both: :data:`SCAN_POINTS` values evenly between; met at none -> status
+    ``missed``; met at some (P is not monotone) -> bisect between the value met nearest the hard
+    end and its missed neighbour, and return the met values scanned (sorted). Otherwise as the
+    module docstring says. ``value_of`` rounds a value (whole-number levers)."""
+    met_low, met_high = met_at([value_of(low), value_of(high)])
+    met_hard, met_easy = (met_low, met_high) if smallest else (met_high, met_low)
+    bad, good = (low, high) if smallest else (high, low)  # the bracket, as (missed end, met end)
+    scanned: list[float] = []
+    if met_hard:
+        return "met-at-end", (low if smallest else high), (bad, good), scanned
+    if not met_easy:
+        inside = [value_of(low + (high - low) * i / (SCAN_POINTS + 1)) for i in range(1, SCAN_POINTS + 1)]
+        inside = [x for x in dict.fromkeys(inside) if low < x < high]
+        met = dict(zip(inside, met_at(inside))) if inside else {}
+        scanned = sorted(x for x, ok in met.items() if ok)
+        if not scanned:
+            return "missed", None, (bad, good), scanned
+        good = scanned[0] if smallest else scanned[-1]
+        missed = [x for x, ok in met.items() if not ok and (x < good if smallest else x > good)]
+        bad = (max(missed) if smallest else min(missed)) if missed else bad
+    for _ in range(MAX_STEPS):
+        if abs(good - bad) <= tolerance:
+            break
+        middle = value_of((bad + good) / 2)
+        if middle in (bad, good):
+            break
+        (ok,) = met_at([middle])
+        if ok:
+            good = middle
+        else:
+            bad = middle
+    return "solved", good, (bad, good), scanned
 
 
 def _monotonicity(table: pd.DataFrame, rising: bool, lever: str) -> tuple[bool, str]:
@@ -230,7 +272,7 @@ def _monotonicity(table: pd.DataFrame, rising: bool, lever: str) -> tuple[bool, 
             a, b = rows.iloc[i], rows.iloc[j]
             wrong = a.ci_low > b.ci_high if rising else a.ci_high < b.ci_low
             if wrong:
-                return False, (f"P(met) is not monotone in {lever} over the range: {a.probability:.1%} at "
-                               f"{fmt(a.value)} but {b.probability:.1%} at {fmt(b.value)}; the answer may not be "
+                return False, (f"P(met) is not monotone in {lever} over the range: {percent(a.probability, 1, False)} at "
+                               f"{fmt(a.value)} but {percent(b.probability, 1, False)} at {fmt(b.value)}; the answer may not be "
                                "the only crossing")
     return True, ""

@@ -84,7 +84,9 @@ class Exploration:
         lines = [f"{self.scenario.name}: {d.method}, N = {d.samples}, {k} inputs -> {len(d):,} samples x "
                  f"{self.replications:,} replications (common random numbers), seed {self.seed}"]
         index = MAIN_INDEX[d.method]
-        label = {"ST": "total-order Sobol index ST", "mu_star": "Morris mu* (share of the largest per output)",
+        label = {"ST": "total-order Sobol index ST",
+                 "mu_star": "Morris mu* as a share of the largest mu* per output (the columns show mu* itself: "
+                            "the mean absolute change of the output over the input's range, in the column's unit)",
                  "spearman": "Spearman rank correlation"}[index]
         table = self.ranking()
         outputs = [c for c in table.columns if c not in ("rank", "parameter", "score", "unstable")]
@@ -94,11 +96,14 @@ class Exploration:
             lines.append(f"no indices (the same in every sample): {', '.join(constant)}")
         inputs = {i.path: i for i in d.inputs}
         header = ["rank", "input", "range"] + [_short(o) for o in outputs]
+        if index == "mu_star":  # mu* is in each output's own unit: say which
+            units = {o.output: o.unit for o in self.outputs}
+            header[3:] = [f"{h} mu* ({_unit_label(units.get(o, ''))})" for h, o in zip(header[3:], outputs)]
         body = []
         for _, row in table.head(SHOWN_INPUTS).iterrows():
             cells = [str(row["rank"]), row["parameter"] + ("*" if row["unstable"] else ""),
                      inputs[row["parameter"]].describe()]
-            cells += ["-" if _nan(row[o]) else f"{row[o]:.2f}" for o in outputs]
+            cells += ["-" if _nan(row[o]) else fmt(row[o]) if index == "mu_star" else f"{row[o]:.2f}" for o in outputs]
             body.append(cells)
         if len(table) > SHOWN_INPUTS:
             body.append(["", f"... {len(table) - SHOWN_INPUTS} more in sensitivity.csv", ""] + [""] * len(outputs))
@@ -114,6 +119,11 @@ class Exploration:
         units = {i.path: i.unit for i in d.inputs if i.unit and i.unit != "share"}
         lines.extend(discovery_summary(self.discovery, self.missed_share(), units))
         return "\n".join(lines)
+
+
+def _unit_label(unit: str) -> str:
+    """The unit of a Morris mu* column: a P(met)'s change is a share of replications (0-1)."""
+    return "share 0-1" if unit in ("", "share") else unit
 
 
 def _short(output: str) -> str:

@@ -3,7 +3,6 @@ written atomically (a temporary folder renamed into place, as :mod:`sim.output.t
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,15 +76,12 @@ def exploration_manifest(exploration: Exploration, command: list[str] | None = N
     )
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-
-
 def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -> list[Path]:
     """plots/: one bar chart per whole-run output with indices (``sensitivity-<output>``), one
     heatmap per time-dependent output (``years-<output>``), and P(met) against the two most
-    influential inputs per target (``pmet-<target>``); with a font for names DejaVu Sans cannot
-    draw, or one warning (:func:`sim.plots.font_context`)."""
+    influential inputs per target (``pmet-<target>``); each name's part is
+    :func:`sim.explore.sensitivity.slugs` (distinct for distinct names); with a font for names
+    DejaVu Sans cannot draw, or one warning (:func:`sim.plots.font_context`)."""
     names = [exploration.scenario.name, *(o.output for o in exploration.outputs),
              *(i.path for i in exploration.design.inputs)]
     with plots.font_context(names):
@@ -93,9 +89,11 @@ def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -
 
 
 def _draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -> list[Path]:
-    from ..explore.sensitivity import MAIN_INDEX
+    from ..explore.sensitivity import MAIN_INDEX, slugs
 
     table, samples = exploration.sensitivity, exploration.samples
+    _slug = slugs(table["output"]).__getitem__
+    targets = slugs(o[6:-1] for o in table["output"] if o.startswith("p_met["))
     units = {o.output: o.unit for o in exploration.outputs if o.unit not in ("", "share")}
     inputs_units = {i.path: i.unit for i in exploration.design.inputs if i.unit not in ("", "share")}
     figures = {}
@@ -108,7 +106,7 @@ def _draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") 
     for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[")]:
         pair = exploration.most_influential(output, 2)
         if len(pair) == 2:
-            figures[f"pmet-{_slug(output[6:-1])}"] = plots.pmet_map(samples, pair[0], pair[1], output[6:-1],
+            figures[f"pmet-{targets[output[6:-1]]}"] = plots.pmet_map(samples, pair[0], pair[1], output[6:-1],
                                                                    exploration.probability, inputs_units)
     out = folder / "plots"
     out.mkdir(parents=True, exist_ok=True)

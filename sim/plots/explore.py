@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from ..explore.design import percent
 from .style import MEDIAN_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
 
 FIRST_COLOUR = "#1F77B4"
@@ -123,7 +124,7 @@ def pmet_map(samples: pd.DataFrame, x: str, y: str, target: str, probability: fl
     points = ax.scatter(samples[x], samples[y], c=p * 100, cmap=colormaps["RdYlBu"], vmin=0, vmax=100, s=22,
                         linewidths=0, gid="samples")
     ax.scatter(samples[x][missed], samples[y][missed], s=46, facecolors="none", edgecolors=MEDIAN_COLOUR,
-               linewidths=0.6, label=f"P(met) below {probability:.0%}", gid="missed")
+               linewidths=0.6, label=f"P(met) below {percent(probability)}", gid="missed")
     colorbar = fig.colorbar(points, ax=ax, label="P(target met), share of replications")
     colorbar.ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     for axis, name, setter in ((ax.xaxis, x, ax.set_xlabel), (ax.yaxis, y, ax.set_ylabel)):

@@ -9,6 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from ..explore.design import percent
 from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
 
 MET_COLOUR = "#2CA02C"
@@ -33,7 +34,7 @@ def solve_curve(points: pd.DataFrame, lever: str, unit: str, target: str, probab
             ax.errorbar(x[mask], p[mask], yerr=[low, high], fmt="o", color=colour, capsize=3, zorder=3,
                         label=f"P(met), 95% interval: {label}", gid=f"points:{label}")
     ax.axhline(probability * 100, color=TARGET_COLOUR, linestyle="--", linewidth=1.2,
-               label=f"threshold {probability:.0%}", gid="threshold")
+               label=f"threshold {percent(probability)}", gid="threshold")
     unit_text = f" {unit}" if unit and unit != "share" else ""
     if answer is not None:
         ax.axvline(answer, color=MEDIAN_COLOUR, linestyle=":", linewidth=1.5, gid="answer",

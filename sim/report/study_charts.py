@@ -74,8 +74,11 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
                  "difference.", fig, "compare")
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+def _slugs(table: pd.DataFrame) -> dict[str, str]:
+    """The part of a chart id naming an output: the plot files' naming (distinct for distinct names)."""
+    from ..explore.sensitivity import slugs
+
+    return slugs(table["output"]) if "output" in table.columns else {}
 
 
 def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
@@ -83,6 +86,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
     ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred."""
     index = main_index(method)
     whole = whole_run(sensitivity)
+    ids = _slugs(sensitivity)
     charts = []
     for output in dict.fromkeys(whole["output"]):
         rows = whole[whole["output"] == output]
@@ -114,7 +118,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         fig.update_xaxes(title={"text": f"{index} of {label}"}, rangemode="tozero")
         fig.update_layout(hovermode="closest", barmode="group",
                           legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
-        charts.append(Chart(f"tornado-{_slug(output)}", f"Sensitivity of {label}",
+        charts.append(Chart(f"tornado-{ids[output]}", f"Sensitivity of {label}",
                             f"Horizontal bar chart, one bar per input, the most decisive at the top: its {index}"
                             + (" (dark) and S1 (hatched)" if index == "ST" else "")
                             + " with the 95% interval as a whisker; a starred input's interval is too wide to "
@@ -127,6 +131,7 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
     calendar year (columns), every cell with its value as text."""
     index = main_index(method)
     yearly = sensitivity[sensitivity["year"].notna() & (sensitivity["index"] == index)]
+    ids = _slugs(sensitivity)
     charts = []
     for output in dict.fromkeys(yearly["output"]):
         rows = yearly[yearly["output"] == output]
@@ -146,7 +151,7 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title={"text": None})
         fig.update_xaxes(type="category")
         fig.update_layout(hovermode="closest")
-        charts.append(Chart(f"years-{_slug(output)}", f"When each input matters: {output_label(output)}",
+        charts.append(Chart(f"years-{ids[output]}", f"When each input matters: {output_label(output)}",
                             f"Heat map of the {index} of each input (rows) in each calendar year (columns); every "
                             "cell also shows its value as text.", fig, "sensitivity"))
     return charts

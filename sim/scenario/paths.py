@@ -68,8 +68,22 @@ def resolve_path(root: Any, path: str, numeric: bool = True) -> Any:
             raise PathError(f"path {path!r} does not exist: at {where}: {exc}") from None
         done.append(segment)
     if numeric and (isinstance(node, bool) or not isinstance(node, (int, float))):
-        raise PathError(f"path {path!r} names {type(node).__name__} {node!r}, not a number")
+        raise PathError(f"path {path!r} names {_kind(node)}, not a number")
     return node
+
+
+def _kind(node: Any) -> str:
+    """What a value is, in a few words: ``a list``, ``a block``, ``str '2025-03'``."""
+    if node is None:
+        return "nothing (not set)"
+    if isinstance(node, BaseModel):
+        return "a block of fields"
+    if isinstance(node, (list, tuple)):
+        return "a list"
+    if isinstance(node, dict):
+        return "a mapping"
+    text = repr(node)
+    return f"{type(node).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def field_of(root: Any, path: str) -> tuple[str, Any] | None:

@@ -272,4 +272,16 @@ def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions
     message = _message(err, allowed)
     if err["type"] == "extra_forbidden":
         loc = loc + ("<key>",)
+    if loc[-1:] == ("[key]",) and len(loc) >= 2:  # pydantic's mark of a mapping's key (a variant's name)
+        problem = locate(loc[:-1] + ("<key>",), message, data, file, positions)
+        if err["type"] == "string_pattern_mismatch" and "." in str(err.get("input")):
+            what = KEY_NOUNS.get(loc[:-2], "names")
+            message = (f"{what} may not contain '.' (got {_got(err.get('input'))}); dots separate the parts of a "
+                       "dotted path (--set); use letters, digits, '-' and '_'")
+        return Problem(message, path=".".join(str(step) for step in loc[:-2]), file=problem.file,
+                       line=problem.line, column=problem.column)
     return locate(loc, message, data, file, positions)
+
+
+KEY_NOUNS = {("variants",): "variant names", ("sites",): "site names", ("cooling",): "cooling names"}
+"""What the keys of a mapping keyed by names are called, in the message for a name with a dot."""

@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--variants", metavar="A,B|all", default="all", action=_Once,
                          help="variants to compare with the base, comma-separated (default: all)")
     compare.add_argument("--rank-by", metavar="NAME", default=None, action=_Once, help=_rank_by_help())
+    compare.add_argument("--across", choices=("risks",), default=None, action=_Once,
+                         help="also run every policy variant under every risk variant (and the base) with common "
+                              "random numbers: the robustness matrix, printed and written to robustness.csv")
+    compare.add_argument("--robust", choices=("minimax-regret", "worst-case", "satisficing"), default="minimax-regret",
+                         action=_Once, help="the rule that recommends a policy from the matrix (default: minimax-regret)")
     _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
@@ -312,7 +317,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-compare", args.force, [args.scenario])
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
-    progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)
+    cells = 0
+    if args.across is not None:  # checked before anything runs: a missing kind or a clash exits 2
+        from .run.robustness import check_across, check_robust
+        check_robust(scenario, args.robust, check_rank_by(scenario, args.rank_by))
+        policies, risks = check_across(scenario, names)
+        cells = (len(policies) - 1) * (len(risks) - 1)
+    progress = Progress(replications * (len(names) + 1 + cells), enabled=not args.quiet)
     runs_done: list[str] = []
 
     def report(name: str, done: int) -> None:
@@ -323,7 +334,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     try:
         with executor_of(args) as (jobs, executor):
             comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report,
-                                 jobs=jobs, executor=executor, rank_by=args.rank_by)
+                                 jobs=jobs, executor=executor, rank_by=args.rank_by, across=args.across,
+                                 robust=args.robust)
     finally:
         progress.close()
     summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder

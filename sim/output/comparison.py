@@ -42,12 +42,15 @@ def write_comparison(comparison: Comparison, out: str | Path, force: bool = Fals
                      then: Callable[[Path], object] | None = None) -> Path:
     """Write compare.csv, ranking.csv (every run best first by the comparison's ``rank_by``, as
     ``capsim compare`` prints it; :mod:`sim.run.ranking`), the stacked monthly/annual/targets/projects
-    tables and manifest.json (which records ``rank_by``).
+    tables and manifest.json (which records ``rank_by``), and robustness.csv when the comparison
+    was run across risks (:mod:`sim.run.robustness`).
 
     ``then(folder)`` runs on the temporary folder before it is renamed into place, as in
     :func:`sim.output.tables.write_results` (``capsim compare`` draws its plots there).
     """
     tables = {"compare": comparison.table, "ranking": comparison.ranking()}
     tables.update({name: comparison.stacked(name) for name in TABLES})
+    if comparison.robustness is not None:  # capsim compare --across risks
+        tables["robustness"] = comparison.robustness.table()
     return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then,
                           protect=scenario_files(comparison.results[BASE].scenario))

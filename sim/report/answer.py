@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .ranking import compare_answer
+from .decisions import robustness_parts, verdict_sentence
+from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
 from .studies import explore_answer, solve_answer
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at
@@ -60,9 +61,15 @@ def answer(folder: ResultsFolder) -> Answer:
         result = Answer(sentences, tables=tables)
     elif folder.kind == "compare" and folder.table("compare") is not None:
         sentences, ranking, ranked_by = compare_answer(folder)
-        result = Answer(sentences, ranking=ranking, ranked_by=ranked_by)
+        robust, tables = robustness_parts(folder)
+        result = Answer(sentences + robust, ranking=ranking, ranked_by=ranked_by, tables=tables + other_kinds(folder))
     else:
         result = Answer(target_sentences(folder))
+    if folder.kind in ("run", "compare"):
+        ranked = folder.manifest.get("rank_by")
+        verdict = verdict_sentence(folder, ranked if isinstance(ranked, str) else None)
+        if verdict is not None:  # the verdict opens the answer (sim.analysis.verdict)
+            result.sentences.insert(0, verdict)
     if folder.table("monthly") is not None:
         result.figures = key_figures(folder)
         result.years = per_year(folder)

@@ -215,6 +215,10 @@ class Robustness:
                          "delay_reduction_months)")
         best = self.recommended
         i = self.policies.index(best)
+        if np.all(self.values == self.values[:1]):
+            lines.append(f"every policy scores the same in every scenario ({self._cell(self.values[0, 0])}): no rule "
+                         "separates them, so the first, the base (do nothing new), is kept; rank by another "
+                         "measure with --rank-by (e.g. public_cost, eflops)")
         lines.append(f"recommended: {best} (max regret {self._points(regret[i].max())}, worst case "
                      f"{self._cell(worst[i])}), by the rule {RULE_TEXT[self.rule]}; choose with --robust")
         others = [f"{rule} picks {pick}" for rule, pick in self.picks().items() if rule != self.rule]

@@ -388,6 +388,8 @@ class Explore(Sourced):
 class Decision(Sourced):
     """The verdict's thresholds on the probability that the ranked plan target is met (docs/decisions.md)."""
 
+    source: str | None = Field("capsim's default thresholds (docs/decisions.md): a reading rule, not a fact of "
+                               "the region", description="Where each number comes from")
     on_track: Fraction = Field(0.8, description="`on track` when P(target met) is at least this")
     off_track: Fraction = Field(0.2, description="`off track` when P(target met) is below this; `at risk` between")
 

@@ -318,6 +318,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
     cells = 0
+    if args.across is None and "robust" in getattr(args, "_given", ()):
+        raise ScenarioError("--robust: picks a policy from the robustness matrix, so it needs --across risks")
     if args.across is not None:  # checked before anything runs: a missing kind or a clash exits 2
         from .run.robustness import check_across, check_robust
         check_robust(scenario, args.robust, check_rank_by(scenario, args.rank_by))

@@ -28,6 +28,9 @@ def comparison_manifest(comparison: Comparison, command: list[str] | None = None
         "seed": comparison.seed,
         "replications": comparison.replications,
         "rank_by": check_rank_by(base.scenario, comparison.rank_by),
+        **({"robustness": {"policies": comparison.robustness.policies, "scenarios": comparison.robustness.scenarios,
+                           "rule": comparison.robustness.rule, "cell": "the policy's changes, then the risk's"}}
+           if comparison.robustness is not None else {}),
         "runs": runs,
         **provenance(),
         "command": command if command is not None else sys.argv,

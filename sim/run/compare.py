@@ -227,6 +227,12 @@ class Comparison:
                   for name, only in unmatched.items()]
         if self.robustness is not None:
             lines += self.robustness.lines()
+            chosen_policy = self.robustness.recommended
+            if chosen_policy != BASE:
+                from ..analysis.summary import run_verdict
+                target = None if chosen in OUTPUTS_BY_NAME else chosen
+                lines.append(f"verdict for {chosen_policy} (in the base scenario): "
+                             f"{run_verdict(self.results[chosen_policy], target)}")
         return "\n".join(lines)
 
 

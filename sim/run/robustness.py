@@ -84,8 +84,11 @@ def check_across(scenario: Scenario, names: list[str]) -> tuple[list[str], list[
     policies, risks = members(scenario, names)
     if len(policies) == 1 or len(risks) == 1:
         missing = "kind: policy" if len(policies) == 1 else "kind: risk"
+        hint = ("; the scenario's variants say no kind: add kind: policy | risk | assumption | view to each "
+                "(docs/decisions.md)" if not any(v.kind for v in scenario.variants.values())
+                else "; the matrix needs at least one policy and one risk")
         raise ScenarioError(f"--across risks: no variant with {missing} among those compared "
-                            f"({', '.join(names)}); the matrix needs at least one policy and one risk")
+                            f"({', '.join(names)}){hint}")
     for p in policies[1:]:
         for r in risks[1:]:
             clash = overlapping_paths(scenario.variants[p].set_, scenario.variants[r].set_)

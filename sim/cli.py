@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError
+from . import cli_compare
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 
@@ -133,11 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--variants", metavar="A,B|all", default="all", action=_Once,
                          help="variants to compare with the base, comma-separated (default: all)")
     compare.add_argument("--rank-by", metavar="NAME", default=None, action=_Once, help=_rank_by_help())
-    compare.add_argument("--across", choices=("risks",), default=None, action=_Once,
-                         help="also run every policy variant under every risk variant (and the base) with common "
-                              "random numbers: the robustness matrix, printed and written to robustness.csv")
-    compare.add_argument("--robust", choices=("minimax-regret", "worst-case", "satisficing"), default="minimax-regret",
-                         action=_Once, help="the rule that recommends a policy from the matrix (default: minimax-regret)")
+    cli_compare.add_options(compare, _Once)
     _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
@@ -317,14 +314,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-compare", args.force, [args.scenario])
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
-    cells = 0
-    if args.across is None and "robust" in getattr(args, "_given", ()):
-        raise ScenarioError("--robust: picks a policy from the robustness matrix, so it needs --across risks")
-    if args.across is not None:  # checked before anything runs: a missing kind or a clash exits 2
-        from .run.robustness import check_across, check_robust
-        check_robust(scenario, args.robust, check_rank_by(scenario, args.rank_by))
-        policies, risks = check_across(scenario, names)
-        cells = (len(policies) - 1) * (len(risks) - 1)
+    cells = cli_compare.extra_cells(args, scenario, names)  # --across risks: checked before anything runs
     progress = Progress(replications * (len(names) + 1 + cells), enabled=not args.quiet)
     runs_done: list[str] = []
 

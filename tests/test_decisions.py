@@ -263,3 +263,16 @@ def test_capsim_run_opens_with_the_verdict(tmp_path):
     assert first.split(":")[0] in ("on track", "at risk", "off track") and "P('plan 2030' met by 2030-12)" in first
     html = (tmp_path / "out" / "report.html").read_text()
     assert f"Verdict: {first[0].upper()}{first[1:]}.".replace("'", "&#x27;").replace(">", "&gt;") in html
+
+
+def test_a_cell_that_is_not_a_valid_scenario_is_refused_before_anything_runs(tmp_path):
+    import yaml
+    # each valid alone; together the target's month falls before the horizon's start
+    cells = {**VARIANTS, "start-later": {"kind": "policy", "set": {"horizon.start": "2025-06"}},
+             "early-plan": {"kind": "risk", "set": {"targets.plan.by": "2025-03"}}}
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(variants=cells), sort_keys=False))
+    before = snapshot(tmp_path)
+    done = capsim("compare", file, "--across", "risks", "--out", tmp_path / "out", "-q")
+    assert done.returncode == 2 and "targets[plan].by" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert snapshot(tmp_path) == before

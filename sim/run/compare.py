@@ -34,7 +34,7 @@ from .memory import available_bytes, check_memory, replication_bytes
 from .parallel import process_pool
 from .kinds import grouped_lines, grouped_ranking
 from .ranking import OUTPUTS_BY_NAME, check_rank_by, limit_binds
-from .robustness import ACROSS, check_across, check_robust, robustness
+from .robustness import ACROSS, cell_scenarios, check_across, check_robust, robustness
 from .simulate import (BLOCK_SIZE, auto_jobs, check_scenario_argument, default_replications, n_blocks, simulate,
                        whole_number)
 
@@ -292,6 +292,7 @@ def compare(
             raise ScenarioError(f"--across: unknown {across!r}; choose {', '.join(ACROSS)}")
         check_robust(scenario, robust, chosen)
         matrix = check_across(scenario, names)
+        cells = cell_scenarios(scenario, *matrix)  # each validated before anything runs
     scenarios = {BASE: apply_variant(scenario, None)}
     scenarios.update({name: apply_variant(scenario, name) for name in names})
     if replications is None:
@@ -321,7 +322,7 @@ def compare(
                                                                 for r in results.values())
                 return simulate(local, replications=replications, seed=seed, variant=name, progress=report,
                                 jobs=jobs, executor=executor, memory_limit_bytes=left)
-            matrix = robustness(scenario, results, *matrix, chosen, robust, run)
+            matrix = robustness(scenario, results, *matrix, chosen, robust, run, cells)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

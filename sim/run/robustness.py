@@ -230,14 +230,21 @@ class Robustness:
         return lines
 
 
+def cell_scenarios(scenario: Scenario, policies: list[str], risks: list[str]) -> dict[tuple[str, str], Scenario]:
+    """Every policy (not the base) under every risk (not the base), built and validated: a cell
+    that is not a valid scenario is a ScenarioError before anything is simulated."""
+    return {(p, r): combine_variants(scenario, p, r) for p in policies[1:] for r in risks[1:]}
+
+
 def robustness(scenario: Scenario, results: dict[str, Results], policies: list[str], risks: list[str],
-               rank_by: str, rule: str, run) -> Robustness:
+               rank_by: str, rule: str, run, cells: dict[tuple[str, str], Scenario] | None = None) -> Robustness:
     """The matrix of ``policies`` x ``risks`` by ``rank_by``.
 
     ``results`` holds the runs a comparison already made (the base, each policy alone, each risk
     alone); ``run(name, scenario)`` simulates one more cell with the comparison's seed and
-    replications and returns its Results. Only the per-replication values of the measure are kept
-    of each extra cell.
+    replications and returns its Results (``cells``: those scenarios, built beforehand by
+    :func:`cell_scenarios`). Only the per-replication values of the measure are kept of each extra
+    cell.
     """
     from .kinds import assumed_behaviour
     values = np.full((len(policies), len(risks)), np.nan)
@@ -250,7 +257,8 @@ def robustness(scenario: Scenario, results: dict[str, Results], policies: list[s
             if policy == BASE or risk == BASE:
                 cell = results[risk if policy == BASE else policy]
             else:
-                cell = run(f"{policy}+{risk}", combine_variants(scenario, policy, risk))
+                local = cells[policy, risk] if cells is not None else combine_variants(scenario, policy, risk)
+                cell = run(f"{policy}+{risk}", local)
             if j == 0:
                 assumed[policy] = assumed_behaviour(cell.scenario)
             per_rep[i, j] = rank_values(cell, rank_by)

@@ -273,7 +273,11 @@ def combine_variants(scenario: Scenario, first: str, then: str) -> Scenario:
         raise ScenarioError(Problem(
             f"variants {first!r} and {then!r} both set {clash[0]}: the one cannot be applied under the other "
             f"(write a variant that sets both as you mean them)", file=origin.path if origin and origin.path else None))
-    return apply_variant(scenario, first, changes)
+    try:
+        return apply_variant(scenario, first, changes)
+    except ScenarioError as exc:  # each is valid alone: say which pair fails together
+        raise ScenarioError([Problem(f"{p.message} (with variant {first!r} applied first)", path=p.path, file=p.file,
+                                     line=p.line, column=p.column) for p in exc.problems]) from None
 
 
 def check_variants(scenario: Scenario) -> None:

@@ -18,6 +18,7 @@ base 0 0 0; more-c 1 1 0; b-early 1 0 0. Satisficing at on_track 0.8 picks more-
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -170,6 +171,13 @@ def test_compare_across_risks_writes_robustness_csv_the_report_shows(tmp_path):
     assert "Robust choice: more-c" in html and "Verdict: Off track" in html
     ranking = pd.read_csv(out / "ranking.csv")
     assert ranking.set_index("variant")["kind"].to_dict()["c-late"] == "risk"
+    # the same numbers: the matrix's first column and row are compare.csv's runs (the horizon ends at 'plan')
+    compare = pd.read_csv(out / "compare.csv")
+    eflops = compare[(compare.output == "total_eflops") & (compare["when"] == "plan")].set_index("variant")["value"]
+    assert eflops.to_dict() == pytest.approx({"more-c": 3.0, "b-early": 2.3, "b-small": 1.8, "c-late": 1.0,
+                                              "more-a": 1.9, "relabel": 1.8})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert "3.00" in cells and "1.50" in cells  # more-c under the base, b-early under c-late
 
 
 # --- kinds on old files --------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from .memory import available_bytes, check_memory, replication_bytes
 from .parallel import process_pool
 from .kinds import grouped_lines, grouped_ranking
 from .ranking import OUTPUTS_BY_NAME, check_rank_by, limit_binds
-from .robustness import ACROSS, cell_scenarios, check_across, check_robust, robustness
+from .robustness import ACROSS, Robustness, cell_scenarios, check_across, check_robust, robustness
 from .simulate import (BLOCK_SIZE, auto_jobs, check_scenario_argument, default_replications, n_blocks, simulate,
                        whole_number)
 
@@ -170,7 +170,7 @@ class Comparison:
     replications: int
     info: dict = field(default_factory=dict)
     rank_by: str | None = None
-    robustness: object | None = None  # a sim.run.robustness.Robustness when run --across risks
+    robustness: Robustness | None = None  # the matrix, when run across risks (sim.run.robustness)
 
     def stacked(self, name: str) -> pd.DataFrame:
         """One of the run tables (monthly, annual, targets, projects) of every run, stacked."""

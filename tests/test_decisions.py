@@ -284,3 +284,45 @@ def test_a_cell_that_is_not_a_valid_scenario_is_refused_before_anything_runs(tmp
     done = capsim("compare", file, "--across", "risks", "--out", tmp_path / "out", "-q")
     assert done.returncode == 2 and "targets[plan].by" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert snapshot(tmp_path) == before
+
+
+# --- the report, from a hand-written folder ----------------------------------------------------
+
+def test_report_splits_the_ranking_by_kind_and_shows_the_matrix(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "fast", "policy", "investor response to the subsidy (assumed)", "plan A", 0.95, 0.2, 0.15, 0.25,
+                   3e8],
+                  [2, "cheap", "policy", "", "plan A", 0.75, 0, 0, 0, 1.5e8],
+                  [3, "base", "base", "", "plan A", 0.75, math.nan, math.nan, math.nan, 2.5e8],
+                  [1, "slow", "risk", "", "plan A", 0.40, -0.35, -0.4, -0.3, 2.5e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    rows = []
+    # policies base, fast x scenarios base, slow: P(met) base 0.75, 0.40; fast 0.95, 0.50 -> regrets base 0.2, 0.1
+    for policy, values in (("base", (0.75, 0.40)), ("fast", (0.95, 0.50))):
+        for scenario, value in zip(("base", "slow"), values):
+            best = {"base": 0.95, "slow": 0.50}[scenario]
+            rows.append({"policy": policy, "scenario": scenario, "measure": "plan A", "value": value,
+                         "regret": best - value, "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0,
+                         "worst_case": min(values), "max_regret": 0.2 if policy == "base" else 0.0,
+                         "share_on_track": 0.5 if policy == "fast" else 0.0,
+                         "assumed_behaviour": "investor response to the subsidy (assumed)" if policy == "fast" else "",
+                         "rule": "minimax-regret", "recommended": int(policy == "fast")})
+    pd.DataFrame(rows).to_csv(folder / "robustness.csv", index=False)
+    result = answer(read_folder(folder))
+    assert result.sentences[0].startswith("Verdict: At risk: P('plan A' met by 2025-03) 75%")
+    assert "Robust choice: fast (largest regret 0.0 points, worst case 50%), by the rule minimax-regret" in \
+        " ".join(result.sentences)
+    assert result.ranking["variant"].tolist() == ["fast", "cheap", "base"]  # 'slow' is a risk: never ranked
+    assert "rests on an assumed investor response" in result.ranking.set_index("variant").at["fast", "what it is"]
+    captions = [caption for caption, _ in result.tables]
+    assert captions[0].startswith("Robustness: every policy under every risk")
+    matrix = result.tables[0][1].set_index("policy")
+    assert matrix.loc["fast *"].tolist() == ["95%", "50%", "50%", "0.0 points", "1 of 2"]
+    assert matrix.loc["base"].tolist() == ["75%", "40%", "40%", "20.0 points", "0 of 2"]
+    assert captions[1].startswith("What moves the outcome") and result.tables[1][1]["variant"].tolist() == ["slow"]

@@ -224,6 +224,12 @@ class Robustness:
                          "measure with --rank-by (e.g. public_cost, eflops)")
         lines.append(f"recommended: {best} (max regret {self._points(regret[i].max())}, worst case "
                      f"{self._cell(worst[i])}), by the rule {RULE_TEXT[self.rule]}; choose with --robust")
+        primary = {"minimax-regret": (regret.max(axis=1), "largest regret", "the better worst case"),
+                   "worst-case": (worst, "worst case", "the smaller largest regret"),
+                   "satisficing": (share, "share of scenarios on track", "the smaller largest regret")}[self.rule]
+        tied = int(np.isclose(primary[0], primary[0][i], rtol=0, atol=1e-12).sum())
+        if 1 < tied < len(self.policies) or (tied == len(self.policies) and not np.all(self.values == self.values[:1])):
+            lines.append(f"{tied} policies tie on the {primary[1]}: the tie is broken by {primary[2]}")
         others = [f"{rule} picks {pick}" for rule, pick in self.picks().items() if rule != self.rule]
         if others:
             lines.append("the other rules: " + "; ".join(others))

@@ -105,7 +105,10 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
         where = f"'{row['target']}'" + (f" ({criteria_text(spec)})" if criteria_text(spec) else "")
         text = f"Target {where} by {row['by']}: met in {p:.0%} of {replications_text(folder)}"
         reached = [str(row.get(c, "")) for c in ("reached_p10", "reached_p50", "reached_p90")]
-        if reached[1] and reached[1] != "never":
+        start = str((folder.scenario.get("horizon") or {}).get("start", ""))
+        if start and reached[1] == start:  # the model starts there: not a date on which anything happened
+            text += "; already met at the start"
+        elif reached[1] and reached[1] != "never":
             spread = f" (P10–P90: {reached[0]} to {reached[2]})" if reached[0] != reached[2] else ""
             text += f"; in the median future first met in {reached[1]}{spread}"
         elif reached[1] == "never":

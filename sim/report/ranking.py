@@ -185,7 +185,8 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
             "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),
         }
         if "first_met" in row:
-            shown["first met (P50)"] = row["first_met"]
+            start = str((folder.scenario.get("horizon") or {}).get("start", ""))
+            shown["first met (P50)"] = "already met at the start" if start and row["first_met"] == start else row["first_met"]
         shown["public money bn CNY (mean)"] = number(row["public_cny"] * 1e-9, ",.2f")
         shown["EFLOPS basis"] = folder.accounting_label(row["variant"])
         if "kind" in row:  # a scenario whose variants say their kind (sim.run.kinds)

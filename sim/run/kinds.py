@@ -158,6 +158,7 @@ def effect_lines(scenario: Scenario, table: pd.DataFrame, rank_by: str) -> list[
             figure = "-" if math.isnan(row["value"]) else f"{row['value']:.1%}"
             vs = _interval(*(d * 100 for d in diff), ".1f", " pts")
             met = row.get(_reached_column(rank_by)) or "-"
+            met = "at the start" if met == scenario.horizon.start else met
         else:
             figure = "-" if math.isnan(row["value"]) else format(row["value"] * output.scale, output.fmt)
             vs, met = _interval(*(d * output.scale for d in diff), output.fmt), ""

@@ -326,3 +326,16 @@ def test_report_splits_the_ranking_by_kind_and_shows_the_matrix(tmp_path):
     assert matrix.loc["fast *"].tolist() == ["95%", "50%", "50%", "0.0 points", "1 of 2"]
     assert matrix.loc["base"].tolist() == ["75%", "40%", "40%", "20.0 points", "0 of 2"]
     assert captions[1].startswith("What moves the outcome") and result.tables[1][1]["variant"].tolist() == ["slow"]
+
+
+def test_met_at_the_start_is_never_printed_as_a_date():
+    data_ = data(variants={"more-c": VARIANTS["more-c"]})
+    data_["targets"] = [{"name": "plan", "by": "2025-12", "total_eflops": 1.0}]  # project a alone meets it in 2025-01
+    s = sim.scenario_from_data(data_)
+    run = sim.summary_text(sim.simulate(s))
+    assert run.splitlines()[0].startswith("on track: P('plan' met by 2025-12) 100%")
+    assert "already met at the start" in run.splitlines()[0] and "2025-01 (P50)" not in run
+    assert "first met (P50) already met at the start" in run
+    text = sim.compare(s).summary_text()
+    rows = [line for line in text.splitlines() if line.split()[1:2] in (["base"], ["more-c"])]
+    assert len(rows) == 2 and all("at the start" in r and "2025-01" not in r for r in rows)

@@ -171,7 +171,8 @@ def other_kinds(folder: ResultsFolder) -> list[tuple[str, pd.DataFrame]]:
     views, unclassified), when ranking.csv says each run's kind."""
     ranking, by, _ = ranking_table(folder)
     label, unit, scale, fmt = measure_text(by)
-    return [(caption, _display(folder, rows, by, label, unit, scale, fmt)) for caption, rows in split_ranking(ranking)[1]]
+    return [(caption, _display(folder, rows, by, label, unit, scale, fmt))
+            for caption, rows in split_ranking(ranking)[1]]
 
 
 def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, unit: str, scale: float,
@@ -186,7 +187,8 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
         }
         if "first_met" in row:
             start = str((folder.scenario.get("horizon") or {}).get("start", ""))
-            shown["first met (P50)"] = "already met at the start" if start and row["first_met"] == start else row["first_met"]
+            at_start = start and row["first_met"] == start  # not a date: the model starts there
+            shown["first met (P50)"] = "already met at the start" if at_start else row["first_met"]
         shown["public money bn CNY (mean)"] = number(row["public_cny"] * 1e-9, ",.2f")
         shown["EFLOPS basis"] = folder.accounting_label(row["variant"])
         if "kind" in row:  # a scenario whose variants say their kind (sim.run.kinds)

@@ -22,8 +22,8 @@ import pandas as pd
 from ..errors import ScenarioError
 
 KINDS = ("run", "compare", "explore", "solve")
-TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets", "monthly",
-               "annual", "projects", "sites")
+TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
+               "monthly", "annual", "projects", "sites")
 """Tables the report knows, in the order the page lists them; any other CSV is listed after them."""
 REQUIRED_COLUMNS = {
     "monthly": ("variant", "month", "metric", "p10", "p50", "p90"),

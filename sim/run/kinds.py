@@ -1,6 +1,6 @@
 """What each variant is, and a comparison told apart by it (docs/decisions.md).
 
-A variant's ``kind`` (the schema's :data:`~sim.scenario.schema.VARIANT_KINDS`) says what it is:
+A variant's ``kind`` (:class:`~sim.scenario.schema.Variant`) says what it is:
 
 * ``policy``: a lever the region controls. Only policies are ranked, together with the base
   scenario, which stands for "do nothing new".

@@ -94,7 +94,8 @@ def check_across(scenario: Scenario, names: list[str]) -> tuple[list[str], list[
             clash = overlapping_paths(scenario.variants[p].set_, scenario.variants[r].set_)
             if clash:
                 raise ScenarioError(f"--across risks: policy {p!r} and risk {r!r} both set {clash[0]}: the policy "
-                                    "cannot be applied under the risk (write a variant that sets both as you mean them)")
+                                    "cannot be applied under the risk (write a variant that sets both as you mean "
+                                    "them)")
     return policies, risks
 
 

@@ -345,11 +345,6 @@ class Policies(Sourced):
 # --- variants -------------------------------------------------------------------------------
 
 
-VARIANT_KINDS = ("policy", "risk", "assumption", "view")
-"""What a variant is (docs/decisions.md): a lever the region controls, an external what-if, a
-modelling belief tested for its effect, or the same runs counted another way."""
-
-
 class Variant(Sourced):
     description: str | None = None
     kind: Literal["policy", "risk", "assumption", "view"] | None = Field(

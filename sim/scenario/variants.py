@@ -267,7 +267,8 @@ def combine_variants(scenario: Scenario, first: str, then: str) -> Scenario:
     one inside the other) are refused with one ScenarioError naming both and the path: which of
     them should win is a question only the scenario's author can answer."""
     changes = variant_changes(scenario, then)
-    clash = overlapping_paths(scenario.variants[first].set_, [c.path for c in changes]) if first in scenario.variants else []
+    mine = scenario.variants[first].set_ if first in scenario.variants else {}
+    clash = overlapping_paths(mine, [c.path for c in changes])
     if clash:
         origin = origin_of(scenario)
         raise ScenarioError(Problem(

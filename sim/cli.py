@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError, warnings_as_lines
+from . import cli_compare
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
 from .run.signals import SIGNALLED, interrupt
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--variants", metavar="A,B|all", default="all", action=_Once,
                          help="variants to compare with the base, comma-separated (default: all)")
     compare.add_argument("--rank-by", metavar="NAME", default=None, action=_Once, help=_rank_by_help())
+    cli_compare.add_options(compare, _Once)
     _add_simulation_options(compare, per=" per variant", out_suffix="-compare", printed="table")
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder from its saved tables")
@@ -320,7 +322,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-compare", args.force, [args.scenario])
     replications = args.replications or max(
         default_replications(apply_variant(scenario, name)) for name in [None, *names])
-    progress = Progress(replications * (len(names) + 1), enabled=not args.quiet)
+    cells = cli_compare.extra_cells(args, scenario, names)  # --across risks: checked before anything runs
+    progress = Progress(replications * (len(names) + 1 + cells), enabled=not args.quiet)
     runs_done: list[str] = []
 
     def report(name: str, done: int) -> None:
@@ -331,7 +334,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     try:
         with executor_of(args) as (jobs, executor):
             comparison = compare(scenario, names, replications=replications, seed=args.seed, progress=report,
-                                 jobs=jobs, executor=executor, rank_by=args.rank_by)
+                                 jobs=jobs, executor=executor, rank_by=args.rank_by, across=args.across,
+                                 robust=args.robust)
     finally:
         progress.close()
     summary = comparison.summary_text()  # before writing: exit 0 always means a complete folder

@@ -145,7 +145,8 @@ def test_compare_rank_by_a_target_name_or_an_output(tmp_path, rank_by, header):
     done = run_cli("compare", EXAMPLE, "-r", "4", "--seed", "1", "--rank-by", rank_by, "--out", str(out), "--no-plots")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[1].startswith(header)
+    assert lines[0].startswith("verdict for the base (do nothing new): ")
+    assert lines[2].startswith(header)
     assert "P(T1)" in done.stdout and "P(T2)" in done.stdout  # every target, not just the first
     assert (out / "compare.csv").is_file()
 

@@ -142,6 +142,8 @@ def test_default_ranking_is_the_latest_plan_target_then_public_cost():
     assert list(ranking["probability[reported 2026]"]) == [0.0] * 5
     assert list(ranking["reached_p50[plan 2026]"]) == ["2025-03", "2025-03", "2025-09", "2025-07", "never"]
     lines = comparison.summary_text().splitlines()
+    assert lines[0].startswith("verdict for the base (do nothing new): ")
+    lines = lines[1:]
     assert lines[1] == ("ranked by P(target 'plan 2026' met by 2026-06) (higher is better), then public cost; "
                         "choose with --rank-by")
     assert lines[4] == "  T3 = 'reported 2026' by 2026-12 (total_eflops >= 2; calibration: shown, never ranked)"

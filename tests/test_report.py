@@ -43,7 +43,8 @@ def test_a_run_folder_is_read_as_a_run_with_its_tables(tmp_path):
 
 def test_run_answer_says_probability_when_and_capacity_with_its_basis(tmp_path):
     result = answer(read_folder(run_folder(tmp_path / "r")))
-    assert result.sentences == [
+    assert result.sentences[0].startswith("Verdict: ")
+    assert result.sentences[1:] == [
         "Target 'plan A' (total ≥ 2 EFLOPS, AI share ≥ 50%) by 2025-03: met in 75% of 200 simulated futures; "
         "in the median future first met in 2025-03 (P10–P90: 2025-02 to never). "
         "Total compute in 2025-03: 2.50 [2.00–3.00] EFLOPS, as reported (test basis)."
@@ -95,7 +96,8 @@ def test_compare_ranks_by_the_plan_target_ties_broken_by_public_money(tmp_path):
     assert (by, higher) == ("plan A", True)
     assert table["variant"].tolist() == ["fast", "cheap", "base", "slow"]
     result = answer(folder)
-    assert result.sentences == [
+    assert result.sentences[0].startswith("Verdict: ")
+    assert result.sentences[1:] == [
         "Ranked by probability of meeting 'plan A', the best of 4 runs is fast: 95% against the base's 75%, "
         "a difference of +20.0 points, 95% interval +15.0 to +25.0.",
         "Worst: slow at 40%, -35.0 points, 95% interval -40.0 to -30.0.",
@@ -112,7 +114,7 @@ def test_compare_ranks_by_the_manifests_rank_by(tmp_path):
     table, by, higher = ranking_table(folder)
     assert (by, higher) == ("public_cost", False)
     assert table["variant"].tolist() == ["cheap", "base", "slow", "fast"]
-    assert answer(folder).sentences[0].startswith(
+    assert answer(folder).sentences[1].startswith(
         "Ranked by subsidy paid + voucher spend over the horizon, the best of 4 runs is cheap: 0.15 bn CNY against the base's "
         "0.25 bn CNY, a difference of -0.10 bn CNY")
 
@@ -140,10 +142,10 @@ def test_a_comparison_folder_is_ranked_as_capsim_compare_ranks_it(tmp_path):
     assert table["variant"].tolist() == expected["variant"].tolist()
     best = expected.iloc[0]
     result = answer(folder)
-    assert result.sentences[0].startswith(
+    assert result.sentences[1].startswith(
         f"Ranked by facility energy over the horizon, the best of {len(expected)} runs is {best['variant']}: "
         f"{best['value'] / 1e6:,.2f} TWh against the base's")
-    assert f"{best['diff_mean'] / 1e6:+,.2f} TWh, 95% interval {best['diff_ci_low'] / 1e6:+,.2f}" in result.sentences[0]
+    assert f"{best['diff_mean'] / 1e6:+,.2f} TWh, 95% interval {best['diff_ci_low'] / 1e6:+,.2f}" in result.sentences[1]
 
 
 def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):

@@ -88,7 +88,9 @@ def test_run_report_opens_offline_with_every_chart_drawn(browser, tmp_path):
     page = sim.report.write(run_folder(tmp_path / "run"))[0]
     found = load(browser, page)
     check(found, charts=5)
-    assert found["answer"].startswith("Target 'plan A' (total ≥ 2 EFLOPS, AI share ≥ 50%) by 2025-03: met in 75%")
+    verdict, sentence = found["answer"].split("\n\n")[:2]  # the verdict line opens the answer
+    assert verdict.startswith("Verdict: At risk: P('plan A' met by 2025-03) 75%")
+    assert sentence.startswith("Target 'plan A' (total ≥ 2 EFLOPS, AI share ≥ 50%) by 2025-03: met in 75%")
     assert any(url.startswith("file:") for url in found["requests"])  # the log does see the page's own loads
 
 
@@ -96,7 +98,9 @@ def test_compare_report_opens_offline_with_the_ranking(browser, tmp_path):
     page = sim.report.write(compare_folder(tmp_path / "cmp"))[0]
     found = load(browser, page)
     check(found, charts=7)
-    assert found["answer"].startswith("Ranked by probability of meeting 'plan A', the best of 4 runs is fast")
+    verdict, sentence = found["answer"].split("\n\n")[:2]
+    assert verdict.startswith("Verdict: At risk: P('plan A' met by 2025-03) 75%")
+    assert sentence.startswith("Ranked by probability of meeting 'plan A', the best of 4 runs is fast")
 
 
 @pytest.mark.slow

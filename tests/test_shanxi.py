@@ -271,7 +271,8 @@ def test_capsim_run_without_a_file_runs_shanxi(tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Shanxi province: 3 replications, seed 1")
+    assert done.stdout.splitlines()[0].startswith("on track: P('plan 2025 (S15)' met by 2025-12)")  # the verdict first
+    assert done.stdout.splitlines()[1].startswith("Shanxi province: 3 replications, seed 1")
     assert "plan 2025 (S15)" in done.stdout
     assert (out / "monthly.csv").is_file()
 
@@ -283,7 +284,7 @@ def test_capsim_validate_shanxi():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "ok (Shanxi province: 39 projects, 2025-01 to 2030-12, 15 variants)" in done.stdout
+    assert "ok (Shanxi province: 39 projects, 2025-01 to 2030-12, 16 variants)" in done.stdout
 
 
 # --- policies and variants ------------------------------------------------------------------
@@ -291,7 +292,7 @@ def test_capsim_validate_shanxi():
 REGISTERED_15 = {"reg-zhongke-ruihua", "reg-fanshi-zero-carbon-p1", "reg-hunyuan", "reg-datong-etdz-integrated",
                  *(f"reg-unnamed-{k:02d}" for k in range(1, 12))}
 VARIANTS = ("no-subsidy", "subsidy-no-response", "subsidy-strong-response", "vouchers-x4", "pue-cap-strict",
-            "fast-track", "taiyuan-late", "supply-shock", "carbon-location-based", "fp32-equivalent",
+            "fast-track", "pue-cap-vouchers", "taiyuan-late", "supply-shock", "carbon-location-based", "fp32-equivalent",
             "fp32-eq-high", "fp32-eq-low", "grid-tight", "pipeline-slow", "pipeline-none")
 FP16_FACTORS = {"fp32-equivalent": 0.25, "fp32-eq-high": 0.5, "fp32-eq-low": 0.0625}
 
@@ -375,6 +376,8 @@ CLAIMS = {  # variant: [(output, when, sign of the mean paired difference)]
     "vouchers-x4": [("voucher_cny", None, +1), ("energy_mwh", "2025", +1), ("peak_facility_mw", "2025", +1)],
     "pue-cap-strict": [("energy_mwh", "2028", -1), ("subsidy_cny", None, +1), ("energy_mwh", "2025", 0)],
     "fast-track": [("energy_mwh", "2026", +1), ("energy_mwh", "2025", 0)],
+    # the package: the strict cap's upgrades and four times the vouchers
+    "pue-cap-vouchers": [("voucher_cny", None, +1), ("subsidy_cny", None, +1), ("energy_mwh", "2025", +1)],
     # no longer exactly 0 in 2029: a later Taiyuan phase 1 takes its accelerators later, and the
     # AI pipeline waiting for accelerators comes online in another order
     "taiyuan-late": [("energy_mwh", "2026", -1), ("peak_facility_mw", "2026", -1)],

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..months import month_index
 from .results import Results
-from .statistics import annual_values
+from .statistics import annual_values, monthly_table
+from .verdict import CRITERIA, reached_text, verdict_line
 
 
 def _pct(values: np.ndarray, q: float) -> float:
@@ -21,9 +22,11 @@ def _band(values: np.ndarray, fmt: str) -> str:
 
 
 def summary_text(results: Results) -> str:
-    """Targets, peak facility power and energy per calendar year, as P50 [P10 - P90]."""
+    """The verdict (:mod:`sim.analysis.verdict`), then targets, peak facility power and energy per
+    calendar year, as P50 [P10 - P90]."""
     s = results.scenario
     lines = [
+        run_verdict(results),
         f"{s.name}: {results.replications:,} replication{'s' if results.replications != 1 else ''}, "
         f"seed {results.seed}, variant {results.variant}; capacity {s.accounting.label}",
     ]
@@ -41,7 +44,7 @@ def summary_text(results: Results) -> str:
         lines.append(
             f"target {target.name!r}{role} by {target.by} ({criteria}): probability met {met[:, t].mean():.1%}; "
             f"total {_band(total, ',.2f')} EFLOPS, AI share {_band(share * 100, '.1f')}%; "
-            f"first met (P50) {reached}"
+            f"first met (P50) {reached if reached != s.horizon.start else reached_text({'reached_p50': reached}, reached)}"
         )
     peak = results.series["facility_mw"].max(axis=1)
     lines.append(f"peak monthly facility power: {_band(peak, ',.0f')} MW")
@@ -52,6 +55,16 @@ def summary_text(results: Results) -> str:
     if policy:
         lines.append(policy)
     return "\n".join(lines)
+
+
+def run_verdict(results: Results, target_name: str | None = None) -> str:
+    """The verdict line of a run, from its targets table and the monthly quantiles of the metrics
+    the verdict reads (the rows monthly.csv holds for them)."""
+    s = results.scenario
+    series = {name: results.series[name] for name in ("facility_mw", *CRITERIA)}
+    monthly = monthly_table(results.variant, s.horizon.start, series)
+    return verdict_line(s.model_dump(mode="json", by_alias=True), results.targets, monthly,
+                        target_name=target_name)
 
 
 def _policy_line(results: Results) -> str:

@@ -28,6 +28,9 @@ def comparison_manifest(comparison: Comparison, command: list[str] | None = None
         "seed": comparison.seed,
         "replications": comparison.replications,
         "rank_by": check_rank_by(base.scenario, comparison.rank_by),
+        **({"robustness": {"policies": comparison.robustness.policies, "scenarios": comparison.robustness.scenarios,
+                           "rule": comparison.robustness.rule, "cell": "the policy's changes, then the risk's"}}
+           if comparison.robustness is not None else {}),
         "runs": runs,
         **provenance(),
         "command": command if command is not None else sys.argv,
@@ -42,12 +45,15 @@ def write_comparison(comparison: Comparison, out: str | Path, force: bool = Fals
                      then: Callable[[Path], object] | None = None) -> Path:
     """Write compare.csv, ranking.csv (every run best first by the comparison's ``rank_by``, as
     ``capsim compare`` prints it; :mod:`sim.run.ranking`), the stacked monthly/annual/targets/projects
-    tables and manifest.json (which records ``rank_by``).
+    tables and manifest.json (which records ``rank_by``), and robustness.csv when the comparison
+    was run across risks (:mod:`sim.run.robustness`).
 
     ``then(folder)`` runs on the temporary folder before it is renamed into place, as in
     :func:`sim.output.tables.write_results` (``capsim compare`` draws its plots there).
     """
     tables = {"compare": comparison.table, "ranking": comparison.ranking()}
     tables.update({name: comparison.stacked(name) for name in TABLES})
+    if comparison.robustness is not None:  # capsim compare --across risks
+        tables["robustness"] = comparison.robustness.table()
     return publish_tables(out, tables, comparison_manifest(comparison, command, started), force=force, then=then,
                           protect=scenario_files(comparison.results[BASE].scenario))

@@ -25,7 +25,8 @@ WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
 OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv", "compare.csv", "ranking.csv",
                           "samples.csv", "sensitivity.csv", "discovery.csv", "solve.csv", "manifest.json",
-                          "report.html", "report.xlsx"})
+                          "report.html", "report.xlsx",
+                          "robustness.csv"})  # capsim compare --across risks
 PLOTS_FOLDER = "plots"
 PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites(-[0-9]+)?|solve|compare(-(capacity|power|policy)(-[0-9]+)?)?"
                        r"|(sensitivity|years|pmet)-[a-z0-9-]*)\.(png|svg|pdf)")

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .ranking import compare_answer
+from .decisions import robustness_parts, verdict_sentence
+from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
 from .studies import explore_answer, solve_answer
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at
@@ -60,9 +61,15 @@ def answer(folder: ResultsFolder) -> Answer:
         result = Answer(sentences, tables=tables)
     elif folder.kind == "compare" and folder.table("compare") is not None:
         sentences, ranking, ranked_by = compare_answer(folder)
-        result = Answer(sentences, ranking=ranking, ranked_by=ranked_by)
+        robust, tables = robustness_parts(folder)
+        result = Answer(sentences + robust, ranking=ranking, ranked_by=ranked_by, tables=tables + other_kinds(folder))
     else:
         result = Answer(target_sentences(folder))
+    if folder.kind in ("run", "compare"):
+        ranked = folder.manifest.get("rank_by")
+        verdict = verdict_sentence(folder, ranked if isinstance(ranked, str) else None)
+        if verdict is not None:  # the verdict opens the answer (sim.analysis.verdict)
+            result.sentences.insert(0, verdict)
     if folder.table("monthly") is not None:
         result.figures = key_figures(folder)
         result.years = per_year(folder)
@@ -98,7 +105,10 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
         where = f"'{row['target']}'" + (f" ({criteria_text(spec)})" if criteria_text(spec) else "")
         text = f"Target {where} by {row['by']}: met in {p:.0%} of {replications_text(folder)}"
         reached = [str(row.get(c, "")) for c in ("reached_p10", "reached_p50", "reached_p90")]
-        if reached[1] and reached[1] != "never":
+        start = str((folder.scenario.get("horizon") or {}).get("start", ""))
+        if start and reached[1] == start:  # the model starts there: not a date on which anything happened
+            text += "; already met at the start"
+        elif reached[1] and reached[1] != "never":
             spread = f" (P10–P90: {reached[0]} to {reached[2]})" if reached[0] != reached[2] else ""
             text += f"; in the median future first met in {reached[1]}{spread}"
         elif reached[1] == "never":

@@ -21,6 +21,7 @@ import math
 import pandas as pd
 
 from ..run.ranking import OUTPUTS_BY_NAME
+from .decisions import description, split_ranking
 from .read import ResultsFolder
 from .text import BASE, number
 
@@ -142,6 +143,7 @@ def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame, str]
     """The sentences at the top of a comparison's report, its ranking formatted for the page, and
     what it ranks by in words."""
     ranking, by, higher = ranking_table(folder)
+    ranking, _ = split_ranking(ranking)  # with kinds: the base and the policies only
     label, unit, scale, fmt = measure_text(by)
     shown = (lambda v: f"{number(v * scale, fmt)}{'%' if unit == '%' else ' ' + unit}")
     base = ranking[ranking["variant"] == BASE].iloc[0]
@@ -164,6 +166,15 @@ def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame, str]
     return sentences, _display(folder, ranking, by, label, unit, scale, fmt), f"{label} ({unit})"
 
 
+def other_kinds(folder: ResultsFolder) -> list[tuple[str, pd.DataFrame]]:
+    """[(caption, display table)] of the variants that are not policies (risks and assumptions,
+    views, unclassified), when ranking.csv says each run's kind."""
+    ranking, by, _ = ranking_table(folder)
+    label, unit, scale, fmt = measure_text(by)
+    return [(caption, _display(folder, rows, by, label, unit, scale, fmt))
+            for caption, rows in split_ranking(ranking)[1]]
+
+
 def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, unit: str, scale: float,
              fmt: str) -> pd.DataFrame:
     rows = []
@@ -175,9 +186,15 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
             "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),
         }
         if "first_met" in row:
-            shown["first met (P50)"] = row["first_met"]
+            start = str((folder.scenario.get("horizon") or {}).get("start", ""))
+            at_start = start and row["first_met"] == start  # not a date: the model starts there
+            shown["first met (P50)"] = "already met at the start" if at_start else row["first_met"]
         shown["public money bn CNY (mean)"] = number(row["public_cny"] * 1e-9, ",.2f")
         shown["EFLOPS basis"] = folder.accounting_label(row["variant"])
+        if "kind" in row:  # a scenario whose variants say their kind (sim.run.kinds)
+            shown["kind"] = row["kind"] or "–"
+            shown["what it is"] = description(folder, row["variant"]) + (
+                " (* rests on an assumed investor response to the subsidy)" if row.get("assumed_behaviour") else "")
         rows.append(shown)
     return pd.DataFrame(rows)
 

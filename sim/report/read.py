@@ -22,8 +22,8 @@ import pandas as pd
 from ..errors import ScenarioError
 
 KINDS = ("run", "compare", "explore", "solve")
-TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "targets", "monthly",
-               "annual", "projects", "sites")
+TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
+               "monthly", "annual", "projects", "sites")
 """Tables the report knows, in the order the page lists them; any other CSV is listed after them."""
 REQUIRED_COLUMNS = {
     "monthly": ("variant", "month", "metric", "p10", "p50", "p90"),
@@ -33,6 +33,8 @@ REQUIRED_COLUMNS = {
     "sites": ("variant", "month", "site", "metric", "p10", "p50", "p90"),
     "compare": ("variant", "output", "when", "unit", "base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
     "ranking": ("variant", "value", "diff_mean", "diff_ci_low", "diff_ci_high"),
+    "robustness": ("policy", "scenario", "measure", "value", "regret", "worst_case", "max_regret", "rule",
+                   "recommended"),
 }
 """Columns a table must have for the report to draw on it; a table without one is damaged."""
 TEXT_COLUMNS = frozenset({
@@ -40,6 +42,7 @@ TEXT_COLUMNS = frozenset({
     "class", "site", "status", "planned_online", "online_p10", "online_p50", "online_p90", "output", "when",
     "unit", "stat", "bound", "role", "rank_by", "parameter", "input", "path", "question", "answer",
     "subsidy_eligible", "pue_cap",
+    "kind", "assumed_behaviour", "policy", "scenario", "measure", "rule",
 })
 """Columns read as text: months stay 'YYYY-MM', 'never' and empty cells stay as written."""
 REPORT_FILES = ("report.html", "report.xlsx")

@@ -32,7 +32,9 @@ from ..scenario.schema import Scenario
 from ..scenario.variants import BASE, apply_variant, select
 from .memory import available_bytes, check_memory, replication_bytes
 from .parallel import process_pool
-from .ranking import check_rank_by, limit_binds, ranking_table, summary_lines
+from .kinds import grouped_lines, grouped_ranking
+from .ranking import OUTPUTS_BY_NAME, check_rank_by, limit_binds
+from .robustness import ACROSS, Robustness, cell_scenarios, check_across, check_robust, robustness
 from .simulate import (BLOCK_SIZE, auto_jobs, check_scenario_argument, default_replications, n_blocks, simulate,
                        whole_number)
 
@@ -168,6 +170,7 @@ class Comparison:
     replications: int
     info: dict = field(default_factory=dict)
     rank_by: str | None = None
+    robustness: Robustness | None = None  # the matrix, when run across risks (sim.run.robustness)
 
     def stacked(self, name: str) -> pd.DataFrame:
         """One of the run tables (monthly, annual, targets, projects) of every run, stacked."""
@@ -196,23 +199,40 @@ class Comparison:
     def ranking(self, rank_by: str | None = None) -> pd.DataFrame:
         """Every run, best first by ``rank_by`` (a plan target's name or an output of
         :data:`~sim.run.ranking.RANK_OUTPUTS`), then by public cost; see
-        :func:`sim.run.ranking.ranking_table` for the columns (means across replications)."""
-        return ranking_table(self.results, self._rank_by(rank_by))
+        :func:`sim.run.ranking.ranking_table` for the columns (means across replications). When the
+        scenario's variants say their kind, each kind is ranked apart, policies with the base first
+        (:func:`sim.run.kinds.grouped_ranking`)."""
+        return grouped_ranking(self.results, self._rank_by(rank_by))
+
+    def verdict(self, rank_by: str | None = None) -> str:
+        """The base's verdict line (:mod:`sim.analysis.verdict`), on the ranked target when it is one."""
+        from ..analysis.summary import run_verdict
+        chosen = self._rank_by(rank_by)
+        return run_verdict(self.results[BASE], None if chosen in OUTPUTS_BY_NAME else chosen)
 
     def summary_text(self, rank_by: str | None = None) -> str:
         """The ranked table that ``capsim compare`` prints."""
         base = self.results[BASE]
         s = base.scenario
         chosen = self._rank_by(rank_by)
-        lines = [f"{s.name}: base and {len(self.results) - 1} variant(s), {self.replications:,} replication"
+        lines = [f"verdict for the base (do nothing new): {self.verdict(chosen)}",
+                 f"{s.name}: base and {len(self.results) - 1} variant(s), {self.replications:,} replication"
                  f"{'s' if self.replications != 1 else ''} each, seed {self.seed} (common random numbers)"]
         if len(self.results) == 1:
             lines.append("the scenario has no variants to compare: the base alone")
         end = month_label(s.horizon.start, base.plan.n_months - 1)
-        lines += summary_lines(s, self.ranking(chosen), chosen, end)
+        lines += grouped_lines(s, self.ranking(chosen), chosen, end)
         unmatched = unmatched_targets(base, {n: r for n, r in self.results.items() if n != BASE})
         lines += [f"not compared, targets in only one of base and {name}: {', '.join(only)}"
                   for name, only in unmatched.items()]
+        if self.robustness is not None:
+            lines += self.robustness.lines()
+            chosen_policy = self.robustness.recommended
+            if chosen_policy != BASE:
+                from ..analysis.summary import run_verdict
+                target = None if chosen in OUTPUTS_BY_NAME else chosen
+                lines.append(f"verdict for {chosen_policy} (in the base scenario): "
+                             f"{run_verdict(self.results[chosen_policy], target)}")
         return "\n".join(lines)
 
 
@@ -237,6 +257,8 @@ def compare(
     executor=None,
     rank_by: str | None = None,
     memory_limit_bytes: int | None = None,
+    across: str | None = None,
+    robust: str = "minimax-regret",
 ) -> Comparison:
     """Run the base scenario and each variant (None or ``"all"``: every variant, in file order; or
     a list of names, or ``"a,b"``) with the same seed; return a :class:`Comparison`.
@@ -250,6 +272,11 @@ def compare(
     check before the first run counts all of them (:class:`~sim.run.memory.MemoryLimitError` if
     they exceed ``memory_limit_bytes``, default: available memory). No variant selected is a
     :class:`~sim.errors.ScenarioError`.
+
+    ``across="risks"`` also runs every policy variant under every risk variant (the base among
+    both) with the same seed, and keeps the matrix as ``Comparison.robustness``; ``robust`` is the
+    rule that recommends a policy (:mod:`sim.run.robustness`). Both are checked before anything
+    is simulated.
     """
     check_scenario_argument(scenario, "compare")
     if replications is not None:
@@ -258,7 +285,14 @@ def compare(
     if jobs is not None:
         jobs = whole_number("jobs", jobs, 1)
     names = selected_variants(scenario, variants)
-    check_rank_by(scenario, rank_by)
+    chosen = check_rank_by(scenario, rank_by)
+    matrix = None
+    if across is not None:
+        if across not in ACROSS:
+            raise ScenarioError(f"--across: unknown {across!r}; choose {', '.join(ACROSS)}")
+        check_robust(scenario, robust, chosen)
+        matrix = check_across(scenario, names)
+        cells = cell_scenarios(scenario, *matrix)  # each validated before anything runs
     scenarios = {BASE: apply_variant(scenario, None)}
     scenarios.update({name: apply_variant(scenario, name) for name in names})
     if replications is None:
@@ -281,10 +315,18 @@ def compare(
             left = None if limit is None else limit - sum(replications * replication_bytes(r.plan) for r in results.values())
             results[name] = simulate(local, replications=replications, seed=seed, variant=name,
                                      progress=report, jobs=jobs, executor=executor, memory_limit_bytes=left)
+        if matrix is not None:
+            def run(name: str, local: Scenario) -> Results:
+                report = None if progress is None else (lambda done, name=name: progress(name, done))
+                left = None if limit is None else limit - sum(replications * replication_bytes(r.plan)
+                                                                for r in results.values())
+                return simulate(local, replications=replications, seed=seed, variant=name, progress=report,
+                                jobs=jobs, executor=executor, memory_limit_bytes=left)
+            matrix = robustness(scenario, results, *matrix, chosen, robust, run, cells)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     base = results[BASE]
     table = comparison_table(base, {n: r for n, r in results.items() if n != BASE})
     return Comparison(table=table, results=results, seed=int(seed), replications=base.replications,
-                      rank_by=rank_by)
+                      rank_by=rank_by, robustness=matrix)

@@ -263,7 +263,9 @@ def summary_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
                   for t in targets]
         diff = [row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"]]
         if ranked_target:
-            cells += [_interval(*(d * 100 for d in diff), ".1f", " pts"), row[_reached_column(rank_by)] or "-"]
+            reached = row[_reached_column(rank_by)] or "-"
+            at_start = reached == scenario.horizon.start  # not a date: the model starts there
+            cells += [_interval(*(d * 100 for d in diff), ".1f", " pts"), "at the start" if at_start else reached]
         else:
             cells += [_interval(*(d * output.scale for d in diff), output.fmt)]
         cells += ["-" if math.isnan(row[o.column]) else format(row[o.column] * o.scale, o.fmt) for o in RANK_OUTPUTS]

@@ -183,6 +183,12 @@ def check_explore(s: Scenario) -> Iterator[Finding]:
             yield loc + ("<key>",), str(exc)
 
 
+def check_decision(s: Scenario) -> Iterator[Finding]:
+    if s.decision.off_track > s.decision.on_track:
+        yield ("decision", "off_track"), (f"must not be above on_track {s.decision.on_track:g} "
+                                          f"(got {s.decision.off_track:g})")
+
+
 def check_variant_names(s: Scenario) -> Iterator[Finding]:
     if "base" in s.variants:
         yield ("variants", "base", "<key>"), "'base' names the scenario without variants; choose another name"
@@ -203,6 +209,7 @@ CHECKS = (
     check_policies,
     check_explore,
     check_variant_names,
+    check_decision,
 )
 
 

@@ -413,6 +413,12 @@ class Policies(Sourced):
 
 class Variant(Sourced):
     description: str | None = None
+    kind: Literal["policy", "risk", "assumption", "view"] | None = Field(
+        None,
+        description="policy: a lever the region controls (ranked by `capsim compare`); risk: an external what-if; "
+                    "assumption: a modelling belief tested for its effect; view: the same runs counted another way. "
+                    "Unset: unclassified (compared as before, listed apart)",
+    )
     set_: dict[str, Any] = Field(
         alias="set", description="Dotted path (list items named by id) -> new value, applied to the base file"
     )
@@ -437,6 +443,18 @@ class Explore(Sourced):
     )
 
 
+# --- decision ------------------------------------------------------------------------------
+
+
+class Decision(Sourced):
+    """The verdict's thresholds on the probability that the ranked plan target is met (docs/decisions.md)."""
+
+    source: str | None = Field("capsim's default thresholds (docs/decisions.md): a reading rule, not a fact of "
+                               "the region", description="Where each number comes from")
+    on_track: Fraction = Field(0.8, description="`on track` when P(target met) is at least this")
+    off_track: Fraction = Field(0.2, description="`off track` when P(target met) is below this; `at risk` between")
+
+
 # --- the scenario ---------------------------------------------------------------------------
 
 
@@ -455,6 +473,7 @@ class Scenario(Strict):
     targets: tuple[Target, ...] = ()
     policies: Policies = Field(default_factory=Policies)
     explore: Explore | None = Field(None, description="Levers explored by `capsim explore` and `capsim solve`")
+    decision: Decision = Field(default_factory=Decision, description="The verdict's thresholds (on track / off track)")
     variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
 
     def project(self, project_id: str) -> Project:

@@ -240,6 +240,47 @@ def with_fixed_values(scenario: Scenario, values: Mapping[str, float], where: st
     return apply_variant(scenario, None, fixed_changes(values, where))
 
 
+def variant_changes(scenario: Scenario, name: str) -> list[Change]:
+    """The changes variant ``name`` makes, each with the line of its own ``set`` entry."""
+    if name not in scenario.variants:
+        known = ", ".join(scenario.variants) or "none"
+        origin = origin_of(scenario)
+        raise ScenarioError(Problem(f"unknown variant {name!r}; this scenario's variants: {known}",
+                                    file=origin.path if origin and origin.path else None))
+    origin = origin_of(scenario)
+    positions = origin.positions if origin is not None else {}
+    file = origin.path if origin is not None and origin.path else "<data>"
+    return [Change(path, value, file, *positions.get(("variants", name, "set", path), (None, None)), name)
+            for path, value in scenario.variants[name].set_.items()]
+
+
+def overlapping_paths(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    """Paths of ``first`` that one of ``second`` also sets: the same path, or one inside the other."""
+    second = list(second)
+    return [a for a in first for b in second
+            if a == b or a.startswith(b + ".") or b.startswith(a + ".")]
+
+
+def combine_variants(scenario: Scenario, first: str, then: str) -> Scenario:
+    """``scenario`` with variant ``first`` applied, then variant ``then`` (a policy under a risk:
+    the policy's changes, then the risk's). Two variants that set the same value (the same path, or
+    one inside the other) are refused with one ScenarioError naming both and the path: which of
+    them should win is a question only the scenario's author can answer."""
+    changes = variant_changes(scenario, then)
+    mine = scenario.variants[first].set_ if first in scenario.variants else {}
+    clash = overlapping_paths(mine, [c.path for c in changes])
+    if clash:
+        origin = origin_of(scenario)
+        raise ScenarioError(Problem(
+            f"variants {first!r} and {then!r} both set {clash[0]}: the one cannot be applied under the other "
+            f"(write a variant that sets both as you mean them)", file=origin.path if origin and origin.path else None))
+    try:
+        return apply_variant(scenario, first, changes)
+    except ScenarioError as exc:  # each is valid alone: say which pair fails together
+        raise ScenarioError([Problem(f"{p.message} (with variant {first!r} applied first)", path=p.path, file=p.file,
+                                     line=p.line, column=p.column) for p in exc.problems]) from None
+
+
 def check_variants(scenario: Scenario) -> None:
     """Validate every variant of ``scenario``; raise one :class:`ScenarioError` listing all problems."""
     problems: list[Problem] = []

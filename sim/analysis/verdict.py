@@ -1,0 +1,169 @@
+"""The verdict: one line a director can repeat, computed from a run's tables and its scenario.
+
+    on track | at risk | off track: P(target met), the shortfall at the target's month (P50, P10),
+    the month the target is reached (P50), and the peak facility power against the grid declared.
+
+* The target is the one a comparison ranks by default: the latest-dated ``role: plan`` target
+  (the first in file order on a tie), or the one named.
+* ``on track`` when P(met) >= ``decision.on_track`` (default 0.8), ``off track`` when P(met) <
+  ``decision.off_track`` (default 0.2), ``at risk`` between.
+* The shortfall is, for each criterion of the target, ``max(0, criterion - value)`` at the
+  target's month, with the value's P50 and its P10 (the low end: the larger shortfall), in the
+  criterion's unit (EFLOPS at the scenario's accounting basis; a share in percentage points).
+* The month the target is reached is targets.csv's ``reached_p50``: "not within the horizon"
+  when it says ``never``, "already met at the start" when it is the horizon's first month (the
+  model starts there, so that month is not a date on which anything happened).
+* The peak facility power is the highest monthly P50 of ``facility_mw``; its rise over the
+  first month is set against the grid declared for new projects (``grid.headroom_mw`` plus the
+  ``grid.additions`` within the horizon). Without a ``grid`` block it says none is declared.
+
+Everything is read from tables (``targets``, ``monthly``: the columns of monthly.csv and
+targets.csv) and the scenario as a plain dict (``Scenario.model_dump(mode="json", by_alias=True)``
+or a manifest's ``resolved_scenario``), so ``capsim run`` and the report say the same words.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from ..months import month_number
+from .statistics import TARGET_TOLERANCE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ON_TRACK = 0.8
+OFF_TRACK = 0.2
+"""The defaults of the schema's ``decision`` block, for a scenario dict written before it existed."""
+CRITERIA = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
+NEVER = "never"
+
+
+def verdict_class(probability: float, on_track: float = ON_TRACK, off_track: float = OFF_TRACK) -> str:
+    """``on track`` (P >= on_track), ``off track`` (P < off_track) or ``at risk``."""
+    if probability >= on_track:
+        return "on track"
+    if probability < off_track:
+        return "off track"
+    return "at risk"
+
+
+def thresholds(scenario: dict) -> tuple[float, float]:
+    """(on_track, off_track) of the scenario's ``decision`` block (the defaults when absent)."""
+    decision = scenario.get("decision") if isinstance(scenario.get("decision"), dict) else {}
+    on = decision.get("on_track")
+    off = decision.get("off_track")
+    return (float(on) if isinstance(on, (int, float)) else ON_TRACK,
+            float(off) if isinstance(off, (int, float)) else OFF_TRACK)
+
+
+def verdict_target(scenario: dict, name: str | None = None) -> dict | None:
+    """The target the verdict is about: ``name`` if it is a target, else the latest-dated plan target."""
+    targets = [t for t in scenario.get("targets") or () if isinstance(t, dict) and "name" in t and "by" in t]
+    if name is not None:
+        named = [t for t in targets if t["name"] == name]
+        if named:
+            return named[0]
+    plans = [t for t in targets if (t.get("role") or "plan") == "plan"]
+    if not plans:
+        return None
+    latest = max(month_number(t["by"]) for t in plans)
+    return next(t for t in plans if month_number(t["by"]) == latest)
+
+
+def _rows(table: pd.DataFrame | None, variant: str | None) -> pd.DataFrame | None:
+    if table is None or table.empty:
+        return None
+    if variant is not None and "variant" in table.columns:
+        table = table[table["variant"] == variant]
+    return table if not table.empty else None
+
+
+def _at(monthly: pd.DataFrame | None, metric: str, month: str, column: str) -> float:
+    if monthly is None:
+        return math.nan
+    hit = monthly[(monthly["metric"] == metric) & (monthly["month"] == month)]
+    return float(hit[column].iloc[0]) if len(hit) and column in hit else math.nan
+
+
+def _amount(criterion: str, value: float) -> str:
+    if criterion == "intelligent_share":
+        return f"{value * 100:.1f} pts of AI share"
+    return f"{value:,.2f} EFLOPS {criterion.removesuffix('_eflops')}"
+
+
+def shortfall_text(target: dict, monthly: pd.DataFrame | None) -> str:
+    """'short by 4.42 EFLOPS total at P50, 21.64 at P10 in 2026-12', or 'no shortfall ...'."""
+    month = target["by"]
+    parts = []
+    for criterion in CRITERIA:
+        need = target.get(criterion)
+        if not isinstance(need, (int, float)):
+            continue
+        p50, p10 = (_at(monthly, criterion, month, c) for c in ("p50", "p10"))
+        if math.isnan(p50):
+            continue
+        slack = need * TARGET_TOLERANCE  # what counts as met (statistics.target_outcomes)
+        short50, short10 = (max(0.0, need - v) if need - v > slack else 0.0
+                            for v in (p50, p10 if not math.isnan(p10) else p50))
+        if short10 > 0:
+            low = _amount(criterion, short10).split(" ", 1)[0]
+            parts.append(f"{_amount(criterion, short50)} at P50, {low} at P10" if short50 > 0
+                         else f"{_amount(criterion, short10)} at P10 (none at P50)")
+    if not parts:
+        return f"no shortfall in {month} (P10 meets it)"
+    return f"short in {month} by " + "; ".join(parts)
+
+
+def reached_text(row: dict, start: str) -> str:
+    """The P50 month the target is reached, in words (see the module docstring)."""
+    reached = str(row.get("reached_p50") or "")
+    if reached in ("", NEVER, "nan"):
+        return "not reached within the horizon (P50)"
+    if reached == start:
+        return "already met at the start"
+    return f"reached {reached} (P50)"
+
+
+def grid_text(scenario: dict, monthly: pd.DataFrame | None) -> str:
+    """Peak facility power (monthly P50) and its rise over the first month, against the grid declared."""
+    if monthly is None:
+        return ""
+    power = monthly[monthly["metric"] == "facility_mw"].sort_values("month", kind="stable")
+    if power.empty:
+        return ""
+    peak, first = float(power["p50"].max()), float(power["p50"].iloc[0])
+    text = f"peak facility {peak:,.0f} MW (P50), +{max(0.0, peak - first):,.0f} MW over {power['month'].iloc[0]}"
+    grid = scenario.get("grid") if isinstance(scenario.get("grid"), dict) else None
+    if grid is None:
+        return text + "; no grid capacity declared"
+    horizon = scenario.get("horizon") or {}
+    end = horizon.get("end")
+    additions = [a for a in grid.get("additions") or () if isinstance(a, dict)
+                 and (end is None or month_number(a["month"]) <= month_number(end))]
+    declared = float(grid.get("headroom_mw") or 0) + sum(float(a.get("mw") or 0) for a in additions)
+    return text + f", against {declared:,.0f} MW of grid declared for new projects"
+
+
+def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataFrame | None,
+                 variant: str | None = None, target_name: str | None = None) -> str:
+    """The one-line verdict of ``variant``'s run (None: the tables hold one run); see the module docstring."""
+    targets, monthly = _rows(targets, variant), _rows(monthly, variant)
+    grid = grid_text(scenario, monthly)
+    target = verdict_target(scenario, target_name)
+    row = None
+    if target is not None and targets is not None:
+        hit = targets[targets["target"] == target["name"]]
+        row = hit.iloc[0].to_dict() if len(hit) else None
+    if target is None or row is None or not isinstance(row.get("probability"), (int, float)):
+        return "no verdict: the scenario has no plan target" + (f"; {grid}" if grid else "")
+    on, off = thresholds(scenario)
+    p = float(row["probability"])
+    start = str((scenario.get("horizon") or {}).get("start", ""))
+    parts = [f"{verdict_class(p, on, off)}: P({target['name']!r} met by {target['by']}) {p:.0%} "
+             f"(on track at >= {on:.0%}, off track below {off:.0%})",
+             shortfall_text(target, monthly), reached_text(row, start)]
+    if grid:
+        parts.append(grid)
+    return "; ".join(parts)

@@ -1,0 +1,118 @@
+"""The report's decision parts, from the tables only: the verdict line, the ranking told apart by
+the variants' kinds, and the robustness matrix (robustness.csv).
+
+* The verdict (:mod:`sim.analysis.verdict`) opens the answer of every run and comparison (of the
+  base, "do nothing new"), with the same words ``capsim run`` and ``capsim compare`` print.
+* ranking.csv with a ``kind`` column (a scenario whose variants say their kind): the page's
+  ranking holds the base and the policies only; risks and assumptions, views and unclassified
+  variants get their own tables, each with the variant's description.
+* robustness.csv: the policy x scenario matrix with each policy's worst case, largest regret and
+  the share of scenarios on track, and a sentence naming the recommended policy and its rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..analysis.verdict import verdict_line
+from ..run.ranking import OUTPUTS_BY_NAME
+from .read import ResultsFolder
+from .text import BASE
+
+GROUP_CAPTIONS = (
+    (("risk", "assumption"), "What moves the outcome: risks and assumptions (not choices, never ranked)"),
+    (("view",), "The same runs, counted another way: views (not choices, never ranked)"),
+    (("",), "Unclassified variants (no kind:): add kind: policy | risk | assumption | view (docs/decisions.md)"),
+)
+RULE_TEXT = {
+    "minimax-regret": "minimax-regret (the smallest largest shortfall against the best policy in each scenario)",
+    "worst-case": "worst-case (the best result in its worst scenario)",
+    "satisficing": "satisficing (on track in the most scenarios)",
+}
+
+
+def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> str | None:
+    """The verdict line of the base (a comparison) or of the run; None without a targets table."""
+    targets, monthly = folder.table("targets"), folder.table("monthly")
+    if targets is None:
+        return None
+    variant = None
+    if "variant" in targets.columns:
+        names = list(dict.fromkeys(targets["variant"]))
+        variant = BASE if BASE in names else names[0]
+    line = verdict_line(folder.scenario, targets, monthly, variant, target_name)
+    return "Verdict: " + line[0].upper() + line[1:] + "."
+
+
+def description(folder: ResultsFolder, name: str) -> str:
+    if name == BASE:
+        return "the scenario as written: do nothing new"
+    spec = (folder.scenario.get("variants") or {}).get(name)
+    return str(spec.get("description") or "") if isinstance(spec, dict) else ""
+
+
+def split_ranking(ranking: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, pd.DataFrame]]]:
+    """(the base and the policies; [(caption, rows)] of the other kinds) of a ranking with ``kind``."""
+    if "kind" not in ranking.columns:
+        return ranking, []
+    kinds = ranking["kind"].fillna("").astype(str)
+    policies = ranking[kinds.isin([BASE, "policy"])].reset_index(drop=True)
+    others = [(caption, ranking[kinds.isin(group)].reset_index(drop=True)) for group, caption in GROUP_CAPTIONS]
+    return policies, [(c, t) for c, t in others if not t.empty]
+
+
+def _cell(value: float, measure: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if measure in OUTPUTS_BY_NAME:
+        o = OUTPUTS_BY_NAME[measure]
+        return format(value * o.scale, o.fmt)
+    return f"{value:.0%}"
+
+
+def _points(value: float, measure: str) -> str:
+    if measure in OUTPUTS_BY_NAME:
+        o = OUTPUTS_BY_NAME[measure]
+        return format(value * o.scale, o.fmt)
+    return f"{value * 100:.1f} points"
+
+
+def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
+    """(sentences, [(caption, table)]) of robustness.csv; nothing when the folder has none."""
+    table = folder.table("robustness")
+    if table is None:
+        return [], []
+    measure = str(table["measure"].iloc[0]) if "measure" in table.columns else ""
+    policies = list(dict.fromkeys(table["policy"]))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    rows = []
+    for policy in policies:
+        mine = table[table["policy"] == policy]
+        first = mine.iloc[0]
+        assumed = "assumed_behaviour" in mine.columns and isinstance(first["assumed_behaviour"], str) \
+            and bool(first["assumed_behaviour"])
+        row = {"policy": policy + (" *" if assumed else "")}
+        for scenario in scenarios:
+            cell = mine[mine["scenario"] == scenario]
+            row[scenario] = _cell(float(cell["value"].iloc[0]), measure) if len(cell) else "–"
+        row["worst case"] = _cell(float(first["worst_case"]), measure)
+        row["max regret"] = _points(float(first["max_regret"]), measure)
+        if "share_on_track" in mine.columns and not math.isnan(float(first["share_on_track"])):
+            row["on track in"] = f"{int(round(float(first['share_on_track']) * len(scenarios)))} of {len(scenarios)}"
+        rows.append(row)
+    rule = str(table["rule"].iloc[0]) if "rule" in table.columns else ""
+    chosen = table[table["recommended"] == 1]["policy"] if "recommended" in table.columns else pd.Series([], dtype=str)
+    sentences = []
+    if len(chosen):
+        best = str(chosen.iloc[0])
+        first = table[table["policy"] == best].iloc[0]
+        sentences.append(f"Robust choice: {best} (largest regret {_points(float(first['max_regret']), measure)}, worst "
+                         f"case {_cell(float(first['worst_case']), measure)}), by the rule "
+                         f"{RULE_TEXT.get(rule, rule)}; the matrix below runs every policy under every risk.")
+    caption = ("Robustness: every policy under every risk, common random numbers (robustness.csv); a cell = the "
+               "policy's changes, then the risk's; regret = shortfall against the best policy in that scenario"
+               + ("; * rests on an assumed investor response to the subsidy" if any("*" in r["policy"] for r in rows)
+                  else ""))
+    return sentences, [(caption, pd.DataFrame(rows))]

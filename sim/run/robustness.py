@@ -1,0 +1,286 @@
+"""Every policy under every risk: the robustness matrix and the rules that pick a policy.
+
+``capsim compare --across risks`` runs each policy (the base, "do nothing new", and every
+variant of ``kind: policy``) under each scenario of the world (the base and every variant of
+``kind: risk``). A policy under a risk is the scenario with both variants applied, the policy's
+changes first, then the risk's (:func:`~sim.scenario.variants.combine_variants`; two variants that
+set the same value are refused). Every cell is run with the same seed and replications, so
+replication r of every cell sees the same draws (common random numbers, :mod:`sim.run.compare`).
+
+For the ranked measure m (P(target met), or a ``--rank-by`` output; its mean per cell):
+
+* **regret** of policy p in scenario s: how far it falls short of the best policy in s,
+  ``max_q m(q, s) - m(p, s)`` (lower is better for outputs such as public cost: the sign turns);
+* **worst case** of p: its lowest m over the scenarios (highest, when lower is better);
+* **meets**: the share of scenarios in which p is on track, m(p, s) >= the scenario's
+  ``decision.on_track`` (a target only).
+
+The recommended policy is picked by a rule (``--robust``):
+
+* ``minimax-regret`` (default): the smallest largest regret; ties by the better worst case;
+* ``worst-case``: the best worst case (maximin); ties by the smaller largest regret;
+* ``satisficing``: the largest share of scenarios on track; ties by the smaller largest regret.
+
+Remaining ties keep the order of the matrix (the base first, then the policies in file order).
+Each cell also carries its paired difference to the base policy in the same scenario, with the
+95% interval of :func:`~sim.analysis.statistics.paired_difference`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..analysis.statistics import paired_difference
+from ..engine.draws import has_uncertainty
+from ..errors import ScenarioError
+from ..scenario.schema import Scenario
+from ..scenario.variants import BASE, combine_variants, overlapping_paths
+from .ranking import OUTPUTS_BY_NAME, rank_values
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..analysis.results import Results
+
+RULES = ("minimax-regret", "worst-case", "satisficing")
+RULE_TEXT = {
+    "minimax-regret": "minimax-regret: the smallest largest shortfall against the best policy in each scenario",
+    "worst-case": "worst-case: the best result in its worst scenario",
+    "satisficing": "satisficing: on track (P >= decision.on_track) in the most scenarios",
+}
+ACROSS = ("risks",)
+COLUMNS = ["policy", "scenario", "measure", "value", "regret", "diff_vs_base", "diff_ci_low", "diff_ci_high",
+           "worst_case", "max_regret", "share_on_track", "assumed_behaviour", "rule", "recommended"]
+"""robustness.csv: one row per (policy, scenario). ``value`` is the measure's mean in the cell;
+``regret`` its shortfall against the best policy in that scenario; ``diff_vs_base`` and its interval
+the paired difference to the base policy in the same scenario; ``worst_case``, ``max_regret`` and
+``share_on_track`` are the policy's (repeated on each of its rows); ``rule`` the rule that picked
+the recommended policy, ``recommended`` 1 on its rows, else 0."""
+
+
+def check_robust(scenario: Scenario, rule: str, rank_by: str) -> None:
+    """A rule capsim knows, and one the measure allows (satisficing needs a target)."""
+    if rule not in RULES:
+        raise ScenarioError(f"--robust: unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    if rule == "satisficing" and rank_by in OUTPUTS_BY_NAME:
+        raise ScenarioError(f"--robust satisficing: needs a target to rank by (on track = P >= decision.on_track); "
+                            f"--rank-by {rank_by} is an output: choose minimax-regret or worst-case")
+
+
+def members(scenario: Scenario, names: list[str]) -> tuple[list[str], list[str]]:
+    """(policies, scenarios) of the matrix among the compared variants ``names``, each with the base first."""
+    policies = [BASE] + [n for n in names if scenario.variants[n].kind == "policy"]
+    risks = [BASE] + [n for n in names if scenario.variants[n].kind == "risk"]
+    return policies, risks
+
+
+def check_across(scenario: Scenario, names: list[str]) -> tuple[list[str], list[str]]:
+    """The matrix's policies and scenarios; at least one of each besides the base, and no two
+    variants of a cell setting the same value (one ScenarioError line each, before anything runs)."""
+    policies, risks = members(scenario, names)
+    if len(policies) == 1 or len(risks) == 1:
+        missing = "kind: policy" if len(policies) == 1 else "kind: risk"
+        hint = ("; the scenario's variants say no kind: add kind: policy | risk | assumption | view to each "
+                "(docs/decisions.md)" if not any(v.kind for v in scenario.variants.values())
+                else "; the matrix needs at least one policy and one risk")
+        raise ScenarioError(f"--across risks: no variant with {missing} among those compared "
+                            f"({', '.join(names)}){hint}")
+    for p in policies[1:]:
+        for r in risks[1:]:
+            clash = overlapping_paths(scenario.variants[p].set_, scenario.variants[r].set_)
+            if clash:
+                raise ScenarioError(f"--across risks: policy {p!r} and risk {r!r} both set {clash[0]}: the policy "
+                                    "cannot be applied under the risk (write a variant that sets both as you mean "
+                                    "them)")
+    return policies, risks
+
+
+def regrets(values: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    """(P, S) regret: each cell's shortfall against the best policy in its scenario (column)."""
+    if higher_is_better:
+        return values.max(axis=0, keepdims=True) - values
+    return values - values.min(axis=0, keepdims=True)
+
+
+def worst_cases(values: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    return values.min(axis=1) if higher_is_better else values.max(axis=1)
+
+
+def shares_on_track(values: np.ndarray, threshold: float | None) -> np.ndarray:
+    if threshold is None:
+        return np.full(values.shape[0], np.nan)
+    return (values >= threshold).mean(axis=1)
+
+
+def choose(values: np.ndarray, rule: str, higher_is_better: bool = True, threshold: float | None = None) -> int:
+    """The row of the recommended policy by ``rule`` (see the module docstring)."""
+    max_regret = regrets(values, higher_is_better).max(axis=1)
+    worst = worst_cases(values, higher_is_better)
+    worst_key = -worst if higher_is_better else worst  # smaller is better
+    if rule == "minimax-regret":
+        keys = list(zip(max_regret, worst_key))
+    elif rule == "worst-case":
+        keys = list(zip(worst_key, max_regret))
+    elif rule == "satisficing":
+        keys = list(zip(-shares_on_track(values, threshold), max_regret))
+    else:
+        raise ValueError(f"unknown rule {rule!r}")
+    return min(range(len(keys)), key=lambda i: (keys[i], i))
+
+
+@dataclass
+class Robustness:
+    """The matrix of a comparison run ``--across risks``."""
+
+    policies: list[str]
+    scenarios: list[str]
+    measure: str  # the rank_by name
+    label: str  # the measure in words
+    values: np.ndarray  # (P, S) means
+    diffs: np.ndarray  # (P, S, 3) paired difference to the base policy: mean, low, high
+    higher_is_better: bool
+    threshold: float | None  # decision.on_track when the measure is a target
+    rule: str
+    assumed: dict[str, str] = field(default_factory=dict)  # policy -> assumed behaviour ('' none)
+
+    @property
+    def recommended(self) -> str:
+        return self.policies[choose(self.values, self.rule, self.higher_is_better, self.threshold)]
+
+    def picks(self) -> dict[str, str]:
+        """The policy every rule would recommend."""
+        return {rule: self.policies[choose(self.values, rule, self.higher_is_better, self.threshold)]
+                for rule in RULES if rule != "satisficing" or self.threshold is not None}
+
+    def table(self) -> pd.DataFrame:
+        """robustness.csv (see :data:`COLUMNS`)."""
+        import pandas as pd  # imported when a table is made (about 0.2 s)
+        regret = regrets(self.values, self.higher_is_better)
+        worst = worst_cases(self.values, self.higher_is_better)
+        share = shares_on_track(self.values, self.threshold)
+        best = self.recommended
+        rows = []
+        for i, policy in enumerate(self.policies):
+            for j, scenario in enumerate(self.scenarios):
+                rows.append({
+                    "policy": policy, "scenario": scenario, "measure": self.measure,
+                    "value": float(self.values[i, j]), "regret": float(regret[i, j]),
+                    "diff_vs_base": float(self.diffs[i, j, 0]), "diff_ci_low": float(self.diffs[i, j, 1]),
+                    "diff_ci_high": float(self.diffs[i, j, 2]),
+                    "worst_case": float(worst[i]), "max_regret": float(regret[i].max()),
+                    "share_on_track": float(share[i]), "assumed_behaviour": self.assumed.get(policy, ""),
+                    "rule": self.rule, "recommended": int(policy == best),
+                })
+        return pd.DataFrame(rows, columns=COLUMNS)
+
+    def _cell(self, value: float) -> str:
+        if math.isnan(value):
+            return "-"
+        if self.measure in OUTPUTS_BY_NAME:
+            o = OUTPUTS_BY_NAME[self.measure]
+            return format(value * o.scale, o.fmt)
+        return f"{value:.0%}"
+
+    def _points(self, value: float) -> str:
+        if self.measure in OUTPUTS_BY_NAME:
+            o = OUTPUTS_BY_NAME[self.measure]
+            return format(value * o.scale, o.fmt)
+        return f"{value * 100:.1f} pts"
+
+    def lines(self) -> list[str]:
+        """The matrix as ``capsim compare --across risks`` prints it, and the recommendation."""
+        regret = regrets(self.values, self.higher_is_better)
+        worst = worst_cases(self.values, self.higher_is_better)
+        share = shares_on_track(self.values, self.threshold)
+        lines = [f"-- robustness: every policy under every risk (common random numbers), {self.label} per cell",
+                 "   a cell = the policy's changes, then the risk's; regret = shortfall against the best policy "
+                 "in that column"]
+        header = ["policy \\ scenario"] + self.scenarios + ["worst case", "max regret"]
+        if self.threshold is not None:
+            header.append(f"on track (>= {self.threshold:.0%})")
+        body = []
+        for i, policy in enumerate(self.policies):
+            mark = "*" if self.assumed.get(policy) else ""
+            cells = [policy + mark] + [self._cell(v) for v in self.values[i]]
+            cells += [self._cell(worst[i]), self._points(regret[i].max())]
+            if self.threshold is not None:
+                cells.append(f"{int(round(share[i] * len(self.scenarios)))} of {len(self.scenarios)}")
+            body.append(cells)
+        widths = [max(len(r[k]) for r in [header] + body) for k in range(len(header))]
+        for cells in [header] + body:
+            lines.append("  " + "  ".join(format(c, ("<" if k == 0 else ">") + str(w))
+                                          for k, (c, w) in enumerate(zip(cells, widths))).rstrip())
+        if any(self.assumed.values()):
+            lines.append("  * rests on an assumed investor response to the capex subsidy (go_probability_bonus, "
+                         "delay_reduction_months)")
+        best = self.recommended
+        i = self.policies.index(best)
+        if np.all(self.values == self.values[:1]):
+            lines.append(f"every policy scores the same in every scenario ({self._cell(self.values[0, 0])}): no rule "
+                         "separates them, so the first, the base (do nothing new), is kept; rank by another "
+                         "measure with --rank-by (e.g. public_cost, eflops)")
+        lines.append(f"recommended: {best} (max regret {self._points(regret[i].max())}, worst case "
+                     f"{self._cell(worst[i])}), by the rule {RULE_TEXT[self.rule]}; choose with --robust")
+        primary = {"minimax-regret": (regret.max(axis=1), "largest regret", "the better worst case"),
+                   "worst-case": (worst, "worst case", "the smaller largest regret"),
+                   "satisficing": (share, "share of scenarios on track", "the smaller largest regret")}[self.rule]
+        tied = int(np.isclose(primary[0], primary[0][i], rtol=0, atol=1e-12).sum())
+        if 1 < tied < len(self.policies) or (tied == len(self.policies) and not np.all(self.values == self.values[:1])):
+            lines.append(f"{tied} policies tie on the {primary[1]}: the tie is broken by {primary[2]}")
+        others = [f"{rule} picks {pick}" for rule, pick in self.picks().items() if rule != self.rule]
+        if others:
+            lines.append("the other rules: " + "; ".join(others))
+        return lines
+
+
+def cell_scenarios(scenario: Scenario, policies: list[str], risks: list[str]) -> dict[tuple[str, str], Scenario]:
+    """Every policy (not the base) under every risk (not the base), built and validated: a cell
+    that is not a valid scenario is a ScenarioError before anything is simulated."""
+    return {(p, r): combine_variants(scenario, p, r) for p in policies[1:] for r in risks[1:]}
+
+
+def robustness(scenario: Scenario, results: dict[str, Results], policies: list[str], risks: list[str],
+               rank_by: str, rule: str, run, cells: dict[tuple[str, str], Scenario] | None = None) -> Robustness:
+    """The matrix of ``policies`` x ``risks`` by ``rank_by``.
+
+    ``results`` holds the runs a comparison already made (the base, each policy alone, each risk
+    alone); ``run(name, scenario)`` simulates one more cell with the comparison's seed and
+    replications and returns its Results (``cells``: those scenarios, built beforehand by
+    :func:`cell_scenarios`). Only the per-replication values of the measure are kept of each extra
+    cell.
+    """
+    from .kinds import assumed_behaviour
+    values = np.full((len(policies), len(risks)), np.nan)
+    diffs = np.full((len(policies), len(risks), 3), np.nan)
+    per_rep: dict[tuple[int, int], np.ndarray] = {}
+    uncertain: dict[tuple[int, int], bool] = {}
+    assumed = {}
+    for i, policy in enumerate(policies):
+        for j, risk in enumerate(risks):
+            if policy == BASE or risk == BASE:
+                cell = results[risk if policy == BASE else policy]
+            else:
+                local = cells[policy, risk] if cells is not None else combine_variants(scenario, policy, risk)
+                cell = run(f"{policy}+{risk}", local)
+            if j == 0:
+                assumed[policy] = assumed_behaviour(cell.scenario)
+            per_rep[i, j] = rank_values(cell, rank_by)
+            uncertain[i, j] = has_uncertainty(cell.scenario)
+            values[i, j] = float(np.mean(per_rep[i, j]))
+    for i in range(len(policies)):
+        for j in range(len(risks)):
+            if i == 0:
+                diffs[i, j] = (0.0, 0.0, 0.0)
+            else:
+                deterministic = not uncertain[0, j] and not uncertain[i, j]
+                diffs[i, j] = paired_difference(per_rep[0, j], per_rep[i, j], deterministic)
+    higher = rank_by not in OUTPUTS_BY_NAME or OUTPUTS_BY_NAME[rank_by].higher_is_better
+    if rank_by in OUTPUTS_BY_NAME:
+        label, threshold = OUTPUTS_BY_NAME[rank_by].label, None
+    else:
+        label, threshold = f"P({rank_by!r} met)", scenario.decision.on_track
+    return Robustness(policies, risks, rank_by, label, values, diffs, higher, threshold, rule, assumed)

@@ -1,0 +1,341 @@
+"""Decisions: variants' kinds, the robustness matrix and its rules, the verdict line (docs/decisions.md).
+
+The matrix of the hand-computed scenario below (no uncertainty, so every replication is the same;
+1 EFLOPS = 1,000 PFLOPS FP32 at factor 1). Project a (1,000 PFLOPS) operates; c (800) comes online
+2025-03; b (500) in 2026-06, after the horizon's end 2025-12. Total EFLOPS at the end:
+
+                    base   b-small (b 100)   c-late (c after the horizon)
+    base            1.8    1.8               1.0
+    more-c (c 2000) 3.0    3.0               1.0
+    b-early (b 03)  2.3    1.9               1.5
+
+Column best 3.0, 3.0, 1.5, so regrets: base 1.2, 1.2, 0.5 (max 1.2); more-c 0, 0, 0.5 (max 0.5);
+b-early 0.7, 1.1, 0 (max 1.1). Minimax-regret picks more-c; worst case (base 1.0, more-c 1.0,
+b-early 1.5) picks b-early. With the target 'plan' (total >= 2 EFLOPS by 2025-12) P(met) is 0/1:
+base 0 0 0; more-c 1 1 0; b-early 1 0 0. Satisficing at on_track 0.8 picks more-c (2 of 3).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from conftest import project, scenario_data
+from safety import capsim, one_line, snapshot
+from sim import ScenarioError
+from sim.analysis.verdict import verdict_class, verdict_line
+from sim.run.robustness import choose, regrets, shares_on_track, worst_cases
+from sim.run.kinds import grouped_ranking
+from sim.run.ranking import ranking_table
+
+VARIANTS = {
+    "more-c": {"kind": "policy", "set": {"projects.c.compute.pflops": 2000}},
+    "b-early": {"kind": "policy", "set": {"projects.b.online": "2025-03"}},
+    "b-small": {"kind": "risk", "set": {"projects.b.compute.pflops": 100}},
+    "c-late": {"kind": "risk", "set": {"projects.c.online": "2026-06"}},
+    "more-a": {"kind": "assumption", "set": {"projects.a.compute.pflops": 1100}},
+    "relabel": {"kind": "view", "set": {"accounting.label": "another basis"}},
+}
+
+
+def data(variants=VARIANTS, **extra) -> dict:
+    return scenario_data(
+        [project("a"), project("b", status="planned", online="2026-06", compute={"pflops": 500, "precision": "FP32"}),
+         project("c", status="planned", online="2025-03", compute={"pflops": 800, "precision": "FP32"})],
+        targets=[{"name": "plan", "by": "2025-12", "total_eflops": 2.0}], variants=variants, **extra)
+
+
+def scenario(**extra) -> sim.Scenario:
+    return sim.scenario_from_data(data(**extra))
+
+
+# --- the rules, by hand -------------------------------------------------------------------------
+
+VALUES = np.array([[0.9, 0.1], [0.6, 0.4], [0.5, 0.5]])  # policies A, B, C x two scenarios
+
+
+def test_rules_on_a_hand_computed_matrix():
+    # column best 0.9, 0.5: regrets A 0, 0.4; B 0.3, 0.1; C 0.4, 0
+    assert regrets(VALUES) == pytest.approx(np.array([[0, 0.4], [0.3, 0.1], [0.4, 0]]))
+    assert worst_cases(VALUES).tolist() == [0.1, 0.4, 0.5]
+    assert shares_on_track(VALUES, 0.8).tolist() == [0.5, 0, 0]
+    assert choose(VALUES, "minimax-regret") == 1  # B: largest regret 0.3
+    assert choose(VALUES, "worst-case") == 2  # C: worst 0.5
+    assert choose(VALUES, "satisficing", threshold=0.8) == 0  # A: on track in 1 of 2
+    # lower is better (e.g. public cost): the signs turn
+    assert regrets(VALUES, higher_is_better=False) == pytest.approx(np.array([[0.4, 0], [0.1, 0.3], [0, 0.4]]))
+    assert choose(VALUES, "worst-case", higher_is_better=False) == 2  # worst A 0.9, B 0.6, C 0.5: C
+
+
+def test_ties_keep_the_order_base_first():
+    same = np.ones((3, 2))
+    assert [choose(same, rule, threshold=0.8) for rule in ("minimax-regret", "worst-case", "satisficing")] == [0, 0, 0]
+
+
+# --- the matrix through real runs ---------------------------------------------------------------
+
+def test_matrix_regret_and_choice_of_each_rule_by_hand():
+    s = scenario()
+    m = sim.compare(s, rank_by="eflops", across="risks").robustness
+    assert m.policies == ["base", "more-c", "b-early"] and m.scenarios == ["base", "b-small", "c-late"]
+    assert m.values == pytest.approx(np.array([[1.8, 1.8, 1.0], [3.0, 3.0, 1.0], [2.3, 1.9, 1.5]]))
+    table = m.table()
+    assert table.groupby("policy", sort=False)["max_regret"].first().to_dict() == pytest.approx(
+        {"base": 1.2, "more-c": 0.5, "b-early": 1.1})
+    assert m.recommended == "more-c"
+    assert sim.compare(s, rank_by="eflops", across="risks", robust="worst-case").robustness.recommended == "b-early"
+    p = sim.compare(s, across="risks", robust="satisficing").robustness
+    assert p.values.tolist() == [[0, 0, 0], [1, 1, 0], [1, 0, 0]]
+    assert p.table().groupby("policy", sort=False)["share_on_track"].first().tolist() == pytest.approx([0, 2 / 3, 1 / 3])
+    assert p.recommended == "more-c"
+    # a cell = the policy's changes, then the risk's, and its paired difference to the base policy
+    cell = table[(table.policy == "b-early") & (table.scenario == "c-late")].iloc[0]
+    assert cell.diff_vs_base == pytest.approx(0.5) and cell.regret == pytest.approx(0.0)
+
+
+def test_the_matrix_never_holds_a_risk_assumption_or_view_as_a_policy():
+    comparison = sim.compare(scenario(), across="risks")
+    assert set(comparison.robustness.policies) == {"base", "more-c", "b-early"}
+    ranking = comparison.ranking()
+    policies = ranking[ranking["kind"].isin(["base", "policy"])]
+    assert policies["variant"].tolist() == ["more-c", "b-early", "base"] or set(policies["variant"]) == {
+        "base", "more-c", "b-early"}
+    assert policies["rank"].tolist() == [1, 2, 3]
+    text = comparison.summary_text()
+    policy_block = text.split("-- what moves the outcome")[0]
+    for name in ("b-small", "c-late", "more-a", "relabel"):
+        assert f" {name} " not in policy_block
+    assert "-- the same runs, counted another way" in text and "recommended: more-c" in text
+
+
+def test_a_cell_paired_difference_is_narrower_than_independent_runs():
+    path = sim.load_scenario("scenarios/guizhou.yaml")
+    comparison = sim.compare(path, variants="fast-track,supply-shock", replications=200, seed=3, across="risks")
+    m = comparison.robustness
+    i, j = m.policies.index("fast-track"), m.scenarios.index("supply-shock")
+    paired = m.diffs[i, j, 2] - m.diffs[i, j, 1]
+    # the same two cells with independent draws: the policy under the risk on another seed
+    cell = sim.simulate(sim.scenario.variants.combine_variants(path, "fast-track", "supply-shock"), replications=200,
+                        seed=4)
+    met = cell.target_outcomes[0][:, 0].astype(float)
+    base = comparison.results["supply-shock"].target_outcomes[0][:, 0].astype(float)
+    independent = 2 * 1.96 * math.sqrt(met.var(ddof=1) / 200 + base.var(ddof=1) / 200)
+    assert 0 < paired < independent
+
+
+def test_a_policy_and_a_risk_that_set_the_same_value_are_refused(tmp_path):
+    clash = {**VARIANTS, "b-late": {"kind": "risk", "set": {"projects.b.online": "2026-09"}}}
+    with pytest.raises(ScenarioError, match="policy 'b-early' and risk 'b-late' both set projects.b.online"):
+        sim.compare(scenario(variants=clash), across="risks")
+    nested = {**VARIANTS, "no-c": {"kind": "risk", "set": {"projects.c": {"id": "c", "class": "general", "site": "s",
+                                                                           "cooling": "flat", "it_mw": 1,
+                                                                           "compute": {"pflops": 1, "precision": "FP32"},
+                                                                           "utilization": 0.5, "status": "operating"}}}}
+    with pytest.raises(ScenarioError, match="both set projects.c"):
+        sim.compare(scenario(variants=nested), across="risks")
+
+
+def test_across_risks_without_policies_or_risks_is_one_line_exit_2(tmp_path):
+    import yaml
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(variants={"b-small": VARIANTS["b-small"]}), sort_keys=False))
+    out = tmp_path / "out"
+    before = snapshot(tmp_path)
+    done = capsim("compare", file, "--across", "risks", "--out", out, "-q")
+    assert done.returncode == 2 and "no variant with kind: policy" in one_line(done)
+    assert snapshot(tmp_path) == before
+    file.write_text(yaml.safe_dump(data(), sort_keys=False))
+    done = capsim("compare", file, "--across", "risks", "--rank-by", "eflops", "--robust", "satisficing",
+                  "--out", out, "-q")
+    assert done.returncode == 2 and "--robust satisficing: needs a target" in one_line(done)
+
+
+def test_compare_across_risks_writes_robustness_csv_the_report_shows(tmp_path):
+    import yaml
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(), sort_keys=False))
+    out = tmp_path / "out"
+    done = capsim("compare", file, "--across", "risks", "--rank-by", "eflops", "--out", out, "--no-plots")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("verdict for the base (do nothing new): off track: P('plan' met by 2025-12) 0%")
+    table = pd.read_csv(out / "robustness.csv")
+    assert table[table.recommended == 1]["policy"].unique().tolist() == ["more-c"]
+    assert table["value"].tolist() == pytest.approx([1.8, 1.8, 1.0, 3.0, 3.0, 1.0, 2.3, 1.9, 1.5])
+    assert "recommended: more-c" in done.stdout and "minimax-regret" in done.stdout
+    html = (out / "report.html").read_text()
+    assert "Robust choice: more-c" in html and "Verdict: Off track" in html
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert ranking.set_index("variant")["kind"].to_dict()["c-late"] == "risk"
+    # the same numbers: the matrix's first column and row are compare.csv's runs (the horizon ends at 'plan')
+    compare = pd.read_csv(out / "compare.csv")
+    eflops = compare[(compare.output == "total_eflops") & (compare["when"] == "plan")].set_index("variant")["value"]
+    assert eflops.to_dict() == pytest.approx({"more-c": 3.0, "b-early": 2.3, "b-small": 1.8, "c-late": 1.0,
+                                              "more-a": 1.9, "relabel": 1.8})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert "3.00" in cells and "1.50" in cells  # more-c under the base, b-early under c-late
+
+
+# --- kinds on old files --------------------------------------------------------------------------
+
+def test_a_scenario_without_kinds_ranks_as_before_with_a_hint():
+    plain = {name: {"set": v["set"]} for name, v in VARIANTS.items()}
+    comparison = sim.compare(scenario(variants=plain), rank_by="eflops")
+    pd.testing.assert_frame_equal(comparison.ranking(), ranking_table(comparison.results, "eflops"))
+    assert grouped_ranking(comparison.results, "eflops").columns.tolist() == ranking_table(
+        comparison.results, "eflops").columns.tolist()
+    assert "6 variant(s) unclassified: add `kind: policy | risk | assumption | view`" in comparison.summary_text()
+
+
+def test_kind_is_checked_by_the_schema():
+    bad = {"x": {"kind": "lever", "set": {"projects.a.it_mw": 5}}}
+    with pytest.raises(ScenarioError, match="kind"):
+        scenario(variants=bad)
+    with pytest.raises(ScenarioError, match="off_track"):
+        scenario(decision={"on_track": 0.5, "off_track": 0.6})
+
+
+def test_ties_are_said_and_the_next_measure_named():
+    text = sim.compare(scenario(variants={"relabel": VARIANTS["relabel"], "b-small": VARIANTS["b-small"],
+                                          "a-less": {"kind": "policy", "set": {"projects.a.it_mw": 5}}})).summary_text()
+    assert "all 2 runs tie at 0.0% P('plan' met): ranked by the next measure, public cost" in text
+
+
+# --- the verdict --------------------------------------------------------------------------------
+
+SCENARIO = {"horizon": {"start": "2025-01", "end": "2026-12"},
+            "targets": [{"name": "old", "by": "2025-06", "total_eflops": 1, "role": "calibration"},
+                        {"name": "plan", "by": "2026-12", "total_eflops": 10.0}],
+            "grid": {"headroom_mw": 50, "additions": [{"month": "2026-01", "mw": 100}, {"month": "2027-06", "mw": 999}]}}
+
+
+def tables(probability: float, reached: str, p50: float = 9.0, p10: float = 7.5):
+    targets = pd.DataFrame([{"variant": "base", "target": "old", "by": "2025-06", "probability": 1.0,
+                             "reached_p50": "2025-01"},
+                            {"variant": "base", "target": "plan", "by": "2026-12", "probability": probability,
+                             "reached_p50": reached}])
+    monthly = pd.DataFrame([
+        {"variant": "base", "month": "2025-01", "metric": "facility_mw", "p10": 90, "p50": 100, "p90": 110},
+        {"variant": "base", "month": "2026-12", "metric": "facility_mw", "p10": 200, "p50": 220, "p90": 240},
+        {"variant": "base", "month": "2026-12", "metric": "total_eflops", "p10": p10, "p50": p50, "p90": 11},
+    ])
+    return targets, monthly
+
+
+@pytest.mark.parametrize("p, word", [(0.8, "on track"), (0.95, "on track"), (0.79, "at risk"), (0.2, "at risk"),
+                                     (0.19, "off track"), (0.0, "off track")])
+def test_verdict_class_at_the_default_thresholds(p, word):
+    assert verdict_class(p) == word
+
+
+def test_verdict_line_on_track():
+    line = verdict_line(SCENARIO, *tables(0.9, "2026-10", p50=10.5, p10=10.0))
+    assert line == ("on track: P('plan' met by 2026-12) 90% (on track at >= 80%, off track below 20%); no shortfall "
+                    "in 2026-12 (P10 meets it); reached 2026-10 (P50); peak facility 220 MW (P50), +120 MW over "
+                    "2025-01, against 150 MW of grid declared for new projects")
+
+
+def test_verdict_line_at_risk_gives_the_shortfall_in_the_targets_unit():
+    line = verdict_line(SCENARIO, *tables(0.4, "never"))
+    assert line.startswith("at risk: P('plan' met by 2026-12) 40%")
+    assert "short in 2026-12 by 1.00 EFLOPS total at P50, 2.50 at P10" in line
+    assert "not reached within the horizon (P50)" in line
+
+
+def test_verdict_line_off_track_and_the_scenarios_thresholds():
+    assert verdict_line(SCENARIO, *tables(0.1, "never")).startswith("off track: ")
+    strict = {**SCENARIO, "decision": {"on_track": 0.95, "off_track": 0.5}}
+    assert verdict_line(strict, *tables(0.9, "2026-10")).startswith("at risk: ")
+    assert verdict_line(strict, *tables(0.45, "never")).startswith("off track: ")
+
+
+def test_verdict_says_already_met_at_the_start_never_the_first_month():
+    line = verdict_line(SCENARIO, *tables(1.0, "2025-01", p50=12, p10=11))
+    assert "already met at the start" in line and "2025-01 (P50)" not in line
+
+
+def test_verdict_without_a_plan_target_or_a_grid():
+    line = verdict_line({"horizon": SCENARIO["horizon"]}, *tables(1.0, "2025-01"))
+    assert line == "no verdict: the scenario has no plan target; peak facility 220 MW (P50), +120 MW over 2025-01; " \
+                   "no grid capacity declared"
+
+
+def test_capsim_run_opens_with_the_verdict(tmp_path):
+    done = capsim("run", "scenarios/example.yaml", "-r", "50", "--out", tmp_path / "out", "--no-plots")
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.split(":")[0] in ("on track", "at risk", "off track") and "P('plan 2030' met by 2030-12)" in first
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert f"Verdict: {first[0].upper()}{first[1:]}.".replace("'", "&#x27;").replace(">", "&gt;") in html
+
+
+def test_a_cell_that_is_not_a_valid_scenario_is_refused_before_anything_runs(tmp_path):
+    import yaml
+    # each valid alone; together the target's month falls before the horizon's start
+    cells = {**VARIANTS, "start-later": {"kind": "policy", "set": {"horizon.start": "2025-06"}},
+             "early-plan": {"kind": "risk", "set": {"targets.plan.by": "2025-03"}}}
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(variants=cells), sort_keys=False))
+    before = snapshot(tmp_path)
+    done = capsim("compare", file, "--across", "risks", "--out", tmp_path / "out", "-q")
+    assert done.returncode == 2 and "targets[plan].by" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert snapshot(tmp_path) == before
+
+
+# --- the report, from a hand-written folder ----------------------------------------------------
+
+def test_report_splits_the_ranking_by_kind_and_shows_the_matrix(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "fast", "policy", "investor response to the subsidy (assumed)", "plan A", 0.95, 0.2, 0.15, 0.25,
+                   3e8],
+                  [2, "cheap", "policy", "", "plan A", 0.75, 0, 0, 0, 1.5e8],
+                  [3, "base", "base", "", "plan A", 0.75, math.nan, math.nan, math.nan, 2.5e8],
+                  [1, "slow", "risk", "", "plan A", 0.40, -0.35, -0.4, -0.3, 2.5e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    rows = []
+    # policies base, fast x scenarios base, slow: P(met) base 0.75, 0.40; fast 0.95, 0.50 -> regrets base 0.2, 0.1
+    for policy, values in (("base", (0.75, 0.40)), ("fast", (0.95, 0.50))):
+        for scenario, value in zip(("base", "slow"), values):
+            best = {"base": 0.95, "slow": 0.50}[scenario]
+            rows.append({"policy": policy, "scenario": scenario, "measure": "plan A", "value": value,
+                         "regret": best - value, "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0,
+                         "worst_case": min(values), "max_regret": 0.2 if policy == "base" else 0.0,
+                         "share_on_track": 0.5 if policy == "fast" else 0.0,
+                         "assumed_behaviour": "investor response to the subsidy (assumed)" if policy == "fast" else "",
+                         "rule": "minimax-regret", "recommended": int(policy == "fast")})
+    pd.DataFrame(rows).to_csv(folder / "robustness.csv", index=False)
+    result = answer(read_folder(folder))
+    assert result.sentences[0].startswith("Verdict: At risk: P('plan A' met by 2025-03) 75%")
+    assert "Robust choice: fast (largest regret 0.0 points, worst case 50%), by the rule minimax-regret" in \
+        " ".join(result.sentences)
+    assert result.ranking["variant"].tolist() == ["fast", "cheap", "base"]  # 'slow' is a risk: never ranked
+    assert "rests on an assumed investor response" in result.ranking.set_index("variant").at["fast", "what it is"]
+    captions = [caption for caption, _ in result.tables]
+    assert captions[0].startswith("Robustness: every policy under every risk")
+    matrix = result.tables[0][1].set_index("policy")
+    assert matrix.loc["fast *"].tolist() == ["95%", "50%", "50%", "0.0 points", "1 of 2"]
+    assert matrix.loc["base"].tolist() == ["75%", "40%", "40%", "20.0 points", "0 of 2"]
+    assert captions[1].startswith("What moves the outcome") and result.tables[1][1]["variant"].tolist() == ["slow"]
+
+
+def test_met_at_the_start_is_never_printed_as_a_date():
+    data_ = data(variants={"more-c": VARIANTS["more-c"]})
+    data_["targets"] = [{"name": "plan", "by": "2025-12", "total_eflops": 1.0}]  # project a alone meets it in 2025-01
+    s = sim.scenario_from_data(data_)
+    run = sim.summary_text(sim.simulate(s))
+    assert run.splitlines()[0].startswith("on track: P('plan' met by 2025-12) 100%")
+    assert "already met at the start" in run.splitlines()[0] and "2025-01 (P50)" not in run
+    assert "first met (P50) already met at the start" in run
+    text = sim.compare(s).summary_text()
+    rows = [line for line in text.splitlines() if line.split()[1:2] in (["base"], ["more-c"])]
+    assert len(rows) == 2 and all("at the start" in r and "2025-01" not in r for r in rows)

@@ -119,11 +119,11 @@ def test_a_huge_value_in_a_file_is_one_line_with_file_line_and_column(tmp_path):
 
 @pytest.mark.parametrize("args, shown", [
     (["solve", "--lever", "supply.ai_pflops_per_month", "--target", "plan 2030", "--low", "1", "--high", "1e308"],
-     "supply.ai_pflops_per_month: must be at most 1e+09 (got 1e+308)"),
+     "--lever supply.ai_pflops_per_month: high 1e+308 makes the scenario invalid: must be at most 1e+09 (got 1e+308)"),
     (["explore", "--vary", "grid.headroom_mw=0:1e300", "--method", "lhs"],
-     "grid.headroom_mw: must be at most 1e+07 (got 1e+300)"),
+     "--vary grid.headroom_mw=0:1e300: high 1e+300 makes the scenario invalid: must be at most 1e+07 (got 1e+300)"),
     (["explore", "--vary", "projects.north-ai-1.it_mw=1:1e6", "--method", "lhs"],
-     "projects[north-ai-1].it_mw: must be at most 100000 (got 1e+06)"),
+     "--vary projects.north-ai-1.it_mw=1:1e6: high 1e+06 makes the scenario invalid: must be at most 100000 (got 1e+06)"),
 ])
 def test_a_range_beyond_the_paths_limit_is_one_line_exit_2(tmp_path, args, shown):
     done = capsim(args[0], EXAMPLE, *args[1:], "-r", "2", "--out", tmp_path / "o", cwd=tmp_path)
@@ -248,7 +248,8 @@ def test_a_levers_range_in_the_file_beyond_the_limit_is_one_line_at_the_lever(tm
     done = capsim("explore", path, "-r", "2", "--out", tmp_path / "o", cwd=tmp_path)
     assert done.returncode == 2
     # one line (the drawn parameter on the same path no longer adds a second), at the lever's position
-    assert re.fullmatch(r".*s\.yaml:\d+:\d+: supply\.ai_pflops_per_month: must be at most 1e\+09 \(got 1e\+308\)",
+    assert re.fullmatch(r".*s\.yaml:\d+:\d+: supply\.ai_pflops_per_month: high 1e\+308 makes the scenario invalid: "
+                        r"must be at most 1e\+09 \(got 1e\+308\)",
                         one_line(done))
     assert snapshot(tmp_path) == before
 

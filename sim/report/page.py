@@ -207,10 +207,10 @@ def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
     for name, table in folder.tables.items():
         path = folder.path / f"{name}.csv"
         href = quote(Path(os.path.relpath(path, report_dir)).as_posix())
-        size = path.stat().st_size
+        raw = folder.raw.get(name, b"")  # the bytes read and checked, not the file read again
         download = ""
-        if size <= EMBED_MAX_BYTES:
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        if len(raw) <= EMBED_MAX_BYTES:
+            data = base64.b64encode(raw).decode("ascii")
             download = f'<a download="{esc(name)}.csv" href="data:text/csv;base64,{data}">download</a>'
         rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
                      "columns": esc(", ".join(map(str, table.columns))),
@@ -304,13 +304,18 @@ def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool =
 
 
 def _atomic_write(path: Path, data: bytes) -> Path:
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a read-only or full disk, no permission: one line, nothing written
+        raise ScenarioError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ScenarioError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
         raise
     return path

@@ -34,7 +34,7 @@ from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart
                      variants_growth_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
-from .sources import SOURCES_MD, anchor, cited_ids, linked, read_entries, scenario_sources
+from .sources import SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, read_entries, scenario_sources
 from .studies import box_range, input_units, method_of, solve_settings
 from .study_charts import differences_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
@@ -288,7 +288,11 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
 def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool = False,
                  docs_url: str | None = None) -> list[Path]:
     """Read the results in ``folder`` and write the report (``folder/report.html`` unless ``out``),
-    atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written."""
+    atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written.
+    A ``docs_url`` that is neither an http(s):// address nor a relative path is refused first."""
+    problem = None if docs_url is None else docs_url_problem(docs_url)
+    if problem:
+        raise ScenarioError(f"--docs-url {docs_url!r}: {problem}")
     results = read_folder(folder)
     target = Path(out) if out is not None else results.path / REPORT_NAME
     if target.is_dir():

@@ -206,7 +206,10 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
                if c in table.columns and c in REQUIRED_COLUMNS.get(path.stem, ())]
     for column in numeric:
         if not pd.api.types.is_numeric_dtype(table[column]) and table[column].notna().any():
-            raise ScenarioError(f"{path}: damaged table: column {column} holds text where numbers belong")
+            text = pd.to_numeric(table[column], errors="coerce").isna() & table[column].notna()
+            line = int(text.to_numpy().argmax())
+            raise ScenarioError(f"{path}: damaged table: column {column} holds text where numbers belong "
+                                f"(line {line + 2}: {str(table[column].iloc[line])[:40]!r})")
     check_table(path, table)
     return table
 

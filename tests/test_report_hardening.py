@@ -254,6 +254,12 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "ranking-rank-zero": ("compare", cell("ranking.csv", "rank", "0"), "ranking.csv", "column rank"),
     "ranking-probability-170pc": ("compare", first_column("ranking.csv", "probability[", "1.7"), "ranking.csv",
                                   "column probability["),
+    "ranking-no-base": ("compare", _csv("ranking.csv", lambda t: t[t["variant"] != "base"]), "ranking.csv",
+                        "no row for the base"),
+    "annual-repeated-rows": ("run", _csv("annual.csv", lambda t: pd.concat([t, t.iloc[:1]])), "annual.csv",
+                             "repeats the row of its variant, year, metric"),
+    "sensitivity-repeated-rows": ("explore", _csv("sensitivity.csv", lambda t: pd.concat([t, t.iloc[:1]])),
+                                  "sensitivity.csv", "repeats the row"),
     "ranking-no-value": ("compare", drop("ranking.csv", "value"), "ranking.csv", "no column value"),
     "runs-entry-list": ("compare", field("runs.base", []), "manifest.json", "field runs.base"),
     "runs-not-object": ("compare", field("runs", ["base"]), "manifest.json", "field runs"),
@@ -318,7 +324,7 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "solve-not-object": ("solve", field("solve", "solved"), "manifest.json", "field solve"),
     "solve-a-fifo": ("solve", as_fifo("solve.csv"), "solve.csv", "is a FIFO"),
 }
-"""124 ways to damage a real folder; capsim wrote none of them."""
+"""127 ways to damage a real folder; capsim wrote none of them."""
 
 
 def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
@@ -329,8 +335,8 @@ def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
     return folder, file, what
 
 
-def test_there_are_124_damaged_folders():
-    assert len(DAMAGED) == 124
+def test_there_are_127_damaged_folders():
+    assert len(DAMAGED) == 127
     assert {kind for kind, *_ in DAMAGED.values()} == {"run", "compare", "explore", "solve"}
 
 

@@ -215,9 +215,30 @@ def _long_table(path: Path, table: pd.DataFrame) -> None:
         _refuse(path, column, table, positive & (v < 0), "a capacity, count, energy or amount cannot be negative")
 
 
+KEYS = {"monthly": ("variant", "month", "metric"), "annual": ("variant", "year", "metric"),
+        "sites": ("variant", "month", "site", "metric"), "targets": ("variant", "target"),
+        "projects": ("variant", "project"), "ranking": ("variant",), "compare": ("variant", "output", "when", "stat"),
+        "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "samples": ("sample",)}
+"""Columns that tell a table's rows apart: capsim writes each combination once."""
+
+
+def check_folder(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """What the tables must agree on: a comparison's ranking.csv ranks the base too."""
+    ranking = tables.get("ranking")
+    if ranking is not None and len(ranking) and not (ranking["variant"] == "base").any():
+        raise ScenarioError(f"{folder / 'ranking.csv'}: damaged table: no row for the base (variant base)")
+
+
 def check_table(path: Path, table: pd.DataFrame) -> None:
     """The rules of the table named by ``path``'s stem (any other table: no infinite numbers)."""
     name = path.stem
+    keys = [c for c in KEYS.get(name, ()) if c in table.columns]
+    if keys:
+        repeated = table.duplicated(keys).to_numpy()
+        if repeated.any():
+            row = int(np.flatnonzero(repeated)[0])
+            raise ScenarioError(f"{path}: damaged table: line {row + 2} repeats the row of its "
+                                f"{', '.join(keys)}")
     for column in table.columns:  # no table capsim writes holds an infinity
         if pd.api.types.is_float_dtype(table[column]):
             _refuse(path, str(column), table, np.isinf(table[column].to_numpy(float)), "a finite number is needed here")

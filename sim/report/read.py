@@ -28,12 +28,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ScenarioError
-from .checks import check_manifest, check_table, depth_and_numbers
+from .checks import check_folder, check_manifest, check_table, depth_and_numbers
 
 KINDS = ("run", "compare", "explore", "solve")
 TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "targets", "monthly",
                "annual", "projects", "sites")
-"""Tables the report knows, in the order the page lists them; any other CSV is listed after them."""
+"""Tables the report knows, in the order the page lists them; it reads no other file but manifest.json."""
 REQUIRED_COLUMNS = {
     "monthly": ("variant", "month", "metric", "p10", "p50", "p90"),
     "annual": ("variant", "year", "metric", "p10", "p50", "p90"),
@@ -251,4 +251,5 @@ def read_folder(folder: str | Path) -> ResultsFolder:
         raise ScenarioError(f"{folder}: not a capsim results folder (no tables: monthly.csv, compare.csv, "
                             "solve.csv, sensitivity.csv ...)")
     tables = {name: read_table(folder / f"{name}.csv", data) for name, data in raw.items()}
+    check_folder(folder, tables)
     return ResultsFolder(folder, kind, manifest, tables, raw)

@@ -250,6 +250,9 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "compare-no-diff-mean": ("compare", drop("compare.csv", "diff_mean"), "compare.csv", "no column diff_mean"),
     "compare-p-met-250pc": ("compare", cell("compare.csv", "value", "2.5", P_MET), "compare.csv", "column value"),
     "compare-ci-inf": ("compare", cell("compare.csv", "diff_ci_low", "-inf"), "compare.csv", "column diff_ci_low"),
+    "compare-diff-1e308": ("compare", cell("compare.csv", "diff_mean", "1e308"), "compare.csv",
+                           "column diff_mean, line 2: a number beyond 1e+100"),
+    "monthly-p90-1e308": ("run", cell("monthly.csv", "p90", "1e308"), "monthly.csv", "column p90"),
     "compare-value-text": ("compare", cell("compare.csv", "value", "much"), "compare.csv", "column value"),
     "ranking-rank-zero": ("compare", cell("ranking.csv", "rank", "0"), "ranking.csv", "column rank"),
     "ranking-probability-170pc": ("compare", first_column("ranking.csv", "probability[", "1.7"), "ranking.csv",
@@ -324,7 +327,7 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "solve-not-object": ("solve", field("solve", "solved"), "manifest.json", "field solve"),
     "solve-a-fifo": ("solve", as_fifo("solve.csv"), "solve.csv", "is a FIFO"),
 }
-"""127 ways to damage a real folder; capsim wrote none of them."""
+"""129 ways to damage a real folder; capsim wrote none of them."""
 
 
 def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
@@ -335,8 +338,8 @@ def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
     return folder, file, what
 
 
-def test_there_are_127_damaged_folders():
-    assert len(DAMAGED) == 127
+def test_there_are_129_damaged_folders():
+    assert len(DAMAGED) == 129
     assert {kind for kind, *_ in DAMAGED.values()} == {"run", "compare", "explore", "solve"}
 
 

@@ -22,6 +22,10 @@ from ..errors import ScenarioError
 
 MAX_DEPTH = 64
 """Deepest nesting of lists and objects accepted in manifest.json (capsim writes about 8)."""
+LARGEST = 1e100
+"""Largest magnitude of a number in a table: far beyond any quantity capsim models (the largest,
+money in CNY over a horizon, stays below 1e15), and far enough below the largest float that sums
+and unit conversions cannot overflow."""
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STATS = ("mean", "p5", "p10", "p50", "p90", "p95")
 NOT_NEGATIVE = ("_eflops", "_pflops", "_pflops_hours", "_online", "racks", "_mwh", "it_mw", "it_load_mw",
@@ -60,7 +64,8 @@ def _is_int(v: object, low: int) -> bool:
 
 
 def _is_number(v: object, low: float = -math.inf, high: float = math.inf) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and low <= v <= high
+    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= LARGEST
+            and low <= v <= high)
 
 
 def _is_pair(v: object) -> bool:
@@ -73,7 +78,7 @@ TEXTS = (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "
 COUNT = (lambda v: _is_int(v, 1), "a whole number of at least 1")
 NATURAL = (lambda v: _is_int(v, 0), "a whole number of at least 0")
 PROBABILITY = (lambda v: _is_number(v, 0.0, 1.0), "a number from 0 to 1")
-FINITE = (lambda v: _is_number(v), "a finite number")
+FINITE = (lambda v: _is_number(v), "a finite number (at most 1e100)")
 NOT_NEGATIVE_NUMBER = (lambda v: _is_number(v, 0.0), "a finite number of at least 0")
 PAIR = (_is_pair, "a list of two finite numbers")
 FLAG = (lambda v: isinstance(v, bool), "true or false")
@@ -239,9 +244,12 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
             row = int(np.flatnonzero(repeated)[0])
             raise ScenarioError(f"{path}: damaged table: line {row + 2} repeats the row of its "
                                 f"{', '.join(keys)}")
-    for column in table.columns:  # no table capsim writes holds an infinity
-        if pd.api.types.is_float_dtype(table[column]):
-            _refuse(path, str(column), table, np.isinf(table[column].to_numpy(float)), "a finite number is needed here")
+    for column in table.columns:  # no table capsim writes holds an infinity, or a number near one
+        if pd.api.types.is_numeric_dtype(table[column]) and table[column].dtype != bool:
+            values = np.abs(table[column].to_numpy(float))
+            _refuse(path, str(column), table, np.isinf(values), "a finite number is needed here")
+            _refuse(path, str(column), table, values > LARGEST, f"a number beyond {LARGEST:g}, which no quantity "
+                    "capsim models reaches")
     if name in ("monthly", "annual", "sites"):
         _long_table(path, table)
         if name != "annual":

@@ -253,6 +253,10 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "compare-diff-1e308": ("compare", cell("compare.csv", "diff_mean", "1e308"), "compare.csv",
                            "column diff_mean, line 2: a number beyond 1e+100"),
     "monthly-p90-1e308": ("run", cell("monthly.csv", "p90", "1e308"), "monthly.csv", "column p90"),
+    "ranking-ci-text": ("compare", cell("ranking.csv", "diff_ci_low", "x"), "ranking.csv",
+                        "column diff_ci_low holds text where numbers belong (line 2: 'x')"),
+    "ranking-public-text": ("compare", cell("ranking.csv", "public_cost_cny", "never"), "ranking.csv",
+                            "column public_cost_cny holds text"),
     "compare-value-text": ("compare", cell("compare.csv", "value", "much"), "compare.csv", "column value"),
     "ranking-rank-zero": ("compare", cell("ranking.csv", "rank", "0"), "ranking.csv", "column rank"),
     "ranking-probability-170pc": ("compare", first_column("ranking.csv", "probability[", "1.7"), "ranking.csv",
@@ -327,7 +331,7 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "solve-not-object": ("solve", field("solve", "solved"), "manifest.json", "field solve"),
     "solve-a-fifo": ("solve", as_fifo("solve.csv"), "solve.csv", "is a FIFO"),
 }
-"""129 ways to damage a real folder; capsim wrote none of them."""
+"""131 ways to damage a real folder; capsim wrote none of them."""
 
 
 def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
@@ -338,8 +342,8 @@ def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
     return folder, file, what
 
 
-def test_there_are_129_damaged_folders():
-    assert len(DAMAGED) == 129
+def test_there_are_131_damaged_folders():
+    assert len(DAMAGED) == 131
     assert {kind for kind, *_ in DAMAGED.values()} == {"run", "compare", "explore", "solve"}
 
 

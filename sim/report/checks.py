@@ -264,7 +264,7 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
         _range(path, table, "go_share", 0, 1)
         for column in ("grid_wait_months_mean", "supply_wait_months_mean", "peak_facility_mw"):
             _range(path, table, column, 0)
-        for column in ("online_p10", "online_p50", "online_p90", "planned_online"):
+        for column in ("online_p10", "online_p50", "online_p90", "planned_online", "planned_online_effective"):
             _months(path, table, column, also=("never", ""))
     elif name == "compare":
         for column in ("base", "value", "diff_mean", "diff_ci_low", "diff_ci_high"):

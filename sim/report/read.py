@@ -52,9 +52,14 @@ TEXT_COLUMNS = frozenset({
     "variant", "month", "metric", "target", "by", "reached_p10", "reached_p50", "reached_p90", "project",
     "class", "site", "status", "planned_online", "online_p10", "online_p50", "online_p90", "output", "when",
     "unit", "stat", "bound", "role", "rank_by", "parameter", "input", "path", "question", "answer",
-    "subsidy_eligible", "pue_cap",
+    "subsidy_eligible", "pue_cap", "planned_online_effective",
 })
 """Columns read as text: months stay 'YYYY-MM', 'never' and empty cells stay as written."""
+OTHER_TEXT = frozenset({"method", "index"})
+"""Columns of text read as pandas reads them; every column neither here nor in TEXT_COLUMNS nor
+FLAG_COLUMNS holds numbers."""
+FLAG_COLUMNS = frozenset({"met", "stable", "chosen"})
+"""Columns of True / False."""
 REPORT_FILES = ("report.html", "report.xlsx")
 """What the report writes into a results folder."""
 MAX_TABLE_BYTES = 256_000_000
@@ -202,10 +207,11 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS.get(path.stem, ()) if c not in table.columns]
     if missing:
         raise ScenarioError(f"{path}: damaged table: no column {', '.join(missing)}")
-    numeric = [c for c in ("p10", "p50", "p90", "probability", "base", "value", "diff_mean")
-               if c in table.columns and c in REQUIRED_COLUMNS.get(path.stem, ())]
+    numeric = [c for c in table.columns if c not in TEXT_COLUMNS and c not in OTHER_TEXT
+               and not str(c).startswith("reached_")]  # every other column holds numbers (or flags)
     for column in numeric:
-        if not pd.api.types.is_numeric_dtype(table[column]) and table[column].notna().any():
+        if not pd.api.types.is_numeric_dtype(table[column]) and table[column].notna().any() \
+                and not (column in FLAG_COLUMNS and table[column].dtype == bool):
             text = pd.to_numeric(table[column], errors="coerce").isna() & table[column].notna()
             line = int(text.to_numpy().argmax())
             raise ScenarioError(f"{path}: damaged table: column {column} holds text where numbers belong "

@@ -204,12 +204,16 @@ def _months(path: Path, table: pd.DataFrame, column: str, also: tuple[str, ...] 
 def _long_table(path: Path, table: pd.DataFrame) -> None:
     """monthly, annual, sites: statistics finite, P10 <= P50 <= P90, shares in [0, 1], capacities,
     counts and energies not negative."""
+    metric = table["metric"].astype(str)
+    capacity = metric.str.endswith("_eflops").to_numpy()  # defined in every month; others may be empty
     for column in STATS:
-        _range(path, table, column, required=column in ("p10", "p50", "p90"))
+        _range(path, table, column)
+        if column in ("p10", "p50", "p90"):
+            _refuse(path, column, table, capacity & np.isnan(table[column].to_numpy(float)),
+                    "a number is needed here")
     p10, p50, p90 = (table[c].to_numpy(float) for c in ("p10", "p50", "p90"))
     slack = 1e-9 * np.maximum(1.0, np.abs(p50))
     _refuse(path, "p50", table, (p10 > p50 + slack) | (p50 > p90 + slack), "P10 <= P50 <= P90 is needed")
-    metric = table["metric"].astype(str)
     share = metric.str.endswith(SHARE).to_numpy()
     positive = np.zeros(len(table), dtype=bool)
     for end in NOT_NEGATIVE:

@@ -32,6 +32,9 @@ NOT_NEGATIVE = ("_eflops", "_pflops", "_pflops_hours", "_online", "racks", "_mwh
                 "facility_mw", "_t", "subsidy_cny", "voucher_cny", "subsidy_cny_cumulative", "investment_cny")
 """Metrics (by the end of their name) that are capacities, counts, energies or money paid: never negative."""
 SHARE = ("_share",)
+MAY_BE_EMPTY = ("pue", "green_mwh", "carbon_t")
+"""Metrics capsim leaves empty where they are undefined (PUE with no IT load; green energy and
+carbon without their inputs); every other metric has its P10, P50 and P90."""
 
 
 def _shown(value: object) -> str:
@@ -205,11 +208,11 @@ def _long_table(path: Path, table: pd.DataFrame) -> None:
     """monthly, annual, sites: statistics finite, P10 <= P50 <= P90, shares in [0, 1], capacities,
     counts and energies not negative."""
     metric = table["metric"].astype(str)
-    capacity = metric.str.endswith("_eflops").to_numpy()  # defined in every month; others may be empty
+    needed = (~metric.isin(MAY_BE_EMPTY)).to_numpy()
     for column in STATS:
         _range(path, table, column)
         if column in ("p10", "p50", "p90"):
-            _refuse(path, column, table, capacity & np.isnan(table[column].to_numpy(float)),
+            _refuse(path, column, table, needed & np.isnan(table[column].to_numpy(float)),
                     "a number is needed here")
     p10, p50, p90 = (table[c].to_numpy(float) for c in ("p10", "p50", "p90"))
     slack = 1e-9 * np.maximum(1.0, np.abs(p50))

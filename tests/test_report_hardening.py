@@ -308,6 +308,11 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "explore-inputs-text": ("explore", field("explore.inputs", "all"), "manifest.json", "field explore.inputs"),
     "explore-input-low-text": ("explore", field("explore.inputs.0.low", "zero"), "manifest.json",
                                "field explore.inputs[0].low"),
+    "explore-method-unknown": ("explore", field("explore.method", "guess"), "manifest.json", "field explore.method"),
+    "sensitivity-method-unknown": ("explore", _csv("sensitivity.csv", lambda t: t.assign(method="guess")),
+                                   "sensitivity.csv", "column method"),
+    "solve-probability-null": ("solve", field("solve.probability", None), "manifest.json",
+                               "field solve.probability is missing"),
     "explore-not-object": ("explore", field("explore", [1]), "manifest.json", "field explore"),
     # solve
     "solve-no-met": ("solve", drop("solve.csv", "met"), "solve.csv", "no column met"),
@@ -331,7 +336,7 @@ DAMAGED = {  # name: (kind, damage, the file named, what else the line must name
     "solve-not-object": ("solve", field("solve", "solved"), "manifest.json", "field solve"),
     "solve-a-fifo": ("solve", as_fifo("solve.csv"), "solve.csv", "is a FIFO"),
 }
-"""131 ways to damage a real folder; capsim wrote none of them."""
+"""134 ways to damage a real folder; capsim wrote none of them."""
 
 
 def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
@@ -342,8 +347,8 @@ def _damaged(real, tmp_path, name) -> tuple[Path, str, str]:
     return folder, file, what
 
 
-def test_there_are_131_damaged_folders():
-    assert len(DAMAGED) == 131
+def test_there_are_134_damaged_folders():
+    assert len(DAMAGED) == 134
     assert {kind for kind, *_ in DAMAGED.values()} == {"run", "compare", "explore", "solve"}
 
 

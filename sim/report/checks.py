@@ -97,7 +97,7 @@ MANIFEST_FIELDS = {
     "resolved_scenario.accounting.label": STRING,
     "resolved_scenario.targets": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
                                   "a list of objects"),
-    "explore": OBJECT, "explore.method": STRING, "explore.samples": COUNT, "explore.evaluations": COUNT,
+    "explore": OBJECT, "explore.method": (lambda v: v in ("sobol", "morris", "lhs"), "sobol, morris or lhs"), "explore.samples": COUNT, "explore.evaluations": COUNT,
     "explore.probability": PROBABILITY,
     "explore.inputs": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v), "a list of objects"),
     "solve": OBJECT, "solve.lever": STRING, "solve.unit": STRING, "solve.target": STRING,
@@ -127,10 +127,18 @@ def _check(path: Path, where: str, value: object, rule: tuple) -> None:
         raise ScenarioError(f"{path}: damaged manifest: field {where} must be {what} (found {_shown(value)})")
 
 
+NOT_NULL = ("solve.probability",)
+"""Fields that, when their block is there, capsim always fills."""
+
+
 def check_manifest(path: Path, data: dict) -> None:
     """Every field the report reads has the type (and range) capsim writes."""
     for dotted, rule in MANIFEST_FIELDS.items():
         _check(path, dotted, _field(data, dotted), rule)
+    for dotted in NOT_NULL:
+        block = _field(data, dotted.rsplit(".", 1)[0])
+        if isinstance(block, dict) and block.get(dotted.rsplit(".", 1)[1]) is None:
+            raise ScenarioError(f"{path}: damaged manifest: field {dotted} is missing")
     for name, run in (data.get("runs") or {}).items():
         _check(path, f"runs.{name}", run, OBJECT)
         applied = (run or {}).get("applied")
@@ -297,6 +305,9 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
             _range(path, table, column)
         _range(path, table, "year", 1, 9999, whole=True)
         _flags(path, table, "stable")
+        if "method" in table.columns:
+            _refuse(path, "method", table, (~table["method"].isin(["sobol", "morris", "lhs"])).to_numpy(),
+                    "must be sobol, morris or lhs")
     elif name == "discovery":
         for column in ("coverage", "density", "mass"):
             _range(path, table, column, 0, 1, required=True)

@@ -113,6 +113,16 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _docs_url(text: str) -> str:
+    """``--docs-url``: an http(s):// address or a relative path (sim.report.sources.docs_url_problem)."""
+    from .report.sources import docs_url_problem
+
+    problem = docs_url_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem} (got {text!r})")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``capsim run: error: argument --seed: ...``), exit 2."""
 
@@ -156,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE", default=None, help="report file (default: RESULTS_DIR/report.html)")
     report.add_argument("--xlsx", action="store_true",
                         help="also write the tables as an Excel workbook beside it (report.xlsx; needs openpyxl)")
-    report.add_argument("--docs-url", metavar="URL", default=None,
-                        help="where the page links capsim's docs/ (default: the relative path to this checkout's docs/)")
+    report.add_argument("--docs-url", metavar="URL", default=None, type=_docs_url,
+                        help="where the page links capsim's docs/: an http(s):// address or a relative path "
+                             "(default: the relative path to this checkout's docs/)")
     report.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")

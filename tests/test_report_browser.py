@@ -160,3 +160,27 @@ def test_the_checks_see_a_request_and_a_console_error(browser, tmp_path):
     found = load(browser, page)
     assert outside(found["requests"]) == ["http://example.invalid/logo.png"]
     assert any("broken" in e for e in found["errors"])
+
+
+def test_names_show_as_plain_text_in_the_charts_not_as_plotly_markup(browser, tmp_path):
+    """A project named '<b>x</b>' is drawn as those characters (tick label, hover text); plotly.js
+    makes no bold tspan of it. A '<b>' the page itself puts in a title would be one: the check sees it."""
+    from report_folders import annual, monthly, projects, targets
+
+    table = projects()
+    table.loc[0, "project"] = "<b>x</b> & <i>y</i>"
+    folder = write_folder(tmp_path / "run", {"monthly": monthly(), "annual": annual(), "targets": targets(),
+                                             "projects": table})
+    page = sim.report.write(folder)[0]
+    check(load(browser, page), charts=5)
+    found = browser.execute_script(
+        "const svg = document.querySelector('#chart-timeline');"
+        "return {texts: Array.from(svg.querySelectorAll('text')).map(t => t.textContent),"
+        "        bold: svg.querySelectorAll('tspan[style*=\"bold\"]').length,"
+        "        italic: svg.querySelectorAll('tspan[style*=\"italic\"]').length,"
+        "        elements: svg.querySelectorAll('b, i').length,"
+        "        control: document.querySelectorAll('#chart-growth tspan[style*=\"baseline-shift\"], "
+        "#chart-growth tspan[dy]').length}")
+    assert "<b>x</b> & <i>y</i>" in found["texts"]
+    assert found["bold"] == 0 and found["italic"] == 0 and found["elements"] == 0
+    assert found["control"] > 0  # the growth chart's title has a real <br><sub>: markup does show as tspans

@@ -109,8 +109,10 @@ def test_updates_merge_nested_properties_and_none_removes_one():
 def test_json_has_null_for_nan_plain_numbers_for_numpy_and_nothing_that_ends_the_script():
     fig = figure.Figure(figure.trace("scatter", x=np.array([1, 2]), y=[math.nan, np.float64(2.5), math.inf],
                                      name="</script><!--", marker=None))
+    fig.update_layout(title={"text": "</script><!--"})  # a layout text is not made plain: escaped in the JSON
     assert fig.to_json() == ('{"data":[{"type":"scatter","x":[1,2],"y":[null,2.5,null],'
-                             '"name":"\\u003c\\u002fscript\\u003e\\u003c!--"}],"layout":{}}')
+                             '"name":"&lt;\\u002fscript&gt;&lt;!--"}],'
+                             '"layout":{"title":{"text":"\\u003c\\u002fscript\\u003e\\u003c!--"}}}')
 
 
 def test_a_row_and_col_need_a_grid_that_has_them():

@@ -11,11 +11,12 @@ digits so the page stays small.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, scatter
+from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, plain, scatter
 from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
 from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of, variants_of
 
@@ -28,6 +29,7 @@ SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "cross", "triangle
 BAND_OPACITY = 0.2
 HEIGHT_PX = 420
 GRID_COLOUR = "#e3e3e8"
+MONTH_TEXT = re.compile(r"^\d{4}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart 
         if not part.empty and part["p90"].abs().sum() > 0:
             median_band(fig, part, CLASS_NAMES[cls], CLASS_COLOURS[cls], "EFLOPS", dash=dash, symbol=symbol)
     _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
-    _layout(fig, f"Compute capacity by class<br><sub>EFLOPS {basis}</sub>", "EFLOPS")
+    _layout(fig, f"Compute capacity by class<br><sub>EFLOPS {plain(basis)}</sub>", "EFLOPS")
     fig.update_layout(margin={"t": 80})
     return Chart("growth", "Compute capacity by class against the targets",
                  f"Line chart of total compute and each class in EFLOPS ({basis}) by month: medians as lines "
@@ -176,6 +178,40 @@ def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | N
                  "Bottom: facility energy per calendar year in TWh, bars at the median with P10 to P90 whiskers.", fig)
 
 
+TIMELINE_MAX_ROWS = 48
+"""Most rows of the timeline (about 1,300 px, a screen, as the PNG timeline); beyond it the
+largest projects are shown and the others aggregated, one row per class."""
+SIZE_COLUMN = "peak_facility_mw"
+
+
+def fit_timeline(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows to draw and a note for the title: every project when they fit in
+    :data:`TIMELINE_MAX_ROWS`; else the largest (by peak facility MW when the table has it, else
+    the first in the table) and one row per class for the others: '+N smaller (class)', a bar from
+    their earliest P10 to their latest P90 month and no median."""
+    if len(rows) <= TIMELINE_MAX_ROWS:
+        return rows, ""
+    classes = rows["class"] if "class" in rows.columns else pd.Series(["project"] * len(rows), index=rows.index)
+    rows = rows.assign(**{"class": classes})
+    order = rows
+    if SIZE_COLUMN in rows.columns:
+        size = pd.to_numeric(rows[SIZE_COLUMN], errors="coerce").fillna(0.0)
+        order = rows.iloc[np.argsort(-size.to_numpy(float), kind="stable")]
+    kept = TIMELINE_MAX_ROWS - rows["class"].nunique()  # room for one aggregated row per class
+    shown, rest = order.iloc[:kept], order.iloc[kept:]
+    groups = []
+    for cls, members in rest.groupby("class", sort=False):
+        p10 = sorted(m for m in members["online_p10"] if MONTH_TEXT.match(str(m)))
+        p90 = sorted(m for m in members["online_p90"] if MONTH_TEXT.match(str(m)))
+        latest = max(p10[-1:] + p90[-1:], default="")
+        groups.append({"project": f"+{len(members):,} smaller ({CLASS_NAMES.get(cls, cls)})", "class": cls,
+                       "site": "", "status": "", "online_p10": p10[0] if p10 else latest,
+                       "online_p50": "", "online_p90": latest, "_members": len(members)})
+    which = f"the {kept} largest by peak facility MW" if SIZE_COLUMN in rows.columns else f"the first {kept}"
+    note = f"{which} shown, the other {len(rest):,} aggregated per class"
+    return pd.concat([shown.assign(_members=0), pd.DataFrame(groups)], ignore_index=True), note
+
+
 def timeline_chart(projects: pd.DataFrame) -> Chart | None:
     rows = pick_variant(projects)
     needed = {"online_p10", "online_p50", "online_p90"}
@@ -186,6 +222,8 @@ def timeline_chart(projects: pd.DataFrame) -> Chart | None:
     rows = rows[rows["online_p50"].astype(str).str.match(r"^\d{4}-\d{2}$")]
     if rows.empty:
         return None
+    total = len(rows)
+    rows, note = fit_timeline(rows)
     fig = Figure()
     for cls in dict.fromkeys(rows.get("class", pd.Series(["project"] * len(rows)))):
         part = rows[rows["class"] == cls] if "class" in rows.columns else rows
@@ -200,6 +238,8 @@ def timeline_chart(projects: pd.DataFrame) -> Chart | None:
         fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 6},
                               name=f"{CLASS_NAMES.get(cls, cls)}: P10 to P90", legendgroup=str(cls),
                               hoverinfo="skip"))
+        if "_members" in part.columns:  # the aggregated rows have their bar, but no median
+            part = part[part["_members"] == 0]
         hover = [f"{r['project']} ({cls}, {r.get('site', '')}, {r.get('status', '')}): online P50 {r['online_p50']}, "
                  f"P10–P90 {r['online_p10']} to {r['online_p90']}"
                  + (f"; goes ahead in {float(r['go_share']):.0%} of runs" if "go_share" in r else "")
@@ -210,12 +250,15 @@ def timeline_chart(projects: pd.DataFrame) -> Chart | None:
                               name=f"{CLASS_NAMES.get(cls, cls)}: median month online", legendgroup=str(cls),
                               customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     height = max(300, 120 + 24 * len(rows))
-    _layout(fig, "When the projects come online", "", height=height)
+    _layout(fig, "When the projects come online" + (f"<br><sub>{total:,} projects: {note}</sub>" if note else ""),
+            "", height=height)
     fig.update_yaxes(autorange="reversed", rangemode="normal", title={"text": None}, automargin=True)
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", **({"margin": {"t": 80}} if note else {}))
     return Chart("timeline", "Project timeline",
                  "Timeline of each project not operating at the start: a bar from the P10 to the P90 month it "
-                 "comes online and a marker at the median month; the marker's shape tells the class.", fig)
+                 "comes online and a marker at the median month; the marker's shape tells the class."
+                 + (f" {total:,} projects: {note}; an aggregated row is a bar from the earliest P10 to the latest "
+                    "P90 month of its projects, with no median." if note else ""), fig)
 
 
 def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart | None:
@@ -246,6 +289,11 @@ def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart 
     part = part[part[waits].fillna(0).abs().sum(axis=1) > 0]
     if part.empty:
         return None
+    waited, note = len(part), ""
+    if waited > TIMELINE_MAX_ROWS:  # the longest waits only, as many rows as the timeline has
+        longest = np.argsort(-part[waits].fillna(0).sum(axis=1).to_numpy(float), kind="stable")
+        part = part.iloc[np.sort(longest[:TIMELINE_MAX_ROWS])]
+        note = f"<br><sub>the {TIMELINE_MAX_ROWS} longest of {waited:,} projects that waited</sub>"
     fig = Figure()
     for i, column in enumerate(waits):
         what = "grid" if column.startswith("grid") else "accelerators"
@@ -253,7 +301,7 @@ def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart 
                           name=f"waiting for {what}", marker={"color": VARIANT_PALETTE[i],
                                                              "pattern": {"shape": ("/", ".")[i]}},
                           hovertemplate="%{y}: %{x} months (mean)<extra>" + what + "</extra>"))
-    _layout(fig, "Months waited for a shared limit (mean across replications)", "",
+    _layout(fig, "Months waited for a shared limit (mean across replications)" + note, "",
             height=max(300, 120 + 22 * len(part)))
     fig.update_layout(barmode="group", hovermode="closest")
     fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
@@ -290,7 +338,8 @@ def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) 
                               line={"color": style["color"], "dash": style["dash"], "width": style["width"],
                                     "shape": "hv"},
                               marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
-                              hovertemplate=name + ": %{y:,.4g} EFLOPS<extra></extra>"))
+                              customdata=[name] * len(rows),  # not in the template: a name may hold "%{"
+                              hovertemplate="%{customdata}: %{y:,.4g} EFLOPS<extra></extra>"))
     _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
     _layout(fig, "Total compute by variant (median)", f"EFLOPS, each variant on its own basis", height=480)
     fig.update_layout(hovermode="closest")
@@ -309,7 +358,7 @@ def sites_chart(sites: pd.DataFrame) -> Chart | None:
         return None
     cols = 1 if len(names) == 1 else 2
     count = -(-len(names) // cols)
-    fig = make_subplots(rows=count, cols=cols, shared_xaxes=True, subplot_titles=names,
+    fig = make_subplots(rows=count, cols=cols, shared_xaxes=True, subplot_titles=[plain(n) for n in names],
                         vertical_spacing=min(0.12, 0.5 / count), horizontal_spacing=0.08)
     for i, name in enumerate(names):
         site = rows[rows["site"] == name]

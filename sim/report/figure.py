@@ -32,9 +32,31 @@ _LINE_LABELS = {  # (vline or hline, position) -> (xanchor, yanchor, where along
 """Where plotly.py puts a line's annotation for each ``annotation_position``."""
 
 
+TEXT_PROPS = ("name", "text", "customdata", "hovertext", "x", "y")
+"""Trace properties whose texts plotly.js draws as its HTML subset (legend entries, labels, hover
+texts, category ticks): :func:`trace` writes the texts in them with :func:`plain`."""
+
+
+def plain(text: str) -> str:
+    """``text`` shown as it is, not as Plotly markup: ``&``, ``<`` and ``>`` as entities, which
+    plotly.js draws as the characters (a project named ``<b>x</b>`` is not drawn bold)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain_texts(value: object) -> object:
+    if isinstance(value, str):
+        return plain(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain_texts(v) for v in value]
+    return value
+
+
 def trace(kind: str, **props) -> dict:
-    """A trace of type ``kind`` ('scatter', 'bar', 'heatmap'); properties given as None are left out."""
-    return {"type": kind, **{k: v for k, v in props.items() if v is not None}}
+    """A trace of type ``kind`` ('scatter', 'bar', 'heatmap'); properties given as None are left
+    out, and every text in :data:`TEXT_PROPS` is plain text (names come from the user's files).
+    Texts given elsewhere (titles, annotations) go through :func:`plain` where they are made."""
+    return {"type": kind, **{k: _plain_texts(v) if k in TEXT_PROPS else v for k, v in props.items()
+                             if v is not None}}
 
 
 def scatter(**props) -> dict:

@@ -39,7 +39,7 @@ from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart
                      variants_growth_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
-from .sources import SOURCES_MD, anchor, cited_ids, linked, read_entries, scenario_sources
+from .sources import SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, read_entries, scenario_sources
 from .studies import box_range, input_units, method_of, solve_settings
 from .study_charts import differences_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
@@ -218,10 +218,10 @@ def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
     for name, table in folder.tables.items():
         path = folder.path / f"{name}.csv"
         href = quote(Path(os.path.relpath(path, report_dir)).as_posix())
-        size = path.stat().st_size
+        raw = folder.raw.get(name, b"")  # the bytes read and checked, not the file read again
         download = ""
-        if size <= EMBED_MAX_BYTES:
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        if len(raw) <= EMBED_MAX_BYTES:
+            data = base64.b64encode(raw).decode("ascii")
             download = f'<a download="{esc(name)}.csv" href="data:text/csv;base64,{data}">download</a>'
         rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
                      "columns": esc(", ".join(map(str, table.columns))),
@@ -303,7 +303,11 @@ def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool =
     atomically; with ``xlsx`` also the workbook (same name, ``.xlsx``). Returns the files written.
 
     A report is written only as a new file or over a report capsim wrote (:func:`check_report_file`),
-    checked before the page is made and again at the rename."""
+    checked before the page is made and again at the rename. A ``docs_url`` that is neither an
+    http(s):// address nor a relative path is refused first."""
+    problem = None if docs_url is None else docs_url_problem(docs_url)
+    if problem:
+        raise ScenarioError(f"--docs-url {docs_url!r}: {problem}")
     results = read_folder(folder)
     target = Path(out) if out is not None else results.path / REPORT_NAME
     if target.is_dir():
@@ -366,7 +370,10 @@ def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
 def _atomic_write(path: Path, data: bytes, results: ResultsFolder, mark) -> Path:
     """Write ``data`` beside ``path`` and rename it there: onto nothing (never replacing what
     appeared meanwhile), or over a capsim report checked again right before."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a read-only or full disk, no permission: one line, nothing written
+        raise ScenarioError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -382,7 +389,9 @@ def _atomic_write(path: Path, data: bytes, results: ResultsFolder, mark) -> Path
             except FileExistsError:
                 raise ScenarioError(f"{path}: appeared while the report was made; nothing was replaced") from None
             SIGNALLED.published(path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ScenarioError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
         raise
     return path

@@ -14,6 +14,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 FACT_ID = re.compile(r"\b(FACTS B|[SBG][1-9][0-9]?)\b")
 URL = re.compile(r"https?://[^\s)<>\"']+[^\s)<>\"'.,;]")
@@ -143,6 +144,31 @@ def read_entries(path: Path | None = SOURCES_MD) -> dict[str, str]:
                 section_url = match.group(0)
     close()
     return entries
+
+
+def docs_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as the page's link to capsim's docs/, or None: only an
+    ``http://`` or ``https://`` address or a relative path (``../docs``, ``/srv/capsim/docs``) is
+    accepted, so that no link of the page can run a script (``javascript:``) or carry data
+    (``data:``). A protocol-relative ``//host/docs`` is refused too: from a page opened from disk it
+    would point at ``file://host/docs``."""
+    if not url:
+        return "is empty; give an http(s):// address or a relative path"
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F or c == "\\" for c in url):
+        return "may not hold spaces, control characters or backslashes"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"is not an address: {exc}"
+    if parts.scheme:
+        if parts.scheme not in ("http", "https"):
+            return f"must be an http:// or https:// address or a relative path (not {parts.scheme}:)"
+        if not parts.netloc:
+            return f"{parts.scheme}: needs a host ({parts.scheme}://host/...)"
+    elif url.startswith("//"):
+        return "a protocol-relative address (//host) points at file://host from a page opened from disk; " \
+               "give https://host/..."
+    return None
 
 
 def linked(text: str, fact_href) -> str:

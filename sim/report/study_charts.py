@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 from .charts import Chart, _layout, rounded, variant_styles
-from .figure import Figure, bar, heatmap, make_subplots, scatter
+from .figure import Figure, bar, heatmap, make_subplots, plain, scatter
 from .palette import MEDIAN_COLOUR, TARGET_COLOUR, VIRIDIS
 from .ranking import TOTALS, _total
 from .studies import INDEX_LABELS, lever_value, main_index, output_label, whole_run
@@ -113,9 +113,9 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
                             for n, v, lo, hi in zip(names, value, low, high)],
                 hovertemplate="%{customdata}<extra></extra>"))
         label = output_label(output)
-        _layout(fig, f"What decides {label}", "", height=max(280, 130 + 34 * len(names)))
+        _layout(fig, f"What decides {plain(label)}", "", height=max(280, 130 + 34 * len(names)))
         fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-        fig.update_xaxes(title={"text": f"{index} of {label}"}, rangemode="tozero")
+        fig.update_xaxes(title={"text": f"{index} of {plain(label)}"}, rangemode="tozero")
         fig.update_layout(hovermode="closest", barmode="group",
                           legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
         charts.append(Chart(f"tornado-{ids[output]}", f"Sensitivity of {label}",
@@ -146,7 +146,7 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
                              colorbar={"title": {"text": index}},
                              text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
                              texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
-        _layout(fig, f"{index} of each input by year: {output_label(output)}", "",
+        _layout(fig, f"{index} of each input by year: {plain(output_label(output))}", "",
                 height=max(260, 140 + 34 * len(grid)))
         fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title={"text": None})
         fig.update_xaxes(type="category")
@@ -189,11 +189,11 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     answer = settings.get("answer")
     if settings.get("status") == "solved" and isinstance(answer, (int, float)):
         fig.add_vline(x=answer, line={"color": MEDIAN_COLOUR, "dash": "dot", "width": 1.5},
-                      annotation_text=f"answer {lever_value(answer, unit)}", annotation_position="bottom right")
-    _layout(fig, f"P(target '{target}' met) against {lever}", "P(met), %", height=420)
+                      annotation_text=plain(f"answer {lever_value(answer, unit)}"), annotation_position="bottom right")
+    _layout(fig, plain(f"P(target '{target}' met) against {lever}"), "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)
     fig.update_xaxes(zeroline=False)
-    fig.update_xaxes(title={"text": f"{lever}" + (f" ({unit})" if unit and unit != "share" else "")})
+    fig.update_xaxes(title={"text": plain(f"{lever}" + (f" ({unit})" if unit and unit != "share" else ""))})
     fig.update_layout(hovermode="closest")
     return Chart("solve", "Solve: P(target met) against the lever",
                  "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "

@@ -4,12 +4,18 @@ A long table (one row per metric and month or year) gets a ``unit`` column besid
 column whose name carries its unit (``go_share``, ``grid_wait_months_mean``) has it in its header,
 ``go_share (0-1)``. The manifest goes on a last sheet as key/value rows. Needs openpyxl
 (``pip install 'capsim[report]'``).
+
+Every text is written as a text cell (type ``s``), never as a formula: a target, project or
+variant named ``=HYPERLINK(...)`` or ``+1+1`` shows as that text in Excel and LibreOffice, and
+runs nothing. Characters a workbook cannot hold (control characters) become U+FFFD, and a text
+longer than a cell holds (32,767 characters) is cut with "…".
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -32,6 +38,10 @@ STAT_COLUMNS = ("mean", "p5", "p10", "p50", "p90", "p95")
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 CREATOR = "capsim"
 """The workbook's creator (document properties), which marks it as capsim's."""
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters a workbook's XML cannot hold (openpyxl refuses them)."""
+CELL_MAX = 32_767
+"""Longest text a spreadsheet cell holds."""
 
 
 def unit_of(name: str) -> str:
@@ -70,16 +80,16 @@ def workbook_bytes(folder: ResultsFolder) -> bytes:
     for name, table in folder.tables.items():
         sheet = book.create_sheet(SHEET_NAME.sub("_", name)[:31])
         shown = with_units(table)
-        sheet.append([str(c) for c in shown.columns])
+        sheet.append([text_cell(sheet, str(c)) for c in shown.columns])
         for row in shown.itertuples(index=False):
-            sheet.append([None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v)
-                          for v in row])
+            sheet.append([cell(sheet, v) for v in row])
     sheet = book.create_sheet("manifest")
-    sheet.append(["key", "value"])
+    sheet.append([text_cell(sheet, "key"), text_cell(sheet, "value")])
     for key, value in folder.manifest.items():
         if key == "resolved_scenario":
             continue
-        sheet.append([key, value if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)])
+        shown = value if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)
+        sheet.append([text_cell(sheet, str(key)), cell(sheet, shown)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -102,3 +112,25 @@ def is_capsim_workbook(path: Path) -> bool:
                     and ">written_by</t>" in strings + sheets and ">capsim</t>" in strings + sheets)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return False
+def text_cell(sheet, text: str):
+    """A cell that holds ``text`` as text, whatever it starts with (``=``, ``+``, ``-``, ``@``)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    text = CONTROL.sub("\ufffd", text)
+    if len(text) > CELL_MAX:
+        text = text[:CELL_MAX - 1] + "…"
+    out = WriteOnlyCell(sheet, value=text)
+    out.data_type = "s"  # set after the value: openpyxl makes a text starting with "=" a formula
+    return out
+
+
+def cell(sheet, value: object):
+    """A table or manifest value as a cell: numbers as numbers (an empty or non-finite one as an
+    empty cell), everything else as text."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, (bool, int, float)):
+        return value
+    return text_cell(sheet, str(value))

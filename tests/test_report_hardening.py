@@ -653,6 +653,7 @@ def test_write_errors_are_one_line_through_the_api(tmp_path, monkeypatch, code):
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(page.os, "replace", failing)
+    monkeypatch.setattr(page, "rename_noreplace", failing)  # a new file is renamed without replacing
     with pytest.raises(ScenarioError) as caught:
         sim.report.write(folder)
     assert str(caught.value) == f"{folder / 'report.html'}: cannot write the report: {os.strerror(code)}"

@@ -74,13 +74,17 @@ def _add_solve(sub, add_simulation_options, once) -> None:
         "solve", help="what it takes: the smallest (or largest) lever value at which a target is met with "
                       "probability P"))
     _scenario_arguments(solve, once)
-    solve.add_argument("--lever", metavar="PATH", required=True, action=once, help="dotted path of the numeric value to solve for")
+    solve.add_argument("--lever", metavar="PATH[:LOW:HIGH[:COST_PER_UNIT]]", action="append", default=[],
+                       help="dotted path of the numeric value to solve for; given twice or more (or not at all: the "
+                            "scenario's explore.levers), the cheapest package of levers, each PATH:LOW:HIGH with an "
+                            "optional cost in CNY per unit (negative: the cost rises as the value falls; "
+                            "docs/explore.md)")
     solve.add_argument("--target", metavar="NAME", required=True, action=once, help="name of the target to meet")
     solve.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P", action=once,
                        help=f"P(target met) to reach, between 0 and 1 (default {DEFAULT_PROBABILITY})")
     solve.add_argument("--low", type=_number, default=None, action=once, help="lowest lever value (default: explore.levers)")
     solve.add_argument("--high", type=_number, default=None, action=once, help="highest lever value (default: explore.levers)")
-    solve.add_argument("--direction", default="smallest", metavar="|".join(DIRECTIONS), action=once,
+    solve.add_argument("--direction", default=None, metavar="|".join(DIRECTIONS), action=once,
                        help="smallest value (P rises with the lever; default) or largest (P falls with it)")
     solve.add_argument("--tolerance", type=_number, default=None, action=once,
                        help="stop when the bracket is this narrow, in the lever's unit (default: 1%% of the range)")
@@ -132,6 +136,8 @@ def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
 
     started = utc_now()
     scenario = _scenario(args)
+    if len(args.lever) != 1 or ":" in args.lever[0]:
+        return _solve_package(args, progress_bar, executor, scenario, started)
     out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-solve", args.force, [args.scenario])
     from .explore.solve import DEFAULT_REPLICATIONS, MAX_STEPS, SCAN_POINTS
 
@@ -140,13 +146,49 @@ def cmd_solve(args: argparse.Namespace, progress_bar, executor) -> int:
     progress = progress_bar(replications * (MAX_STEPS + 2 + SCAN_POINTS), enabled=not args.quiet)
     try:
         with executor(args) as (jobs, dask):
-            solution = solve(scenario, args.lever, args.target, args.probability, low=args.low, high=args.high,
-                             direction=args.direction, tolerance=args.tolerance, replications=replications,
+            solution = solve(scenario, args.lever[0], args.target, args.probability, low=args.low, high=args.high,
+                             direction=args.direction or "smallest", tolerance=args.tolerance, replications=replications,
                              seed=args.seed, jobs=jobs, executor=dask, progress=progress)
     finally:
         progress.close()
     write_solution(solution, scenario, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
                    plots_too=not args.no_plots, then=_report_writer(args))
+    if not args.quiet:
+        print(solution.summary_text())
+        print(f"results written to {out}/")
+    return 0
+
+
+def _solve_package(args: argparse.Namespace, progress_bar, executor, scenario, started) -> int:
+    """``capsim solve`` with several levers (or none: explore.levers): the cheapest package."""
+    from .explore.package import MAX_GRID, MAX_ROUNDS, REFINE_FROM, package_levers, solve_package
+    from .explore.solve import DEFAULT_REPLICATIONS, check_probability, target_index
+    from .output.destination import output_folder
+    from .output.explore import write_package
+
+    for option in ("low", "high", "tolerance"):
+        if getattr(args, option) is not None:
+            raise ScenarioError(Problem(f"applies to one lever; give a package's ranges as --lever PATH:LOW:HIGH",
+                                        path=f"--{option}"))
+    if args.direction is not None:
+        raise ScenarioError(Problem("applies to one lever; a package is searched for its lowest cost",
+                                    path="--direction"))
+    check_probability(args.probability)
+    target_index(scenario, args.target)
+    levers = package_levers(scenario, args.lever)
+    out = output_folder(args.out, Path("results") / f"{Path(args.scenario).stem}-solve", args.force, [args.scenario])
+    replications = args.replications or DEFAULT_REPLICATIONS
+    # the number of packages is not known in advance: the bar counts against the most a search takes
+    most = MAX_GRID + MAX_ROUNDS * 2 * len(levers) * REFINE_FROM
+    progress = progress_bar(replications * most, enabled=not args.quiet)
+    try:
+        with executor(args) as (jobs, dask):
+            solution = solve_package(scenario, levers, args.target, args.probability, replications=replications,
+                                     seed=args.seed, jobs=jobs, executor=dask, progress=progress)
+    finally:
+        progress.close()
+    write_package(solution, scenario, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,
+                  plots_too=not args.no_plots, then=_report_writer(args))
     if not args.quiet:
         print(solution.summary_text())
         print(f"results written to {out}/")

@@ -24,11 +24,12 @@ from .staging import clean_stale
 WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
 OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.csv", "sites.csv", "compare.csv", "ranking.csv",
-                          "samples.csv", "sensitivity.csv", "discovery.csv", "solve.csv", "manifest.json",
+                          "samples.csv", "sensitivity.csv", "discovery.csv", "solve.csv", "packages.csv",
+                          "frontier.csv", "manifest.json",
                           "report.html", "report.xlsx",
                           "robustness.csv"})  # capsim compare --across risks
 PLOTS_FOLDER = "plots"
-PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites(-[0-9]+)?|solve|compare(-(capacity|power|policy)(-[0-9]+)?)?"
+PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites(-[0-9]+)?|solve|frontier|compare(-(capacity|power|policy)(-[0-9]+)?)?"
                        r"|(sensitivity|years|pmet)-[a-z0-9-]*)\.(png|svg|pdf)")
 """Files capsim draws into ``plots/`` (:func:`sim.output.plotfiles.draw_all`, :mod:`sim.output.explore`;
 a test keeps them in step)."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import plots
+from ..explore.package import PackageSolution
 from ..explore.solve import Solution
 from ..explore.study import Exploration
 from ..scenario.schema import Scenario
@@ -152,4 +153,49 @@ def write_solution(solution: Solution, scenario: Scenario, out: str | Path, forc
     then = _hooks((lambda folder: draw_solution(solution, folder)) if plots_too else None, then)
     tables = {"solve": solution.points}
     return publish_tables(out, tables, solution_manifest(solution, scenario, command, started), force=force, then=then,
+                          protect=scenario_files(scenario))
+
+
+def package_manifest(solution: PackageSolution, scenario: Scenario, command: list[str] | None = None,
+                     started: str | None = None) -> dict:
+    from ..explore.package import REFINE_FROM, TOLERANCE_SHARE
+
+    best = solution.best
+    return _manifest(
+        scenario, command, started, kind="solve",
+        solve={"package": True, "target": solution.target, "probability": solution.probability,
+               "status": solution.status,
+               "levers": [{"path": lever.path, "low": lever.low, "high": lever.high, "unit": lever.unit,
+                           "cost_cny_per_unit": lever.cost_per_unit, "where": lever.where}
+                          for lever in solution.levers],
+               "answer": {lever.path: float(best[lever.path]) for lever in solution.levers},
+               "answer_step": int(best["step"]), "answer_probability": float(best["probability"]),
+               "answer_ci": [float(best["ci_low"]), float(best["ci_high"])], "answer_cost_cny": float(best["cost_cny"]),
+               "method": {"grid_points": solution.grid_points, "refine_from": REFINE_FROM,
+                          "tolerance_share": TOLERANCE_SHARE, "packages": len(solution.packages)}},
+        seed=solution.seed, replications=solution.replications,
+    )
+
+
+def draw_package(solution: PackageSolution, folder: Path, fmt: str = "png") -> list[Path]:
+    """plots/frontier.png: P(met) against cost, every package evaluated, the Pareto front."""
+    with plots.font_context([solution.target, *(lever.path for lever in solution.levers)]):
+        step = int(solution.best["step"]) if solution.status == "solved" else None
+        fig = plots.frontier_chart(solution.packages, solution.target, solution.probability, step)
+        out = folder / "plots"
+        out.mkdir(parents=True, exist_ok=True)
+        save_figure(fig, out / f"frontier.{fmt}", fmt)
+        return [out / f"frontier.{fmt}"]
+
+
+def write_package(solution: PackageSolution, scenario: Scenario, out: str | Path, force: bool = False,
+                  command: list[str] | None = None, started: str | None = None, plots_too: bool = True,
+                  then: Callable[[Path], object] | None = None) -> Path:
+    """Write packages.csv (every package evaluated: step, phase, one column per lever, declared_cost_cny,
+    public_cost_cny, cost_cny, probability, ci_low, ci_high, met, replications, on_front), frontier.csv
+    (the Pareto front: the same columns but on_front), manifest.json and, with ``plots_too``,
+    plots/frontier.png into ``out``; ``then(folder)`` as for :func:`write_exploration`."""
+    then = _hooks((lambda folder: draw_package(solution, folder)) if plots_too else None, then)
+    tables = {"packages": solution.packages, "frontier": solution.frontier}
+    return publish_tables(out, tables, package_manifest(solution, scenario, command, started), force=force, then=then,
                           protect=scenario_files(scenario))

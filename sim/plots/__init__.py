@@ -20,6 +20,7 @@ Example::
 from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
 from .explore import pmet_map, sensitivity_bars, sensitivity_heatmap
 from .fonts import MissingFontWarning, font_context
+from .frontier import frontier_chart
 from .growth import growth
 from .limits import LIMIT_METRICS, has_limits, limits
 from .power import energy_annual, power, power_monthly
@@ -51,7 +52,7 @@ __all__ = [
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
-    "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "growth", "has_limits", "limits",
+    "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "frontier_chart", "growth", "has_limits", "limits",
     "month_dates", "pmet_map", "power", "power_monthly", "pue", "sensitivity_bars", "sensitivity_heatmap", "share",
     "sites", "sites_figures", "solve_curve", "timeline",
     "variant_colours",

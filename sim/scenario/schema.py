@@ -432,6 +432,12 @@ class Lever(Sourced):
 
     low: float = Field(allow_inf_nan=False, description="Lowest value explored, in the unit of the value it names")
     high: float = Field(allow_inf_nan=False, description="Highest value explored; must be above low")
+    cost_cny_per_unit: float | None = Field(
+        None, allow_inf_nan=False,
+        description="`capsim solve`'s package cost of this lever, CNY per unit of the value: positive, the cost "
+                    "rises with the value from 0 at low; negative, it rises as the value falls, from 0 at high. "
+                    "Omitted: the lever costs only the public cost capsim computes (subsidy paid, voucher spend)",
+    )
 
 
 class Explore(Sourced):

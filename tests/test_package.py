@@ -1,0 +1,170 @@
+"""capsim solve with several levers: the cheapest package (sim/explore/package.py).
+
+The hand-computed case: a deterministic scenario (no uncertainty: every replication the same, P is
+0 or 1). An operating 1,000 PFLOPS project 'old'; an operating project 'c' whose PFLOPS are lever
+2 (1,000 to 3,000); a planned 2,000 PFLOPS project 'big' of 10 MW IT at a flat PUE of 1.5 (15 MW
+of peak facility power) that comes online only if grid.headroom_mw (lever 1, 0 to 40 MW) is at
+least 15. The target (3 EFLOPS by 2025-12) is met iff headroom >= 15 MW (1,000 + c + 2,000 >=
+3,000) or c >= 2,000 PFLOPS (1,000 + c >= 3,000): a step response in each lever.
+
+Costs declared (from each lever's low end): headroom 1 M CNY per MW, c 100,000 CNY per PFLOPS.
+The headroom corner costs 15 x 1 M = 15 M CNY; the c corner (2,000 - 1,000) x 0.1 M = 100 M CNY:
+the cheapest package is headroom 15 MW, c 1,000 PFLOPS, cost 15,000,000 CNY. The search finds it
+exactly: the grid (0, 10, 20, 30, 40 MW x 1,000, 1,500, 2,000, 2,500, 3,000 PFLOPS) has (20 MW,
+1,000) met at 20 M CNY next to (10 MW, 1,000) missed; bisecting headroom between them evaluates
+15 (met), 12.5, 13.75, 14.375, 14.6875 (missed) and stops at a width of 0.3125 <= 0.4 (1% of 40).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import project, run_cli, scenario_data
+from safety import snapshot
+
+import sim
+from sim.errors import ScenarioError
+from sim.explore.package import PackageLever, grid_counts, package_levers, parse_lever, solve_package
+
+TARGET = "3 EFLOPS"
+
+
+def step_data(c_pflops: float = 1000) -> dict:
+    return scenario_data(
+        [project("old"), project("c", compute={"pflops": c_pflops, "precision": "FP32"}),
+         project("big", status="planned", online="2025-03", compute={"pflops": 2000, "precision": "FP32"})],
+        grid={"headroom_mw": 0},
+        targets=[{"name": TARGET, "by": "2025-12", "total_eflops": 3}],
+    )
+
+
+def levers(scenario, headroom=(0, 40, 1e6), c=(1000, 3000, 1e5)):
+    return package_levers(scenario, [f"grid.headroom_mw:{headroom[0]}:{headroom[1]}:{headroom[2]}",
+                                     f"projects.c.compute.pflops:{c[0]}:{c[1]}:{c[2]}"])
+
+
+def test_cheapest_package_is_the_headroom_corner_exactly():
+    scenario = sim.scenario_from_data(step_data())
+    solution = solve_package(scenario, levers(scenario), TARGET, 0.8, replications=2)
+    assert solution.status == "solved"
+    best = solution.best
+    assert (best["grid.headroom_mw"], best["projects.c.compute.pflops"]) == (15.0, 1000.0)
+    assert best["cost_cny"] == 15_000_000 and best["public_cost_cny"] == 0 and best["probability"] == 1.0
+    grid = solution.packages[solution.packages.phase == "grid"]
+    assert len(grid) == 25 and solution.grid_points == 5
+    # met iff headroom >= 15 or c >= 2000, at every grid package
+    expected = (grid["grid.headroom_mw"] >= 15) | (grid["projects.c.compute.pflops"] >= 2000)
+    assert grid.met.tolist() == expected.tolist()
+    refined = solution.packages[(solution.packages.phase == "refine")
+                                & (solution.packages["projects.c.compute.pflops"] == 1000)]
+    assert refined["grid.headroom_mw"].tolist() == [15, 12.5, 13.75, 14.375, 14.6875]
+    text = solution.summary_text()
+    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in text
+    assert "P 100.0% [" in text and "cost 15,000,000 CNY" in text
+
+
+def test_the_other_corner_when_compute_is_cheaper():
+    # c at 1,000 CNY per PFLOPS: (2,000 - 1,000) x 1,000 = 1 M CNY < 15 M for the headroom
+    scenario = sim.scenario_from_data(step_data())
+    solution = solve_package(scenario, levers(scenario, c=(1000, 3000, 1000)), TARGET, 0.8, replications=1)
+    best = solution.best
+    assert (best["grid.headroom_mw"], best["projects.c.compute.pflops"], best["cost_cny"]) == (0, 2000, 1_000_000)
+
+
+def test_frontier_is_the_pareto_front_of_p_against_cost():
+    scenario = sim.scenario_from_data(step_data())
+    solution = solve_package(scenario, levers(scenario), TARGET, 0.8, replications=1)
+    # P is 0 or 1: the front is the free package (P 0) and the cheapest met package (P 1)
+    front = solution.frontier
+    assert front.cost_cny.tolist() == [0, 15_000_000] and front.probability.tolist() == [0.0, 1.0]
+    assert solution.packages.on_front.sum() == 2
+
+
+def test_no_package_suffices_says_so_and_the_best_reached():
+    scenario = sim.scenario_from_data(step_data())
+    chosen = levers(scenario, headroom=(0, 10, 1e6), c=(1000, 1900, 1e5))
+    solution = solve_package(scenario, chosen, TARGET, 0.8, replications=1)
+    assert solution.status == "missed"
+    assert not solution.packages.met.any() and (solution.packages.phase == "grid").all()
+    assert (solution.best["grid.headroom_mw"], solution.best["projects.c.compute.pflops"]) == (0, 1000)
+    text = solution.summary_text()
+    assert "no package in the ranges meets the target with 80%; the best reached is grid.headroom_mw = 0 MW" in text
+
+
+def test_declared_cost_from_the_free_end():
+    up = PackageLever("x", 2, 10, "", False, 3.0, "--lever")
+    down = PackageLever("x", 2, 10, "", False, -3.0, "--lever")
+    free = PackageLever("x", 2, 10, "", False, None, "--lever")
+    assert (up.declared_cost(2), up.declared_cost(5)) == (0, 9)
+    assert (down.declared_cost(10), down.declared_cost(4)) == (0, 18)
+    assert free.declared_cost(7) == 0
+
+
+def test_grid_is_capped():
+    assert [grid_counts(k) for k in (1, 2, 3, 4, 5, 6)] == [5, 5, 5, 3, 2, 2]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("grid.headroom_mw:0", "must be written PATH, PATH:LOW:HIGH or PATH:LOW:HIGH:COST_PER_UNIT"),
+    ("grid.headroom_mw:a:5", "LOW must be a number (got 'a')"),
+    ("grid.headroom_mw:0:5:inf", "COST_PER_UNIT must be a finite number"),
+])
+def test_bad_lever_text(text, message):
+    with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_lever(text)
+
+
+def test_bare_path_needs_a_declared_range_and_takes_its_cost():
+    data = step_data()
+    scenario = sim.scenario_from_data(data)
+    with pytest.raises(ScenarioError, match="give its range as grid.headroom_mw:LOW:HIGH"):
+        package_levers(scenario, ["grid.headroom_mw", "projects.c.compute.pflops:1000:3000"])
+    data["explore"] = {"levers": {"grid.headroom_mw": {"low": 0, "high": 40, "cost_cny_per_unit": 1e6},
+                                  "projects.c.compute.pflops": {"low": 1000, "high": 3000}}}
+    scenario = sim.scenario_from_data(data)
+    found = package_levers(scenario)
+    assert [(x.path, x.low, x.high, x.cost_per_unit) for x in found] == [
+        ("grid.headroom_mw", 0, 40, 1e6), ("projects.c.compute.pflops", 1000, 3000, None)]
+    with pytest.raises(ScenarioError, match="given twice"):
+        package_levers(scenario, ["grid.headroom_mw", "grid.headroom_mw:0:5"])
+
+
+def test_cli_prints_the_package_and_writes_frontier(tmp_path):
+    import json
+
+    path = tmp_path / "step.yaml"
+    path.write_text(json.dumps(step_data()), encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("solve", str(path), "--lever", "grid.headroom_mw:0:40:1e6", "--lever",
+                   "projects.c.compute.pflops:1000:3000:1e5", "--target", TARGET, "--probability", "0.8", "-r", "2",
+                   "-j", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in done.stdout
+    assert "cost 15,000,000 CNY" in done.stdout
+    front = pd.read_csv(out / "frontier.csv")
+    assert front.cost_cny.tolist() == [0, 15_000_000]
+    packages = pd.read_csv(out / "packages.csv")
+    assert {"grid.headroom_mw", "projects.c.compute.pflops", "cost_cny", "met", "on_front"} <= set(packages.columns)
+    assert (out / "plots" / "frontier.png").is_file() and (out / "report.html").is_file()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["solve"]["answer"] == {"grid.headroom_mw": 15.0, "projects.c.compute.pflops": 1000.0}
+    assert manifest["solve"]["answer_cost_cny"] == 15_000_000
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--low", "0"], "--low: applies to one lever"),
+    (["--direction", "largest"], "--direction: applies to one lever"),
+    (["--lever", "grid.headroom_mw:0"], "must be written PATH, PATH:LOW:HIGH"),
+])
+def test_cli_package_bad_input_one_line_exit_2(tmp_path, extra, message):
+    import json
+
+    path = tmp_path / "step.yaml"
+    path.write_text(json.dumps(step_data()), encoding="utf-8")
+    before = snapshot(tmp_path)
+    done = run_cli("solve", str(path), "--lever", "grid.headroom_mw:0:40:1e6", "--lever",
+                   "projects.c.compute.pflops:1000:3000", "--target", TARGET, "-r", "1", "-j", "1",
+                   "--out", str(tmp_path / "out"), *extra)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert snapshot(tmp_path) == before

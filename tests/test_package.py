@@ -147,8 +147,8 @@ def test_cli_prints_the_package_and_writes_frontier(tmp_path):
     assert {"grid.headroom_mw", "projects.c.compute.pflops", "cost_cny", "met", "on_front"} <= set(packages.columns)
     assert (out / "plots" / "frontier.png").is_file() and (out / "report.html").is_file()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["solve"]["answer"] == {"grid.headroom_mw": 15.0, "projects.c.compute.pflops": 1000.0}
-    assert manifest["solve"]["answer_cost_cny"] == 15_000_000
+    assert manifest["package"]["answer"] == {"grid.headroom_mw": 15.0, "projects.c.compute.pflops": 1000.0}
+    assert manifest["package"]["answer_cost_cny"] == 15_000_000
 
 
 @pytest.mark.parametrize("extra, message", [

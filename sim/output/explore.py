@@ -163,7 +163,7 @@ def package_manifest(solution: PackageSolution, scenario: Scenario, command: lis
     best = solution.best
     return _manifest(
         scenario, command, started, kind="solve",
-        solve={"package": True, "target": solution.target, "probability": solution.probability,
+        package={"target": solution.target, "probability": solution.probability,
                "status": solution.status,
                "levers": [{"path": lever.path, "low": lever.low, "high": lever.high, "unit": lever.unit,
                            "cost_cny_per_unit": lever.cost_per_unit, "where": lever.where}

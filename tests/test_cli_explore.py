@@ -262,7 +262,10 @@ def test_solve_prints_a_probability_of_0_99999_as_99_999_percent(grid_file, tmp_
     (["--tolerance", "-1e-3"], "capsim: error: --tolerance: must be greater than 0 (got -0.001)"),
     (["--probability", "-1e-3"], "capsim: error: --probability: must be between 0 and 1, exclusive (got -0.001)"),
     (["--low", "1", "--low", "2"], "capsim solve: error: argument --low: given more than once"),
-    (["--lever", "projects.a.it_mw"], "capsim solve: error: argument --lever: given more than once"),
+    # a second --lever makes a package (docs/explore.md), whose levers need a range
+    (["--lever", "projects.a.it_mw"], "capsim: error: --lever projects.a.it_mw: give its range as "
+                                      "projects.a.it_mw:LOW:HIGH, or declare projects.a.it_mw in the scenario's "
+                                      "explore.levers"),
 ])
 def test_solve_negative_numbers_in_any_notation_and_options_given_twice(grid_file, tmp_path, args, text):
     out = tmp_path / "never"

@@ -146,6 +146,11 @@ def test_cli_prints_the_package_and_writes_frontier(tmp_path):
     packages = pd.read_csv(out / "packages.csv")
     assert {"grid.headroom_mw", "projects.c.compute.pflops", "cost_cny", "met", "on_front"} <= set(packages.columns)
     assert (out / "plots" / "frontier.png").is_file() and (out / "report.html").is_file()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert ("The cheapest package found at which target &#x27;3 EFLOPS&#x27; is met with probability at least 80% is "
+            "grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000") in report
+    assert "The trade-off: the Pareto front of P(target met) against cost" in report
+    assert "Solve: the cheapest package, P(target met) against cost" in report
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["package"]["answer"] == {"grid.headroom_mw": 15.0, "projects.c.compute.pflops": 1000.0}
     assert manifest["package"]["answer_cost_cny"] == 15_000_000

@@ -21,7 +21,7 @@ import pandas as pd
 from .decisions import robustness_parts, verdict_sentence
 from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
-from .studies import explore_answer, solve_answer
+from .studies import explore_answer, package_answer, solve_answer
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at
 
 CLASS_METRICS = (("general_eflops", "general compute"), ("intelligent_eflops", "intelligent (AI) compute"),
@@ -55,6 +55,9 @@ def answer(folder: ResultsFolder) -> Answer:
     """The answer for the folder's kind of run (see the module docstring)."""
     if folder.kind == "solve" and folder.table("solve") is not None:
         sentences, tables = solve_answer(folder)
+        result = Answer(sentences, tables=tables)
+    elif folder.kind == "solve" and folder.table("frontier") is not None:
+        sentences, tables = package_answer(folder)
         result = Answer(sentences, tables=tables)
     elif folder.kind == "explore" and folder.table("sensitivity") is not None:
         sentences, tables = explore_answer(folder)

@@ -238,7 +238,7 @@ def _long_table(path: Path, table: pd.DataFrame) -> None:
 KEYS = {"monthly": ("variant", "month", "metric"), "annual": ("variant", "year", "metric"),
         "sites": ("variant", "month", "site", "metric"), "targets": ("variant", "target"),
         "projects": ("variant", "project"), "ranking": ("variant",), "compare": ("variant", "output", "when", "stat"),
-        "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "samples": ("sample",)}
+        "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "frontier": ("step",), "samples": ("sample",)}
 """Columns that tell a table's rows apart: capsim writes each combination once."""
 
 
@@ -293,6 +293,10 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
         for column in table.columns:
             if str(column).startswith("probability["):
                 _range(path, table, str(column), 0, 1)
+    elif name == "frontier":
+        for column in ("probability", "ci_low", "ci_high"):
+            _range(path, table, column, 0, 1, required=True)
+        _range(path, table, "step", 0, whole=True, required=True)
     elif name == "solve":
         _range(path, table, "value", required=True)
         for column in ("probability", "ci_low", "ci_high"):

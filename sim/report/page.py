@@ -40,8 +40,8 @@ from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, read_entries, scenario_sources
-from .studies import box_range, input_units, method_of, solve_settings
-from .study_charts import differences_chart, heatmap_charts, solve_chart, tornado_charts
+from .studies import box_range, input_units, method_of, package_settings, solve_settings
+from .study_charts import differences_chart, frontier_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
 
 REPORT_NAME = "report.html"
@@ -116,6 +116,8 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         charts += tornado_charts(sensitivity, method) + heatmap_charts(sensitivity, method)
     if folder.table("solve") is not None:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
+    if folder.table("frontier") is not None:
+        charts.append(frontier_chart(folder.table("frontier"), package_settings(folder)))
     return [c for c in charts if c is not None]
 
 

@@ -31,7 +31,7 @@ from ..errors import ScenarioError
 from .checks import check_folder, check_manifest, check_table, depth_and_numbers
 
 KINDS = ("run", "compare", "explore", "solve")
-TABLE_ORDER = ("solve", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
+TABLE_ORDER = ("solve", "frontier", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
                "monthly", "annual", "projects", "sites")
 """Tables the report knows, in the order the page lists them; it reads no other file but manifest.json."""
 REQUIRED_COLUMNS = {
@@ -45,6 +45,7 @@ REQUIRED_COLUMNS = {
     "robustness": ("policy", "scenario", "measure", "value", "regret", "worst_case", "max_regret", "rule",
                    "recommended"),
     "solve": ("step", "value", "probability", "ci_low", "ci_high", "met"),
+    "frontier": ("step", "cost_cny", "probability", "ci_low", "ci_high", "met"),
     "sensitivity": ("output", "year", "parameter", "index", "value", "ci_low", "ci_high", "stable"),
     "discovery": ("target", "coverage", "density", "mass", "chosen", "parameter", "low", "high"),
     "samples": ("sample",),
@@ -58,7 +59,7 @@ TEXT_COLUMNS = frozenset({
     "kind", "assumed_behaviour", "policy", "scenario", "measure", "rule",
 })
 """Columns read as text: months stay 'YYYY-MM', 'never' and empty cells stay as written."""
-OTHER_TEXT = frozenset({"method", "index"})
+OTHER_TEXT = frozenset({"method", "index", "phase"})
 """Columns of text read as pandas reads them; every column neither here nor in TEXT_COLUMNS nor
 FLAG_COLUMNS holds numbers."""
 FLAG_COLUMNS = frozenset({"met", "stable", "chosen"})
@@ -231,7 +232,7 @@ def kind_of(manifest: dict, stems: set[str]) -> str | None:
     """What wrote the folder: the manifest's ``kind`` when it says, else what its tables show."""
     if manifest.get("kind") in KINDS:
         return manifest["kind"]
-    if "solve" in stems:
+    if stems & {"solve", "frontier"}:
         return "solve"
     if stems & {"samples", "sensitivity", "discovery"}:
         return "explore"

@@ -294,3 +294,52 @@ def solve_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.D
                            "step": rows["step"].astype(int).to_numpy(),
                        })))
     return sentences, tables
+
+
+# --- the cheapest package (solve with several levers) -------------------------------------------
+
+
+def package_settings(folder: ResultsFolder) -> dict:
+    settings = folder.manifest.get("package")
+    return settings if isinstance(settings, dict) else {}
+
+
+def package_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
+    """(sentences, [(caption, table)]): the cheapest package with its P, interval and cost, or that
+    none meets the target and the best reached; the Pareto front as a table (frontier.csv)."""
+    s = package_settings(folder)
+    front = folder.table("frontier")
+    if not s:
+        return [], []
+    levers = [lever for lever in s.get("levers") or [] if isinstance(lever, dict) and "path" in lever]
+    units = {lever["path"]: str(lever.get("unit") or "") for lever in levers}
+    p = float(s.get("probability", math.nan))
+    target = s.get("target", "the target")
+    answer = s.get("answer") if isinstance(s.get("answer"), dict) else {}
+    package = ", ".join(f"{path} = {lever_value(value, units.get(path, ''))}" for path, value in answer.items())
+    ci = s.get("answer_ci") or [math.nan, math.nan]
+    n = folder.manifest.get("replications")
+    per = f" ({n:,} replications per package, the same seed for every package)" if isinstance(n, int) else ""
+    p_text = f"P {float(s.get('answer_probability', math.nan)):.1%} (95% interval {ci[0]:.1%} to {ci[1]:.1%})"
+    cost = f"{float(s.get('answer_cost_cny', math.nan)):,.0f} CNY"
+    if s.get("status") == "solved":
+        sentences = [f"The cheapest package found at which target '{target}' is met with probability at least "
+                     f"{p:.0%} is {package}{per}: {p_text}, cost {cost} (public money simulated plus the levers' "
+                     "declared costs)."]
+    else:
+        sentences = [f"No package in the ranges searched meets target '{target}' with probability {p:.0%}{per}; "
+                     f"the best reached is {package}: {p_text}, cost {cost}. Widen the ranges or add levers."]
+    sentences.append("The search: a grid of every lever's values, then bisection near the met/missed boundary "
+                     "(docs/explore.md); the table lists the trade-off, the packages no cheaper package beats on P.")
+    tables = []
+    if front is not None and len(front):
+        rows = front.sort_values("cost_cny", kind="stable")
+        table = {"cost (CNY)": [f"{v:,.0f}" for v in rows["cost_cny"]]}
+        for path in units:
+            if path in rows.columns:
+                table[path] = [lever_value(v, units[path]) for v in rows[path]]
+        table["P(met) [95% interval]"] = [f"{a:.1%} [{b:.1%} to {c:.1%}]" for a, b, c in
+                                          zip(rows["probability"], rows["ci_low"], rows["ci_high"])]
+        table[f"meets {p:.0%}"] = ["met" if bool(m) else "missed" for m in rows["met"]]
+        tables.append(("The trade-off: the Pareto front of P(target met) against cost", pd.DataFrame(table)))
+    return sentences, tables

@@ -198,3 +198,41 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     return Chart("solve", "Solve: P(target met) against the lever",
                  "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "
                  "whisker; the dashed line is the probability asked for, the dotted line the answer.", fig, "solve")
+
+
+def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
+    """The Pareto front of a package solve (frontier.csv): P(target met) against cost as a step line,
+    each package a marker (green circle met, red cross missed), the probability asked for dashed."""
+    if front.empty or not {"cost_cny", "probability", "met"} <= set(front.columns):
+        return None
+    rows = front.sort_values("cost_cny", kind="stable")
+    x = rows["cost_cny"].to_numpy(float) / 1e6
+    p = rows["probability"].to_numpy(float) * 100
+    met = rows["met"].astype(bool).to_numpy()
+    paths = [lever["path"] for lever in settings.get("levers") or [] if isinstance(lever, dict) and "path" in lever]
+    text = [", ".join(f"{path} = {row[path]:,.4g}" for path in paths if path in rows.columns)
+            for _, row in rows.iterrows()]
+    fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="Pareto front", line_shape="hv",
+                         line={"color": "#4C72B0", "width": 1.5}, hoverinfo="skip"))
+    for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
+        pick = met == flag
+        if not pick.any():
+            continue
+        fig.add_trace(scatter(
+            x=rounded(x[pick]), y=rounded(p[pick]), mode="markers", name=label,
+            marker={"color": colour, "symbol": symbol, "size": 10},
+            customdata=[f"{c:,.1f} M CNY: P {a:.1f}%, {label}; {t}" for c, a, t in
+                        zip(x[pick], p[pick], [t for t, k in zip(text, pick) if k])],
+            hovertemplate="%{customdata}<extra></extra>"))
+    threshold = settings.get("probability")
+    if isinstance(threshold, (int, float)):
+        fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+    _layout(fig, plain(f"P(target '{settings.get('target', 'the target')}' met) against the package's cost"),
+            "P(met), %", height=420)
+    fig.update_yaxes(range=[-3, 103], zeroline=False)
+    fig.update_xaxes(zeroline=False, title={"text": "cost of the package (million CNY)"})
+    fig.update_layout(hovermode="closest")
+    return Chart("frontier", "Solve: the cheapest package, P(target met) against cost",
+                 "The Pareto front: each package on it has a higher P than every cheaper package evaluated (green "
+                 "circle met, red cross missed); the dashed line is the probability asked for.", fig, "solve")

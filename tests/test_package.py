@@ -173,3 +173,63 @@ def test_cli_package_bad_input_one_line_exit_2(tmp_path, extra, message):
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert snapshot(tmp_path) == before
+
+
+def test_frontier_plot_draws_the_table_met_and_missed_by_shape_and_colour():
+    from matplotlib.colors import to_hex
+
+    from sim.plots import frontier_chart
+    from sim.plots.solve import MET_COLOUR, MISSED_COLOUR
+
+    table = pd.DataFrame({"step": [0, 1, 2, 3], "cost_cny": [0, 5e6, 15e6, 20e6],
+                          "probability": [0.0, 0.5, 1.0, 1.0], "met": [False, False, True, True],
+                          "on_front": [True, True, True, False]})
+    fig = frontier_chart(table, TARGET, 0.8, answer_step=2)
+    ax = fig.axes[0]
+    by_gid = {c.get_gid(): c for c in ax.collections}
+    met, missed = by_gid["points:met"], by_gid["points:missed"]
+    assert met.get_offsets().tolist() == [[15, 100], [20, 100]]  # million CNY, percent
+    assert missed.get_offsets().tolist() == [[0, 0], [5, 50]]
+    assert to_hex(met.get_facecolor()[0]) == MET_COLOUR.lower() and to_hex(missed.get_facecolor()[0]) == MISSED_COLOUR.lower()
+    assert met.get_paths()[0] is not missed.get_paths()[0]  # a circle and a cross
+    assert by_gid["answer"].get_offsets().tolist() == [[15, 100]]
+    front = next(line for line in ax.lines if line.get_gid() == "front")
+    assert list(front.get_xdata()) == [0, 5, 15]
+    threshold = next(line for line in ax.lines if line.get_gid() == "threshold")
+    assert list(threshold.get_ydata()) == [80, 80]
+
+
+def test_cli_without_lever_uses_explore_levers(tmp_path):
+    import json
+
+    data = step_data()
+    data["explore"] = {"levers": {"grid.headroom_mw": {"low": 0, "high": 40, "cost_cny_per_unit": 1e6},
+                                  "projects.c.compute.pflops": {"low": 1000, "high": 3000, "cost_cny_per_unit": 1e5}}}
+    path = tmp_path / "step.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("solve", str(path), "--target", TARGET, "--probability", "0.8", "-r", "1", "-j", "1",
+                   "--no-plots", "--no-report", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in done.stdout
+    assert "lever grid.headroom_mw in [0 MW, 40 MW], 1,000,000 CNY per unit above 0" in done.stdout
+
+
+def test_public_cost_is_the_simulated_subsidy_and_a_negative_cost_counts_from_high():
+    # big carries 1 bn CNY of investment and a subsidy of `rate` x investment is paid when it comes
+    # online (headroom >= 15 MW); the rate lever has no declared cost: it costs the subsidy paid.
+    data = step_data()
+    data["projects"][2]["investment_cny"] = 1e9
+    data["policies"] = {"capex_subsidy": {"rate": 0.05}}
+    scenario = sim.scenario_from_data(data)
+    chosen = package_levers(scenario, ["grid.headroom_mw:0:40:1e6", "policies.capex_subsidy.rate:0.02:0.1"])
+    solution = solve_package(scenario, chosen, TARGET, 0.8, replications=1)
+    best = solution.best
+    assert (best["grid.headroom_mw"], best["policies.capex_subsidy.rate"]) == (15, 0.02)
+    assert best["public_cost_cny"] == pytest.approx(0.02 * 1e9) and best["declared_cost_cny"] == 15e6
+    assert best["cost_cny"] == pytest.approx(35e6)
+    missed = solution.packages[~solution.packages.met]
+    assert missed.public_cost_cny.eq(0).all()  # big never online: no subsidy paid
+    # the same headroom priced from its high end (a negative cost): 40 MW is free, 15 MW costs 25 M
+    chosen = package_levers(scenario, ["grid.headroom_mw:0:40:-1e6", "policies.capex_subsidy.rate:0.02:0.1"])
+    solution = solve_package(scenario, chosen, TARGET, 0.8, replications=1)
+    assert (solution.best["grid.headroom_mw"], solution.best["declared_cost_cny"]) == (40, 0)

@@ -127,6 +127,8 @@ def test_bare_path_needs_a_declared_range_and_takes_its_cost():
         ("grid.headroom_mw", 0, 40, 1e6), ("projects.c.compute.pflops", 1000, 3000, None)]
     with pytest.raises(ScenarioError, match="given twice"):
         package_levers(scenario, ["grid.headroom_mw", "grid.headroom_mw:0:5"])
+    with pytest.raises(ScenarioError, match=r"projects.1.compute.pflops is given twice \(also as projects.c"):
+        package_levers(scenario, ["projects.c.compute.pflops:1000:2000", "projects.1.compute.pflops:1000:2000"])
 
 
 def test_cli_prints_the_package_and_writes_frontier(tmp_path):

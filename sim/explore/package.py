@@ -44,7 +44,7 @@ from ..errors import Problem, ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from ..scenario.variants import with_fixed_values
-from .design import fmt, lever_input, percent
+from .design import _same_value, fmt, lever_input, percent
 from .evaluate import Evaluator, output_specs, wilson_interval
 from .solve import DEFAULT_PROBABILITY, DEFAULT_REPLICATIONS, check_probability, target_index
 
@@ -142,10 +142,13 @@ def package_levers(scenario: Scenario, texts: Sequence[str] = ()) -> list[Packag
             low, high, cost = own.low, own.high, own.cost_cny_per_unit
         spec = lever_input(scenario, path, low, high, f"--lever {text}")
         levers.append(PackageLever(path, spec.low, spec.high, spec.unit, spec.integer, cost, f"--lever {text}"))
-    paths = [lever.path for lever in levers]
-    for path in paths:
-        if paths.count(path) > 1:
-            raise ScenarioError(Problem(f"{path} is given twice; give each lever once", path="--lever"))
+    seen: dict[object, str] = {}
+    for lever in levers:  # projects.c.x and projects.2.x name one value
+        key = _same_value(origin, lever.path)
+        if key in seen:
+            raise ScenarioError(Problem(f"{lever.path} is given twice (also as {seen[key]}); give each lever once",
+                                        path="--lever"))
+        seen[key] = lever.path
     if len(levers) > MAX_LEVERS:
         raise ScenarioError(Problem(f"at most {MAX_LEVERS} levers in one package (got {len(levers)})", path="--lever"))
     return levers

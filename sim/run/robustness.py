@@ -290,8 +290,10 @@ class Robustness:
         if len(both) == 1:
             clause = f": {self.policies[i]}" if fallback else ""
             text = "" if len(primary) == 1 else (
-                f"{len(primary)} tie on the {first}, decided by the {second}" if short else
-                f"{len(primary)} policies tie on the {first}: the tie is broken by the better {second}")
+                f"{len(primary)} tie on the {first}, decided by the "
+                f"{'better worst case' if rule == 'minimax-regret' else 'smaller largest regret'}" if short else
+                f"{len(primary)} policies tie on the {first}: the tie is broken by "
+                f"{'the better worst case' if rule == 'minimax-regret' else 'the smaller largest regret'}")
             return text, clause
         costs = [self.costs[k] if self.costs is not None else math.nan for k in both]
         cheaper = self.costs is not None and sum(round(c) == round(self.costs[i]) for c in costs) == 1
@@ -304,7 +306,8 @@ class Robustness:
         if fallback:
             return "", f", which {len(both)} policies tie on too{clause}"
         if short:
-            how = "the cheaper in public money" if cheaper else "same public cost, by name"
+            how = ("the cheaper in public money" if cheaper else "the same public cost, so the base is kept" if i == 0
+                   else "the same public cost, so by name")
             return f"{len(both)} tie on the {first} and the {second}, decided by {how}", clause
         return f"{len(both)} policies tie on the {first} and the {second}{clause}", clause
 
@@ -321,7 +324,8 @@ class Robustness:
             best = [self.policies[q] for q in range(len(column)) if column[q] == column[k]]
             who = best[0] if len(best) == 1 else ("every policy" if len(best) == len(column) else ", ".join(best))
             where = "in the base scenario" if scenario == BASE else f"under {scenario}"
-            lines.append(f"no policy is on track {where} (best: {who} at {self._cell(column[k])}; on track at "
+            figure = f"{column[k]:.1%}" if self.measure not in OUTPUTS_BY_NAME else self._cell(column[k])
+            lines.append(f"no policy is on track {where} (best: {who} at {figure}; on track at "
                          f">= {self.threshold:.0%})")
         return lines
 

@@ -471,3 +471,28 @@ def test_an_all_tie_suggests_only_other_measures():
     text = "\n".join(m.lines())
     assert "every policy scores the same in every scenario (1.80)" in text
     assert "(e.g. public_cost, peak_mw)" in text and "eflops)" not in text
+
+
+def test_the_report_says_where_no_policy_is_on_track(tmp_path):
+    from sim.report.decisions import nothing_on_track
+    rows = [{"policy": p, "scenario": s, "value": v, "on_track": int(v >= 0.8)}
+            for p, values in (("base", (0.25, 0.0, 0.19)), ("pkg", (0.86, 0.0, 0.63)))
+            for s, v in zip(("base", "grid-tight", "supply-shock"), values)]
+    assert nothing_on_track(pd.DataFrame(rows), "plan") == [
+        "No policy is on track under grid-tight (best: every policy at 0.0%).",
+        "No policy is on track under supply-shock (best: pkg at 63.0%)."]
+    assert nothing_on_track(pd.DataFrame(rows).drop(columns="on_track"), "plan") == []  # an older robustness.csv
+
+
+def test_a_clash_by_index_through_the_cli_is_one_line_exit_2(tmp_path):
+    import yaml
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(variants={"bigger": {"kind": "policy", "set": {"projects.a.it_mw": 400}},
+                                                  "smaller": {"kind": "risk", "set": {"projects.0.it_mw": 10}}}),
+                                   sort_keys=False))
+    before = snapshot(tmp_path)
+    done = capsim("compare", file, "--across", "risks", "--out", tmp_path / "out", "-q")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "policy 'bigger' and risk 'smaller' both set projects.a.it_mw (the other writes it projects.0.it_mw)" \
+        in one_line(done)
+    assert snapshot(tmp_path) == before

@@ -89,8 +89,10 @@ def nothing_on_track(table: pd.DataFrame, measure: str) -> list[str]:
         if flags.isna().any() or flags.any():
             continue
         best = rows.loc[rows["value"].idxmax()]
+        tied = rows[rows["value"] == best["value"]]["policy"].tolist()
+        who = tied[0] if len(tied) == 1 else "every policy" if len(tied) == len(rows) else ", ".join(tied)
         where = "in the base scenario" if scenario == BASE else f"under {scenario}"
-        out.append(f"No policy is on track {where} (best: {best['policy']} at {_cell(float(best['value']), measure)}).")
+        out.append(f"No policy is on track {where} (best: {who} at {float(best['value']):.1%}).")
     return out
 
 

@@ -339,3 +339,160 @@ def test_met_at_the_start_is_never_printed_as_a_date():
     text = sim.compare(s).summary_text()
     rows = [line for line in text.splitlines() if line.split()[1:2] in (["base"], ["more-c"])]
     assert len(rows) == 2 and all("at the start" in r and "2025-01" not in r for r in rows)
+
+
+# --- the review's defects (ties on cost, clashes by index, materiality, nothing on track, ranks) --
+
+def matrix(values, policies, scenarios, rule="minimax-regret", costs=None, threshold=0.8, replications=1000,
+           uncertain=True, measure="plan"):
+    from sim.run.robustness import Robustness
+    values = np.asarray(values, dtype=float)
+    return Robustness(policies, scenarios, measure, "P('plan' met)", values, np.zeros(values.shape + (3,)), True,
+                      threshold, rule, {}, None if costs is None else np.asarray(costs, dtype=float), replications,
+                      uncertain)
+
+
+def test_a_full_tie_goes_to_the_cheaper_policy_and_says_so():
+    # fast-plus-vouchers (1.46e9 CNY) and fast (4e4 CNY) both 41% and 0% in every cell; base 20%, 0%
+    # regrets: base 21 pts, the two 0; worst case 0% for all three
+    m = matrix([[0.2, 0.0], [0.41, 0.0], [0.41, 0.0]], ["base", "fast-plus-vouchers", "fast"], ["base", "grid"],
+               costs=[0.0, 1.46e9, 4e4])
+    assert {rule: m.picks()[rule] for rule in ("minimax-regret", "worst-case", "satisficing")} == {
+        "minimax-regret": "fast", "worst-case": "fast", "satisficing": "fast"}
+    text = "\n".join(m.lines())
+    assert "recommended: fast (max regret 0.0 pts, worst case 0%)" in text
+    assert ("2 policies tie on the largest regret and the worst case; the cheaper in public money, fast "
+            "(0.00 bn CNY), is chosen") in text
+    assert "broken by the better worst case" not in text
+    assert "worst-case picks fast (3 tie on the worst case and the largest regret" not in text  # base's regret differs
+    assert "worst-case picks fast (2 tie on the worst case and the largest regret, decided by the cheaper in " \
+           "public money)" in text
+    table = m.table()
+    assert table[table.recommended == 1]["policy"].unique().tolist() == ["fast"]
+    assert table.groupby("policy", sort=False)["public_cost_cny"].first().tolist() == [0.0, 1.46e9, 4e4]
+    # the same cost: the base first, then by name
+    assert choose(np.array([[0.4], [0.4], [0.4]]), "minimax-regret", costs=np.array([0, 0, 0]),
+                  names=["base", "b", "a"]) == 0
+    assert choose(np.array([[0.1], [0.4], [0.4]]), "minimax-regret", costs=np.array([0, 5, 5]),
+                  names=["base", "b", "a"]) == 2
+    # a tie on the first key only is still broken by the second, and said so
+    # worst cases 50%, 10%, 50%; largest regrets 40, 80, 30 points: q
+    m = matrix([[0.5, 0.5], [0.9, 0.1], [0.6, 0.5]], ["base", "p", "q"], ["base", "r"], rule="worst-case",
+               costs=[0, 0, 0])
+    assert m.recommended == "q" and "2 policies tie on the worst case: the tie is broken by the smaller " \
+                                    "largest regret" in "\n".join(m.lines())
+    # every key and the cost tie: the base is kept, and that is what the output says
+    m = matrix([[0.5, 0.5], [0.5, 0.5]], ["base", "p"], ["base", "r"], costs=[0, 0])
+    assert "no rule separates them; they cost the same public money, so the base (do nothing new) is kept" in \
+        "\n".join(m.lines())
+
+
+def test_a_clash_is_found_however_the_paths_name_the_item():
+    # project c is the third item (index 2): the policy names it by id, the risk by index
+    clash = {"more-c": VARIANTS["more-c"], "c-small": {"kind": "risk", "set": {"projects.2.compute.pflops": 10}}}
+    with pytest.raises(ScenarioError, match=r"policy 'more-c' and risk 'c-small' both set projects.c.compute.pflops "
+                                            r"\(the other writes it projects.2.compute.pflops\)"):
+        sim.compare(scenario(variants=clash), across="risks")
+    # nested: the risk replaces the whole compute block of item 2 that the policy changes inside
+    nested = {"more-c": VARIANTS["more-c"],
+              "c-block": {"kind": "risk", "set": {"projects.2.compute": {"pflops": 10, "precision": "FP32"}}}}
+    with pytest.raises(ScenarioError, match="both set projects.c.compute.pflops"):
+        sim.compare(scenario(variants=nested), across="risks")
+    # another item by index is no clash
+    fine = {"more-c": VARIANTS["more-c"], "b-small": {"kind": "risk", "set": {"projects.1.compute.pflops": 100}}}
+    m = sim.compare(scenario(variants=fine), rank_by="eflops", across="risks").robustness
+    assert m.values == pytest.approx(np.array([[1.8, 1.8], [3.0, 3.0]]))
+    with pytest.raises(ScenarioError, match="both set projects.c.compute.pflops"):
+        sim.scenario.variants.combine_variants(scenario(variants=clash), "more-c", "c-small")
+
+
+def test_cost_effectiveness_needs_material_public_money():
+    from sim.run.kinds import MATERIAL_CNY, cost_effectiveness
+    assert MATERIAL_CNY == 1e7
+    table = pd.DataFrame([{"variant": "base", "value": 0.2, "public_cost_cny": 0.0, "total_eflops_end": 10.0},
+                          {"variant": "fast", "value": 0.41, "public_cost_cny": 4e4, "total_eflops_end": 10.0},
+                          {"variant": "vouchers", "value": 0.41, "public_cost_cny": 2e9, "total_eflops_end": 11.0}])
+    lines = cost_effectiveness(table, "plan")
+    assert lines[1] == "  fast: no material public cost (+40,000 CNY against the base, below +-0.01 bn CNY): no ratio"
+    # (0.41 - 0.2) * 100 / 2 = 10.5 points per bn CNY; (11 - 10) / 2 = 0.5 EFLOPS per bn CNY
+    assert lines[2] == ("  vouchers: +2.00 bn CNY public money against the base: +10.5 pts of P per bn CNY; "
+                        "+0.50 EFLOPS at the end per bn CNY")
+
+
+def test_a_scenario_in_which_no_policy_is_on_track_is_said():
+    m = matrix([[0.25, 0.0], [0.86, 0.0], [0.64, 0.0]], ["base", "pkg", "fast"], ["base", "grid-tight"],
+               costs=[0, 3e9, 0])
+    text = "\n".join(m.lines())
+    assert "no policy is on track under grid-tight (best: every policy at 0.0%; on track at >= 80%)" in text
+    assert "no policy is on track in the base" not in text
+    m = matrix([[0.25, 0.0], [0.6, 0.1], [0.64, 0.0]], ["base", "pkg", "fast"], ["base", "grid-tight"],
+               rule="satisficing", costs=[0, 3e9, 0])
+    text = "\n".join(m.lines())
+    assert "no policy is on track in the base scenario (best: fast at 64.0%; on track at >= 80%)" in text
+    assert "no policy is on track under grid-tight (best: pkg at 10.0%; on track at >= 80%)" in text
+    # shares all 0: the fallback is the largest regret, base 39 pts, pkg 4, fast 10
+    assert ("no policy is on track in any scenario; the rule falls back to the smaller largest regret: pkg"
+            in text)
+    table = m.table()
+    assert table[table.scenario == "grid-tight"]["on_track"].tolist() == [0, 0, 0]
+
+
+def test_ranking_csv_ranks_only_the_policies_and_the_base(tmp_path):
+    import yaml
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(), sort_keys=False))
+    done = capsim("compare", file, "--rank-by", "eflops", "--out", tmp_path / "out", "--no-plots")
+    assert done.returncode == 0, done.stderr
+    ranking = pd.read_csv(tmp_path / "out" / "ranking.csv", keep_default_na=False)
+    ranks = ranking.set_index("variant")["rank"].astype(str).to_dict()
+    # eflops at the end: more-c 3.0, b-early 2.3, base 1.8
+    assert ranks == {"more-c": "1", "b-early": "2", "base": "3", "b-small": "", "c-late": "", "more-a": "",
+                     "relabel": ""}
+    assert (tmp_path / "out" / "report.html").exists()
+    assert capsim("report", tmp_path / "out").returncode == 0
+
+
+def test_few_replications_warn_that_the_choice_may_not_be_stable():
+    values, names = [[0.0, 1.0], [1.0, 1.0]], ["base", "p"]
+    # Wilson at n = 1, P = 50%: 1.96 / (1 + 1.96^2) * sqrt(0.25 + 1.96^2 / 4) = 0.445
+    assert ("warning: each cell is P from 1 run: its 95% interval (Wilson) is up to +-45 points, so the choice may "
+            "not be stable; run at least 30 with -r") in matrix(values, names, ["base", "r"], replications=1).lines()
+    # n = 20: 1.96 / 1.192 * sqrt(0.0125 + 0.0024) = 0.2007
+    assert any("P from 20 runs: its 95% interval (Wilson) is up to +-20 points" in line
+               for line in matrix(values, names, ["base", "r"], replications=20).lines())
+    assert not any("warning" in line for line in matrix(values, names, ["base", "r"], replications=30).lines())
+    assert not any("warning" in line for line in matrix(values, names, ["base", "r"], replications=1,
+                                                        uncertain=False).lines())
+
+
+def test_an_all_tie_suggests_only_other_measures():
+    m = sim.compare(scenario(variants={"c-small": {"kind": "policy", "set": {"projects.a.it_mw": 5}},
+                                       "b-small": VARIANTS["b-small"]}), rank_by="eflops", across="risks").robustness
+    text = "\n".join(m.lines())
+    assert "every policy scores the same in every scenario (1.80)" in text
+    assert "(e.g. public_cost, peak_mw)" in text and "eflops)" not in text
+
+
+def test_the_report_says_where_no_policy_is_on_track(tmp_path):
+    from sim.report.decisions import nothing_on_track
+    rows = [{"policy": p, "scenario": s, "value": v, "on_track": int(v >= 0.8)}
+            for p, values in (("base", (0.25, 0.0, 0.19)), ("pkg", (0.86, 0.0, 0.63)))
+            for s, v in zip(("base", "grid-tight", "supply-shock"), values)]
+    assert nothing_on_track(pd.DataFrame(rows), "plan") == [
+        "No policy is on track under grid-tight (best: every policy at 0.0%).",
+        "No policy is on track under supply-shock (best: pkg at 63.0%)."]
+    assert nothing_on_track(pd.DataFrame(rows).drop(columns="on_track"), "plan") == []  # an older robustness.csv
+
+
+def test_a_clash_by_index_through_the_cli_is_one_line_exit_2(tmp_path):
+    import yaml
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data(variants={"bigger": {"kind": "policy", "set": {"projects.a.it_mw": 400}},
+                                                  "smaller": {"kind": "risk", "set": {"projects.0.it_mw": 10}}}),
+                                   sort_keys=False))
+    before = snapshot(tmp_path)
+    done = capsim("compare", file, "--across", "risks", "--out", tmp_path / "out", "-q")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "policy 'bigger' and risk 'smaller' both set projects.a.it_mw (the other writes it projects.0.it_mw)" \
+        in one_line(done)
+    assert snapshot(tmp_path) == before

@@ -289,7 +289,12 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
             v = table[column].to_numpy(float)
             _refuse(path, column, table, share & ((v < 0) | (v > 1)), "a probability must be from 0 to 1")
     elif name == "ranking":
-        _range(path, table, "rank", 1, whole=True, required=True)
+        # only the base and the policies are ranked when the runs say their kind (sim.run.kinds)
+        kinds = table["kind"].fillna("").astype(str) if "kind" in table.columns else None
+        ranked = np.ones(len(table), bool) if kinds is None else kinds.isin(["base", "policy"]).to_numpy()
+        _range(path, table, "rank", 1, whole=True)
+        if "rank" in table.columns:
+            _refuse(path, "rank", table, ranked & np.isnan(_numbers(path, table, "rank")), "a number is needed here")
         for column in table.columns:
             if str(column).startswith("probability["):
                 _range(path, table, str(column), 0, 1)

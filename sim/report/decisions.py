@@ -79,6 +79,23 @@ def _points(value: float, measure: str) -> str:
     return f"{value * 100:.1f} points"
 
 
+def nothing_on_track(table: pd.DataFrame, measure: str) -> list[str]:
+    """A sentence per scenario of robustness.csv in which no policy is on track (its ``on_track`` column)."""
+    if "on_track" not in table.columns:
+        return []
+    out = []
+    for scenario, rows in table.groupby("scenario", sort=False):
+        flags = pd.to_numeric(rows["on_track"], errors="coerce")
+        if flags.isna().any() or flags.any():
+            continue
+        best = rows.loc[rows["value"].idxmax()]
+        tied = rows[rows["value"] == best["value"]]["policy"].tolist()
+        who = tied[0] if len(tied) == 1 else "every policy" if len(tied) == len(rows) else ", ".join(tied)
+        where = "in the base scenario" if scenario == BASE else f"under {scenario}"
+        out.append(f"No policy is on track {where} (best: {who} at {float(best['value']):.1%}).")
+    return out
+
+
 def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
     """(sentences, [(caption, table)]) of robustness.csv; nothing when the folder has none."""
     table = folder.table("robustness")
@@ -111,6 +128,7 @@ def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, 
         sentences.append(f"Robust choice: {best} (largest regret {_points(float(first['max_regret']), measure)}, worst "
                          f"case {_cell(float(first['worst_case']), measure)}), by the rule "
                          f"{RULE_TEXT.get(rule, rule)}; the matrix below runs every policy under every risk.")
+    sentences += nothing_on_track(table, measure)
     caption = ("Robustness: every policy under every risk, common random numbers (robustness.csv); a cell = the "
                "policy's changes, then the risk's; regret = shortfall against the best policy in that scenario"
                + ("; * rests on an assumed investor response to the subsidy" if any("*" in r["policy"] for r in rows)

@@ -180,7 +180,7 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
     rows = []
     for _, row in ranking.iterrows():
         shown = {
-            "rank": int(row["rank"]),
+            "rank": int(row["rank"]) if pd.notna(row["rank"]) else "–",  # risks, views...: never ranked
             "variant": row["variant"],
             f"ranked figure ({unit})": number(row["value"] * scale, fmt),
             "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),

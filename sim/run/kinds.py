@@ -75,7 +75,8 @@ def group_of(kind: str | None) -> str:
 def grouped_ranking(results: dict[str, Results], rank_by: str) -> pd.DataFrame:
     """ranking.csv. Unclassified scenario: :func:`~sim.run.ranking.ranking_table` as it stands.
     Otherwise each group (policies with the base, risks and assumptions, views, unclassified) is
-    ranked on its own (``rank`` within the group), policies first, and two columns are added:
+    listed apart, policies first; only the policies and the base are ranked (``rank`` 1, 2, ...;
+    empty for every other row, so that rank 1 is always a policy or the base), and two columns are added:
     ``kind`` (base, policy, risk, assumption, view, or empty) and ``assumed_behaviour``."""
     import pandas as pd  # imported when a table is made (about 0.2 s)
     scenario = results[BASE].scenario
@@ -91,11 +92,13 @@ def grouped_ranking(results: dict[str, Results], rank_by: str) -> pd.DataFrame:
         table = ranking_table({BASE: results[BASE], **{n: results[n] for n in names}}, rank_by)
         if key != "policy":  # the base row stays in the policy group only
             table = table[table["variant"] != BASE].copy()
-            table["rank"] = range(1, len(table) + 1)
+            table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
         table.insert(2, "kind", [variant_kind(scenario, n) or "" for n in table["variant"]])
         table.insert(3, "assumed_behaviour", [assumed_behaviour(results[n].scenario) for n in table["variant"]])
         parts.append(table)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out["rank"] = out["rank"].astype("Int64")  # whole numbers, empty in the csv for the rows not ranked
+    return out
 
 
 def tie_sentence(table: pd.DataFrame, rank_by: str, label: str) -> str:
@@ -122,8 +125,14 @@ def _figure(value: float, rank_by: str) -> str:
     return f"{value:.1%}"
 
 
+MATERIAL_CNY = 1e7
+"""Public money added below this (10 million CNY, 0.01 bn) is not material: no ratio is shown, since
+dividing by almost nothing gives a meaningless figure (a fast track that only moves subsidy timing)."""
+
+
 def cost_effectiveness(table: pd.DataFrame, rank_by: str) -> list[str]:
-    """Per run that adds public money against the base: the ranked figure gained per bn CNY added."""
+    """Per run that adds public money against the base: the ranked figure gained per bn CNY added
+    (no ratio when the money added is below :data:`MATERIAL_CNY`)."""
     base = table[table["variant"] == BASE]
     if base.empty:
         return []
@@ -132,6 +141,10 @@ def cost_effectiveness(table: pd.DataFrame, rank_by: str) -> list[str]:
     for row in table.to_dict("records"):
         added = (row["public_cost_cny"] - base["public_cost_cny"]) / 1e9
         if row["variant"] == BASE or not math.isfinite(added) or added <= 0:
+            continue
+        if added * 1e9 < MATERIAL_CNY:
+            lines.append(f"  {row['variant']}: no material public cost ({added * 1e9:+,.0f} CNY against the base, "
+                         f"below +-{MATERIAL_CNY / 1e9:.2f} bn CNY): no ratio")
             continue
         gain = row["value"] - base["value"]
         eflops = (row["total_eflops_end"] - base["total_eflops_end"]) / added

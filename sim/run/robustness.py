@@ -21,7 +21,8 @@ The recommended policy is picked by a rule (``--robust``):
 * ``worst-case``: the best worst case (maximin); ties by the smaller largest regret;
 * ``satisficing``: the largest share of scenarios on track; ties by the smaller largest regret.
 
-Remaining ties keep the order of the matrix (the base first, then the policies in file order).
+Remaining ties go to the cheaper policy in public money (subsidy + vouchers over the horizon, its
+mean in the base scenario; issue 23 section 3), then to the base, then by name.
 Each cell also carries its paired difference to the base policy in the same scenario, with the
 95% interval of :func:`~sim.analysis.statistics.paired_difference`.
 """
@@ -38,7 +39,7 @@ from ..analysis.statistics import paired_difference
 from ..engine.draws import has_uncertainty
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
-from ..scenario.variants import BASE, combine_variants, overlapping_paths
+from ..scenario.variants import BASE, clash_text, clashing_paths, combine_variants
 from .ranking import OUTPUTS_BY_NAME, rank_values
 
 if TYPE_CHECKING:
@@ -54,12 +55,19 @@ RULE_TEXT = {
 }
 ACROSS = ("risks",)
 COLUMNS = ["policy", "scenario", "measure", "value", "regret", "diff_vs_base", "diff_ci_low", "diff_ci_high",
-           "worst_case", "max_regret", "share_on_track", "assumed_behaviour", "rule", "recommended"]
+           "worst_case", "max_regret", "share_on_track", "assumed_behaviour", "rule", "recommended", "on_track",
+           "public_cost_cny"]
 """robustness.csv: one row per (policy, scenario). ``value`` is the measure's mean in the cell;
 ``regret`` its shortfall against the best policy in that scenario; ``diff_vs_base`` and its interval
 the paired difference to the base policy in the same scenario; ``worst_case``, ``max_regret`` and
 ``share_on_track`` are the policy's (repeated on each of its rows); ``rule`` the rule that picked
-the recommended policy, ``recommended`` 1 on its rows, else 0."""
+the recommended policy, ``recommended`` 1 on its rows, else 0; ``on_track`` 1 when the cell is on
+track (value >= decision.on_track; empty for an output), so a scenario whose rows are all 0 is one
+in which no policy is on track; ``public_cost_cny`` the policy's public cost (its mean in the base
+scenario), the last tie-break."""
+MIN_REPLICATIONS = 30
+"""Below this many replications (of a matrix with uncertainty) the output warns that the choice may
+not be stable."""
 
 
 def check_robust(scenario: Scenario, rule: str, rank_by: str) -> None:
@@ -91,9 +99,9 @@ def check_across(scenario: Scenario, names: list[str]) -> tuple[list[str], list[
                             f"({', '.join(names)}){hint}")
     for p in policies[1:]:
         for r in risks[1:]:
-            clash = overlapping_paths(scenario.variants[p].set_, scenario.variants[r].set_)
+            clash = clashing_paths(scenario, scenario.variants[p].set_, scenario.variants[r].set_)
             if clash:
-                raise ScenarioError(f"--across risks: policy {p!r} and risk {r!r} both set {clash[0]}: the policy "
+                raise ScenarioError(f"--across risks: policy {p!r} and risk {r!r} both set {clash_text(clash[0])}: the policy "
                                     "cannot be applied under the risk (write a variant that sets both as you mean "
                                     "them)")
     return policies, risks
@@ -116,8 +124,10 @@ def shares_on_track(values: np.ndarray, threshold: float | None) -> np.ndarray:
     return (values >= threshold).mean(axis=1)
 
 
-def choose(values: np.ndarray, rule: str, higher_is_better: bool = True, threshold: float | None = None) -> int:
-    """The row of the recommended policy by ``rule`` (see the module docstring)."""
+def rule_keys(values: np.ndarray, rule: str, higher_is_better: bool = True,
+              threshold: float | None = None) -> list[tuple[float, float]]:
+    """Per policy, the rule's (primary, secondary) keys, smaller is better (rounded, so that a tie in
+    the matrix is a tie here whatever the float noise)."""
     max_regret = regrets(values, higher_is_better).max(axis=1)
     worst = worst_cases(values, higher_is_better)
     worst_key = -worst if higher_is_better else worst  # smaller is better
@@ -129,7 +139,17 @@ def choose(values: np.ndarray, rule: str, higher_is_better: bool = True, thresho
         keys = list(zip(-shares_on_track(values, threshold), max_regret))
     else:
         raise ValueError(f"unknown rule {rule!r}")
-    return min(range(len(keys)), key=lambda i: (keys[i], i))
+    return [tuple(round(float(k), 12) + 0.0 for k in key) for key in keys]
+
+
+def choose(values: np.ndarray, rule: str, higher_is_better: bool = True, threshold: float | None = None,
+           costs: np.ndarray | None = None, names: list[str] | None = None) -> int:
+    """The row of the recommended policy by ``rule`` (see the module docstring): the rule's keys,
+    then the lower public cost (``costs``, per row), then the base (row 0), then by name."""
+    keys = rule_keys(values, rule, higher_is_better, threshold)
+    cost = [0.0] * len(keys) if costs is None else [math.inf if math.isnan(c) else round(float(c)) for c in costs]
+    name = [""] * len(keys) if names is None else names
+    return min(range(len(keys)), key=lambda i: (keys[i], cost[i], i != 0, name[i], i))
 
 
 @dataclass
@@ -146,14 +166,20 @@ class Robustness:
     threshold: float | None  # decision.on_track when the measure is a target
     rule: str
     assumed: dict[str, str] = field(default_factory=dict)  # policy -> assumed behaviour ('' none)
+    costs: np.ndarray | None = None  # (P,) public cost in CNY, mean in the base scenario: the last tie-break
+    replications: int | None = None
+    uncertain: bool = False  # whether some cell draws anything (else one run is the answer)
+
+    def _choose(self, rule: str) -> int:
+        return choose(self.values, rule, self.higher_is_better, self.threshold, self.costs, self.policies)
 
     @property
     def recommended(self) -> str:
-        return self.policies[choose(self.values, self.rule, self.higher_is_better, self.threshold)]
+        return self.policies[self._choose(self.rule)]
 
     def picks(self) -> dict[str, str]:
         """The policy every rule would recommend."""
-        return {rule: self.policies[choose(self.values, rule, self.higher_is_better, self.threshold)]
+        return {rule: self.policies[self._choose(rule)]
                 for rule in RULES if rule != "satisficing" or self.threshold is not None}
 
     def table(self) -> pd.DataFrame:
@@ -174,6 +200,9 @@ class Robustness:
                     "worst_case": float(worst[i]), "max_regret": float(regret[i].max()),
                     "share_on_track": float(share[i]), "assumed_behaviour": self.assumed.get(policy, ""),
                     "rule": self.rule, "recommended": int(policy == best),
+                    "on_track": (math.nan if self.threshold is None
+                                 else int(bool(self.values[i, j] >= self.threshold))),
+                    "public_cost_cny": math.nan if self.costs is None else float(self.costs[i]),
                 })
         return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -219,22 +248,100 @@ class Robustness:
                          "delay_reduction_months)")
         best = self.recommended
         i = self.policies.index(best)
-        if np.all(self.values == self.values[:1]):
+        same = bool(np.all(self.values == self.values[:1]))
+        if same:
+            others = ", ".join(m for m in ("public_cost", "eflops", "peak_mw") if m != self.measure)
             lines.append(f"every policy scores the same in every scenario ({self._cell(self.values[0, 0])}): no rule "
-                         "separates them, so the first, the base (do nothing new), is kept; rank by another "
-                         "measure with --rank-by (e.g. public_cost, eflops)")
+                         f"separates them{self._decided(self.rule)[1]}; rank by another measure with --rank-by "
+                         f"(e.g. {others})")
+        lines += self.nothing_on_track()
         lines.append(f"recommended: {best} (max regret {self._points(regret[i].max())}, worst case "
                      f"{self._cell(worst[i])}), by the rule {RULE_TEXT[self.rule]}; choose with --robust")
-        primary = {"minimax-regret": (regret.max(axis=1), "largest regret", "the better worst case"),
-                   "worst-case": (worst, "worst case", "the smaller largest regret"),
-                   "satisficing": (share, "share of scenarios on track", "the smaller largest regret")}[self.rule]
-        tied = int(np.isclose(primary[0], primary[0][i], rtol=0, atol=1e-12).sum())
-        if 1 < tied < len(self.policies) or (tied == len(self.policies) and not np.all(self.values == self.values[:1])):
-            lines.append(f"{tied} policies tie on the {primary[1]}: the tie is broken by {primary[2]}")
-        others = [f"{rule} picks {pick}" for rule, pick in self.picks().items() if rule != self.rule]
+        if self.rule == "satisficing" and not np.any(share > 0):
+            lines.append(f"no policy is on track in any scenario; the rule falls back to the smaller largest regret"
+                         f"{self._decided(self.rule, fallback=True)[1]}")
+        elif not same:
+            tie = self._decided(self.rule)[0]
+            lines += [tie] if tie else []
+        others = []
+        for rule, pick in self.picks().items():
+            if rule != self.rule:
+                how = self._decided(rule, short=True)[0]
+                others.append(f"{rule} picks {pick}" + (f" ({how})" if how else ""))
         if others:
             lines.append("the other rules: " + "; ".join(others))
+        warning = self.stability_warning()
+        lines += [warning] if warning else []
         return lines
+
+    def _cost(self, i: int) -> str:
+        return f"{self.costs[i] / 1e9:,.2f} bn CNY" if self.costs is not None else "?"
+
+    def _decided(self, rule: str, short: bool = False, fallback: bool = False) -> tuple[str, str]:
+        """(the sentence saying what decided among the policies tied on the rule's first key, '' when
+        nothing tied; the clause after the keys: how the policies that tie on every key were told apart)."""
+        keys = rule_keys(self.values, rule, self.higher_is_better, self.threshold)
+        i = self._choose(rule)
+        first, second = {"minimax-regret": ("largest regret", "worst case"),
+                         "worst-case": ("worst case", "largest regret"),
+                         "satisficing": ("share of scenarios on track", "largest regret")}[rule]
+        primary = [k for k in range(len(keys)) if keys[k][0] == keys[i][0]]
+        both = [k for k in primary if keys[k] == keys[i]]
+        if len(both) == 1:
+            clause = f": {self.policies[i]}" if fallback else ""
+            text = "" if len(primary) == 1 else (
+                f"{len(primary)} tie on the {first}, decided by the "
+                f"{'better worst case' if rule == 'minimax-regret' else 'smaller largest regret'}" if short else
+                f"{len(primary)} policies tie on the {first}: the tie is broken by "
+                f"{'the better worst case' if rule == 'minimax-regret' else 'the smaller largest regret'}")
+            return text, clause
+        costs = [self.costs[k] if self.costs is not None else math.nan for k in both]
+        cheaper = self.costs is not None and sum(round(c) == round(self.costs[i]) for c in costs) == 1
+        if cheaper:
+            clause = f"; the cheaper in public money, {self.policies[i]} ({self._cost(i)}), is chosen"
+        elif i == 0:
+            clause = "; they cost the same public money, so the base (do nothing new) is kept"
+        else:
+            clause = f"; they cost the same public money, so {self.policies[i]} is chosen (first by name)"
+        if fallback:
+            return "", f", which {len(both)} policies tie on too{clause}"
+        if short:
+            how = ("the cheaper in public money" if cheaper else "the same public cost, so the base is kept" if i == 0
+                   else "the same public cost, so by name")
+            return f"{len(both)} tie on the {first} and the {second}, decided by {how}", clause
+        return f"{len(both)} policies tie on the {first} and the {second}{clause}", clause
+
+    def nothing_on_track(self) -> list[str]:
+        """One sentence per scenario in which no policy is on track (a target only)."""
+        if self.threshold is None:
+            return []
+        lines = []
+        for j, scenario in enumerate(self.scenarios):
+            column = self.values[:, j]
+            if np.any(column >= self.threshold) or np.isnan(column).all():
+                continue
+            k = int(np.nanargmax(column))
+            best = [self.policies[q] for q in range(len(column)) if column[q] == column[k]]
+            who = best[0] if len(best) == 1 else ("every policy" if len(best) == len(column) else ", ".join(best))
+            where = "in the base scenario" if scenario == BASE else f"under {scenario}"
+            figure = f"{column[k]:.1%}" if self.measure not in OUTPUTS_BY_NAME else self._cell(column[k])
+            lines.append(f"no policy is on track {where} (best: {who} at {figure}; on track at "
+                         f">= {self.threshold:.0%})")
+        return lines
+
+    def stability_warning(self) -> str:
+        """One line when the cells rest on fewer than :data:`MIN_REPLICATIONS` runs of an uncertain scenario."""
+        n = self.replications
+        if not self.uncertain or n is None or n >= MIN_REPLICATIONS:
+            return ""
+        runs = f"{n} run{'s' if n != 1 else ''}"
+        if self.threshold is None:
+            return (f"warning: each cell is the mean of {runs}, so the choice may not be stable; run at least "
+                    f"{MIN_REPLICATIONS} with -r")
+        z = 1.959963984540054
+        half = z / (1 + z * z / n) * math.sqrt(0.25 / n + z * z / (4 * n * n))  # Wilson, widest at P = 50%
+        return (f"warning: each cell is P from {runs}: its 95% interval (Wilson) is up to +-{half * 100:.0f} points, "
+                f"so the choice may not be stable; run at least {MIN_REPLICATIONS} with -r")
 
 
 def cell_scenarios(scenario: Scenario, policies: list[str], risks: list[str]) -> dict[tuple[str, str], Scenario]:
@@ -259,6 +366,7 @@ def robustness(scenario: Scenario, results: dict[str, Results], policies: list[s
     per_rep: dict[tuple[int, int], np.ndarray] = {}
     uncertain: dict[tuple[int, int], bool] = {}
     assumed = {}
+    costs = np.array([float(np.mean(rank_values(results[p], "public_cost"))) for p in policies])
     for i, policy in enumerate(policies):
         for j, risk in enumerate(risks):
             if policy == BASE or risk == BASE:
@@ -283,4 +391,5 @@ def robustness(scenario: Scenario, results: dict[str, Results], policies: list[s
         label, threshold = OUTPUTS_BY_NAME[rank_by].label, None
     else:
         label, threshold = f"P({rank_by!r} met)", scenario.decision.on_track
-    return Robustness(policies, risks, rank_by, label, values, diffs, higher, threshold, rule, assumed)
+    return Robustness(policies, risks, rank_by, label, values, diffs, higher, threshold, rule, assumed, costs,
+                      results[BASE].replications, any(uncertain.values()))

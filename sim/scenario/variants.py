@@ -261,6 +261,39 @@ def overlapping_paths(first: Iterable[str], second: Iterable[str]) -> list[str]:
             if a == b or a.startswith(b + ".") or b.startswith(a + ".")]
 
 
+def _data_path(data: Any, path: str) -> tuple:
+    """``path`` resolved against the scenario's data as ``--set`` resolves it (a list item named by
+    its id, its name or its index all give the item's index); as written when it does not resolve."""
+    try:
+        return tuple(str(k) for k in set_in_data(data, path, None)[1])
+    except PathError:
+        return tuple(path.split("."))
+
+
+def clashing_paths(scenario: Scenario, first: Iterable[str], second: Iterable[str]) -> list[tuple[str, str]]:
+    """(path of ``first``, path of ``second``) for each pair that sets the same value once resolved
+    against the scenario (:func:`_data_path`): the same value, or one inside the other, however
+    each names it (``projects.0.it_mw`` and ``projects.north-general-base.it_mw``)."""
+    origin = origin_of(scenario)
+    if origin is None or origin.data is None:
+        data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    else:
+        data = origin.data
+    data = {key: value for key, value in data.items() if key != "variants"}
+    theirs = [(b, _data_path(data, b)) for b in second]
+    out = []
+    for a in first:
+        mine = _data_path(data, a)
+        out += [(a, b) for b, path in theirs if path[: len(mine)] == mine or mine[: len(path)] == path]
+    return out
+
+
+def clash_text(pair: tuple[str, str]) -> str:
+    """'projects.a.it_mw', or 'projects.a.it_mw (the other writes it projects.0.it_mw)'."""
+    a, b = pair
+    return a if a == b else f"{a} (the other writes it {b})"
+
+
 def combine_variants(scenario: Scenario, first: str, then: str) -> Scenario:
     """``scenario`` with variant ``first`` applied, then variant ``then`` (a policy under a risk:
     the policy's changes, then the risk's). Two variants that set the same value (the same path, or
@@ -268,11 +301,11 @@ def combine_variants(scenario: Scenario, first: str, then: str) -> Scenario:
     them should win is a question only the scenario's author can answer."""
     changes = variant_changes(scenario, then)
     mine = scenario.variants[first].set_ if first in scenario.variants else {}
-    clash = overlapping_paths(mine, [c.path for c in changes])
+    clash = clashing_paths(scenario, mine, [c.path for c in changes])
     if clash:
         origin = origin_of(scenario)
         raise ScenarioError(Problem(
-            f"variants {first!r} and {then!r} both set {clash[0]}: the one cannot be applied under the other "
+            f"variants {first!r} and {then!r} both set {clash_text(clash[0])}: the one cannot be applied under the other "
             f"(write a variant that sets both as you mean them)", file=origin.path if origin and origin.path else None))
     try:
         return apply_variant(scenario, first, changes)

@@ -258,6 +258,14 @@ def test_verdict_says_already_met_at_the_start_never_the_first_month():
     assert "already met at the start" in line and "2025-01 (P50)" not in line
 
 
+def test_verdict_met_early_then_lost_says_first_met_not_held_never_reached():
+    # reached_p50 is the first month ever met; the P50 run is 1.0 short at the target's month (9 < 10)
+    line = verdict_line(SCENARIO, *tables(0.4, "2026-03"))
+    assert "first met 2026-03 (P50), not held at 2026-12" in line and "reached" not in line
+    start = verdict_line(SCENARIO, *tables(0.4, "2025-01"))
+    assert "met at the start, not held at 2026-12" in start and "already" not in start
+
+
 def test_verdict_without_a_plan_target_or_a_grid():
     line = verdict_line({"horizon": SCENARIO["horizon"]}, *tables(1.0, "2025-01"))
     assert line == "no verdict: the scenario has no plan target; peak facility 220 MW (P50), +120 MW over 2025-01; " \

@@ -29,7 +29,7 @@ from conftest import project, scenario_data
 from safety import capsim, one_line, snapshot
 from sim import ScenarioError
 from sim.analysis.verdict import verdict_class, verdict_line
-from sim.run.robustness import choose, regrets, shares_on_track, worst_cases
+from sim.run.robustness import choose, percent_cell, regrets, shares_on_track, tie_text, worst_cases
 from sim.run.kinds import grouped_ranking
 from sim.run.ranking import ranking_table
 
@@ -75,6 +75,24 @@ def test_rules_on_a_hand_computed_matrix():
 def test_ties_keep_the_order_base_first():
     same = np.ones((3, 2))
     assert [choose(same, rule, threshold=0.8) for rule in ("minimax-regret", "worst-case", "satisficing")] == [0, 0, 0]
+
+
+def test_matrix_cells_never_round_a_small_probability_to_0_or_100():
+    assert [percent_cell(v) for v in (0, 0.002, 0.004999, 0.005, 0.5, 0.994, 0.995, 0.999, 1.0)] == [
+        "0%", "<1%", "<1%", "0%", "50%", "99%", ">99%", ">99%", "100%"]  # 0.005 -> "0%" by Python's half-even rounding
+
+
+def test_a_pick_made_by_the_tie_break_says_so():
+    # worst cases 0, 0, 0 (every policy's worst is 0%): the worst-case rule picks by the smaller largest regret
+    values = np.array([[0.2, 0.0], [0.5, 0.0], [0.4, 0.0]])
+    i = choose(values, "worst-case")
+    assert i == 1  # largest regrets 0.3, 0, 0.1
+    assert tie_text("worst-case", worst_cases(values), i, "0%", False) == (
+        "all 3 policies' worst case is 0%: the worst-case rule decided by its tie-break, the smaller largest regret")
+    assert tie_text("worst-case", np.array([0.0, 0.0, 0.3]), 0, "0%", False) == (
+        "2 policies tie on the worst case (0%): the tie is broken by the smaller largest regret")
+    assert tie_text("worst-case", np.array([0.1, 0.0, 0.3]), 2, "30%", False) == ""
+    assert tie_text("worst-case", np.zeros(3), 0, "0%", True) == ""  # every cell equal: said apart
 
 
 # --- the matrix through real runs ---------------------------------------------------------------
@@ -202,7 +220,8 @@ def test_kind_is_checked_by_the_schema():
 def test_ties_are_said_and_the_next_measure_named():
     text = sim.compare(scenario(variants={"relabel": VARIANTS["relabel"], "b-small": VARIANTS["b-small"],
                                           "a-less": {"kind": "policy", "set": {"projects.a.it_mw": 5}}})).summary_text()
-    assert "all 2 runs tie at 0.0% P('plan' met): ranked by the next measure, public cost" in text
+    assert "no policy changes P('plan' met): all 2 tie at 0.0%; ordered by the next measure, public cost" in text
+    assert "best" not in text
 
 
 # --- the verdict --------------------------------------------------------------------------------
@@ -334,6 +353,51 @@ def test_report_splits_the_ranking_by_kind_and_shows_the_matrix(tmp_path):
     assert matrix.loc["fast *"].tolist() == ["95%", "50%", "50%", "0.0 points", "1 of 2"]
     assert matrix.loc["base"].tolist() == ["75%", "40%", "40%", "20.0 points", "0 of 2"]
     assert captions[1].startswith("What moves the outcome") and result.tables[1][1]["variant"].tolist() == ["slow"]
+    risks = result.tables[1][1]
+    assert "rank" not in risks.columns and "figure (%)" in risks.columns and "ranked figure (%)" not in risks.columns
+    assert "sorted by the size of the effect against the base" in captions[1]
+    assert "rank" in result.ranking.columns
+
+
+def test_report_page_order_verdict_policies_matrix_risks():
+    from report_folders import compare_folder
+    from sim.report.page import answer_section
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+    import tempfile, pathlib
+    folder = compare_folder(pathlib.Path(tempfile.mkdtemp()) / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "fast", "policy", "", "plan A", 0.95, 0.2, 0.15, 0.25, 3e8],
+                  [2, "base", "base", "", "plan A", 0.75, math.nan, math.nan, math.nan, 2.5e8],
+                  [1, "small", "risk", "", "plan A", 0.70, -0.05, -0.1, 0.0, 2.5e8],
+                  [2, "slow", "assumption", "", "plan A", 0.40, -0.35, -0.4, -0.3, 2.5e8],
+                  [1, "fp32", "view", "", "plan A", 0.0, -0.75, -0.8, -0.7, 2.5e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    read = read_folder(folder)
+    result = answer(read)
+    html = answer_section(read, result)
+    order = [html.index(s) for s in ("Verdict:", "Ranking of the runs", "What moves the outcome", "counted another way: views")]
+    assert order == sorted(order)
+    # risks and assumptions: no rank, sorted by the size of the effect (|-0.35| before |-0.05|)
+    assert result.tables[0][1]["variant"].tolist() == ["slow", "small"]
+
+
+def test_report_says_no_policy_changes_the_measure_when_all_tie_and_names_none_best(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "cheap", "policy", "", "plan A", 1.0, 0, 0, 0, 0],
+                  [2, "base", "base", "", "plan A", 1.0, math.nan, math.nan, math.nan, 0],
+                  [3, "dear", "policy", "", "plan A", 1.0, 0, 0, 0, 3e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    text = " ".join(answer(read_folder(folder)).sentences)
+    assert "no policy changes it: all 3 runs tie at 100%; ordered by the next measure, public money" in text
+    assert "best" not in text
 
 
 def test_met_at_the_start_is_never_printed_as_a_date():

@@ -5,7 +5,9 @@ the variants' kinds, and the robustness matrix (robustness.csv).
   base, "do nothing new"), with the same words ``capsim run`` and ``capsim compare`` print.
 * ranking.csv with a ``kind`` column (a scenario whose variants say their kind): the page's
   ranking holds the base and the policies only; risks and assumptions, views and unclassified
-  variants get their own tables, each with the variant's description.
+  variants get their own tables, each with the variant's description, with no rank (sorted by the
+  size of their effect against the base). The page shows the verdict, the policy ranking, the
+  robustness matrix, then risks and assumptions, then views.
 * robustness.csv: the policy x scenario matrix with each policy's worst case, largest regret and
   the share of scenarios on track, and a sentence naming the recommended policy and its rule.
 """
@@ -18,6 +20,7 @@ import pandas as pd
 
 from ..analysis.verdict import verdict_line
 from ..run.ranking import OUTPUTS_BY_NAME
+from ..run.robustness import percent_cell, tie_text
 from .read import ResultsFolder
 from .text import BASE
 
@@ -69,7 +72,7 @@ def _cell(value: float, measure: str) -> str:
     if measure in OUTPUTS_BY_NAME:
         o = OUTPUTS_BY_NAME[measure]
         return format(value * o.scale, o.fmt)
-    return f"{value:.0%}"
+    return percent_cell(value)
 
 
 def _points(value: float, measure: str) -> str:
@@ -111,6 +114,14 @@ def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, 
         sentences.append(f"Robust choice: {best} (largest regret {_points(float(first['max_regret']), measure)}, worst "
                          f"case {_cell(float(first['worst_case']), measure)}), by the rule "
                          f"{RULE_TEXT.get(rule, rule)}; the matrix below runs every policy under every risk.")
+        heads = table.drop_duplicates("policy").reset_index(drop=True)
+        column = {"minimax-regret": "max_regret", "worst-case": "worst_case", "satisficing": "share_on_track"}.get(rule)
+        if column in heads.columns and best in set(heads["policy"]):
+            i = int(heads.index[heads["policy"] == best][0])
+            shown = {"max_regret": _points, "worst_case": _cell}.get(column, lambda v, m: f"{v:.0%} of scenarios")
+            tie = tie_text(rule, heads[column].to_numpy(dtype=float), i, shown(float(heads.at[i, column]), measure),
+                           bool(table["value"].nunique() == 1))
+            sentences += [tie[0].upper() + tie[1:] + "."] if tie else []
     caption = ("Robustness: every policy under every risk, common random numbers (robustness.csv); a cell = the "
                "policy's changes, then the risk's; regret = shortfall against the best policy in that scenario"
                + ("; * rests on an assumed investor response to the subsidy" if any("*" in r["policy"] for r in rows)

@@ -147,12 +147,12 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     n = folder.manifest.get("replications")
     sentences = "".join(f"<p>{esc(s)}</p>" for s in result.sentences)
     parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
-    for caption, table in result.tables:
-        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
-    if result.ranking is not None:
+    if result.ranking is not None:  # the policies' ranking first, then the matrix, risks, views (result.tables)
         caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
                                 tight=("variant", "first met (P50)")))
+    for caption, table in result.tables:
+        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])

@@ -13,7 +13,8 @@ A variant's ``kind`` (:class:`~sim.scenario.schema.Variant`) says what it is:
   that classifies some, the unclassified ones are listed apart.
 
 When the ranked measure ties at the top (all 100%, or all 0%), a sentence says so and names the
-next measure, public cost (lower first), which orders the tied runs. Policies that spend public
+next measure, public cost (lower first), which orders the tied runs; when every run ties, no run
+is called best: "no policy changes P(...): all N tie at 100%; ordered by the next measure, ...". Policies that spend public
 money are also shown by cost-effectiveness against the base: P(met) points (or the ranked
 output) gained per bn CNY of public money added. A result that rests on an assumed behaviour
 (the capex subsidy's ``go_probability_bonus`` or ``delay_reduction_months``: the investors'
@@ -98,8 +99,9 @@ def grouped_ranking(results: dict[str, Results], rank_by: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def tie_sentence(table: pd.DataFrame, rank_by: str, label: str) -> str:
-    """One sentence when the ranked figure ties at the top, naming the next measure; else ''."""
+def tie_sentence(table: pd.DataFrame, rank_by: str, label: str, what: str = "variant") -> str:
+    """One sentence when the ranked figure ties at the top, naming the next measure; else ''.
+    ``what``: the runs' noun ("policy") for "no policy changes ..." when all of them tie."""
     values = table["value"]
     if len(table) < 2 or values.isna().all():
         return ""
@@ -108,9 +110,9 @@ def tie_sentence(table: pd.DataFrame, rank_by: str, label: str) -> str:
     if tied < 2:
         return ""
     figure = _figure(top, rank_by)
-    if tied == len(table):
-        return (f"all {tied} runs tie at {figure} {label}: ranked by the next measure, public cost "
-                "(subsidy + vouchers over the horizon, lower first)")
+    if tied == len(table):  # the measure cannot separate the runs: none is called "best"
+        return (f"no {what} changes {label}: all {tied} tie at {figure}; ordered by the next measure, public cost "
+                "(subsidy + vouchers over the horizon, lowest first)")
     return (f"the first {tied} runs tie at {figure} {label}: ordered among themselves by the next measure, "
             "public cost (subsidy + vouchers over the horizon, lower first)")
 
@@ -189,7 +191,7 @@ def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
             marked = shown["assumed_behaviour"].astype(bool)
             shown.loc[marked, "variant"] = shown.loc[marked, "variant"] + ASSUMED_MARK
             lines += summary_lines(scenario, shown, rank_by, end)
-            tie = tie_sentence(table, rank_by, measure_label(scenario, rank_by))
+            tie = tie_sentence(table, rank_by, measure_label(scenario, rank_by), "policy")
             lines += [tie] if tie else []
             lines += [ASSUMED_NOTE] if marked.any() else []
             lines += cost_effectiveness(table, rank_by)

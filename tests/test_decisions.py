@@ -283,6 +283,8 @@ def test_verdict_met_early_then_lost_says_first_met_not_held_never_reached():
     assert "first met 2026-03 (P50), not held at 2026-12" in line and "reached" not in line
     start = verdict_line(SCENARIO, *tables(0.4, "2025-01"))
     assert "met at the start, not held at 2026-12" in start and "already" not in start
+    late = verdict_line(SCENARIO, *tables(0.4, "2027-02"))  # first met after the target's month: late, not lost
+    assert "reached 2027-02 (P50)" in late and "not held" not in late
 
 
 def test_verdict_without_a_plan_target_or_a_grid():

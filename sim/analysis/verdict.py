@@ -124,7 +124,7 @@ def reached_text(row: dict, start: str, lost_by: str | None = None) -> str:
     reached = str(row.get("reached_p50") or "")
     if reached in ("", NEVER, "nan"):
         return "not reached within the horizon (P50)"
-    if lost_by is not None:
+    if lost_by is not None and month_number(reached) <= month_number(lost_by):  # met by then, then lost
         first = "met at the start" if reached == start else f"first met {reached} (P50)"
         return f"{first}, not held at {lost_by}"
     if reached == start:

@@ -93,6 +93,16 @@ def test_a_pick_made_by_the_tie_break_says_so():
         "2 policies tie on the worst case (0%): the tie is broken by the smaller largest regret")
     assert tie_text("worst-case", np.array([0.1, 0.0, 0.3]), 2, "30%", False) == ""
     assert tie_text("worst-case", np.zeros(3), 0, "0%", True) == ""  # every cell equal: said apart
+    from sim.run.robustness import Robustness
+    m = Robustness(["base", "p", "q"], ["base", "r"], "plan", "P('plan' met)", values, np.zeros((3, 2, 3)), True, 0.8,
+                   "minimax-regret")
+    text = "\n".join(m.lines())
+    assert "recommended: p (max regret 0.0 pts, worst case 0%)" in text
+    assert ("worst-case picks p (all policies' worst case is equal: picked by its tie-break, the smaller largest "
+            "regret)") in text
+    worst = "\n".join(Robustness(m.policies, m.scenarios, "plan", m.label, values, m.diffs, True, 0.8,
+                                 "worst-case").lines())
+    assert "all 3 policies' worst case is 0%: the worst-case rule decided by its tie-break" in worst
 
 
 # --- the matrix through real runs ---------------------------------------------------------------
@@ -413,3 +423,12 @@ def test_met_at_the_start_is_never_printed_as_a_date():
     text = sim.compare(s).summary_text()
     rows = [line for line in text.splitlines() if line.split()[1:2] in (["base"], ["more-c"])]
     assert len(rows) == 2 and all("at the start" in r and "2025-01" not in r for r in rows)
+
+
+def test_a_view_with_another_verdict_class_is_said_after_the_verdict():
+    from sim.analysis.verdict import views_text
+    assert views_text({}, 0.95, {"fp32-eq-low": 0.0, "fp32-eq-high": 0.99}) == (
+        "counted another way: fp32-eq-low (view) gives off track (0%)")
+    assert views_text({}, 0.95, {"fp32-eq-high": 0.9}) == ""
+    assert views_text({"decision": {"on_track": 0.5, "off_track": 0.1}}, 0.6, {"v": 0.3}) == (
+        "counted another way: v (view) gives at risk (30%)")

@@ -186,3 +186,28 @@ def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataF
     if grid:
         parts.append(grid)
     return "; ".join(parts)
+
+
+def verdict_probability(scenario: dict, targets: pd.DataFrame | None, variant: str | None = None,
+                        target_name: str | None = None) -> float | None:
+    """P(met) of the verdict's target in ``variant``'s rows of ``targets`` (None when there is none)."""
+    targets = _rows(targets, variant)
+    target = verdict_target(scenario, target_name)
+    if target is None or targets is None:
+        return None
+    hit = targets[targets["target"] == target["name"]]
+    if not len(hit) or not isinstance(hit["probability"].iloc[0], (int, float)):
+        return None
+    return float(hit["probability"].iloc[0])
+
+
+def views_text(scenario: dict, base_probability: float | None, views: dict[str, float | None]) -> str:
+    """'counted another way: fp32-eq-low (view) gives off track (0%)' for each view (the same runs
+    counted another way: {name: P(met)}) whose verdict class differs from the base's; '' when none does."""
+    if base_probability is None:
+        return ""
+    on, off = thresholds(scenario)
+    base = verdict_class(base_probability, on, off)
+    other = [f"{name} (view) gives {verdict_class(p, on, off)} ({p:.0%})" for name, p in views.items()
+             if p is not None and verdict_class(p, on, off) != base]
+    return "counted another way: " + "; ".join(other) if other else ""

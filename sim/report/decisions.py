@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from ..analysis.verdict import verdict_line
+from ..analysis.verdict import verdict_line, verdict_probability, views_text
 from ..run.ranking import OUTPUTS_BY_NAME
 from ..run.robustness import percent_cell, tie_text
 from .read import ResultsFolder
@@ -47,6 +47,20 @@ def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> s
         variant = BASE if BASE in names else names[0]
     line = verdict_line(folder.scenario, targets, monthly, variant, target_name)
     return "Verdict: " + line[0].upper() + line[1:] + "."
+
+
+def views_sentence(folder: ResultsFolder, target_name: str | None = None) -> str | None:
+    """After the verdict of a comparison: the views (``kind: view``) whose verdict class differs
+    from the base's, "Counted another way: fp32-eq-low (view) gives off track (0%)."; None if none."""
+    targets = folder.table("targets")
+    if targets is None or "variant" not in targets.columns:
+        return None
+    variants = folder.scenario.get("variants") or {}
+    names = [n for n in dict.fromkeys(targets["variant"])
+             if isinstance(variants.get(n), dict) and variants[n].get("kind") == "view"]
+    views = {n: verdict_probability(folder.scenario, targets, n, target_name) for n in names}
+    text = views_text(folder.scenario, verdict_probability(folder.scenario, targets, BASE, target_name), views)
+    return (text[0].upper() + text[1:] + ".") if text else None
 
 
 def description(folder: ResultsFolder, name: str) -> str:

@@ -260,7 +260,13 @@ class Robustness:
                  }[self.rule]()
         tie = tie_text(self.rule, primary, i, shown, bool(np.all(self.values == self.values[:1])))
         lines += [tie] if tie else []
-        others = [f"{rule} picks {pick}" for rule, pick in self.picks().items() if rule != self.rule]
+        primaries = {"minimax-regret": regret.max(axis=1), "worst-case": worst, "satisficing": share}
+        others = []
+        for rule, pick in self.picks().items():
+            if rule != self.rule:
+                same = bool(np.all(np.isclose(primaries[rule], primaries[rule][0], rtol=0, atol=1e-12)))
+                others.append(f"{rule} picks {pick}" + (f" (all policies' {PRIMARY[rule][0]} is equal: picked by "
+                                                        f"its tie-break, {PRIMARY[rule][1]})" if same else ""))
         if others:
             lines.append("the other rules: " + "; ".join(others))
         return lines

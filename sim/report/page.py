@@ -347,7 +347,12 @@ def _is_workbook(path: Path) -> bool:
 
 def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
     """Refuse to write ``path`` unless it is new or a report capsim wrote (``mark(path)``); never a
-    table or the manifest of a results folder, never the scenario of the results, never through a link."""
+    table or the manifest of a results folder, never the scenario of the results, never through a link,
+    never into another capsim results folder (a folder with a manifest.json: its report is its own)."""
+    folder = path.parent
+    if (folder / "manifest.json").is_file() and not (results.path.is_dir() and os.path.samefile(folder, results.path)):
+        raise ScenarioError(f"{path}: is inside another capsim results folder ({folder}); write this report in "
+                            f"{results.path} or outside any results folder")
     if not os.path.lexists(path):
         return
     name = path.name
@@ -359,7 +364,8 @@ def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
     scenario = ((results.manifest.get("scenario") or {}).get("resolved_path")
                 if isinstance(results.manifest.get("scenario"), dict) else None)
     if name in OUTPUT_FILES - {REPORT_NAME, "report.xlsx"} and (path.parent / "manifest.json").is_file():
-        raise ScenarioError(f"{path}: is a table of a results folder; --out names a new file or a capsim report")
+        raise ScenarioError(f"{path}: is a file of a results folder (its tables or manifest); --out names a new file "
+                            "or a capsim report")
     if isinstance(scenario, str) and os.path.exists(scenario) and os.path.samefile(scenario, path):
         raise ScenarioError(f"{path}: is the scenario file of these results; --out names a new file or a capsim report")
     if not mark(path):

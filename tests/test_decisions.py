@@ -432,3 +432,22 @@ def test_a_view_with_another_verdict_class_is_said_after_the_verdict():
     assert views_text({}, 0.95, {"fp32-eq-high": 0.9}) == ""
     assert views_text({"decision": {"on_track": 0.5, "off_track": 0.1}}, 0.6, {"v": 0.3}) == (
         "counted another way: v (view) gives at risk (30%)")
+
+
+def test_robustness_csv_is_range_checked_when_the_measure_is_a_probability(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    row = {"policy": "base", "scenario": "base", "measure": "plan A", "value": 0.75, "regret": 0.0,
+           "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0, "worst_case": 0.75, "max_regret": 0.0,
+           "share_on_track": 0.0, "assumed_behaviour": "", "rule": "minimax-regret", "recommended": 1}
+    pd.DataFrame([row]).to_csv(folder / "robustness.csv", index=False)
+    read_folder(folder)  # as capsim writes it: accepted
+    pd.DataFrame([{**row, "value": 7.5}]).to_csv(folder / "robustness.csv", index=False)
+    with pytest.raises(ScenarioError, match=r"robustness.csv: damaged table: column value, line 2: a probability "
+                                            r"\(the measure is a target\) must be from 0 to 1 \(found 7.5\)"):
+        read_folder(folder)
+    pd.DataFrame([{**row, "measure": "energy", "value": 7.5, "worst_case": 7.5}]).to_csv(
+        folder / "robustness.csv", index=False)
+    read_folder(folder)  # an output (TWh): not a probability

@@ -143,3 +143,9 @@ def test_rename_noreplace_never_replaces_a_file(tmp_path, monkeypatch, system_ca
     assert (tmp_path / "theirs").read_text() == "theirs" and (tmp_path / "new").read_text() == "new"
     staging.rename_noreplace(tmp_path / "new", tmp_path / "free")
     assert sorted(os.listdir(tmp_path)) == ["free", "theirs"] and (tmp_path / "free").read_text() == "new"
+
+
+def test_report_help_names_the_workbook_for_out_file():
+    done = capsim("report", "--help")
+    assert done.returncode == 0
+    assert "report.xlsx, or with --out FILE: FILE with .xlsx" in " ".join(done.stdout.split())

@@ -407,9 +407,14 @@ def test_report_says_no_policy_changes_the_measure_when_all_tie_and_names_none_b
                   [2, "base", "base", "", "plan A", 1.0, math.nan, math.nan, math.nan, 0],
                   [3, "dear", "policy", "", "plan A", 1.0, 0, 0, 0, 3e8]],
                  columns=columns).to_csv(folder / "ranking.csv", index=False)
-    text = " ".join(answer(read_folder(folder)).sentences)
+    read = read_folder(folder)
+    result = answer(read)
+    text = " ".join(result.sentences)
     assert "no policy changes it: all 3 runs tie at 100%; ordered by the next measure, public money" in text
     assert "best" not in text
+    from sim.report.page import answer_section
+    assert "Ranking of the runs by probability of meeting &#x27;plan A&#x27; (%): all tie, so ordered by public " \
+           "money, lowest first" in answer_section(read, result).replace("&#39;", "&#x27;")
 
 
 def test_met_at_the_start_is_never_printed_as_a_date():

@@ -149,6 +149,8 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
     if result.ranking is not None:  # the policies' ranking first, then the matrix, risks, views (result.tables)
         caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
+        if ": all tie" in result.ranked_by:  # no run is best (sim.report.ranking.compare_answer)
+            caption = f"Ranking of the runs by {result.ranked_by}"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
                                 tight=("variant", "first met (P50)")))
     for caption, table in result.tables:

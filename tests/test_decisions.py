@@ -456,3 +456,14 @@ def test_robustness_csv_is_range_checked_when_the_measure_is_a_probability(tmp_p
     pd.DataFrame([{**row, "measure": "energy", "value": 7.5, "worst_case": 7.5}]).to_csv(
         folder / "robustness.csv", index=False)
     read_folder(folder)  # an output (TWh): not a probability
+
+
+def test_a_policy_bringing_in_a_lever_from_the_horizons_start_is_noted():
+    levers = {"fast-now": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5}}},
+              "fast-later": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5, "from": "2025-06"}}},
+              "fast-start": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5, "from": "2025-01"}}}}
+    text = sim.compare(scenario(variants=levers)).summary_text()
+    assert ("note: in force from the horizon's first month (2025-01), with no later `from:`: fast-now (fast_track); "
+            "fast-start (fast_track); a policy decided now acts later, and its effect date matters") in text
+    assert "fast-later (" not in text
+    assert "note: in force" not in sim.compare(scenario()).summary_text()  # no lever brought in

@@ -235,7 +235,7 @@ class Comparison:
         if len(self.results) == 1:
             lines.append("the scenario has no variants to compare: the base alone")
         end = month_label(s.horizon.start, base.plan.n_months - 1)
-        lines += grouped_lines(s, self.ranking(chosen), chosen, end)
+        lines += grouped_lines(s, self.ranking(chosen), chosen, end, self.results)
         unmatched = unmatched_targets(base, {n: r for n, r in self.results.items() if n != BASE})
         lines += [f"not compared, targets in only one of base and {name}: {', '.join(only)}"
                   for name, only in unmatched.items()]

@@ -170,7 +170,8 @@ def effect_lines(scenario: Scenario, table: pd.DataFrame, rank_by: str) -> list[
     return ["  " + "  ".join(format(c, f"<{w}") for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
-def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: str) -> list[str]:
+def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: str,
+                  results: dict[str, Results] | None = None) -> list[str]:
     """The text ``capsim compare`` prints under its verdict: the ranked policies, then each other group."""
     if not classified(scenario):
         lines = summary_lines(scenario, ranking, rank_by, end)
@@ -197,11 +198,41 @@ def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
             lines += cost_effectiveness(table, rank_by)
             if len(table) == 1:
                 lines.append("no policy variant: the base alone (add variants with kind: policy to rank choices)")
+            note = from_start_note(results) if results is not None else ""
+            lines += [note] if note else []
         else:
             lines += effect_lines(scenario, table, rank_by)
             if key == "unclassified":
                 lines.append(HINT)
     return lines
+
+
+LEVERS = ("capex_subsidy", "compute_vouchers", "pue_cap", "fast_track")
+
+
+def _from_start(first: str | None, start: str) -> bool:
+    from ..months import month_number
+    return first is None or month_number(str(first)) <= month_number(start)
+
+
+def from_start_note(results: dict[str, Results]) -> str:
+    """One line naming the policy variants that bring in a lever the base does not have, in force
+    from the horizon's first month (no ``from:``, or one not after the start): a decision taken
+    now acts later, and such a lever rewrites the first months' path (docs/decisions.md); '' if none."""
+    base = results[BASE].scenario
+    start = base.horizon.start
+    named = []
+    for name, result in results.items():
+        if name == BASE or variant_kind(base, name) != "policy":
+            continue
+        levers = [lever for lever in LEVERS if getattr(base.policies, lever) is None
+                  and getattr(result.scenario.policies, lever) is not None
+                  and _from_start(getattr(getattr(result.scenario.policies, lever), "from_", None), start)]
+        named += [f"{name} ({', '.join(levers)})"] if levers else []
+    if not named:
+        return ""
+    return (f"note: in force from the horizon's first month ({start}), with no later `from:`: {'; '.join(named)}; "
+            "a policy decided now acts later, and its effect date matters (docs/decisions.md)")
 
 
 def measure_label(scenario: Scenario, rank_by: str) -> str:

@@ -467,3 +467,26 @@ def test_a_policy_bringing_in_a_lever_from_the_horizons_start_is_noted():
             "fast-start (fast_track); a policy decided now acts later, and its effect date matters") in text
     assert "fast-later (" not in text
     assert "note: in force" not in sim.compare(scenario()).summary_text()  # no lever brought in
+
+
+def test_report_says_when_the_rules_pick_came_from_its_tie_break(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    rows = []
+    # worst cases all 0 (scenario 'tight'); largest regrets base 0.498, fast 0: worst-case picks fast by its tie-break
+    for policy, values in (("base", (0.002, 0.0)), ("fast", (0.5, 0.0))):
+        for scenario, value in zip(("base", "tight"), values):
+            rows.append({"policy": policy, "scenario": scenario, "measure": "plan A", "value": value,
+                         "regret": 0.0, "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0,
+                         "worst_case": 0.0, "max_regret": 0.498 if policy == "base" else 0.0,
+                         "share_on_track": 0.0, "assumed_behaviour": "", "rule": "worst-case",
+                         "recommended": int(policy == "fast")})
+    pd.DataFrame(rows).to_csv(folder / "robustness.csv", index=False)
+    result = answer(read_folder(folder))
+    assert ("All 2 policies' worst case is 0%: the worst-case rule decided by its tie-break, the smaller largest "
+            "regret.") in result.sentences
+    matrix = next(t for c, t in result.tables if c.startswith("Robustness")).set_index("policy")
+    assert matrix.at["base", "base"] == "<1%" and matrix.at["fast", "tight"] == "0%"

@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", metavar="RESULTS_DIR", help="folder written by capsim run, compare, explore or solve")
     report.add_argument("--out", metavar="FILE", default=None, help="report file (default: RESULTS_DIR/report.html)")
     report.add_argument("--xlsx", action="store_true",
-                        help="also write the tables as an Excel workbook beside it (report.xlsx; needs openpyxl)")
+                        help="also write the tables as an Excel workbook beside it (report.xlsx, or with --out FILE: "
+                             "FILE with .xlsx; needs openpyxl)")
     report.add_argument("--docs-url", metavar="URL", default=None, type=_docs_url,
                         help="where the page links capsim's docs/: an http(s):// address or a relative path "
                              "(default: the relative path to this checkout's docs/)")

@@ -29,7 +29,7 @@ from conftest import project, scenario_data
 from safety import capsim, one_line, snapshot
 from sim import ScenarioError
 from sim.analysis.verdict import verdict_class, verdict_line
-from sim.run.robustness import choose, regrets, shares_on_track, worst_cases
+from sim.run.robustness import choose, percent_cell, regrets, shares_on_track, tie_text, worst_cases
 from sim.run.kinds import grouped_ranking
 from sim.run.ranking import ranking_table
 
@@ -75,6 +75,34 @@ def test_rules_on_a_hand_computed_matrix():
 def test_ties_keep_the_order_base_first():
     same = np.ones((3, 2))
     assert [choose(same, rule, threshold=0.8) for rule in ("minimax-regret", "worst-case", "satisficing")] == [0, 0, 0]
+
+
+def test_matrix_cells_never_round_a_small_probability_to_0_or_100():
+    assert [percent_cell(v) for v in (0, 0.002, 0.004999, 0.005, 0.5, 0.994, 0.995, 0.999, 1.0)] == [
+        "0%", "<1%", "<1%", "0%", "50%", "99%", ">99%", ">99%", "100%"]  # 0.005 -> "0%" by Python's half-even rounding
+
+
+def test_a_pick_made_by_the_tie_break_says_so():
+    # worst cases 0, 0, 0 (every policy's worst is 0%): the worst-case rule picks by the smaller largest regret
+    values = np.array([[0.2, 0.0], [0.5, 0.0], [0.4, 0.0]])
+    i = choose(values, "worst-case")
+    assert i == 1  # largest regrets 0.3, 0, 0.1
+    assert tie_text("worst-case", worst_cases(values), i, "0%", False) == (
+        "all 3 policies' worst case is 0%: the worst-case rule decided by its tie-break, the smaller largest regret")
+    assert tie_text("worst-case", np.array([0.0, 0.0, 0.3]), 0, "0%", False) == (
+        "2 policies tie on the worst case (0%): the tie is broken by the smaller largest regret")
+    assert tie_text("worst-case", np.array([0.1, 0.0, 0.3]), 2, "30%", False) == ""
+    assert tie_text("worst-case", np.zeros(3), 0, "0%", True) == ""  # every cell equal: said apart
+    from sim.run.robustness import Robustness
+    m = Robustness(["base", "p", "q"], ["base", "r"], "plan", "P('plan' met)", values, np.zeros((3, 2, 3)), True, 0.8,
+                   "minimax-regret")
+    text = "\n".join(m.lines())
+    assert "recommended: p (max regret 0.0 pts, worst case 0%)" in text
+    assert ("worst-case picks p (all policies' worst case is equal: picked by its tie-break, the smaller largest "
+            "regret)") in text
+    worst = "\n".join(Robustness(m.policies, m.scenarios, "plan", m.label, values, m.diffs, True, 0.8,
+                                 "worst-case").lines())
+    assert "all 3 policies' worst case is 0%: the worst-case rule decided by its tie-break" in worst
 
 
 # --- the matrix through real runs ---------------------------------------------------------------
@@ -202,7 +230,8 @@ def test_kind_is_checked_by_the_schema():
 def test_ties_are_said_and_the_next_measure_named():
     text = sim.compare(scenario(variants={"relabel": VARIANTS["relabel"], "b-small": VARIANTS["b-small"],
                                           "a-less": {"kind": "policy", "set": {"projects.a.it_mw": 5}}})).summary_text()
-    assert "all 2 runs tie at 0.0% P('plan' met): ranked by the next measure, public cost" in text
+    assert "no policy changes P('plan' met): all 2 tie at 0.0%; ordered by the next measure, public cost" in text
+    assert "best" not in text
 
 
 # --- the verdict --------------------------------------------------------------------------------
@@ -256,6 +285,16 @@ def test_verdict_line_off_track_and_the_scenarios_thresholds():
 def test_verdict_says_already_met_at_the_start_never_the_first_month():
     line = verdict_line(SCENARIO, *tables(1.0, "2025-01", p50=12, p10=11))
     assert "already met at the start" in line and "2025-01 (P50)" not in line
+
+
+def test_verdict_met_early_then_lost_says_first_met_not_held_never_reached():
+    # reached_p50 is the first month ever met; the P50 run is 1.0 short at the target's month (9 < 10)
+    line = verdict_line(SCENARIO, *tables(0.4, "2026-03"))
+    assert "first met 2026-03 (P50), not held at 2026-12" in line and "reached" not in line
+    start = verdict_line(SCENARIO, *tables(0.4, "2025-01"))
+    assert "met at the start, not held at 2026-12" in start and "already" not in start
+    late = verdict_line(SCENARIO, *tables(0.4, "2027-02"))  # first met after the target's month: late, not lost
+    assert "reached 2027-02 (P50)" in late and "not held" not in late
 
 
 def test_verdict_without_a_plan_target_or_a_grid():
@@ -326,6 +365,56 @@ def test_report_splits_the_ranking_by_kind_and_shows_the_matrix(tmp_path):
     assert matrix.loc["fast *"].tolist() == ["95%", "50%", "50%", "0.0 points", "1 of 2"]
     assert matrix.loc["base"].tolist() == ["75%", "40%", "40%", "20.0 points", "0 of 2"]
     assert captions[1].startswith("What moves the outcome") and result.tables[1][1]["variant"].tolist() == ["slow"]
+    risks = result.tables[1][1]
+    assert "rank" not in risks.columns and "figure (%)" in risks.columns and "ranked figure (%)" not in risks.columns
+    assert "sorted by the size of the effect against the base" in captions[1]
+    assert "rank" in result.ranking.columns
+
+
+def test_report_page_order_verdict_policies_matrix_risks():
+    from report_folders import compare_folder
+    from sim.report.page import answer_section
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+    import tempfile, pathlib
+    folder = compare_folder(pathlib.Path(tempfile.mkdtemp()) / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "fast", "policy", "", "plan A", 0.95, 0.2, 0.15, 0.25, 3e8],
+                  [2, "base", "base", "", "plan A", 0.75, math.nan, math.nan, math.nan, 2.5e8],
+                  [1, "small", "risk", "", "plan A", 0.70, -0.05, -0.1, 0.0, 2.5e8],
+                  [2, "slow", "assumption", "", "plan A", 0.40, -0.35, -0.4, -0.3, 2.5e8],
+                  [1, "fp32", "view", "", "plan A", 0.0, -0.75, -0.8, -0.7, 2.5e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    read = read_folder(folder)
+    result = answer(read)
+    html = answer_section(read, result)
+    order = [html.index(s) for s in ("Verdict:", "Ranking of the runs", "What moves the outcome", "counted another way: views")]
+    assert order == sorted(order)
+    # risks and assumptions: no rank, sorted by the size of the effect (|-0.35| before |-0.05|)
+    assert result.tables[0][1]["variant"].tolist() == ["slow", "small"]
+
+
+def test_report_says_no_policy_changes_the_measure_when_all_tie_and_names_none_best(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    columns = ["rank", "variant", "kind", "assumed_behaviour", "rank_by", "value", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "public_cost_cny"]
+    pd.DataFrame([[1, "cheap", "policy", "", "plan A", 1.0, 0, 0, 0, 0],
+                  [2, "base", "base", "", "plan A", 1.0, math.nan, math.nan, math.nan, 0],
+                  [3, "dear", "policy", "", "plan A", 1.0, 0, 0, 0, 3e8]],
+                 columns=columns).to_csv(folder / "ranking.csv", index=False)
+    read = read_folder(folder)
+    result = answer(read)
+    text = " ".join(result.sentences)
+    assert "no policy changes it: all 3 runs tie at 100%; ordered by the next measure, public money" in text
+    assert "best" not in text
+    from sim.report.page import answer_section
+    assert "Ranking of the runs by probability of meeting &#x27;plan A&#x27; (%): all tie, so ordered by public " \
+           "money, lowest first" in answer_section(read, result).replace("&#39;", "&#x27;")
 
 
 def test_met_at_the_start_is_never_printed_as_a_date():
@@ -496,3 +585,65 @@ def test_a_clash_by_index_through_the_cli_is_one_line_exit_2(tmp_path):
     assert "policy 'bigger' and risk 'smaller' both set projects.a.it_mw (the other writes it projects.0.it_mw)" \
         in one_line(done)
     assert snapshot(tmp_path) == before
+
+
+def test_a_view_with_another_verdict_class_is_said_after_the_verdict():
+    from sim.analysis.verdict import views_text
+    assert views_text({}, 0.95, {"fp32-eq-low": 0.0, "fp32-eq-high": 0.99}) == (
+        "counted another way: fp32-eq-low (view) gives off track (0%)")
+    assert views_text({}, 0.95, {"fp32-eq-high": 0.9}) == ""
+    assert views_text({"decision": {"on_track": 0.5, "off_track": 0.1}}, 0.6, {"v": 0.3}) == (
+        "counted another way: v (view) gives at risk (30%)")
+
+
+def test_robustness_csv_is_range_checked_when_the_measure_is_a_probability(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    row = {"policy": "base", "scenario": "base", "measure": "plan A", "value": 0.75, "regret": 0.0,
+           "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0, "worst_case": 0.75, "max_regret": 0.0,
+           "share_on_track": 0.0, "assumed_behaviour": "", "rule": "minimax-regret", "recommended": 1}
+    pd.DataFrame([row]).to_csv(folder / "robustness.csv", index=False)
+    read_folder(folder)  # as capsim writes it: accepted
+    pd.DataFrame([{**row, "value": 7.5}]).to_csv(folder / "robustness.csv", index=False)
+    with pytest.raises(ScenarioError, match=r"robustness.csv: damaged table: column value, line 2: a probability "
+                                            r"\(the measure is a target\) must be from 0 to 1 \(found 7.5\)"):
+        read_folder(folder)
+    pd.DataFrame([{**row, "measure": "energy", "value": 7.5, "worst_case": 7.5}]).to_csv(
+        folder / "robustness.csv", index=False)
+    read_folder(folder)  # an output (TWh): not a probability
+
+
+def test_a_policy_bringing_in_a_lever_from_the_horizons_start_is_noted():
+    levers = {"fast-now": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5}}},
+              "fast-later": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5, "from": "2025-06"}}},
+              "fast-start": {"kind": "policy", "set": {"policies.fast_track": {"delay_scale": 0.5, "from": "2025-01"}}}}
+    text = sim.compare(scenario(variants=levers)).summary_text()
+    assert ("note: in force from the horizon's first month (2025-01), with no later `from:`: fast-now (fast_track); "
+            "fast-start (fast_track); a policy decided now acts later, and its effect date matters") in text
+    assert "fast-later (" not in text
+    assert "note: in force" not in sim.compare(scenario()).summary_text()  # no lever brought in
+
+
+def test_report_says_when_the_rules_pick_came_from_its_tie_break(tmp_path):
+    from report_folders import compare_folder
+    from sim.report.answer import answer
+    from sim.report.read import read_folder
+
+    folder = compare_folder(tmp_path / "cmp")
+    rows = []
+    # worst cases all 0 (scenario 'tight'); largest regrets base 0.498, fast 0: worst-case picks fast by its tie-break
+    for policy, values in (("base", (0.002, 0.0)), ("fast", (0.5, 0.0))):
+        for scenario, value in zip(("base", "tight"), values):
+            rows.append({"policy": policy, "scenario": scenario, "measure": "plan A", "value": value,
+                         "regret": 0.0, "diff_vs_base": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0,
+                         "worst_case": 0.0, "max_regret": 0.498 if policy == "base" else 0.0,
+                         "share_on_track": 0.0, "assumed_behaviour": "", "rule": "worst-case",
+                         "recommended": int(policy == "fast")})
+    pd.DataFrame(rows).to_csv(folder / "robustness.csv", index=False)
+    result = answer(read_folder(folder))
+    assert ("All 2 policies' worst case is 0%: the worst-case rule decided by its tie-break, the smaller largest "
+            "regret.") in result.sentences
+    matrix = next(t for c, t in result.tables if c.startswith("Robustness")).set_index("policy")
+    assert matrix.at["base", "base"] == "<1%" and matrix.at["fast", "tight"] == "0%"

@@ -200,3 +200,15 @@ def test_pipeline_variants_resize_the_2026_pipeline(scenario, small_base, name, 
     run = run_variant(scenario, name)
     moved = probability(run, PLAN) - probability(small_base, PLAN)
     assert moved > 0 if pipeline_pflops > 47_000 else moved < 0
+
+
+@pytest.mark.parametrize("name", ["subsidy-shanxi-terms", "fast-track-subsidy", "subsidy-strong"])
+def test_a_subsidy_decided_now_acts_from_2026_and_leaves_the_reported_2025_path_alone(scenario, name):
+    # a policy decided now acts from 2026-01, as the PUE cap and the fast track: nothing paid in 2025
+    # (months 0-11), and 2025's capacity (the calibration path) is the base's, replication by replication
+    variant = sim.apply_variant(scenario, name)
+    assert variant.policies.capex_subsidy.from_ == "2026-01"
+    run, base = run_variant(scenario, name), run_variant(scenario, "base")
+    assert np.all(run.series["subsidy_cny_cumulative"][:, :12] == 0)
+    assert run.series["subsidy_cny_cumulative"][:, -1].mean() > 0
+    assert np.array_equal(run.series["total_eflops"][:, :12], base.series["total_eflops"][:, :12])

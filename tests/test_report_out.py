@@ -34,14 +34,26 @@ def refused(work: Path, *args: str) -> str:
 
 
 @pytest.mark.parametrize("name, message", [
-    ("res/monthly.csv", "is a table of a results folder; --out names a new file or a capsim report"),
-    ("res/manifest.json", "is a table of a results folder; --out names a new file or a capsim report"),
+    ("res/monthly.csv", "is a file of a results folder (its tables or manifest); --out names a new file or a "
+                        "capsim report"),
+    ("res/manifest.json", "is a file of a results folder (its tables or manifest); --out names a new file or a "
+                          "capsim report"),
     ("s.yaml", "is the scenario file of these results; --out names a new file or a capsim report"),
     ("notes.html", "exists and is not a report capsim wrote; choose a new file for --out (capsim replaces only "
                    "its own reports)"),
 ])
 def test_report_out_onto_a_file_capsim_did_not_write_as_a_report_is_refused(work, name, message):
     assert refused(work, "--out", work / name) == f"capsim: error: {work / name}: {message}"
+
+
+def test_a_report_into_another_results_folder_is_refused(work):
+    done = capsim("run", work / "s.yaml", "-r", "3", "-q", "--no-plots", "--no-report", "--out", work / "other")
+    assert done.returncode == 0, done.stderr
+    target = work / "other" / "report.html"
+    assert refused(work, "--out", target) == (
+        f"capsim: error: {target}: is inside another capsim results folder ({work / 'other'}); write this report "
+        f"in {work / 'res'} or outside any results folder")
+    assert capsim("report", work / "res", "--out", work / "res" / "mine.html").returncode == 0  # its own folder
 
 
 def test_report_out_through_a_link_is_refused(work):
@@ -131,3 +143,9 @@ def test_rename_noreplace_never_replaces_a_file(tmp_path, monkeypatch, system_ca
     assert (tmp_path / "theirs").read_text() == "theirs" and (tmp_path / "new").read_text() == "new"
     staging.rename_noreplace(tmp_path / "new", tmp_path / "free")
     assert sorted(os.listdir(tmp_path)) == ["free", "theirs"] and (tmp_path / "free").read_text() == "new"
+
+
+def test_report_help_names_the_workbook_for_out_file():
+    done = capsim("report", "--help")
+    assert done.returncode == 0
+    assert "report.xlsx, or with --out FILE: FILE with .xlsx" in " ".join(done.stdout.split())

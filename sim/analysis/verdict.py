@@ -12,7 +12,9 @@
   criterion's unit (EFLOPS at the scenario's accounting basis; a share in percentage points).
 * The month the target is reached is targets.csv's ``reached_p50``: "not within the horizon"
   when it says ``never``, "already met at the start" when it is the horizon's first month (the
-  model starts there, so that month is not a date on which anything happened).
+  model starts there, so that month is not a date on which anything happened). When the P50 run
+  falls short at the target's own month (met earlier, then lost, e.g. capacity retiring), it says
+  "first met 2027-07 (P50), not held at 2030-12", never "reached".
 * The peak facility power is the highest monthly P50 of ``facility_mw``; its rise over the
   first month is set against the grid declared for new projects (``grid.headroom_mw`` plus the
   ``grid.additions`` within the horizon). Without a ``grid`` block it says none is declared.
@@ -116,14 +118,30 @@ def shortfall_text(target: dict, monthly: pd.DataFrame | None) -> str:
     return f"short in {month} by " + "; ".join(parts)
 
 
-def reached_text(row: dict, start: str) -> str:
-    """The P50 month the target is reached, in words (see the module docstring)."""
+def reached_text(row: dict, start: str, lost_by: str | None = None) -> str:
+    """The P50 month the target is reached, in words (see the module docstring); ``lost_by``: the
+    target's month when the P50 run falls short there (met earlier, then lost: not "reached")."""
     reached = str(row.get("reached_p50") or "")
     if reached in ("", NEVER, "nan"):
         return "not reached within the horizon (P50)"
+    if lost_by is not None and month_number(reached) <= month_number(lost_by):  # met by then, then lost
+        first = "met at the start" if reached == start else f"first met {reached} (P50)"
+        return f"{first}, not held at {lost_by}"
     if reached == start:
         return "already met at the start"
     return f"reached {reached} (P50)"
+
+
+def short_at_p50(target: dict, monthly: pd.DataFrame | None) -> bool:
+    """Whether the P50 value of some criterion of ``target`` falls short at the target's month."""
+    for criterion in CRITERIA:
+        need = target.get(criterion)
+        if not isinstance(need, (int, float)):
+            continue
+        p50 = _at(monthly, criterion, target["by"], "p50")
+        if not math.isnan(p50) and need - p50 > need * TARGET_TOLERANCE:
+            return True
+    return False
 
 
 def grid_text(scenario: dict, monthly: pd.DataFrame | None) -> str:
@@ -163,7 +181,33 @@ def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataF
     start = str((scenario.get("horizon") or {}).get("start", ""))
     parts = [f"{verdict_class(p, on, off)}: P({target['name']!r} met by {target['by']}) {p:.0%} "
              f"(on track at >= {on:.0%}, off track below {off:.0%})",
-             shortfall_text(target, monthly), reached_text(row, start)]
+             shortfall_text(target, monthly),
+             reached_text(row, start, target["by"] if short_at_p50(target, monthly) else None)]
     if grid:
         parts.append(grid)
     return "; ".join(parts)
+
+
+def verdict_probability(scenario: dict, targets: pd.DataFrame | None, variant: str | None = None,
+                        target_name: str | None = None) -> float | None:
+    """P(met) of the verdict's target in ``variant``'s rows of ``targets`` (None when there is none)."""
+    targets = _rows(targets, variant)
+    target = verdict_target(scenario, target_name)
+    if target is None or targets is None:
+        return None
+    hit = targets[targets["target"] == target["name"]]
+    if not len(hit) or not isinstance(hit["probability"].iloc[0], (int, float)):
+        return None
+    return float(hit["probability"].iloc[0])
+
+
+def views_text(scenario: dict, base_probability: float | None, views: dict[str, float | None]) -> str:
+    """'counted another way: fp32-eq-low (view) gives off track (0%)' for each view (the same runs
+    counted another way: {name: P(met)}) whose verdict class differs from the base's; '' when none does."""
+    if base_probability is None:
+        return ""
+    on, off = thresholds(scenario)
+    base = verdict_class(base_probability, on, off)
+    other = [f"{name} (view) gives {verdict_class(p, on, off)} ({p:.0%})" for name, p in views.items()
+             if p is not None and verdict_class(p, on, off) != base]
+    return "counted another way: " + "; ".join(other) if other else ""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .decisions import robustness_parts, verdict_sentence
+from .decisions import robustness_parts, verdict_sentence, views_sentence
 from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
 from .studies import explore_answer, package_answer, solve_answer
@@ -73,6 +73,8 @@ def answer(folder: ResultsFolder) -> Answer:
         verdict = verdict_sentence(folder, ranked if isinstance(ranked, str) else None)
         if verdict is not None:  # the verdict opens the answer (sim.analysis.verdict)
             result.sentences.insert(0, verdict)
+            views = views_sentence(folder, ranked if isinstance(ranked, str) else None)
+            result.sentences[1:1] = [views] if views else []
     if folder.table("monthly") is not None:
         result.figures = key_figures(folder)
         result.years = per_year(folder)

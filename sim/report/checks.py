@@ -3,7 +3,8 @@
 capsim writes every table and manifest itself; a folder that was edited by hand, truncated or
 damaged is refused with one line naming the file and the column (with its line) or field, so the
 report never prints nonsense ("met in 250%", "-5 replications") or fails half-way. The rules are
-those of what capsim writes: probabilities and shares in [0, 1], counts and capacities not
+those of what capsim writes: probabilities and shares in [0, 1] (robustness.csv's cells when its
+measure is a target), counts and capacities not
 negative, P10 <= P50 <= P90, months as ``YYYY-MM``, numbers finite where the report computes with
 them, manifest fields of the type capsim writes, nesting at most :data:`MAX_DEPTH` deep.
 """
@@ -238,7 +239,8 @@ def _long_table(path: Path, table: pd.DataFrame) -> None:
 KEYS = {"monthly": ("variant", "month", "metric"), "annual": ("variant", "year", "metric"),
         "sites": ("variant", "month", "site", "metric"), "targets": ("variant", "target"),
         "projects": ("variant", "project"), "ranking": ("variant",), "compare": ("variant", "output", "when", "stat"),
-        "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "frontier": ("step",), "samples": ("sample",)}
+        "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "frontier": ("step",),
+        "samples": ("sample",), "robustness": ("policy", "scenario")}
 """Columns that tell a table's rows apart: capsim writes each combination once."""
 
 
@@ -302,6 +304,8 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
         for column in ("probability", "ci_low", "ci_high"):
             _range(path, table, column, 0, 1, required=True)
         _range(path, table, "step", 0, whole=True, required=True)
+    elif name == "robustness":
+        _robustness(path, table)
     elif name == "solve":
         _range(path, table, "value", required=True)
         for column in ("probability", "ci_low", "ci_high"):
@@ -331,3 +335,23 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
             elif column != "sample":
                 _range(path, table, str(column))
         _range(path, table, "sample", 0, whole=True, required=True)
+
+
+def _robustness(path: Path, table: pd.DataFrame) -> None:
+    """robustness.csv: a cell's value (and the worst case) a probability in [0, 1] when the measure is
+    a target (not an output of :data:`~sim.run.ranking.OUTPUTS_BY_NAME`), regrets not negative,
+    the share of scenarios on track in [0, 1], ``recommended`` 0 or 1."""
+    from ..run.ranking import OUTPUTS_BY_NAME
+    _range(path, table, "value", required=True)
+    if "measure" in table.columns:
+        probability = (~table["measure"].astype(str).isin(list(OUTPUTS_BY_NAME))).to_numpy()
+        for column in ("value", "worst_case", "regret", "max_regret"):
+            if column in table.columns:
+                v = _numbers(path, table, column)
+                with np.errstate(invalid="ignore"):
+                    _refuse(path, column, table, probability & ((v < 0) | (v > 1)),
+                            "a probability (the measure is a target) must be from 0 to 1")
+    for column in ("regret", "max_regret"):
+        _range(path, table, column, 0)
+    _range(path, table, "share_on_track", 0, 1)
+    _range(path, table, "recommended", 0, 1, whole=True)

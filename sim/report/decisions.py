@@ -5,7 +5,9 @@ the variants' kinds, and the robustness matrix (robustness.csv).
   base, "do nothing new"), with the same words ``capsim run`` and ``capsim compare`` print.
 * ranking.csv with a ``kind`` column (a scenario whose variants say their kind): the page's
   ranking holds the base and the policies only; risks and assumptions, views and unclassified
-  variants get their own tables, each with the variant's description.
+  variants get their own tables, each with the variant's description, with no rank (sorted by the
+  size of their effect against the base). The page shows the verdict, the policy ranking, the
+  robustness matrix, then risks and assumptions, then views.
 * robustness.csv: the policy x scenario matrix with each policy's worst case, largest regret and
   the share of scenarios on track, and a sentence naming the recommended policy and its rule.
 """
@@ -16,8 +18,9 @@ import math
 
 import pandas as pd
 
-from ..analysis.verdict import verdict_line
+from ..analysis.verdict import verdict_line, verdict_probability, views_text
 from ..run.ranking import OUTPUTS_BY_NAME
+from ..run.robustness import percent_cell, tie_text
 from .read import ResultsFolder
 from .text import BASE
 
@@ -46,6 +49,20 @@ def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> s
     return "Verdict: " + line[0].upper() + line[1:] + "."
 
 
+def views_sentence(folder: ResultsFolder, target_name: str | None = None) -> str | None:
+    """After the verdict of a comparison: the views (``kind: view``) whose verdict class differs
+    from the base's, "Counted another way: fp32-eq-low (view) gives off track (0%)."; None if none."""
+    targets = folder.table("targets")
+    if targets is None or "variant" not in targets.columns:
+        return None
+    variants = folder.scenario.get("variants") or {}
+    names = [n for n in dict.fromkeys(targets["variant"])
+             if isinstance(variants.get(n), dict) and variants[n].get("kind") == "view"]
+    views = {n: verdict_probability(folder.scenario, targets, n, target_name) for n in names}
+    text = views_text(folder.scenario, verdict_probability(folder.scenario, targets, BASE, target_name), views)
+    return (text[0].upper() + text[1:] + ".") if text else None
+
+
 def description(folder: ResultsFolder, name: str) -> str:
     if name == BASE:
         return "the scenario as written: do nothing new"
@@ -69,7 +86,7 @@ def _cell(value: float, measure: str) -> str:
     if measure in OUTPUTS_BY_NAME:
         o = OUTPUTS_BY_NAME[measure]
         return format(value * o.scale, o.fmt)
-    return f"{value:.0%}"
+    return percent_cell(value)
 
 
 def _points(value: float, measure: str) -> str:
@@ -128,6 +145,14 @@ def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, 
         sentences.append(f"Robust choice: {best} (largest regret {_points(float(first['max_regret']), measure)}, worst "
                          f"case {_cell(float(first['worst_case']), measure)}), by the rule "
                          f"{RULE_TEXT.get(rule, rule)}; the matrix below runs every policy under every risk.")
+        heads = table.drop_duplicates("policy").reset_index(drop=True)
+        column = {"minimax-regret": "max_regret", "worst-case": "worst_case", "satisficing": "share_on_track"}.get(rule)
+        if column in heads.columns and best in set(heads["policy"]):
+            i = int(heads.index[heads["policy"] == best][0])
+            shown = {"max_regret": _points, "worst_case": _cell}.get(column, lambda v, m: f"{v:.0%} of scenarios")
+            tie = tie_text(rule, heads[column].to_numpy(dtype=float), i, shown(float(heads.at[i, column]), measure),
+                           bool(table["value"].nunique() == 1))
+            sentences += [tie[0].upper() + tie[1:] + "."] if tie else []
     sentences += nothing_on_track(table, measure)
     caption = ("Robustness: every policy under every risk, common random numbers (robustness.csv); a cell = the "
                "policy's changes, then the risk's; regret = shortfall against the best policy in that scenario"

@@ -149,12 +149,14 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     n = folder.manifest.get("replications")
     sentences = "".join(f"<p>{esc(s)}</p>" for s in result.sentences)
     parts = [f'<div class="answer" id="answer-text" role="status">{sentences}</div>']
-    for caption, table in result.tables:
-        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
-    if result.ranking is not None:
+    if result.ranking is not None:  # the policies' ranking first, then the matrix, risks, views (result.tables)
         caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
+        if ": all tie" in result.ranked_by:  # no run is best (sim.report.ranking.compare_answer)
+            caption = f"Ranking of the runs by {result.ranked_by}"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
                                 tight=("variant", "first met (P50)")))
+    for caption, table in result.tables:
+        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])
@@ -349,7 +351,12 @@ def _is_workbook(path: Path) -> bool:
 
 def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
     """Refuse to write ``path`` unless it is new or a report capsim wrote (``mark(path)``); never a
-    table or the manifest of a results folder, never the scenario of the results, never through a link."""
+    table or the manifest of a results folder, never the scenario of the results, never through a link,
+    never into another capsim results folder (a folder with a manifest.json: its report is its own)."""
+    folder = path.parent
+    if (folder / "manifest.json").is_file() and not (results.path.is_dir() and os.path.samefile(folder, results.path)):
+        raise ScenarioError(f"{path}: is inside another capsim results folder ({folder}); write this report in "
+                            f"{results.path} or outside any results folder")
     if not os.path.lexists(path):
         return
     name = path.name
@@ -361,7 +368,8 @@ def check_report_file(path: Path, results: ResultsFolder, mark) -> None:
     scenario = ((results.manifest.get("scenario") or {}).get("resolved_path")
                 if isinstance(results.manifest.get("scenario"), dict) else None)
     if name in OUTPUT_FILES - {REPORT_NAME, "report.xlsx"} and (path.parent / "manifest.json").is_file():
-        raise ScenarioError(f"{path}: is a table of a results folder; --out names a new file or a capsim report")
+        raise ScenarioError(f"{path}: is a file of a results folder (its tables or manifest); --out names a new file "
+                            "or a capsim report")
     if isinstance(scenario, str) and os.path.exists(scenario) and os.path.samefile(scenario, path):
         raise ScenarioError(f"{path}: is the scenario file of these results; --out names a new file or a capsim report")
     if not mark(path):

@@ -150,13 +150,19 @@ def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame, str]
     best = ranking.iloc[0]
     n = len(ranking)
     sentences = []
+    tied = ranking[ranking["value"] == best["value"]]
+    if n > 1 and len(tied) == n:  # the measure cannot separate the runs: none is "best"
+        what = "policy" if "kind" in ranking.columns else "variant"
+        sentences.append(f"Ranked by {label}, no {what} changes it: all {n} runs tie at {shown(best['value'])}; "
+                         "ordered by the next measure, public money (subsidy + vouchers, lowest first).")
+        return (sentences, _display(folder, ranking, by, label, unit, scale, fmt),
+                f"{label} ({unit}): all tie, so ordered by public money, lowest first")
     if best["variant"] == BASE:
         sentences.append(f"Ranked by {label}, no variant does better than the base ({shown(base['value'])}); "
                          f"{n - 1} variant{'s' if n != 2 else ''} compared.")
     else:
         sentences.append(f"Ranked by {label}, the best of {n} runs is {best['variant']}: {shown(best['value'])} "
                          f"against the base's {shown(base['value'])}, a difference of {_diff(best, unit, scale)}.")
-    tied = ranking[ranking["value"] == best["value"]]
     if len(tied) > 1:
         sentences.append(f"{len(tied)} runs tie at {shown(best['value'])}; ties are broken by public money "
                          f"(subsidy + vouchers, lower first).")
@@ -168,23 +174,30 @@ def compare_answer(folder: ResultsFolder) -> tuple[list[str], pd.DataFrame, str]
 
 def other_kinds(folder: ResultsFolder) -> list[tuple[str, pd.DataFrame]]:
     """[(caption, display table)] of the variants that are not policies (risks and assumptions,
-    views, unclassified), when ranking.csv says each run's kind."""
+    views, unclassified), when ranking.csv says each run's kind: not ranked (no rank column),
+    sorted by the size of their effect against the base (largest first), and the caption says so."""
     ranking, by, _ = ranking_table(folder)
     label, unit, scale, fmt = measure_text(by)
-    return [(caption, _display(folder, rows, by, label, unit, scale, fmt))
-            for caption, rows in split_ranking(ranking)[1]]
+    shown = []
+    for caption, rows in split_ranking(ranking)[1]:
+        size = rows["diff_mean"].abs().fillna(-1.0)
+        rows = rows.assign(_size=size).sort_values("_size", ascending=False, kind="stable").drop(columns="_size")
+        shown.append((caption + "; sorted by the size of the effect against the base, largest first",
+                      _display(folder, rows, by, label, unit, scale, fmt, ranked=False)))
+    return shown
 
 
 def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, unit: str, scale: float,
-             fmt: str) -> pd.DataFrame:
+             fmt: str, ranked: bool = True) -> pd.DataFrame:
+    """The page's table of ``ranking``'s rows; ``ranked=False`` (risks, assumptions, views): no rank column."""
     rows = []
     for _, row in ranking.iterrows():
-        shown = {
-            "rank": int(row["rank"]) if pd.notna(row["rank"]) else "–",  # risks, views...: never ranked
+        shown = {"rank": int(row["rank"]) if pd.notna(row["rank"]) else "–"} if ranked else {}
+        shown.update({
             "variant": row["variant"],
-            f"ranked figure ({unit})": number(row["value"] * scale, fmt),
+            f"{'ranked figure' if ranked else 'figure'} ({unit})": number(row["value"] * scale, fmt),
             "vs base [95% interval]": "–" if row["variant"] == BASE else _bracket(row, unit, scale),
-        }
+        })
         if "first_met" in row:
             start = str((folder.scenario.get("horizon") or {}).get("start", ""))
             at_start = start and row["first_met"] == start  # not a date: the model starts there

@@ -210,6 +210,18 @@ class Comparison:
         chosen = self._rank_by(rank_by)
         return run_verdict(self.results[BASE], None if chosen in OUTPUTS_BY_NAME else chosen)
 
+    def views_line(self, rank_by: str | None = None) -> str:
+        """After the verdict: each view (``kind: view``) whose verdict class differs from the base's
+        (:func:`sim.analysis.verdict.views_text`); '' when none does."""
+        from ..analysis.verdict import verdict_probability, views_text
+        chosen = self._rank_by(rank_by)
+        chosen = None if chosen in OUTPUTS_BY_NAME else chosen  # as the verdict: the latest plan target
+        s = self.results[BASE].scenario
+        data = s.model_dump(mode="json", by_alias=True)
+        views = {name: verdict_probability(data, r.targets, target_name=chosen) for name, r in self.results.items()
+                 if name != BASE and name in s.variants and s.variants[name].kind == "view"}
+        return views_text(data, verdict_probability(data, self.results[BASE].targets, target_name=chosen), views)
+
     def summary_text(self, rank_by: str | None = None) -> str:
         """The ranked table that ``capsim compare`` prints."""
         base = self.results[BASE]
@@ -218,10 +230,12 @@ class Comparison:
         lines = [f"verdict for the base (do nothing new): {self.verdict(chosen)}",
                  f"{s.name}: base and {len(self.results) - 1} variant(s), {self.replications:,} replication"
                  f"{'s' if self.replications != 1 else ''} each, seed {self.seed} (common random numbers)"]
+        views = self.views_line(chosen)
+        lines[1:1] = [views] if views else []
         if len(self.results) == 1:
             lines.append("the scenario has no variants to compare: the base alone")
         end = month_label(s.horizon.start, base.plan.n_months - 1)
-        lines += grouped_lines(s, self.ranking(chosen), chosen, end)
+        lines += grouped_lines(s, self.ranking(chosen), chosen, end, self.results)
         unmatched = unmatched_targets(base, {n: r for n, r in self.results.items() if n != BASE})
         lines += [f"not compared, targets in only one of base and {name}: {', '.join(only)}"
                   for name, only in unmatched.items()]

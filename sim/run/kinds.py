@@ -13,7 +13,8 @@ A variant's ``kind`` (:class:`~sim.scenario.schema.Variant`) says what it is:
   that classifies some, the unclassified ones are listed apart.
 
 When the ranked measure ties at the top (all 100%, or all 0%), a sentence says so and names the
-next measure, public cost (lower first), which orders the tied runs. Policies that spend public
+next measure, public cost (lower first), which orders the tied runs; when every run ties, no run
+is called best: "no policy changes P(...): all N tie at 100%; ordered by the next measure, ...". Policies that spend public
 money are also shown by cost-effectiveness against the base: P(met) points (or the ranked
 output) gained per bn CNY of public money added. A result that rests on an assumed behaviour
 (the capex subsidy's ``go_probability_bonus`` or ``delay_reduction_months``: the investors'
@@ -101,8 +102,9 @@ def grouped_ranking(results: dict[str, Results], rank_by: str) -> pd.DataFrame:
     return out
 
 
-def tie_sentence(table: pd.DataFrame, rank_by: str, label: str) -> str:
-    """One sentence when the ranked figure ties at the top, naming the next measure; else ''."""
+def tie_sentence(table: pd.DataFrame, rank_by: str, label: str, what: str = "variant") -> str:
+    """One sentence when the ranked figure ties at the top, naming the next measure; else ''.
+    ``what``: the runs' noun ("policy") for "no policy changes ..." when all of them tie."""
     values = table["value"]
     if len(table) < 2 or values.isna().all():
         return ""
@@ -111,9 +113,9 @@ def tie_sentence(table: pd.DataFrame, rank_by: str, label: str) -> str:
     if tied < 2:
         return ""
     figure = _figure(top, rank_by)
-    if tied == len(table):
-        return (f"all {tied} runs tie at {figure} {label}: ranked by the next measure, public cost "
-                "(subsidy + vouchers over the horizon, lower first)")
+    if tied == len(table):  # the measure cannot separate the runs: none is called "best"
+        return (f"no {what} changes {label}: all {tied} tie at {figure}; ordered by the next measure, public cost "
+                "(subsidy + vouchers over the horizon, lowest first)")
     return (f"the first {tied} runs tie at {figure} {label}: ordered among themselves by the next measure, "
             "public cost (subsidy + vouchers over the horizon, lower first)")
 
@@ -181,7 +183,8 @@ def effect_lines(scenario: Scenario, table: pd.DataFrame, rank_by: str) -> list[
     return ["  " + "  ".join(format(c, f"<{w}") for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
-def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: str) -> list[str]:
+def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: str,
+                  results: dict[str, Results] | None = None) -> list[str]:
     """The text ``capsim compare`` prints under its verdict: the ranked policies, then each other group."""
     if not classified(scenario):
         lines = summary_lines(scenario, ranking, rank_by, end)
@@ -202,17 +205,47 @@ def grouped_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
             marked = shown["assumed_behaviour"].astype(bool)
             shown.loc[marked, "variant"] = shown.loc[marked, "variant"] + ASSUMED_MARK
             lines += summary_lines(scenario, shown, rank_by, end)
-            tie = tie_sentence(table, rank_by, measure_label(scenario, rank_by))
+            tie = tie_sentence(table, rank_by, measure_label(scenario, rank_by), "policy")
             lines += [tie] if tie else []
             lines += [ASSUMED_NOTE] if marked.any() else []
             lines += cost_effectiveness(table, rank_by)
             if len(table) == 1:
                 lines.append("no policy variant: the base alone (add variants with kind: policy to rank choices)")
+            note = from_start_note(results) if results is not None else ""
+            lines += [note] if note else []
         else:
             lines += effect_lines(scenario, table, rank_by)
             if key == "unclassified":
                 lines.append(HINT)
     return lines
+
+
+LEVERS = ("capex_subsidy", "compute_vouchers", "pue_cap", "fast_track")
+
+
+def _from_start(first: str | None, start: str) -> bool:
+    from ..months import month_number
+    return first is None or month_number(str(first)) <= month_number(start)
+
+
+def from_start_note(results: dict[str, Results]) -> str:
+    """One line naming the policy variants that bring in a lever the base does not have, in force
+    from the horizon's first month (no ``from:``, or one not after the start): a decision taken
+    now acts later, and such a lever rewrites the first months' path (docs/decisions.md); '' if none."""
+    base = results[BASE].scenario
+    start = base.horizon.start
+    named = []
+    for name, result in results.items():
+        if name == BASE or variant_kind(base, name) != "policy":
+            continue
+        levers = [lever for lever in LEVERS if getattr(base.policies, lever) is None
+                  and getattr(result.scenario.policies, lever) is not None
+                  and _from_start(getattr(getattr(result.scenario.policies, lever), "from_", None), start)]
+        named += [f"{name} ({', '.join(levers)})"] if levers else []
+    if not named:
+        return ""
+    return (f"note: in force from the horizon's first month ({start}), with no later `from:`: {'; '.join(named)}; "
+            "a policy decided now acts later, and its effect date matters (docs/decisions.md)")
 
 
 def measure_label(scenario: Scenario, rank_by: str) -> str:

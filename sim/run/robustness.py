@@ -107,6 +107,35 @@ def check_across(scenario: Scenario, names: list[str]) -> tuple[list[str], list[
     return policies, risks
 
 
+def percent_cell(value: float) -> str:
+    """A probability in a matrix cell: whole percent, but never rounded to 0% or 100% when it is
+    not exactly that: "<1%" for (0, 0.5%), ">99%" for [99.5%, 100%), as the regret beside it shows."""
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 <= value < 1:
+        return ">99%"
+    return f"{value:.0%}"
+
+
+PRIMARY = {"minimax-regret": ("largest regret", "the better worst case"),
+           "worst-case": ("worst case", "the smaller largest regret"),
+           "satisficing": ("share of scenarios on track", "the smaller largest regret")}
+"""Per rule: what it decides by, and its tie-break (see the module docstring)."""
+
+
+def tie_text(rule: str, primary: np.ndarray, chosen: int, shown: str, all_same: bool) -> str:
+    """The sentence that says a rule's pick came from its tie-break; '' when the rule decided alone.
+    ``shown``: the chosen policy's primary figure as printed; ``all_same``: every cell is equal (said apart)."""
+    n = len(primary)
+    tied = int(np.isclose(primary, primary[chosen], rtol=0, atol=1e-12).sum())
+    what, breaker = PRIMARY[rule]
+    if all_same or tied < 2:
+        return ""
+    if tied == n:
+        return f"all {n} policies' {what} is {shown}: the {rule} rule decided by its tie-break, {breaker}"
+    return f"{tied} policies tie on the {what} ({shown}): the tie is broken by {breaker}"
+
+
 def regrets(values: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
     """(P, S) regret: each cell's shortfall against the best policy in its scenario (column)."""
     if higher_is_better:
@@ -212,7 +241,7 @@ class Robustness:
         if self.measure in OUTPUTS_BY_NAME:
             o = OUTPUTS_BY_NAME[self.measure]
             return format(value * o.scale, o.fmt)
-        return f"{value:.0%}"
+        return percent_cell(value)
 
     def _points(self, value: float) -> str:
         if self.measure in OUTPUTS_BY_NAME:

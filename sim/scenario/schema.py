@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from ..months import parse_month
 
@@ -223,11 +223,16 @@ class Grid(Sourced):
     additions: tuple[GridAddition, ...] = ()
 
 
+UNION_TAGS = ("one rate", "schedule")  # pydantic's tags in an error's location: not in the file
+RateOrSchedule = Annotated[Union[Annotated[Number, Field(gt=0, le=MAX_PFLOPS), Tag("one rate")], Annotated[
+    dict[Month, Annotated[Number, Field(ge=0, le=MAX_PFLOPS)]], Field(min_length=1), Tag("schedule")]],
+    Discriminator(lambda value: "schedule" if isinstance(value, dict) else "one rate")]
+
+
 class Supply(Sourced):
-    ai_pflops_per_month: Number = Field(
-        gt=0, le=MAX_PFLOPS,
-        description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9)"
-    )
+    ai_pflops_per_month: RateOrSchedule = Field(description=(
+        "Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9): "
+        "one rate, or a schedule {YYYY-MM: rate}, each rate from its month on (none before the first)"))
 
 
 # --- uncertainty ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
 from . import consistency, partial, support
-from .schema import Scenario
+from .schema import UNION_TAGS, Scenario
 from .yamlio import Positions
 
 
@@ -97,6 +97,8 @@ def _walk(data: Any, loc: tuple) -> tuple[tuple, str]:
         if step == "<key>":
             data_path.append(step)
             break
+        if step in UNION_TAGS and not (isinstance(node, dict) and step in node):  # a union's tag: not in the data
+            continue
         if isinstance(node, dict):
             if step in node:
                 display += ("." if display else "") + str(step)
@@ -194,6 +196,8 @@ def _message(err: dict, allowed_keys: list[str] | None) -> str:
         return f"must use letters, digits, '-' and '_' only (got {_got(value)})"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping of keys (got {_got(value)})"
+    if kind == "too_short" and isinstance(value, dict):
+        return f"must have at least {ctx.get('min_length', 1)} entry (got an empty mapping)"
     if kind in ("tuple_type", "list_type"):
         return f"must be a list (got {_got(value)})"
     if kind == "value_error":
@@ -278,7 +282,7 @@ def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions
             what = KEY_NOUNS.get(loc[:-2], "names")
             message = (f"{what} may not contain '.' (got {_got(err.get('input'))}); dots separate the parts of a "
                        "dotted path (--set); use letters, digits, '-' and '_'")
-        return Problem(message, path=".".join(str(step) for step in loc[:-2]), file=problem.file,
+        return Problem(message, path=".".join(str(step) for step in loc[:-2] if step not in UNION_TAGS), file=problem.file,
                        line=problem.line, column=problem.column)
     return locate(loc, message, data, file, positions)
 

@@ -62,10 +62,9 @@ def single_verdict(results: Results) -> str:
     return f"{'met' if met[0, t] else 'missed'}: {target['name']!r} by {target['by']} (one replication); {peak}"
 
 
-def single_summary_text(results: Results) -> str:
-    """The summary of a run of one replication: values, met or missed."""
-    from .summary import _policy_line
-
+def single_summary_text(results: Results, policy: str = "") -> str:
+    """The summary of a run of one replication: values, met or missed; ``policy``: the line of what
+    the policies paid (:func:`sim.analysis.summary.summary_text` makes it)."""
     s = results.scenario
     lines = [
         single_verdict(results),
@@ -76,7 +75,6 @@ def single_summary_text(results: Results) -> str:
     years, annual = annual_values(results.series, s.horizon.start, results.plan.hours)
     lines.append("energy per year (TWh): " + "; ".join(
         f"{int(y)} {annual['energy_mwh'][0, i] / 1e6:,.2f}" for i, y in enumerate(years)))
-    policy = _policy_line(results)
     if policy:
         lines.append(policy)
     return "\n".join(lines)

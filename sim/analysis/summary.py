@@ -28,7 +28,7 @@ def summary_text(results: Results) -> str:
     if results.replications == 1:
         from .single import single_summary_text
 
-        return single_summary_text(results)
+        return single_summary_text(results, _policy_line(results))
     s = results.scenario
     lines = [
         run_verdict(results),

@@ -13,7 +13,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from . import consistency, partial, support
+from . import consistency, partial, sanity, support
 from .schema import UNION_TAGS, Scenario
 from .yamlio import Positions
 
@@ -77,6 +77,7 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
     if findings:
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))
+    sanity.warn([str(locate(loc, message, data, file, positions)) for loc, message in sanity.findings(scenario)])
     attach_origin(scenario, Origin(None, None, data, positions))
     return scenario
 

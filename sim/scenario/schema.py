@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from ..months import parse_month
+from .facts import SOURCES_TAGS, Sources
 
 SCHEMA_VERSION = 1
 
@@ -223,7 +224,7 @@ class Grid(Sourced):
     additions: tuple[GridAddition, ...] = ()
 
 
-UNION_TAGS = ("one rate", "schedule")  # pydantic's tags in an error's location: not in the file
+UNION_TAGS = ("one rate", "schedule", *SOURCES_TAGS)  # pydantic's tags in an error's location: not in the file
 RateOrSchedule = Annotated[Union[Annotated[Number, Field(gt=0, le=MAX_PFLOPS), Tag("one rate")], Annotated[
     dict[Month, Annotated[Number, Field(ge=0, le=MAX_PFLOPS)]], Field(min_length=1), Tag("schedule")]],
     Discriminator(lambda value: "schedule" if isinstance(value, dict) else "one rate")]
@@ -480,6 +481,7 @@ class Scenario(Strict):
     explore: Explore | None = Field(None, description="Levers explored by `capsim explore` and `capsim solve`")
     decision: Decision = Field(default_factory=Decision, description="The verdict's thresholds (on track / off track)")
     variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
+    sources: Sources = Field((), description="Its own facts [{id, figure, date, address, reliability}], or a file beside it")
 
     def project(self, project_id: str) -> Project:
         for project in self.projects:

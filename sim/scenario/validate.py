@@ -8,14 +8,15 @@ with its file, line, column and field path, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
-from . import consistency, partial, sanity, support
+from . import consistency, facts, partial, sanity, support
 from .schema import UNION_TAGS, Scenario
-from .yamlio import Positions
+from .yamlio import Positions, parse_yaml, read_file
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,44 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
         if not checked:
             problems.append(Problem(partial.NOT_CHECKED, file=file))
         raise ScenarioError(problems) from None
+    scenario = _own_sources(scenario, data, file, positions)
     findings = consistency.check(scenario)
     findings += support.check_delays(scenario)
     findings += support.check_parameters(scenario, lambda err: _message(err, None), lambda loc: _walk(data, loc)[1])
     if findings:
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))
-    sanity.warn([str(locate(loc, message, data, file, positions)) for loc, message in sanity.findings(scenario)])
+    own = [fact.id for fact in scenario.sources]
+    sanity.warn([str(locate(loc, message, data, file, positions)) for loc, message in
+                 sanity.findings(scenario) + facts.unlisted(data, own, facts.listed_ids())])
     attach_origin(scenario, Origin(None, None, data, positions))
+    return scenario
+
+
+def _own_sources(scenario: Scenario, data: Any, file: str, positions: Positions) -> Scenario:
+    """``scenario`` with its ``sources:`` file (named relative to the scenario's folder) read into
+    its list of facts (sim.scenario.facts); every fact id listed once."""
+    listing, where, at = scenario.sources, file, positions
+    if isinstance(listing, str):
+        where = str((Path(file).parent if file != "<data>" else Path()) / listing)
+        try:
+            text, _ = read_file(where)
+            raw, at = (facts.markdown_facts(text), {}) if where.lower().endswith(".md") else parse_yaml(text, where)
+        except ScenarioError as exc:
+            raise ScenarioError([locate(("sources",), f"cannot use the sources file: {p}", data, file, positions)
+                                 for p in exc.problems]) from None
+        try:
+            listing = TypeAdapter(tuple[facts.Fact, ...]).validate_python(raw if raw is not None else ())
+        except ValidationError as exc:
+            raise ScenarioError([_problem_from_pydantic(err, raw, where, at) for err in exc.errors()]) from None
+        scenario = scenario.model_copy(update={"sources": listing})
+    seen: set[str] = set()
+    for i, fact in enumerate(listing):
+        if fact.id in seen:
+            loc = (i, "id") if where != file else ("sources", i, "id")
+            raise ScenarioError(locate(loc, f"fact {fact.id!r} is listed twice", raw if where != file else data,
+                                       where, at))
+        seen.add(fact.id)
     return scenario
 
 

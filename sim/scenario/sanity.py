@@ -86,4 +86,4 @@ def findings(s: Scenario) -> list[Finding]:
 def warn(lines: list[str]) -> None:
     """Issue each line as an :class:`InputWarning` (the CLI prints each once)."""
     for line in lines:
-        warnings.warn(line, InputWarning, stacklevel=3)
+        warnings.warn(line, InputWarning, stacklevel=4)  # the caller of load_scenario

@@ -79,11 +79,17 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
     if findings:
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))
-    own = [fact.id for fact in scenario.sources]
-    sanity.warn([str(locate(loc, message, data, file, positions)) for loc, message in
-                 sanity.findings(scenario) + facts.unlisted(data, own, facts.listed_ids())])
     attach_origin(scenario, Origin(None, None, data, positions))
     return scenario
+
+
+def warn_implausible(scenario: Scenario, data: Any, file: str, positions: Positions | None = None) -> None:
+    """Warn (sim.scenario.sanity) about the implausible figures of a scenario as its file has them
+    and about fact ids it cites that are listed nowhere (sim.scenario.facts). Called when a file or
+    data is loaded, not for the scenarios derived from it (variants, levers, drawn values)."""
+    own = [fact.id for fact in scenario.sources]
+    sanity.warn([str(locate(loc, message, data, file, positions or {})) for loc, message in
+                 sanity.findings(scenario) + facts.unlisted(data, own, facts.listed_ids())])
 
 
 def _own_sources(scenario: Scenario, data: Any, file: str, positions: Positions) -> Scenario:

@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                      help="change one value (dotted path, list items by id; value read as YAML), "
                           "after the variant; repeatable")
+    run.add_argument("--deterministic", action="store_true",
+                     help="one replication with every distribution at its median or mode and every go "
+                          "probability rounded to go/no-go (docs/model.md), to check the arithmetic by hand")
     _add_simulation_options(run, per="", out_suffix="", printed="summary")
 
     compare = sub.add_parser("compare", help="run the base and its variants with common random numbers")
@@ -227,7 +230,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .analysis.summary import summary_text
     from .output.destination import output_folder
     from .output.tables import utc_now, write_results
-    from .run.simulate import default_replications, simulate
+    from .run.simulate import default_replications, deterministic, simulate
     from .scenario.load import load_scenario, shipped_scenario
     from .scenario.variants import apply_variant, check_variants, parse_override
 
@@ -237,6 +240,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, check_variants=False)  # checked below, or while the first replications run
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(loaded, args.variant, overrides)
+    if args.deterministic:
+        if args.replications not in (None, 1):
+            raise ScenarioError(f"--deterministic runs one replication (got -r {args.replications}); drop -r")
+        scenario, args.replications = deterministic(scenario), 1
     out = output_folder(args.out, Path("results") / Path(args.scenario).stem, args.force, [args.scenario])
     replications = args.replications or default_replications(scenario)
     progress = Progress(replications, enabled=not args.quiet)

@@ -421,10 +421,13 @@ def test_met_at_the_start_is_never_printed_as_a_date():
     data_ = data(variants={"more-c": VARIANTS["more-c"]})
     data_["targets"] = [{"name": "plan", "by": "2025-12", "total_eflops": 1.0}]  # project a alone meets it in 2025-01
     s = sim.scenario_from_data(data_)
-    run = sim.summary_text(sim.simulate(s))
+    run = sim.summary_text(sim.simulate(s, replications=2))
     assert run.splitlines()[0].startswith("on track: P('plan' met by 2025-12) 100%")
     assert "already met at the start" in run.splitlines()[0] and "2025-01 (P50)" not in run
     assert "first met (P50) already met at the start" in run
+    one = sim.summary_text(sim.simulate(s))  # one replication: met or missed, no P (sim.analysis.single)
+    assert one.splitlines()[0].startswith("met: 'plan' by 2025-12 (one replication)")
+    assert "): met; " in one and "already met at the start" in one and "2025-01" not in one.split("by 2025-12")[-1]
     text = sim.compare(s).summary_text()
     rows = [line for line in text.splitlines() if line.split()[1:2] in (["base"], ["more-c"])]
     assert len(rows) == 2 and all("at the start" in r and "2025-01" not in r for r in rows)

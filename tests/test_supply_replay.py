@@ -64,6 +64,10 @@ def queued_scenarios(draw):
             data["retire"] = draw(st.sampled_from([m for m in MONTHS if m > online]))
         projects.append(data)
     extra = {"supply": {"ai_pflops_per_month": rate}}
+    if not decimal and draw(st.booleans()):  # a schedule: steps before, at and inside the horizon, some of 0
+        steps = draw(st.dictionaries(st.sampled_from(MONTHS[:30]), st.sampled_from((0.0, rate, rate / 3, 2 * rate)),
+                                     min_size=1, max_size=4))
+        extra = {"supply": {"ai_pflops_per_month": steps}}
     if draw(st.booleans()):  # a grid that never binds: the replay also writes when connections are given back
         extra["grid"] = {"headroom_mw": 1e6, "additions": [{"month": "2025-06", "mw": 50}]}
     if draw(st.booleans()):
@@ -176,3 +180,38 @@ def test_deliveries_to_cover_counts_the_months_as_the_floats_add_up():
     assert deliveries_to_cover(5.0, 1.0, 2.0) == 1  # already covered: the dispatcher still waits one delivery
     assert deliveries_to_cover(0.0, 6.0, 1e-300) == NEVER_MONTHS == 2 ** 53
     assert deliveries_to_cover(0.0, 1e10, 5e-324) == NEVER_MONTHS
+
+
+def test_a_schedule_queue_worked_out_by_hand():
+    """A schedule {2025-01: 100, 2025-04: 0, 2025-06: 50} delivers 100 at t = 0, 1, 2, nothing at
+    3 and 4, then 50 at t = 5, 6, ... A request of 400 at t = 2 has 300, then 350 at t = 5 and 400
+    at t = 6: granted at 6. A 10 at t = 3 waits behind it (first come, first served), served at
+    t = 7 (0 + 50 left). SimPy, the replay and the block agree."""
+    from sim.engine.supply import deliveries_to_cover, delivered, make_schedule
+
+    schedule = make_schedule([(0, 100.0), (3, 0.0), (5, 50.0)])
+    assert schedule == ((0, 100.0), (3, 0.0), (5, 50.0))
+    assert [delivered(schedule, 0, k) for k in range(9)] == [0, 100, 200, 300, 300, 300, 350, 400, 450]
+    assert deliveries_to_cover(300.0, 400.0, schedule, credited=2) == 4  # t = 3, 4, 5, 6
+    assert replay_queue([2.0, 3.0], [400.0, 10.0], schedule, 12.0) == [6.0, 7.0]
+    assert deliveries_to_cover(0.0, 1.0, make_schedule([(0, 5.0), (2, 0.0)]), credited=1) == 2 ** 53  # stops
+    scenario = sim.scenario_from_data(scenario_data(
+        [{"id": "ai", "class": "intelligent", "site": "s", "cooling": "flat", "compute": {"pflops": 400, "precision": "FP16"},
+          "it_mw": 1, "utilization": 0.5, "status": "construction", "online": "2025-03"},
+         {"id": "ai2", "class": "intelligent", "site": "s", "cooling": "flat", "compute": {"pflops": 10, "precision": "FP16"},
+          "it_mw": 1, "utilization": 0.5, "status": "construction", "online": "2025-04"}],
+        start="2025-01", end="2025-12",
+        supply={"ai_pflops_per_month": {"2025-06": 50, "2025-01": 100, "2025-04": 0}}))
+    plan = build_plan(scenario)
+    go, delay = np.ones(2, dtype=bool), np.zeros(2)
+    assert simulate_replication(plan, go, delay).on.tolist() == [6.0, 7.0]
+    assert simulate_block([plan], go[None], delay[None]).on.tolist() == [[6.0, 7.0]]
+
+
+def test_a_schedule_before_the_horizon_and_one_rate_give_the_same_queue():
+    """A schedule of one step at or before the horizon's start is the single rate, bit for bit."""
+    from sim.engine.supply import make_schedule
+
+    times, amounts = [0.5, 1.0, 2.5, 2.5, 7.0], [250.0, 30.0, 100.0, 50.0, 10.0]
+    for steps in ([(0, 100.0)], [(-5, 7.0), (-1, 100.0)]):
+        assert replay_queue(times, amounts, make_schedule(steps), 8.0) == [2.0, 2.0, 3.0, 4.0, 7.0]

@@ -23,7 +23,12 @@ def _band(values: np.ndarray, fmt: str) -> str:
 
 def summary_text(results: Results) -> str:
     """The verdict (:mod:`sim.analysis.verdict`), then targets, peak facility power and energy per
-    calendar year, as P50 [P10 - P90]."""
+    calendar year, as P50 [P10 - P90]; a run of one replication: its values, met or missed
+    (:mod:`sim.analysis.single`)."""
+    if results.replications == 1:
+        from .single import single_summary_text
+
+        return single_summary_text(results, _policy_line(results))
     s = results.scenario
     lines = [
         run_verdict(results),

@@ -25,7 +25,7 @@ import numpy as np
 
 from .model import INTELLIGENT, simulate_replication
 from .plan import Plan
-from .supply import replay_queue
+from .supply import replay_queue, supply_rate
 
 NO_WAIT_MARGIN = 1e-9
 """Relative margin of :func:`never_waits`: a limit counts as never binding only if the requests
@@ -93,9 +93,11 @@ def supply_never_waits(plans: list[Plan], due: np.ndarray) -> np.ndarray:
     """(R,) whether, with the grid granting every request at once, every AI phase gets its
     accelerators when it asks: their PFLOPS, added up in the order they ask, always fit in the
     deliveries made by then (t = 0, 1, ..., floor(t)), with :data:`NO_WAIT_MARGIN` to spare. True
-    without a supply block. Sufficient, not necessary."""
-    if plans[0].supply_pflops_per_month is None or due.shape[1] == 0:
+    without a supply block; False with a schedule (its queue is replayed). Sufficient, not necessary."""
+    if supply_rate(plans[0]) is None or due.shape[1] == 0:
         return np.ones(due.shape[0], dtype=bool)
+    if plans[0].supply_schedule is not None:
+        return np.zeros(due.shape[0], dtype=bool)
     order, when, asks = _in_request_order(due)
     takes = asks & (_sorted_rows(plans, "phase_class", order) == INTELLIGENT)
     pflops = _sorted_rows(plans, "phase_pflops_declared", order)
@@ -169,7 +171,7 @@ def unqueued_log(plans: list[Plan], go: np.ndarray, due: np.ndarray) -> BlockLog
         release[back] = retire[back]
     else:
         release = np.full(due.shape, np.inf)
-    takes = asks & (_rows(plans, "phase_class") == INTELLIGENT) if plan.supply_pflops_per_month is not None \
+    takes = asks & (_rows(plans, "phase_class") == INTELLIGENT) if supply_rate(plan) is not None \
         else np.zeros(due.shape, dtype=bool)
     supply_request = np.where(takes, due, np.inf)
     limits = {"grid_request": grid_request, "grid_grant": grid_request.copy(), "grid_release": release,
@@ -223,7 +225,7 @@ def replay_supply_rows(plans: list[Plan], due: np.ndarray, log: BlockLog, rows: 
     sorted_grants = np.full(takes.shape, np.inf)
     for i, r in enumerate(rows.tolist()):
         n = counts[i]
-        sorted_grants[i, :n] = replay_queue(times[i][:n], amounts[i][:n], plans[r].supply_pflops_per_month, horizon)
+        sorted_grants[i, :n] = replay_queue(times[i][:n], amounts[i][:n], supply_rate(plans[r]), horizon)
     grant = np.empty_like(sorted_grants)
     np.put_along_axis(grant, order, sorted_grants, axis=1)
     ends = _rows(plans, "project_retire_t")[rows][:, plan.phase_project]

@@ -18,6 +18,7 @@ from ..months import calendar_months, horizon_months, hours_in_months, month_ind
 from ..scenario.paths import resolve_path, with_values
 from ..scenario.schema import Scenario
 from .plan import CLASS_INDEX, Plan, monthly_pue
+from .supply import make_schedule
 from .policies import (apply_pue_cap, build_policy_plan, design_annual_pue, refresh_policy, refresh_policy_block,
                        subsidy_eligible)
 
@@ -130,8 +131,11 @@ def build_plan(scenario: Scenario) -> Plan:
         group_pue_peak=np.asarray(group_peak, dtype=float),
         grid_headroom_mw=None if grid is None else grid.headroom_mw,
         grid_additions=tuple(additions),
-        supply_pflops_per_month=None if scenario.supply is None else scenario.supply.ai_pflops_per_month,
+        supply_pflops_per_month=None if scenario.supply is None or isinstance(scenario.supply.ai_pflops_per_month, dict)
+        else scenario.supply.ai_pflops_per_month,
         rack_kw=scenario.accounting.rack_kw,
+        supply_schedule=None if scenario.supply is None or not isinstance(scenario.supply.ai_pflops_per_month, dict)
+        else make_schedule([(month_index(m, scenario.horizon.start), r) for m, r in scenario.supply.ai_pflops_per_month.items()]),
     )
     return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))
 

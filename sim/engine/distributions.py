@@ -9,6 +9,7 @@ candidates that falls inside is taken), they do not clip it.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -82,3 +83,32 @@ def uses_randomness(dist) -> bool:
     return True
 
 
+
+
+def point_value(dist) -> float:
+    """The single value ``capsim run --deterministic`` puts in place of ``dist`` (docs/model.md):
+    a fixed value itself; a uniform's midpoint (its median); a triangular's mode (its most likely
+    value); a normal's mean and a lognormal's median (both the median), or, when bounds truncate
+    them, the median of the truncated distribution (the value with half of the kept probability
+    on each side)."""
+    if isinstance(dist, Fixed):
+        return float(dist.value)
+    if isinstance(dist, Uniform):
+        return float(dist.low + (dist.high - dist.low) / 2.0) if dist.high > dist.low else float(dist.low)
+    if isinstance(dist, Triangular):
+        return float(dist.mode)
+    if isinstance(dist, (Normal, Lognormal)):
+        log = isinstance(dist, Lognormal)
+        centre, spread = (math.log(dist.median), dist.sigma) if log else (dist.mean, dist.sd)
+        if spread == 0 or (dist.low is None and dist.high is None):
+            return float(dist.median if log else dist.mean)
+        unit = NormalDist()
+        cut = [None if b is None else ((math.log(b) if b > 0 else -math.inf) if log else b) for b in (dist.low, dist.high)]
+        below = 0.0 if cut[0] is None else unit.cdf((cut[0] - centre) / spread)
+        above = 1.0 if cut[1] is None else unit.cdf((cut[1] - centre) / spread)
+        value = centre + spread * unit.inv_cdf(min(max((below + above) / 2.0, 1e-300), 1.0 - 1e-16))
+        value = math.exp(value) if log else value
+        low = -math.inf if dist.low is None else dist.low
+        high = math.inf if dist.high is None else dist.high
+        return float(min(max(value, low), high))
+    raise TypeError(f"not a distribution: {dist!r}")

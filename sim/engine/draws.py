@@ -21,8 +21,8 @@ import hashlib
 
 import numpy as np
 
-from ..scenario.schema import Scenario
-from .distributions import MAX_REDRAWS, WORDS, sample_block, uses_randomness
+from ..scenario.schema import Fixed, Scenario
+from .distributions import MAX_REDRAWS, WORDS, point_value, sample_block, uses_randomness
 
 _HALF_ULP = 2.0 ** -54
 _BELOW_ONE = 1.0 - 2.0 ** -53
@@ -91,6 +91,42 @@ def has_uncertainty(scenario: Scenario) -> bool:
     """Whether anything is drawn: an ``uncertainty`` block or a project's own delay or go probability."""
     return scenario.uncertainty is not None or any(
         p.delay_months is not None or p.go_probability is not None for p in scenario.projects)
+
+
+def deterministic_scenario(scenario: Scenario, go_bonus: np.ndarray | None = None) -> Scenario:
+    """``scenario`` with nothing left to draw (``capsim run --deterministic``, docs/model.md): every
+    distribution replaced by its :func:`~sim.engine.distributions.point_value` (a ``fixed`` one, its
+    ``source`` kept), every go probability by 1 where it is at least 0.5 and by 0 below.
+
+    ``go_bonus`` (J,): the capex subsidy's bonus per project (``Plan.policy.go_bonus``), added to a
+    project's go probability before the rounding; the subsidy's ``go_probability_bonus`` is then set
+    to 0, as the rounded probabilities already hold it (else 0 + bonus would be drawn). Without
+    ``go_bonus`` the subsidy is left as it is."""
+    bonus = np.zeros(len(scenario.projects)) if go_bonus is None else np.asarray(go_bonus, dtype=float)
+
+    def fixed(dist):
+        return None if dist is None else Fixed(dist="fixed", value=point_value(dist), source=dist.source)
+
+    def go(p):
+        return None if p is None else (1.0 if p >= 0.5 else 0.0)
+
+    projects = tuple(p if p.status == "operating" else p.model_copy(update={
+        "delay_months": fixed(delay_distribution(scenario, p)),
+        "go_probability": go(min(1.0, go_probability(scenario, p) + float(bonus[j])))})
+        for j, p in enumerate(scenario.projects))
+    unc = scenario.uncertainty
+    if unc is not None:
+        statuses = ("construction", "registered", "planned")
+        unc = unc.model_copy(update={
+            "delay_months": unc.delay_months.model_copy(update={s: fixed(getattr(unc.delay_months, s)) for s in statuses}),
+            "go_probability": unc.go_probability.model_copy(update={s: go(getattr(unc.go_probability, s)) for s in statuses}),
+            "parameters": {path: fixed(dist) for path, dist in unc.parameters.items()},
+        })
+    policies = scenario.policies
+    subsidy = policies.capex_subsidy
+    if go_bonus is not None and subsidy is not None and subsidy.go_probability_bonus:
+        policies = policies.model_copy(update={"capex_subsidy": subsidy.model_copy(update={"go_probability_bonus": 0.0})})
+    return scenario.model_copy(update={"projects": projects, "uncertainty": unc, "policies": policies})
 
 
 def go_probability(scenario: Scenario, project) -> float:

@@ -4,8 +4,8 @@ Picture a queue of data-centre phases at the grid company's counter: each phase,
 construction is done (its due time), asks for its peak facility MW of grid connection, then, if it
 is an AI (intelligent) phase, for its accelerators, and only then comes online. Both counters
 serve strictly first come, first served (a SimPy ``Container``). Grid headroom grows at planned
-additions and returns when a phase retires; accelerators arrive at a fixed rate at the start of
-every month.
+additions and returns when a phase retires; accelerators arrive at the start of every month, at a fixed
+rate or on a schedule.
 
 The model records *when* things happen (online, off, waits), not monthly values: the work per
 replication grows with the number of phases, not with the horizon. :mod:`sim.engine.series` turns the
@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from .plan import CLASS_INDEX, Plan
-from .supply import deliveries_to_cover
+from .supply import Schedule, deliveries_to_cover, delivered, supply_rate
 
 INTELLIGENT = CLASS_INDEX["intelligent"]
 
@@ -61,14 +61,15 @@ class CountingEnvironment(simpy.Environment):
 
 
 class AcceleratorSupply:
-    """Accelerators delivered at t = 0, 1, 2, ..., ``rate`` PFLOPS each time, into a FIFO Container.
+    """Accelerators delivered at t = 0, 1, 2, ..., ``rate`` PFLOPS each time (or the rate of the
+    month in a :data:`sim.engine.supply.Schedule`), into a FIFO Container.
 
     Deliveries are credited lazily, when someone asks or waits, so the number of simulation events
     depends on the requests, not on the length of the horizon; what a requester gets, and when, is
     the same as if every monthly delivery were an event of its own.
     """
 
-    def __init__(self, env: simpy.Environment, rate: float):
+    def __init__(self, env: simpy.Environment, rate: float | Schedule):
         self.env = env
         self.rate = rate
         self.store = simpy.Container(env, init=0.0)
@@ -79,7 +80,9 @@ class AcceleratorSupply:
     def _credit_due(self) -> None:
         due = math.floor(self.env.now) - self.credited_through
         if due > 0:
-            self.store.put(due * self.rate)
+            amount = delivered(self.rate, self.credited_through + 1, due)
+            if amount > 0:  # a schedule's months of no deliveries (a Container refuses to put 0)
+                self.store.put(amount)
             self.credited_through += due
 
     def get(self, amount: float) -> simpy.events.Event:
@@ -102,7 +105,7 @@ class AcceleratorSupply:
             if shortfall_level >= wanted:
                 yield self.env.timeout(0)  # a pending put will serve the head of the queue
                 continue
-            k = deliveries_to_cover(shortfall_level, wanted, self.rate)
+            k = deliveries_to_cover(shortfall_level, wanted, self.rate, self.credited_through)
             yield self.env.timeout(self.credited_through + k - self.env.now)
             self._credit_due()
 
@@ -138,8 +141,9 @@ def simulate_replication(plan: Plan, go: np.ndarray, delay_months: np.ndarray) -
         if plan.grid_additions:
             env.process(_grid_additions(env, grid, plan.grid_additions))
     supply = None
-    if plan.supply_pflops_per_month is not None:
-        supply = AcceleratorSupply(env, float(plan.supply_pflops_per_month))
+    rate = supply_rate(plan)
+    if rate is not None:
+        supply = AcceleratorSupply(env, rate if isinstance(rate, tuple) else float(rate))
 
     def phase(p: int, due: float, retire: float):
         if due > 0:

@@ -65,6 +65,7 @@ class Plan:
     rack_kw: float  # IT kW of a standard rack
     # policy levers (see sim.engine.policies); None only while the plan is being built
     policy: PolicyPlan | None = None
+    supply_schedule: tuple[tuple[int, float], ...] | None = None  # sim.engine.supply.Schedule, else one rate
 
     @property
     def n_phases(self) -> int:

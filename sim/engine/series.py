@@ -19,6 +19,7 @@ import numpy as np
 from .plan import CLASS_INDEX, Plan, per_replication
 from .policies import POLICY_METRICS, phase_arrays, policy_metrics
 from .spans import PhaseMonths, month_bins, range_sums
+from .supply import monthly_rates, supply_rate
 
 ELEMENT_BUDGET = 4_000_000
 """Most elements of a block's (rows x phases or groups x months) working arrays at once: larger
@@ -53,7 +54,7 @@ STORED = STOCKS + ("energy_mwh", "it_energy_mwh", "projects_online") + POLICY_ME
 def limit_metrics(plan: Plan) -> tuple[str, ...]:
     """The shared limits' metrics of ``plan``: grid ones with a grid block, supply ones with supply."""
     return ((GRID_METRICS if plan.grid_headroom_mw is not None else ())
-            + (SUPPLY_METRICS if plan.supply_pflops_per_month is not None else ()))
+            + (SUPPLY_METRICS if supply_rate(plan) is not None else ()))
 
 
 def _stock_values(plans: list[Plan]) -> list[np.ndarray]:
@@ -204,10 +205,14 @@ def limit_series(plans: list[Plan], limits: dict[str, np.ndarray]) -> dict[str, 
         changes = _by_month_end([(limits["grid_release"], peak), (limits["grid_grant"], -peak)], n_reps, n_months)
         out["grid_free_mw"] = headroom + np.cumsum(additions, axis=1) + changes
         out["grid_queue_mw"] = _waiting(limits["grid_request"], limits["grid_grant"], peak, n_months)
-    if plan.supply_pflops_per_month is not None:
+    if plan.supply_schedule is not None:  # at t = 0, 1, ..., m, each month at its rate
+        pflops = per_replication(plans, lambda p: p.phase_pflops_declared)
+        delivered = np.cumsum([monthly_rates(p.supply_schedule, n_months) for p in plans], axis=1)
+    elif plan.supply_pflops_per_month is not None:
         pflops = per_replication(plans, lambda p: p.phase_pflops_declared)
         rate = np.array([[p.supply_pflops_per_month] for p in plans], dtype=float)
         delivered = rate * np.arange(1, n_months + 1, dtype=float)  # at t = 0, 1, ..., m
+    if supply_rate(plan) is not None:
         taken = _by_month_end([(limits["supply_grant"], pflops)], n_reps, n_months)
         out["supply_stock_pflops"] = np.maximum(delivered - taken, 0.0)  # no rounding below 0
         out["supply_backlog_pflops"] = _waiting(limits["supply_request"], limits["supply_grant"], pflops, n_months)

@@ -39,7 +39,8 @@ from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart
                      variants_growth_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
-from .sources import SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, read_entries, scenario_sources
+from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
+                      scenario_sources)
 from .studies import box_range, input_units, method_of, package_settings, solve_settings
 from .study_charts import differences_chart, frontier_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
@@ -173,8 +174,9 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
     rows = scenario_sources(folder.scenario)
     if not rows:
         return "<p>The manifest holds no resolved scenario, so no sources can be listed.</p>"
-    entries = read_entries(SOURCES_MD)
-    ids = cited_ids(rows)
+    own = own_entries(folder.scenario)  # the scenario's own facts first (sim.scenario.facts)
+    entries = {**read_entries(SOURCES_MD), **own}
+    ids = cited_ids(rows, list(own))
 
     def fact_href(fact_id: str) -> str | None:
         if fact_id in entries:
@@ -184,7 +186,7 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
     kinds = pd.Series([r.kind for r in rows]).value_counts()
     counts = ", ".join(f"{k}: {v}" for k, v in kinds.items())
     table = pd.DataFrame([{"where in the scenario": r.path, "numbers": "; ".join(r.numbers),
-                           "kind": r.kind, "source": linked(r.source, fact_href) if r.source else "(none given)"}
+                           "kind": r.kind, "source": linked(r.source, fact_href, list(own)) if r.source else "(none given)"}
                           for r in rows])
     parts = [f"<p>Every <code>source:</code> of the scenario ({len(rows)}; {esc(counts)}). A fact cites a "
              "published figure by its id; an assumption is the modeller's, with its reasoning and range. "
@@ -199,7 +201,8 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
     elif ids:
         cited = []
         for fid in ids:
-            link = (f'<a href="{esc(docs_url)}/sources.md#{anchor(fid)}">{esc(fid)}</a>' if docs_url else esc(fid))
+            link = (f'<a href="{esc(docs_url)}/sources.md#{anchor(fid)}">{esc(fid)}</a>' if docs_url and fid not in own
+                    else esc(fid) + (" (the scenario's own)" if fid in own else ""))
             entry = linked(entries[fid], lambda _: None) if fid in entries else "(entry not found here)"
             cited.append({"id": f'<span id="fact-{anchor(fid)}">{link}</span>', "entry": entry})
         parts.append(html_table(pd.DataFrame(cited), "Facts cited", scroll=True, raw=("id", "entry"),

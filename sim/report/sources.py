@@ -5,7 +5,8 @@ A ``source:`` that cites a fact id is a *fact* (or *fact + assumption* when it a
 "assumption"); one that only says "assumption" is an *assumption*. The entries of the fact ids
 cited are read from ``docs/sources.md`` (``### S1`` headings) when capsim runs from a checkout
 that has it, and embedded in the page, so the report stands alone; an entry without its own
-address takes its section's (the S facts all come from one article).
+address takes its section's (the S facts all come from one article). A scenario's own facts
+(its ``sources:``, sim.scenario.facts) are resolved first: :func:`own_entries`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FACT_ID = re.compile(r"\b(FACTS B|[SBG][1-9][0-9]?)\b")
+from ..scenario.facts import FACT_ID, cites, entry_text, own_ids
+
 URL = re.compile(r"https?://[^\s)<>\"']+[^\s)<>\"'.,;]")
-SKIPPED_KEYS = frozenset({"source", "description", "name", "label", "version"})
+SKIPPED_KEYS = frozenset({"source", "description", "name", "label", "version", "sources"})
 SOURCES_MD = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 """docs/sources.md of the checkout capsim runs from (absent in an installed wheel)."""
 
@@ -30,10 +32,11 @@ class SourceRow:
     path: str
     source: str
     numbers: list[str] = field(default_factory=list)
+    own: tuple[str, ...] = ()  # the scenario's own fact ids
 
     @property
     def kind(self) -> str:
-        fact = bool(FACT_ID.search(self.source))
+        fact = bool(FACT_ID.search(self.source)) or any(cites(self.source, fid) for fid in self.own)
         assumption = "assumption" in self.source.lower()
         if fact and assumption:
             return "fact + assumption"
@@ -77,6 +80,9 @@ def scenario_sources(scenario: dict) -> list[SourceRow]:
             _note(rows, row, path, key, f"{node:g}")
 
     walk(scenario, "", None, "")
+    own = tuple(own_ids(scenario))
+    for row in rows:
+        row.own = own
     return rows
 
 
@@ -90,17 +96,25 @@ def _note(rows: list[SourceRow], row: SourceRow | None, path: str, key: str, val
     row.numbers.append(f"{key} = {value}" if key else value)
 
 
-def cited_ids(rows: list[SourceRow]) -> list[str]:
+def cited_ids(rows: list[SourceRow], own: list[str] = ()) -> list[str]:
     """Fact ids cited, in the order S, B, G and by number ('FACTS B' before the B ids, which
-    its entry introduces, as in docs/sources.md)."""
-    found = {m for row in rows for m in FACT_ID.findall(row.source)}
+    its entry introduces, as in docs/sources.md); then the scenario's own ids cited (``own``),
+    in the order it lists them."""
+    found = {m for row in rows for m in FACT_ID.findall(row.source)} - set(own)
 
     def order(fid: str) -> tuple[int, int]:
         if fid == "FACTS B":
             return (1, 0)
         return ("SBG".index(fid[0]), int(fid[1:]))
 
-    return sorted(found, key=order)
+    return sorted(found, key=order) + [fid for fid in own if any(cites(row.source, fid) for row in rows)]
+
+
+def own_entries(scenario: dict) -> dict[str, str]:
+    """{fact id: entry text} of the scenario's own facts (its resolved ``sources:``)."""
+    facts = scenario.get("sources")
+    return {str(f["id"]): entry_text(f) for f in facts if isinstance(f, dict) and "id" in f} \
+        if isinstance(facts, list) else {}
 
 
 def anchor(fact_id: str) -> str:
@@ -171,10 +185,12 @@ def docs_url_problem(url: str) -> str | None:
     return None
 
 
-def linked(text: str, fact_href) -> str:
-    """``text`` as HTML: escaped, addresses as links, fact ids linked by ``fact_href(id)`` (None: plain)."""
+def linked(text: str, fact_href, own: list[str] = ()) -> str:
+    """``text`` as HTML: escaped, addresses as links, fact ids (and the scenario's ``own``) linked by
+    ``fact_href(id)`` (None: plain)."""
     out, last = [], 0
-    pattern = re.compile(f"{URL.pattern}|{FACT_ID.pattern}")
+    extra = "".join(f"|(?<![\\w-]){re.escape(fid)}(?![\\w-])" for fid in sorted(own, key=len, reverse=True))
+    pattern = re.compile(f"{URL.pattern}{extra}|{FACT_ID.pattern}")
     for match in pattern.finditer(text):
         out.append(html.escape(text[last:match.start()]))
         token = match.group(0)

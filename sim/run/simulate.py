@@ -18,7 +18,7 @@ import numpy as np
 from ..analysis.results import Results
 from ..engine.build import PlanPatcher, build_plan
 from ..engine.block import simulate_block
-from ..engine.draws import draw_parameters_block, draw_projects_block, has_uncertainty
+from ..engine.draws import deterministic_scenario, draw_parameters_block, draw_projects_block, has_uncertainty
 from ..engine.plan import Plan
 from ..engine.policies import adjust_draws, block_policy, policy_rows
 from ..engine.series import MonthlySeries, project_first_on
@@ -78,6 +78,18 @@ def default_replications(scenario: Scenario) -> int:
     """1 for a deterministic scenario, 1,000 for one with ``uncertainty`` (or a project's own delay
     or go probability)."""
     return DEFAULT_REPLICATIONS_UNCERTAIN if has_uncertainty(scenario) else DEFAULT_REPLICATIONS_DETERMINISTIC
+
+
+def deterministic(scenario: Scenario) -> Scenario:
+    """``scenario`` at its point values, for ``capsim run --deterministic`` (one replication; see
+    :func:`sim.engine.draws.deterministic_scenario` and docs/model.md): each project's own or its
+    status's delay and go probability become fixed, the latter after adding the capex subsidy's
+    go bonus of the plan with the point values of the parameters."""
+    point = deterministic_scenario(scenario)
+    plan = build_plan(point)
+    patcher = PlanPatcher(point, plan, point.uncertainty.parameters if point.uncertainty else ())
+    plans = [p for _, p in patcher.apply_block(draw_parameters_block(point, 0, 0, 1))]
+    return deterministic_scenario(scenario, policy_rows(plans, "go_bonus")[0])
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import Problem, ScenarioError
 from . import variants
 from .schema import Scenario
-from .validate import Origin, attach_origin, validate_data
+from .validate import Origin, attach_origin, validate_data, warn_implausible
 from .yamlio import Positions, parse_yaml, read_file
 
 
@@ -32,6 +32,7 @@ def load_scenario(path: str | Path, check_variants: bool = True) -> Scenario:
     text, digest = read_file(path)
     data, positions = parse_yaml(text, str(path))
     scenario = validate_data(data, file=str(path), positions=positions)
+    warn_implausible(scenario, data, str(path), positions)
     attach_origin(scenario, Origin(str(path), digest, data, positions))
     if check_variants:
         variants.check_variants(scenario)
@@ -65,6 +66,7 @@ def scenario_from_data(data: Any, file: str = "<data>", positions: Positions | N
     Each of its ``variants`` is validated too (unless ``check_variants`` is false).
     """
     scenario = validate_data(data, file=file, positions=positions)
+    warn_implausible(scenario, data, file, positions)
     if check_variants:
         variants.check_variants(scenario)
     return scenario

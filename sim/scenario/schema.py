@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from ..months import parse_month
+from .facts import SOURCES_TAGS, Sources
 
 SCHEMA_VERSION = 1
 
@@ -223,11 +224,16 @@ class Grid(Sourced):
     additions: tuple[GridAddition, ...] = ()
 
 
+UNION_TAGS = ("one rate", "schedule", *SOURCES_TAGS)  # pydantic's tags in an error's location: not in the file
+RateOrSchedule = Annotated[Union[Annotated[Number, Field(gt=0, le=MAX_PFLOPS), Tag("one rate")], Annotated[
+    dict[Month, Annotated[Number, Field(ge=0, le=MAX_PFLOPS)]], Field(min_length=1), Tag("schedule")]],
+    Discriminator(lambda value: "schedule" if isinstance(value, dict) else "one rate")]
+
+
 class Supply(Sourced):
-    ai_pflops_per_month: Number = Field(
-        gt=0, le=MAX_PFLOPS,
-        description="Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9)"
-    )
+    ai_pflops_per_month: RateOrSchedule = Field(description=(
+        "Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9): "
+        "one rate, or a schedule {YYYY-MM: rate}, each rate from its month on (none before the first)"))
 
 
 # --- uncertainty ----------------------------------------------------------------------------
@@ -481,6 +487,7 @@ class Scenario(Strict):
     explore: Explore | None = Field(None, description="Levers explored by `capsim explore` and `capsim solve`")
     decision: Decision = Field(default_factory=Decision, description="The verdict's thresholds (on track / off track)")
     variants: dict[Slug, Variant] = Field(default_factory=dict, description="Named variants of this scenario")
+    sources: Sources = Field((), description="Its own facts [{id, figure, date, address, reliability}], or a file beside it")
 
     def project(self, project_id: str) -> Project:
         for project in self.projects:

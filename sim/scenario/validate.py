@@ -8,14 +8,15 @@ with its file, line, column and field path, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
-from . import consistency, partial, support
-from .schema import Scenario
-from .yamlio import Positions
+from . import consistency, facts, partial, sanity, support
+from .schema import UNION_TAGS, Scenario
+from .yamlio import Positions, parse_yaml, read_file
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
         if not checked:
             problems.append(Problem(partial.NOT_CHECKED, file=file))
         raise ScenarioError(problems) from None
+    scenario = _own_sources(scenario, data, file, positions)
     findings = consistency.check(scenario)
     findings += support.check_delays(scenario)
     findings += support.check_parameters(scenario, lambda err: _message(err, None), lambda loc: _walk(data, loc)[1])
@@ -78,6 +80,42 @@ def validate_data(data: Any, file: str = "<data>", positions: Positions | None =
         problems = [locate(loc, message, data, file, positions) for loc, message in findings]
         raise ScenarioError(_sorted(problems))
     attach_origin(scenario, Origin(None, None, data, positions))
+    return scenario
+
+
+def warn_implausible(scenario: Scenario, data: Any, file: str, positions: Positions | None = None) -> None:
+    """Warn (sim.scenario.sanity) about the implausible figures of a scenario as its file has them
+    and about fact ids it cites that are listed nowhere (sim.scenario.facts). Called when a file or
+    data is loaded, not for the scenarios derived from it (variants, levers, drawn values)."""
+    own = [fact.id for fact in scenario.sources]
+    sanity.warn([str(locate(loc, message, data, file, positions or {})) for loc, message in
+                 sanity.findings(scenario) + facts.unlisted(data, own, facts.listed_ids())])
+
+
+def _own_sources(scenario: Scenario, data: Any, file: str, positions: Positions) -> Scenario:
+    """``scenario`` with its ``sources:`` file (named relative to the scenario's folder) read into
+    its list of facts (sim.scenario.facts); every fact id listed once."""
+    listing, where, at = scenario.sources, file, positions
+    if isinstance(listing, str):
+        where = str((Path(file).parent if file != "<data>" else Path()) / listing)
+        try:
+            text, _ = read_file(where)
+            raw, at = (facts.markdown_facts(text), {}) if where.lower().endswith(".md") else parse_yaml(text, where)
+        except ScenarioError as exc:
+            raise ScenarioError([locate(("sources",), f"cannot use the sources file: {p}", data, file, positions)
+                                 for p in exc.problems]) from None
+        try:
+            listing = TypeAdapter(tuple[facts.Fact, ...]).validate_python(raw if raw is not None else ())
+        except ValidationError as exc:
+            raise ScenarioError([_problem_from_pydantic(err, raw, where, at) for err in exc.errors()]) from None
+        scenario = scenario.model_copy(update={"sources": listing})
+    seen: set[str] = set()
+    for i, fact in enumerate(listing):
+        if fact.id in seen:
+            loc = (i, "id") if where != file else ("sources", i, "id")
+            raise ScenarioError(locate(loc, f"fact {fact.id!r} is listed twice", raw if where != file else data,
+                                       where, at))
+        seen.add(fact.id)
     return scenario
 
 
@@ -97,6 +135,8 @@ def _walk(data: Any, loc: tuple) -> tuple[tuple, str]:
         if step == "<key>":
             data_path.append(step)
             break
+        if step in UNION_TAGS and not (isinstance(node, dict) and step in node):  # a union's tag: not in the data
+            continue
         if isinstance(node, dict):
             if step in node:
                 display += ("." if display else "") + str(step)
@@ -194,6 +234,8 @@ def _message(err: dict, allowed_keys: list[str] | None) -> str:
         return f"must use letters, digits, '-' and '_' only (got {_got(value)})"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping of keys (got {_got(value)})"
+    if kind == "too_short" and isinstance(value, dict):
+        return f"must have at least {ctx.get('min_length', 1)} entry (got an empty mapping)"
     if kind in ("tuple_type", "list_type"):
         return f"must be a list (got {_got(value)})"
     if kind == "value_error":
@@ -278,7 +320,7 @@ def _problem_from_pydantic(err: dict, data: Any, file: str, positions: Positions
             what = KEY_NOUNS.get(loc[:-2], "names")
             message = (f"{what} may not contain '.' (got {_got(err.get('input'))}); dots separate the parts of a "
                        "dotted path (--set); use letters, digits, '-' and '_'")
-        return Problem(message, path=".".join(str(step) for step in loc[:-2]), file=problem.file,
+        return Problem(message, path=".".join(str(step) for step in loc[:-2] if step not in UNION_TAGS), file=problem.file,
                        line=problem.line, column=problem.column)
     return locate(loc, message, data, file, positions)
 

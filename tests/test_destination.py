@@ -359,3 +359,14 @@ def test_capsims_tables_of_every_kind_start_with_the_headers_the_check_knows(tmp
     (tmp_path / "annual.csv").write_text("\ufeffvariant,year,metric,mean\n")  # a BOM: not capsim's
     assert destination.is_capsim_table(tmp_path / "robustness.csv")
     assert not destination.is_capsim_table(tmp_path / "annual.csv")
+
+
+def test_force_refuses_a_users_picture_under_a_plot_files_name(tmp_path):
+    out = tmp_path / "res"
+    capsim_results(out)
+    (out / "plots").mkdir()
+    (out / "plots" / "growth.png").write_bytes(b"\x89PNG\r\n\x1a\n my holiday picture")
+    (out / "plots" / "share.pdf").write_bytes(b"%PDF-1.4 my paper")
+    line = refused(tmp_path, "run", EXAMPLE, "--out", out, "--force")
+    assert line == (f"capsim: error: {out}: holds files capsim did not write (plots/growth.png, plots/share.pdf); "
+                    "--force replaces only capsim's own results")

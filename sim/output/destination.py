@@ -157,6 +157,18 @@ def is_capsim_table(path: Path) -> bool:
     return start is not None and head.startswith(start.encode())
 
 
+def is_capsim_plot(path: Path) -> bool:
+    """True if the file ``path`` (a name :data:`PLOT_FILE` matches) was drawn by matplotlib, as
+    capsim's plots are: its mark in the first 4 KB of a PNG or SVG file, the last 4 KB of a PDF."""
+    try:
+        with open(path, "rb") as handle:
+            if path.suffix == ".pdf":
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
+            return b"Matplotlib" in handle.read(4096)
+    except OSError:
+        return False
+
+
 def is_capsim_output(path: Path) -> bool:
     """True if the file ``path`` (a name of :data:`OUTPUT_FILES`) is one capsim wrote, by its content."""
     if path.name == "manifest.json":
@@ -171,7 +183,7 @@ def is_capsim_output(path: Path) -> bool:
 def foreign_entries(folder: Path, allow: Iterable[str] = ()) -> list[str]:
     """Entries of ``folder`` that are not capsim's outputs (relative names), in sorted order: any
     name not in :data:`OUTPUT_FILES` (or ``allow``), a link, or a file of such a name whose content
-    is not capsim's (:func:`is_capsim_output`)."""
+    is not capsim's (:func:`is_capsim_output`); in ``plots/``, likewise (:func:`is_capsim_plot`)."""
     foreign = []
     for entry in sorted(os.listdir(folder)):
         path = folder / entry
@@ -179,7 +191,8 @@ def foreign_entries(folder: Path, allow: Iterable[str] = ()) -> list[str]:
             continue
         if entry == PLOTS_FOLDER and path.is_dir() and not path.is_symlink():
             foreign += [f"{PLOTS_FOLDER}/{name}" for name in sorted(os.listdir(path))
-                        if not (PLOT_FILE.fullmatch(name) and (path / name).is_file() and not (path / name).is_symlink())]
+                        if not (PLOT_FILE.fullmatch(name) and (path / name).is_file() and not (path / name).is_symlink()
+                                and is_capsim_plot(path / name))]
         elif (entry not in OUTPUT_FILES or not path.is_file() or path.is_symlink()
               or not is_capsim_output(path)):
             foreign.append(entry)

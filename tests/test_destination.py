@@ -297,3 +297,76 @@ def test_force_replaces_every_commands_own_results_folder(tmp_path, command):
     again = capsim(*command, "--out", out, "--force", "-q", "-j", "1")
     assert again.returncode == 0, again.stderr
     assert sorted(os.listdir(tmp_path)) == ["res"]
+
+
+# --- a file of capsim's name is capsim's only if its content is (--force) ------------------------
+
+
+def _users_workbook(path: Path) -> None:
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["my", "budget"])
+    book.save(path)
+
+
+def test_force_refuses_a_folder_holding_a_users_report_workbook_and_robustness_csv(tmp_path):
+    out = tmp_path / "res"
+    capsim_results(out)
+    (out / "report.html").write_text("<html>my analysis</html>\n")
+    (out / "robustness.csv").write_text("a,b\n")
+    _users_workbook(out / "report.xlsx")
+    line = refused(tmp_path, "run", EXAMPLE, "--out", out, "--force")
+    assert line == (f"capsim: error: {out}: holds files capsim did not write (report.html, report.xlsx, "
+                    "robustness.csv); --force replaces only capsim's own results")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("monthly.csv", "my,own,table\n1,2,3\n"),  # a table of capsim's name with another header
+    ("ranking.csv", "variant,rank\nb,1\n"),  # capsim's columns, not in capsim's order
+    ("solve.csv", ""),  # empty: not what capsim writes either
+])
+def test_force_refuses_a_table_of_capsims_name_that_capsim_did_not_write(tmp_path, name, text):
+    out = tmp_path / "res"
+    capsim_results(out)
+    (out / name).write_text(text)
+    line = refused(tmp_path, "run", EXAMPLE, "--out", out, "--force")
+    assert line == (f"capsim: error: {out}: holds files capsim did not write ({name}); "
+                    "--force replaces only capsim's own results")
+
+
+def test_force_replaces_capsims_own_report_workbook_and_a_report_from_before_the_generator_mark(tmp_path):
+    out = tmp_path / "res"
+    capsim_results(out, "--seed", "1")
+    done = capsim("report", out, "--xlsx")
+    assert done.returncode == 0, done.stderr
+    page = (out / "report.html").read_text()
+    (out / "report.html").write_text(page.replace(page[page.index('<meta name="generator"'):
+                                                       page.index(">", page.index('<meta name="generator"')) + 1], ""))
+    assert "generator" not in (out / "report.html").read_text()[:1000]
+    assert destination.foreign_entries(out) == []
+    capsim_results(out, "--seed", "2", "--force")
+    assert sorted(os.listdir(tmp_path)) == ["res"] and not (out / "report.xlsx").exists()
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+
+
+def test_capsims_tables_of_every_kind_start_with_the_headers_the_check_knows(tmp_path):
+    """The first columns :data:`destination.TABLE_HEADERS` expects, written out by hand, and every
+    table name capsim writes has one."""
+    assert destination.TABLE_HEADERS["robustness.csv"] == "policy,scenario,"
+    assert destination.TABLE_HEADERS["monthly.csv"] == "variant,month,metric,"
+    assert set(destination.TABLE_HEADERS) == {n for n in destination.OUTPUT_FILES if n.endswith(".csv")}
+    (tmp_path / "robustness.csv").write_text("policy,scenario,measure,value\nx,y,eflops,1\n")
+    (tmp_path / "annual.csv").write_text("\ufeffvariant,year,metric,mean\n")  # a BOM: not capsim's
+    assert destination.is_capsim_table(tmp_path / "robustness.csv")
+    assert not destination.is_capsim_table(tmp_path / "annual.csv")
+
+
+def test_force_refuses_a_users_picture_under_a_plot_files_name(tmp_path):
+    out = tmp_path / "res"
+    capsim_results(out)
+    (out / "plots").mkdir()
+    (out / "plots" / "growth.png").write_bytes(b"\x89PNG\r\n\x1a\n my holiday picture")
+    (out / "plots" / "share.pdf").write_bytes(b"%PDF-1.4 my paper")
+    line = refused(tmp_path, "run", EXAMPLE, "--out", out, "--force")
+    assert line == (f"capsim: error: {out}: holds files capsim did not write (plots/growth.png, plots/share.pdf); "
+                    "--force replaces only capsim's own results")

@@ -177,3 +177,44 @@ def test_a_plot_failing_in_a_worker_leaves_nothing_behind(folder, tmp_path, monk
         plotfiles.write_plots(folder, out=tmp_path / "old", executor=InThisProcess())
     assert os.listdir(tmp_path / "old") == ["growth.png"]
     assert (tmp_path / "old" / "growth.png").read_bytes() == b"before"
+
+
+# --- never through a link ------------------------------------------------------------------------
+
+
+def test_capsim_plot_refuses_a_plots_folder_that_is_a_link_and_changes_nothing(folder, tmp_path):
+    from safety import capsim, one_line, snapshot
+    import shutil
+    work = tmp_path / "work"
+    shutil.copytree(folder, work / "pl2")
+    shutil.rmtree(work / "pl2" / "plots", ignore_errors=True)
+    (work / "userplots").mkdir()
+    (work / "userplots" / "growth.png").write_text("precious\n")
+    os.symlink(work / "userplots", work / "pl2" / "plots")
+    before = snapshot(work)
+    done = capsim("plot", work / "pl2")
+    assert done.returncode == 2
+    assert one_line(done) == (f"capsim: error: {work / 'pl2' / 'plots'}: is a symbolic link; the plots are written "
+                              "only into a real folder of that name (remove the link or draw elsewhere)")
+    assert snapshot(work) == before
+    with pytest.raises(sim.ScenarioError, match="is a symbolic link"):
+        plotfiles.write_plots(work / "pl2", out=work / "pl2" / "plots")
+    assert snapshot(work) == before
+
+
+def test_a_plot_file_that_is_a_link_is_replaced_never_written_through(folder, tmp_path):
+    from safety import capsim, snapshot
+    import shutil
+    work = tmp_path / "work"
+    shutil.copytree(folder, work / "pl3")
+    (work / "pl3" / "plots").mkdir(exist_ok=True)
+    (work / "userplots").mkdir()
+    (work / "userplots" / "growth.png").write_text("precious\n")
+    (work / "pl3" / "plots" / "growth.png").unlink(missing_ok=True)
+    os.symlink(work / "userplots" / "growth.png", work / "pl3" / "plots" / "growth.png")
+    before = snapshot(work / "userplots")
+    done = capsim("plot", work / "pl3")
+    assert done.returncode == 0, done.stderr
+    assert snapshot(work / "userplots") == before
+    growth = work / "pl3" / "plots" / "growth.png"
+    assert not growth.is_symlink() and growth.read_bytes().startswith(b"\x89PNG")

@@ -173,11 +173,29 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _staging(parent: Path, name: str, pid: int, kind: str = "tmp", host: str | None = None) -> Path:
-    host = host if host is not None else re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
-    folder = parent / f".{name}.capsim-{host}-{pid}-abc123_x.{kind}"
+HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+
+
+def _marker(folder: Path, destination: Path, pid: int, host: str = HOST) -> None:
+    """The marker capsim writes into each staging folder it makes (sim.output.staging.MARKER)."""
+    (folder / ".capsim-staging").write_text(json.dumps({"written_by": "capsim", "destination": str(destination),
+                                                       "host": host, "pid": pid}))
+
+
+def _staging(parent: Path, name: str, pid: int, kind: str = "tmp", host: str | None = None, random: str = "abc123_x",
+             marked: bool = True) -> Path:
+    """A staging folder as a run killed while writing its tables leaves it (a plot command's: a plot)."""
+    host = host if host is not None else HOST
+    folder = parent / f".{name[:100]}.capsim-{host}-{pid}-{random}.{kind}"
     folder.mkdir()
-    (folder / "monthly.csv").write_text("half written")
+    if name == "plots":
+        (folder / "growth.png").write_bytes(b"\x89PNG half")
+    else:
+        (folder / "monthly.csv").write_text("variant,month,metric,mean,p5\nbase,2025-0")
+    if kind == "old":
+        (folder / "manifest.json").write_text(json.dumps({"written_by": "capsim"}))
+    if marked:
+        _marker(folder, Path(os.path.realpath(parent)) / name, pid, host)
     return folder
 
 
@@ -202,9 +220,10 @@ def test_stale_staging_folders_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_p
 def test_previous_results_left_aside_by_a_killed_swap_are_put_back(tmp_path):
     out = tmp_path / "res"
     assert capsim("run", EXAMPLE, *QUICK, "--seed", "1", "--out", out).returncode == 0
-    aside = tmp_path / f".res.capsim-{re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32]}-{_dead_pid()}-x.old"
+    aside = tmp_path / f".res.capsim-{re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32]}-{_dead_pid()}-x_y0z9ab.old"
     os.rename(out, aside)  # as a run killed between moving the old folder aside and putting the new in
     before = snapshot(aside)
+    _marker(aside, out, int(aside.name.split("-")[-2]))
     done = capsim("run", EXAMPLE, *QUICK, "--seed", "2", "--out", out)
     assert done.returncode == 2  # the previous results are back at --out, and not replaced without --force
     assert "kept" not in done.stderr  # refused before simulating
@@ -243,3 +262,73 @@ def test_the_staging_folder_of_a_run_killed_with_sigkill_is_cleaned_by_the_next_
     done = capsim("run", EXAMPLE, *QUICK, "--out", out)
     assert done.returncode == 0, done.stderr
     assert os.listdir(tmp_path) == ["res"]
+
+
+# --- only capsim's own staging folders are ever removed or put back -----------------------------
+
+
+def test_users_folders_named_like_staging_folders_are_never_touched(tmp_path):
+    dead = _dead_pid()
+    notes = tmp_path / f".d1.capsim-{HOST}-4000000-mynotes.tmp"  # not mkdtemp's random part
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("chapter 1\n")
+    backup = tmp_path / f".d1.capsim-{HOST}-4000001-backup_2024.old"
+    backup.mkdir()
+    (backup / "thesis.txt").write_text("chapter 1, the old draft\n")
+    unmarked = _staging(tmp_path, "d1", dead, random="notes_ab", marked=False)  # looks right, no marker
+    unmarked_old = _staging(tmp_path, "d1", dead, "old", random="backup_1", marked=False)
+    mixed = _staging(tmp_path, "d1", dead, random="mixed_ab")  # capsim's marker, but the user's file too
+    (mixed / "thesis.txt").write_text("chapter 2\n")
+    elsewhere = _staging(tmp_path, "d1", dead, "old", random="elsewher")
+    _marker(elsewhere, tmp_path / "d2", dead)  # the marker says it was another destination's
+    before = snapshot(tmp_path)
+    done = capsim("run", EXAMPLE, *QUICK, "--out", tmp_path / "d1")
+    assert done.returncode == 0, done.stderr
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("d1")} == before
+    assert sorted(os.listdir(tmp_path / "d1")) == ["annual.csv", "manifest.json", "monthly.csv", "projects.csv",
+                                                   "sites.csv", "targets.csv"]
+    for folder in (notes, backup, unmarked, unmarked_old, mixed, elsewhere):
+        assert folder.is_dir()
+
+
+def test_an_aside_folder_holding_a_users_file_is_neither_put_back_nor_removed(tmp_path):
+    out = tmp_path / "res"
+    assert capsim("run", EXAMPLE, *QUICK, "--out", out).returncode == 0
+    aside = _staging(tmp_path, "res", _dead_pid(), "old")
+    (aside / "notes.txt").write_text("mine\n")
+    before = snapshot(aside)
+    done = capsim("run", EXAMPLE, *QUICK, "--out", out, "--force")
+    assert done.returncode == 0, done.stderr
+    assert snapshot(aside) == before
+    shutil_rmtree = __import__("shutil").rmtree
+    shutil_rmtree(out)
+    done = capsim("run", EXAMPLE, *QUICK, "--out", out)  # --out is free: still not put there
+    assert done.returncode == 0, done.stderr
+    assert snapshot(aside) == before and not (out / "notes.txt").exists()
+
+
+def test_a_stale_staging_folder_of_a_name_sharing_its_first_100_characters_is_left_alone(tmp_path):
+    long = "X" * 100
+    stale = _staging(tmp_path, long, _dead_pid())  # a run onto X...X (100) killed
+    before = snapshot(stale)
+    done = capsim("run", EXAMPLE, *QUICK, "--out", tmp_path / (long + "A"))
+    assert done.returncode == 0, done.stderr
+    assert snapshot(stale) == before
+    assert sorted(os.listdir(tmp_path)) == sorted([stale.name, long + "A"])
+    done = capsim("run", EXAMPLE, *QUICK, "--out", tmp_path / long)  # its own destination: cleaned
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(tmp_path)) == sorted([long, long + "A"])
+
+
+def test_staging_folders_carry_the_marker_and_the_results_never_do(tmp_path):
+    from sim.output import staging
+    folder = staging.make_staging(tmp_path, "res")
+    assert re.fullmatch(rf"\.res\.capsim-{re.escape(HOST)}-{os.getpid()}-[a-z0-9_]{{8}}\.tmp", folder.name)
+    assert json.loads((folder / ".capsim-staging").read_text()) == {
+        "written_by": "capsim", "destination": str(Path(os.path.realpath(tmp_path)) / "res"), "host": HOST,
+        "pid": os.getpid()}
+    out = tmp_path / "res"
+    assert capsim("run", EXAMPLE, *QUICK, "--out", out).returncode == 0
+    assert capsim("run", EXAMPLE, *QUICK, "--out", out, "--force").returncode == 0
+    assert ".capsim-staging" not in os.listdir(out)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ScenarioError
-from .staging import clean_stale
+from .staging import MARKER, clean_stale, staging_pattern
 
 WRITTEN_BY = "capsim"
 """The manifest's ``written_by`` value that marks a folder as capsim's own."""
@@ -33,6 +34,22 @@ PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites(-[0-9]+)?
                        r"|(sensitivity|years|pmet)-[a-z0-9-]*)\.(png|svg|pdf)")
 """Files capsim draws into ``plots/`` (:func:`sim.output.plotfiles.draw_all`, :mod:`sim.output.explore`;
 a test keeps them in step)."""
+TABLE_HEADERS = {
+    "monthly.csv": "variant,month,metric,", "annual.csv": "variant,year,metric,", "targets.csv": "variant,target,by,",
+    "projects.csv": "variant,project,class,site,status,", "sites.csv": "variant,month,site,metric,",
+    "compare.csv": "variant,output,when,unit,", "ranking.csv": "rank,variant,", "samples.csv": "sample,",
+    "sensitivity.csv": "output,year,parameter,", "discovery.csv": "target,step,coverage,",
+    "solve.csv": "step,value,unit,", "robustness.csv": "policy,scenario,",
+}
+"""How the header row of each CSV table capsim writes starts (the first columns, which every
+version wrote): a file of that name is capsim's only if its first line starts so
+(:func:`is_capsim_table`)."""
+REPORT_MARK = re.compile(rb'<meta name="generator" content="capsim[ "]|^<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+                         rb'<meta name="viewport" content="width=device-width, initial-scale=1"><title>[^<]*: capsim report</title>')
+"""A capsim report's head (before the generator mark, the head alone told it)."""
+HEAD_BYTES = 65536
+WORKBOOK_CREATOR = "capsim"
+"""The workbook's creator (document properties), which marks it as capsim's."""
 PSEUDO_FILE_SYSTEMS = frozenset({
     "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs",
     "pstore", "bpf", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs",
@@ -101,24 +118,122 @@ def is_capsim_manifest(manifest_path: Path) -> bool:
     return isinstance(versions, dict) and "capsim" in versions and "seed" in data and "scenario" in data
 
 
-def foreign_entries(folder: Path) -> list[str]:
-    """Entries of ``folder`` that are not capsim's outputs (relative names), in sorted order."""
+def is_capsim_report(path: Path) -> bool:
+    """True if the file ``path`` is an HTML report capsim wrote (its head carries :data:`REPORT_MARK`)."""
+    try:
+        with open(path, "rb") as handle:
+            return REPORT_MARK.search(handle.read(HEAD_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def is_capsim_workbook(path: Path) -> bool:
+    """True if ``path`` is a workbook capsim wrote: creator ``capsim`` in its document properties,
+    or (written before that mark) openpyxl's with capsim's ``manifest`` sheet naming capsim."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+            if f"<dc:creator>{WORKBOOK_CREATOR}</dc:creator>" in core:
+                return True
+            if "<dc:creator>openpyxl</dc:creator>" not in core:
+                return False
+            names = archive.namelist()
+            strings = archive.read("xl/sharedStrings.xml").decode("utf-8", "replace") if "xl/sharedStrings.xml" in names else ""
+            sheets = "".join(archive.read(n).decode("utf-8", "replace") for n in names if n.startswith("xl/worksheets/"))
+            return ('name="manifest"' in archive.read("xl/workbook.xml").decode("utf-8", "replace")
+                    and ">written_by</t>" in strings + sheets and ">capsim</t>" in strings + sheets)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+
+
+def is_capsim_table(path: Path) -> bool:
+    """True if the first line of the file ``path`` starts as capsim's table of that name does
+    (:data:`TABLE_HEADERS`); reads at most 4 KB."""
+    start = TABLE_HEADERS.get(path.name)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return start is not None and head.startswith(start.encode())
+
+
+def is_capsim_plot(path: Path) -> bool:
+    """True if the file ``path`` (a name :data:`PLOT_FILE` matches) was drawn by matplotlib, as
+    capsim's plots are: its mark in the first 4 KB of a PNG or SVG file, the last 4 KB of a PDF."""
+    try:
+        with open(path, "rb") as handle:
+            if path.suffix == ".pdf":
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
+            return b"Matplotlib" in handle.read(4096)
+    except OSError:
+        return False
+
+
+def is_capsim_output(path: Path) -> bool:
+    """True if the file ``path`` (a name of :data:`OUTPUT_FILES`) is one capsim wrote, by its content."""
+    if path.name == "manifest.json":
+        return is_capsim_manifest(path)
+    if path.name == "report.html":
+        return is_capsim_report(path)
+    if path.name == "report.xlsx":
+        return is_capsim_workbook(path)
+    return is_capsim_table(path)
+
+
+def foreign_entries(folder: Path, allow: Iterable[str] = ()) -> list[str]:
+    """Entries of ``folder`` that are not capsim's outputs (relative names), in sorted order: any
+    name not in :data:`OUTPUT_FILES` (or ``allow``), a link, or a file of such a name whose content
+    is not capsim's (:func:`is_capsim_output`); in ``plots/``, likewise (:func:`is_capsim_plot`)."""
     foreign = []
     for entry in sorted(os.listdir(folder)):
         path = folder / entry
+        if entry in allow:
+            continue
         if entry == PLOTS_FOLDER and path.is_dir() and not path.is_symlink():
             foreign += [f"{PLOTS_FOLDER}/{name}" for name in sorted(os.listdir(path))
-                        if not (PLOT_FILE.fullmatch(name) and (path / name).is_file() and not (path / name).is_symlink())]
-        elif entry not in OUTPUT_FILES or not path.is_file() or path.is_symlink():
+                        if not (PLOT_FILE.fullmatch(name) and (path / name).is_file() and not (path / name).is_symlink()
+                                and is_capsim_plot(path / name))]
+        elif (entry not in OUTPUT_FILES or not path.is_file() or path.is_symlink()
+              or not is_capsim_output(path)):
             foreign.append(entry)
     return foreign
 
 
-def is_capsim_folder(folder: Path) -> bool:
-    """True if ``folder`` is a real folder holding a capsim manifest and nothing capsim did not write."""
+def is_plot_staging(folder: Path) -> bool:
+    """True if ``folder`` (a staging folder inside ``plots/``) holds only its marker, plot files and
+    the tables pickled for the workers."""
+    try:
+        return all(name in (MARKER, ".tables.pickle")
+                   or (PLOT_FILE.fullmatch(name) and (folder / name).is_file() and not (folder / name).is_symlink())
+                   for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def is_results_staging(folder: Path) -> bool:
+    """True if ``folder`` (a staging ``.tmp`` or aside ``.old`` folder beside a destination) holds
+    only its marker and capsim's outputs (a previous results folder moved aside: with capsim's
+    manifest), and in ``plots/`` perhaps a plot staging folder of the plots drawn into it."""
+    try:
+        plots = folder / PLOTS_FOLDER
+        pattern = staging_pattern(PLOTS_FOLDER)
+        foreign = [entry for entry in foreign_entries(folder, allow=(MARKER,))
+                   if not (entry.startswith(f"{PLOTS_FOLDER}/") and pattern.fullmatch(entry[len(PLOTS_FOLDER) + 1:])
+                           and (plots / entry[len(PLOTS_FOLDER) + 1:]).is_dir()
+                           and not (plots / entry[len(PLOTS_FOLDER) + 1:]).is_symlink()
+                           and is_plot_staging(plots / entry[len(PLOTS_FOLDER) + 1:]))]
+        return not foreign and (not folder.name.endswith(".old") or is_capsim_manifest(folder / "manifest.json"))
+    except OSError:
+        return False
+
+
+def is_capsim_folder(folder: Path, allow: Iterable[str] = ()) -> bool:
+    """True if ``folder`` is a real folder holding a capsim manifest and nothing capsim did not
+    write (but the names in ``allow``)."""
     try:
         return (folder.is_dir() and not folder.is_symlink() and is_capsim_manifest(folder / "manifest.json")
-                and not foreign_entries(folder))
+                and not foreign_entries(folder, allow))
     except OSError:
         return False
 
@@ -180,7 +295,7 @@ def output_folder(out: str | None, default: Path, force: bool, protect: Iterable
         raise ScenarioError(f"--out: must name a folder (got {out!r})")
     folder = Path(out) if out is not None else default
     real = Path(os.path.realpath(folder))
-    clean_stale(real.parent, real.name)
-    clean_stale(real / PLOTS_FOLDER, PLOTS_FOLDER, ("tmp",))  # those of `capsim plot`, which --force would not replace
+    clean_stale(real.parent, real.name, is_results_staging)
+    clean_stale(real / PLOTS_FOLDER, PLOTS_FOLDER, is_plot_staging, ("tmp",))  # those of `capsim plot`, which --force would not replace
     check_destination(folder, force, protect)
     return folder

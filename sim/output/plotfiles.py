@@ -35,7 +35,8 @@ from ..errors import ScenarioError
 from ..run.parallel import settle
 from ..run.signals import SIGNALLED, signals_held
 from .png import write_png
-from .staging import clean_stale, make_staging
+from .destination import is_plot_staging
+from .staging import clean_stale, make_staging, unmark
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -260,13 +261,16 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
     folder = Path(folder)
     out = Path(out) if out is not None else folder / "plots"
     tables = read_tables(folder)
+    if out.is_symlink():
+        raise ScenarioError(f"{out}: is a symbolic link; the plots are written only into a real folder of that name "
+                            "(remove the link or draw elsewhere)")
     if os.path.lexists(out) and not out.is_dir():
         raise ScenarioError(f"{out}: exists and is not a folder; the plots go into a folder of that name")
     created = not os.path.lexists(out)
     tmp = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        clean_stale(out, "plots", ("tmp",))  # what killed runs left
+        clean_stale(out, "plots", is_plot_staging, ("tmp",))  # what killed runs left
         tmp = make_staging(out, "plots")
         with plots.font_context(names(tables)):  # a font for names DejaVu Sans cannot draw (or one warning)
             if executor is None:
@@ -276,9 +280,10 @@ def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = N
         written = []
         with signals_held():
             SIGNALLED.check()  # a signal whose exception was swallowed: replace nothing
-            for name in stems:
+            for name in stems:  # a rename: a link of that name is replaced, never written through
                 os.replace(tmp / f"{name}.{fmt}", out / f"{name}.{fmt}")
                 written.append(out / f"{name}.{fmt}")
+            unmark(tmp)
             os.rmdir(tmp)
     except OSError as exc:
         _clean(tmp, out if created else None)

@@ -21,15 +21,23 @@ import contextlib
 import ctypes
 import datetime as dt
 import errno
+import json
 import os
 import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 NAME_KEPT = 100
 """The most characters of the destination's name a staging name repeats (file names are limited)."""
+MARKER = ".capsim-staging"
+"""The file capsim writes into every staging folder it makes (and into a previous results folder
+it moves aside): JSON with the full destination path, host and pid. A folder without it is never
+removed or moved by :func:`clean_stale`; it is taken out just before the folder is put in place."""
+RANDOM_PART = "[a-z0-9_]{8}"
+"""What :func:`tempfile.mkdtemp` puts between prefix and suffix."""
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 
@@ -45,12 +53,47 @@ def _prefix(name: str) -> str:
 def staging_pattern(name: str) -> re.Pattern:
     """Names of capsim's staging folders for the destination ``name``: host, pid, kind (tmp or old)."""
     return re.compile(rf"\.{re.escape(name[:NAME_KEPT])}\.capsim-(?P<host>[A-Za-z0-9-]*)-(?P<pid>[0-9]+)-"
-                      rf"[a-z0-9_]+\.(?P<kind>tmp|old)")
+                      rf"{RANDOM_PART}\.(?P<kind>tmp|old)")
+
+
+def _destination(parent: Path, name: str) -> str:
+    return os.path.join(os.path.realpath(parent), name)
+
+
+def mark(folder: Path, parent: Path, name: str) -> None:
+    """Write :data:`MARKER` into ``folder``: it is this process's staging (or aside) folder for
+    ``parent/name``."""
+    with open(folder / MARKER, "x", encoding="utf-8") as handle:
+        json.dump({"written_by": "capsim", "destination": _destination(parent, name), "host": _host(),
+                   "pid": os.getpid()}, handle)
+
+
+def unmark(folder: Path) -> None:
+    """Take :data:`MARKER` out of ``folder`` (before it is put in place or kept visibly)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(folder / MARKER)
+
+
+def marked_for(folder: Path) -> dict | None:
+    """The :data:`MARKER` of ``folder`` (None if it has none or it is not capsim's)."""
+    try:
+        with open(folder / MARKER, encoding="utf-8") as handle:
+            data = json.loads(handle.read(4096))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("written_by") == "capsim" else None
 
 
 def make_staging(parent: Path, name: str) -> Path:
-    """A new, empty staging folder in ``parent`` for the destination ``name`` (owner in its name)."""
-    return Path(tempfile.mkdtemp(prefix=_prefix(name), suffix=".tmp", dir=parent))
+    """A new staging folder in ``parent`` for the destination ``name`` (owner in its name), holding
+    only :data:`MARKER`."""
+    folder = Path(tempfile.mkdtemp(prefix=_prefix(name), suffix=".tmp", dir=parent))
+    try:
+        mark(folder, parent, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 def aside_name(staging: Path) -> Path:
@@ -70,18 +113,27 @@ def _running(pid: int) -> bool:
     return True
 
 
-def clean_stale(parent: Path, name: str, kinds: tuple[str, ...] = ("tmp", "old")) -> None:
+def clean_stale(parent: Path, name: str, own: Callable[[Path], bool], kinds: tuple[str, ...] = ("tmp", "old")) -> None:
     """Remove the staging folders for ``name`` in ``parent`` that processes of this user on this
     host left behind when they were killed; put back a previous folder left aside if nothing took
     its place. ``kinds``: which of the two (``plots/`` has only ``tmp`` ones). Errors are ignored
-    (another run may be cleaning the same ones)."""
+    (another run may be cleaning the same ones).
+
+    A folder is touched only if all of these hold: its name is :func:`staging_pattern`'s (with
+    mkdtemp's random part), its owner (host, pid) is this host's and no longer runs, it is a real
+    folder of this user, it holds :data:`MARKER` naming the same full destination, host and pid,
+    and ``own(folder)`` (its other contents are capsim's outputs). ``parent`` itself must not be a
+    symbolic link."""
     pattern = staging_pattern(name)
     host = _host()
     uid = os.getuid() if hasattr(os, "getuid") else None
     try:
+        if os.path.islink(parent):
+            return
         entries = sorted(os.listdir(parent))
     except OSError:
         return
+    destination = _destination(parent, name)
     for entry in entries:
         found = pattern.fullmatch(entry)
         if not found or found["kind"] not in kinds or found["host"] != host or _running(int(found["pid"])):
@@ -91,9 +143,15 @@ def clean_stale(parent: Path, name: str, kinds: tuple[str, ...] = ("tmp", "old")
             info = path.lstat()
             if not path.is_dir() or path.is_symlink() or (uid is not None and info.st_uid != uid):
                 continue
-            if found["kind"] == "old" and not os.path.lexists(parent / name):
-                os.rename(path, parent / name)  # killed mid-swap: the previous results go back
+            marker = marked_for(path)
+            if (marker is None or marker.get("destination") != destination or marker.get("host") != host
+                    or marker.get("pid") != int(found["pid"]) or not own(path)):
                 continue
+            if found["kind"] == "old":
+                if not os.path.lexists(parent / name):
+                    os.rename(path, parent / name)  # killed mid-swap: the previous results go back
+                    unmark(parent / name)
+                    continue
             shutil.rmtree(path)
 
 
@@ -111,6 +169,7 @@ def kept_name(target: Path) -> Path:
 def keep(staging: Path, target: Path) -> Path:
     """Rename the finished ``staging`` folder to a visible name beside ``target``; the name (the
     staging folder itself if even that fails)."""
+    unmark(staging)
     for _ in range(3):
         try:
             kept = kept_name(target)

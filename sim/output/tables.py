@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from ..analysis.results import Results
 from ..errors import ScenarioError
 from ..scenario.validate import origin_of
-from .destination import WRITTEN_BY, check_destination, is_capsim_folder
+from .destination import WRITTEN_BY, check_destination, is_capsim_folder, is_results_staging
 from ..run.signals import SIGNALLED, signals_held
-from .staging import aside_name, clean_stale, keep, make_staging
+from .staging import MARKER, aside_name, clean_stale, keep, make_staging, mark, unmark
 from .provenance import provenance, resolved_path, versions  # noqa: F401 - versions re-exported
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def publish(out: str | Path, fill, force: bool = False, protect: Iterable[str | 
     check_destination(out, force, protect, contents=False)
     target = Path(os.path.realpath(out))
     made = _make_parents(target.parent)
-    clean_stale(target.parent, target.name)
+    clean_stale(target.parent, target.name, is_results_staging)
     tmp = None
     published = False
     try:
@@ -169,6 +169,7 @@ def _swap(tmp: Path, target: Path, out: str | Path, force: bool, protect: Iterab
         raise _kept(tmp, target, f"{out}: cannot be checked: {exc.strerror or exc}") from None
     if not os.path.lexists(target) or (target.is_dir() and not target.is_symlink() and not any(os.scandir(target))):
         try:
+            unmark(tmp)  # the staging marker never reaches the results
             os.rename(tmp, target)
         except OSError:  # something appeared at target after the check
             raise _kept(tmp, target, f"{out}: is not empty any more") from None
@@ -178,10 +179,13 @@ def _swap(tmp: Path, target: Path, out: str | Path, force: bool, protect: Iterab
         os.rename(target, old)  # capsim's own results (checked): moved aside, out of anyone's way
     except FileNotFoundError:  # gone since the check: publish onto nothing
         return _swap(tmp, target, out, force, protect)
-    if not is_capsim_folder(old):  # changed between the check and the move: put it back
+    with contextlib.suppress(OSError):
+        mark(old, target.parent, target.name)  # so that a run killed now leaves it to be put back
+    if not is_capsim_folder(old, allow=(MARKER,)):  # changed between the check and the move: put it back
         _put_back(old, tmp, target, out)
         raise _kept(tmp, target, f"{out}: holds files capsim did not write; --force replaces only capsim's own results")
     try:
+        unmark(tmp)
         os.rename(tmp, target)
     except OSError:  # something appeared at target in the moment it was free
         _put_back(old, tmp, target, out)
@@ -194,6 +198,7 @@ def _put_back(old: Path, tmp: Path, target: Path, out: str | Path) -> None:
     new results in ``tmp``) visibly."""
     try:
         os.rename(old, target)
+        unmark(target)
     except OSError:
         kept = keep(old, target)
         raise Kept(f"{out}: changed while being replaced; the previous folder was kept in {kept}/ and the "

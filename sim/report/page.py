@@ -20,7 +20,6 @@ import functools
 import html
 import json
 import os
-import re
 import shlex
 import tempfile
 from pathlib import Path
@@ -29,7 +28,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..errors import ScenarioError
-from ..output.destination import OUTPUT_FILES
+from ..output.destination import HEAD_BYTES, OUTPUT_FILES, REPORT_MARK as MARK, is_capsim_report  # noqa: F401
 from ..output.staging import rename_noreplace
 from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
@@ -48,10 +47,6 @@ from .text import pick_variant
 REPORT_NAME = "report.html"
 GENERATOR = "capsim"
 """The page's ``<meta name="generator">`` starts with it: the mark of a report capsim may write over."""
-MARK = re.compile(rb'<meta name="generator" content="capsim[ "]|^<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-                  rb'<meta name="viewport" content="width=device-width, initial-scale=1"><title>[^<]*: capsim report</title>')
-"""A capsim report's head (before the generator mark, the head alone told it)."""
-HEAD_BYTES = 65536
 EMBED_MAX_BYTES = 1_000_000
 TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "explore": "an exploration of the inputs",
           "solve": "a solve"}
@@ -335,15 +330,6 @@ def write_report(folder: str | Path, out: str | Path | None = None, xlsx: bool =
 
         written.append(_atomic_write(book, workbook_bytes(results), results, _is_workbook))
     return written
-
-
-def is_capsim_report(path: Path) -> bool:
-    """True if the file ``path`` is an HTML report capsim wrote (its head carries :data:`MARK`)."""
-    try:
-        with open(path, "rb") as handle:
-            return MARK.search(handle.read(HEAD_BYTES)) is not None
-    except OSError:
-        return False
 
 
 def _is_workbook(path: Path) -> bool:

@@ -17,12 +17,12 @@ import io
 import json
 import math
 import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..output.destination import WORKBOOK_CREATOR, is_capsim_workbook  # noqa: F401 - re-exported
 from .read import ResultsFolder
 
 UNIT_SUFFIXES = (("_pflops_hours", "PFLOPS-hours"), ("_eflops", "EFLOPS"), ("_pflops", "PFLOPS"), ("_mwh", "MWh"),
@@ -36,8 +36,8 @@ COLUMN_UNITS = {"month": "YYYY-MM", "by": "YYYY-MM", "planned_online": "YYYY-MM"
                 "reached_p90": "YYYY-MM", "year": "calendar year"}
 STAT_COLUMNS = ("mean", "p5", "p10", "p50", "p90", "p95")
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
-CREATOR = "capsim"
-"""The workbook's creator (document properties), which marks it as capsim's."""
+CREATOR = WORKBOOK_CREATOR
+"""The workbook's creator (document properties), which marks it as capsim's (:func:`is_capsim_workbook`)."""
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Characters a workbook's XML cannot hold (openpyxl refuses them)."""
 CELL_MAX = 32_767
@@ -95,23 +95,6 @@ def workbook_bytes(folder: ResultsFolder) -> bytes:
     return buffer.getvalue()
 
 
-def is_capsim_workbook(path: Path) -> bool:
-    """True if ``path`` is a workbook capsim wrote: creator ``capsim`` in its document properties,
-    or (written before that mark) openpyxl's with capsim's ``manifest`` sheet naming capsim."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
-            if f"<dc:creator>{CREATOR}</dc:creator>" in core:
-                return True
-            if "<dc:creator>openpyxl</dc:creator>" not in core:
-                return False
-            names = archive.namelist()
-            strings = archive.read("xl/sharedStrings.xml").decode("utf-8", "replace") if "xl/sharedStrings.xml" in names else ""
-            sheets = "".join(archive.read(n).decode("utf-8", "replace") for n in names if n.startswith("xl/worksheets/"))
-            return ('name="manifest"' in archive.read("xl/workbook.xml").decode("utf-8", "replace")
-                    and ">written_by</t>" in strings + sheets and ">capsim</t>" in strings + sheets)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return False
 def text_cell(sheet, text: str):
     """A cell that holds ``text`` as text, whatever it starts with (``=``, ``+``, ``-``, ``@``)."""
     from openpyxl.cell import WriteOnlyCell

@@ -98,11 +98,10 @@ def test_a_pick_made_by_the_tie_break_says_so():
                    "minimax-regret")
     text = "\n".join(m.lines())
     assert "recommended: p (max regret 0.0 pts, worst case 0%)" in text
-    assert ("worst-case picks p (all policies' worst case is equal: picked by its tie-break, the smaller largest "
-            "regret)") in text
+    assert "worst-case picks p (3 tie on the worst case, decided by the smaller largest regret)" in text
     worst = "\n".join(Robustness(m.policies, m.scenarios, "plan", m.label, values, m.diffs, True, 0.8,
                                  "worst-case").lines())
-    assert "all 3 policies' worst case is 0%: the worst-case rule decided by its tie-break" in worst
+    assert "3 policies tie on the worst case: the tie is broken by the smaller largest regret" in worst
 
 
 # --- the matrix through real runs ---------------------------------------------------------------

@@ -40,6 +40,7 @@ TABLE_HEADERS = {
     "compare.csv": "variant,output,when,unit,", "ranking.csv": "rank,variant,", "samples.csv": "sample,",
     "sensitivity.csv": "output,year,parameter,", "discovery.csv": "target,step,coverage,",
     "solve.csv": "step,value,unit,", "robustness.csv": "policy,scenario,",
+    "packages.csv": "step,phase,", "frontier.csv": "step,phase,",
 }
 """How the header row of each CSV table capsim writes starts (the first columns, which every
 version wrote): a file of that name is capsim's only if its first line starts so

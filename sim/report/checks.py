@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..scenario.criteria import CRITERIA
 
 MAX_DEPTH = 64
 """Deepest nesting of lists and objects accepted in manifest.json (capsim writes about 8)."""
@@ -111,6 +112,8 @@ MANIFEST_FIELDS = {
 """Field (dotted path) -> (check, what it must be). A field may be absent or null (older folders)."""
 TARGET_FIELDS = {"name": STRING, "by": MONTH_TEXT, "total_eflops": NOT_NEGATIVE_NUMBER,
                  "intelligent_share": PROBABILITY, "role": (lambda v: v in ("plan", "calibration"), "plan or calibration")}
+TARGET_FIELDS |= {name: PROBABILITY if CRITERIA[name].unit == "share" else NOT_NEGATIVE_NUMBER
+                  for name in CRITERIA if name not in TARGET_FIELDS}
 INPUT_FIELDS = {"path": STRING, "unit": STRING, "kind": STRING, "low": FINITE, "high": FINITE}
 
 

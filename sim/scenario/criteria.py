@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
-
 
 @dataclass(frozen=True)
 class Criterion:
@@ -76,6 +74,8 @@ ROLE_DOC = ("plan: a goal, ranked by `capsim compare`; calibration: a reported p
 
 def criterion_field(name: str):
     """The pydantic field of criterion ``name`` (optional, inside its range)."""
+    from pydantic import Field  # the report reads the table above without pydantic
+
     c = CRITERIA[name]
     return Field(None, ge=c.low, le=c.high, description=c.meaning)
 

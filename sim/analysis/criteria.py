@@ -24,7 +24,9 @@ import numpy as np
 
 from ..months import calendar_years
 from ..scenario.criteria import CRITERIA
-from .statistics import TARGET_TOLERANCE as TOLERANCE
+
+TOLERANCE = 1e-9
+"""Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:

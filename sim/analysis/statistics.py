@@ -18,6 +18,7 @@ import numpy as np
 from ..engine.series import METRICS
 from ..months import calendar_years, month_label, month_labels
 from ..scenario.schema import Scenario
+from .criteria import TOLERANCE, criterion_values, holds as criterion_holds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal distribution."""
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
-TARGET_TOLERANCE = 1e-9
+TARGET_TOLERANCE = TOLERANCE
 """Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
 
 ANNUAL_STOCKS = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops",
@@ -230,7 +231,6 @@ def target_outcomes(scenario: Scenario, series: dict[str, np.ndarray]) -> tuple[
     """(met, reached): (R, T) bool met at month ``by`` (each criterion as :mod:`sim.analysis.criteria`
     takes it); (R, T) first month all criteria hold (float month index, inf if never within the horizon)."""
     from ..months import month_index
-    from .criteria import criterion_values, holds as criterion_holds
 
     n_reps, n_months = series["total_eflops"].shape
     met = np.zeros((n_reps, len(scenario.targets)), dtype=bool)

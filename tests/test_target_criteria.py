@@ -229,3 +229,17 @@ def test_bad_criteria_are_one_clear_line(tmp_path, target, words):
     result = capsim("validate", path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert words in result.stderr, result.stderr
+
+
+def test_peak_mw_and_energy_quota_targets_drawn_on_the_power_chart(results):
+    from sim.report.charts import power_chart
+
+    specs = [{**t.model_dump(mode="json"), "role": t.role} for t in results.scenario.targets]
+    chart = power_chart(results.monthly, results.annual, specs)
+    marks = [t for t in chart.figure.to_dict()["data"] if t.get("name") == "target"]
+    assert len(marks) == 2  # the peak-MW stars (power panel) and the energy quotas (energy panel)
+    peak, quota = marks
+    assert peak["y"] == [10, 10] and peak["customdata"][0] == "facility_mw 2025-12 (plan): ≤ 10 MW (peak of its year) by 2025-12"
+    # 100,000 MWh = 0.1 TWh at the target's year, on the energy bars' axis; 'all 2025' too
+    assert quota["x"] == ["2025", "2026", "2025"] and quota["y"] == [0.1, 0.1, 0.1]
+    assert quota["customdata"][1] == "energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01"

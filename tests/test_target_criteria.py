@@ -243,3 +243,16 @@ def test_peak_mw_and_energy_quota_targets_drawn_on_the_power_chart(results):
     # 100,000 MWh = 0.1 TWh at the target's year, on the energy bars' axis; 'all 2025' too
     assert quota["x"] == ["2025", "2026", "2025"] and quota["y"] == [0.1, 0.1, 0.1]
     assert quota["customdata"][1] == "energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01"
+
+
+def test_a_measure_undefined_at_the_target_is_said_and_not_met():
+    # a online 2025-06 and b 2026-01: nothing is online in 2025-03, so no IT to be utilised and no
+    # facility energy to be green; the year's PUE (June to December) is a's 1.5
+    undefined = {"name": "u", "by": "2025-03", "utilization": 0.5, "green_share": 0.1, "pue": 1.6}
+    changed = {**data(), "targets": [undefined]}
+    changed["projects"][0]["online"] = "2025-06"
+    results = sim.simulate(sim.scenario_from_data(changed), replications=1)
+    assert results.targets.at[0, "probability"] == 0.0 and results.targets.at[0, "reached_p50"] == "2025-06"
+    text = sim.summary_text(results)
+    assert "PUE in 2025 1.500, green share undefined (not met), utilisation undefined (not met);" in text
+    assert "short in 2025-03 by green share, utilisation undefined at P50 (not met);" in text.splitlines()[0]

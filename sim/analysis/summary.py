@@ -71,6 +71,13 @@ def _figures(results: Results, target, m: int) -> str:
             values = results.series.month(name, m)  # without a whole (R, M) array
         else:
             values = criterion_values(results.series, name, results.scenario.horizon.start)[:, m]
+        undefined = int(np.isnan(values).sum())
+        if undefined == len(values):
+            parts.append(f"{c.label} undefined (not met)")
+            continue
+        if undefined:  # e.g. utilisation in replications with no IT online yet: never met there
+            parts.append(f"{c.label} undefined in {undefined:,} of {len(values):,} replications")
+            values = values[~np.isnan(values)]
         if c.shown_unit == "EFLOPS":
             parts.append(f"{c.label} {_band(values, ',.2f')} EFLOPS")
         elif c.shown_unit == "%":

@@ -107,30 +107,40 @@ def _amount(criterion: str, value: float) -> str:
 
 
 def _quantiles(criterion: str, month: str, monthly: pd.DataFrame | None,
-               annual: pd.DataFrame | None) -> tuple[float, float]:
+               annual: pd.DataFrame | None) -> tuple[float, float] | None:
     """(P50, the adverse end: P10 for an at-least criterion, P90 for an at-most one) of the
-    criterion's measure at ``month`` (monthly.csv) or in its year (annual.csv)."""
+    criterion's measure at ``month`` (monthly.csv) or in its year (annual.csv); None without its
+    row (NaN in a row: undefined, such as utilisation with no IT online)."""
     table, metric = TABLE_ROWS[criterion]
     far = "p10" if SPECS[criterion].at_least else "p90"
+    rows = monthly if table == "monthly" else annual
+    if rows is None:
+        return None
     if table == "monthly":
-        return _at(monthly, metric, month, "p50"), _at(monthly, metric, month, far)
-    if annual is None:
-        return math.nan, math.nan
-    hit = annual[(annual["metric"] == metric) & (annual["year"].astype(str) == month[:4])]
-    return tuple(float(hit[c].iloc[0]) if len(hit) else math.nan for c in ("p50", far))
+        hit = rows[(rows["metric"] == metric) & (rows["month"] == month)]
+    else:
+        hit = rows[(rows["metric"] == metric) & (rows["year"].astype(str) == month[:4])]
+    if not len(hit) or "p50" not in hit:
+        return None
+    return float(hit["p50"].iloc[0]), float(hit[far].iloc[0]) if far in hit else math.nan
 
 
 def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFrame | None = None) -> str:
     """'short by 4.42 EFLOPS total at P50, 21.64 at P10 in 2026-12', or 'no shortfall ...'; an
     at-most criterion (PUE, energy, ...) by how far its P50 and P90 are above the figure."""
     month = target["by"]
-    parts = []
+    parts, undefined = [], []
     for criterion in CRITERIA:
         need = target.get(criterion)
         if not isinstance(need, (int, float)):
             continue
-        p50, far = _quantiles(criterion, month, monthly, annual)
+        found = _quantiles(criterion, month, monthly, annual)
+        if found is None:
+            continue
+        p50, far = found
         if math.isnan(p50):
+            if criterion not in FORMER:
+                undefined.append(SPECS[criterion].label)
             continue
         short50, short_far = (shortfall(criterion, v, need) for v in (p50, far if not math.isnan(far) else p50))
         edge, over = ("P10", "") if SPECS[criterion].at_least else ("P90", " too high")
@@ -138,6 +148,8 @@ def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFr
             low = _amount(criterion, short_far).split(" ", 1)[0]
             parts.append(f"{_amount(criterion, short50)}{over} at P50, {low} at {edge}" if short50 > 0
                          else f"{_amount(criterion, short_far)}{over} at {edge} (none at P50)")
+    if undefined:  # never met where undefined (sim.analysis.criteria)
+        parts.append(f"{', '.join(undefined)} undefined at P50 (not met)")
     if not parts:
         at_most = any(isinstance(target.get(c), (int, float)) and not SPECS[c].at_least for c in CRITERIA)
         return f"no shortfall in {month} ({'P10 or P90' if at_most else 'P10'} meets it)"

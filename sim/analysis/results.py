@@ -18,6 +18,7 @@ from ..engine.series import MonthlySeries
 from ..months import month_labels
 from ..scenario.schema import Scenario
 from . import statistics
+from .criteria import extra_rows
 from .sites import sites_table
 
 if TYPE_CHECKING:
@@ -52,12 +53,14 @@ class Results:
     @cached_property
     def monthly(self) -> pd.DataFrame:
         """variant, month, metric, mean, p5, p10, p50, p90, p95."""
-        return statistics.monthly_table(self.variant, self.scenario.horizon.start, self.series)
+        return statistics.monthly_table(self.variant, self.scenario.horizon.start, self.series,
+                                        extra_rows(self.scenario, self.series, "monthly"))
 
     @cached_property
     def annual(self) -> pd.DataFrame:
         """variant, year, metric, mean, p5, ..., p95 (stocks at year end, energy summed)."""
-        return statistics.annual_table(self.variant, self.scenario.horizon.start, self.series, self.plan.hours)
+        return statistics.annual_table(self.variant, self.scenario.horizon.start, self.series, self.plan.hours,
+                                       extra_rows(self.scenario, self.series, "annual"))
 
     @cached_property
     def sites(self) -> pd.DataFrame:

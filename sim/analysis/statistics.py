@@ -18,6 +18,7 @@ import numpy as np
 from ..engine.series import METRICS
 from ..months import calendar_years, month_label, month_labels
 from ..scenario.schema import Scenario
+from .criteria import TOLERANCE, criterion_values, holds as criterion_holds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal distribution."""
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
-TARGET_TOLERANCE = 1e-9
+TARGET_TOLERANCE = TOLERANCE
 """Relative tolerance when checking a target criterion (a sum of 8.999999999999998 meets 9)."""
 
 ANNUAL_STOCKS = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops",
@@ -192,13 +193,16 @@ def annual_values(series: dict[str, np.ndarray], start: str, hours: np.ndarray) 
     return unique, out
 
 
-def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -> pd.DataFrame:
+def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str,
+                extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per (label, metric), labels in their order and metrics in :data:`METRICS` order
-    within each label (a shared limit the scenario does not have is left out): variant, ``key``,
-    metric, mean, p5, ..., p95."""
+    within each label (a shared limit the scenario does not have is left out), then the metrics
+    of ``extra`` (a target criterion's measure, :func:`sim.analysis.criteria.extra_rows`): variant,
+    ``key``, metric, mean, p5, ..., p95."""
     import pandas as pd  # imported when a table is made (about 0.2 s)
     labels = np.asarray(labels)
-    names = [name for name in METRICS if name in values]
+    values = {**values, **(extra or {})} if extra else values
+    names = [name for name in METRICS if name in values] + list(extra or ())
     stats = [summarise(values[name]) for name in names]
     columns = {}
     for stat in ("mean", *QUANTILES):
@@ -211,19 +215,21 @@ def _long_table(variant: str, labels, values: dict[str, np.ndarray], key: str) -
     })
 
 
-def monthly_table(variant: str, start: str, series: dict[str, np.ndarray]) -> pd.DataFrame:
+def monthly_table(variant: str, start: str, series: dict[str, np.ndarray],
+                  extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     n_months = series["total_eflops"].shape[1]
-    return _long_table(variant, np.array(month_labels(start, n_months), dtype=object), series, "month")
+    return _long_table(variant, np.array(month_labels(start, n_months), dtype=object), series, "month", extra)
 
 
-def annual_table(variant: str, start: str, series: dict[str, np.ndarray], hours: np.ndarray) -> pd.DataFrame:
+def annual_table(variant: str, start: str, series: dict[str, np.ndarray], hours: np.ndarray,
+                 extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     years, values = annual_values(series, start, hours)
-    return _long_table(variant, years.astype(int), values, "year")
+    return _long_table(variant, years.astype(int), values, "year", extra)
 
 
 def target_outcomes(scenario: Scenario, series: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(met, reached): (R, T) bool met at the end of month ``by``; (R, T) first month all criteria
-    hold (float month index, inf if never within the horizon)."""
+    """(met, reached): (R, T) bool met at month ``by`` (each criterion as :mod:`sim.analysis.criteria`
+    takes it); (R, T) first month all criteria hold (float month index, inf if never within the horizon)."""
     from ..months import month_index
 
     n_reps, n_months = series["total_eflops"].shape
@@ -231,8 +237,8 @@ def target_outcomes(scenario: Scenario, series: dict[str, np.ndarray]) -> tuple[
     reached = np.full((n_reps, len(scenario.targets)), np.inf)
     for t, target in enumerate(scenario.targets):
         holds = np.ones((n_reps, n_months), dtype=bool)
-        for metric, minimum in target.criteria().items():
-            holds &= series[metric] >= minimum * (1 - TARGET_TOLERANCE)
+        for metric, figure in target.criteria().items():
+            holds &= criterion_holds(metric, criterion_values(series, metric, scenario.horizon.start), figure)
         by = month_index(target.by, scenario.horizon.start)
         met[:, t] = holds[:, by]
         any_month = holds.any(axis=1)

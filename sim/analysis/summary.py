@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..months import month_index
+from ..scenario.criteria import CRITERIA, criteria_words
+from .criteria import TABLE_ROWS, criterion_values, extra_rows
 from .results import Results
 from .statistics import annual_values, monthly_table
-from .verdict import CRITERIA, reached_text, verdict_line
+from .verdict import CRITERIA as VERDICT_CRITERIA, reached_text, verdict_line
 
 
 def _pct(values: np.ndarray, q: float) -> float:
@@ -41,14 +43,12 @@ def summary_text(results: Results) -> str:
     targets = results.targets
     for t, target in enumerate(s.targets):
         m = month_index(target.by, s.horizon.start)
-        total = results.series.month("total_eflops", m)
-        share = results.series.month("intelligent_share", m)
-        criteria = ", ".join(f"{k} >= {v:g}" for k, v in target.criteria().items())
+        criteria = criteria_words(target.criteria())
         reached = targets.loc[t, "reached_p50"]
         role = " (calibration)" if target.role == "calibration" else ""
         lines.append(
             f"target {target.name!r}{role} by {target.by} ({criteria}): probability met {met[:, t].mean():.1%}; "
-            f"total {_band(total, ',.2f')} EFLOPS, AI share {_band(share * 100, '.1f')}%; "
+            f"{_figures(results, target, m)}; "
             f"first met (P50) {reached if reached != s.horizon.start else reached_text({'reached_p50': reached}, reached)}"
         )
     peak = results.series["facility_mw"].max(axis=1)
@@ -62,14 +62,48 @@ def summary_text(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _figures(results: Results, target, m: int) -> str:
+    """What the run reached on ``target``'s measures at its month: each criterion's value (yearly
+    ones over the year, :mod:`sim.analysis.criteria`); a target on total EFLOPS and AI share only
+    shows both, as before the other criteria existed."""
+    names = list(target.criteria())
+    if set(names) <= {"total_eflops", "intelligent_share"}:
+        names = ["total_eflops", "intelligent_share"]
+    parts = []
+    for name in names:
+        c = CRITERIA[name]
+        if c.when == "month" and name not in ("green_share", "utilization"):
+            values = results.series.month(name, m)  # without a whole (R, M) array
+        else:
+            values = criterion_values(results.series, name, results.scenario.horizon.start)[:, m]
+        undefined = int(np.isnan(values).sum())
+        if undefined == len(values):
+            parts.append(f"{c.label} undefined (not met)")
+            continue
+        if undefined:  # e.g. utilisation in replications with no IT online yet: never met there
+            parts.append(f"{c.label} undefined in {undefined:,} of {len(values):,} replications")
+            values = values[~np.isnan(values)]
+        if c.shown_unit == "EFLOPS":
+            parts.append(f"{c.label} {_band(values, ',.2f')} EFLOPS")
+        elif c.shown_unit == "%":
+            parts.append(f"{c.label} {_band(values * 100, '.1f')}%")
+        elif name == "pue":
+            parts.append(f"{c.label} in {target.by[:4]} {_band(values, '.3f')}")
+        else:
+            when = f" in {target.by[:4]}" if c.when == "year" else (" to date" if c.when == "cumulative" else "")
+            parts.append(f"{c.label}{when} {_band(values, ',.1f' if c.shown_unit == 'MW' else ',.0f')} {c.shown_unit}")
+    return ", ".join(parts)
+
+
 def run_verdict(results: Results, target_name: str | None = None) -> str:
     """The verdict line of a run, from its targets table and the monthly quantiles of the metrics
     the verdict reads (the rows monthly.csv holds for them)."""
     s = results.scenario
-    series = {name: results.series[name] for name in ("facility_mw", *CRITERIA)}
-    monthly = monthly_table(results.variant, s.horizon.start, series)
+    series = {name: results.series[name] for name in ("facility_mw", *VERDICT_CRITERIA) if name in results.series}
+    monthly = monthly_table(results.variant, s.horizon.start, series, extra_rows(s, results.series, "monthly"))
+    annual = results.annual if any(TABLE_ROWS[c][0] == "annual" for t in s.targets for c in t.criteria()) else None
     return verdict_line(s.model_dump(mode="json", by_alias=True), results.targets, monthly,
-                        target_name=target_name)
+                        target_name=target_name, annual=annual)
 
 
 def _policy_line(results: Results) -> str:

@@ -9,7 +9,11 @@
   ``decision.off_track`` (default 0.2), ``at risk`` between.
 * The shortfall is, for each criterion of the target, ``max(0, criterion - value)`` at the
   target's month, with the value's P50 and its P10 (the low end: the larger shortfall), in the
-  criterion's unit (EFLOPS at the scenario's accounting basis; a share in percentage points).
+  criterion's unit (EFLOPS at the scenario's accounting basis; a share in percentage points;
+  racks; MW). An at-most criterion (peak facility MW, PUE, energy, carbon, public cost) is short
+  by ``max(0, value - criterion)``, with the P50 and the P90 (the high end). A yearly criterion
+  reads annual.csv in the target's year (``peak_facility_mw`` for the peak MW), the others
+  monthly.csv (:data:`sim.analysis.criteria.TABLE_ROWS`).
 * The month the target is reached is targets.csv's ``reached_p50``: "not within the horizon"
   when it says ``never``, "already met at the start" when it is the horizon's first month (the
   model starts there, so that month is not a date on which anything happened). When the P50 run
@@ -30,7 +34,8 @@ import math
 from typing import TYPE_CHECKING
 
 from ..months import month_number
-from .statistics import TARGET_TOLERANCE
+from ..scenario.criteria import CRITERIA as SPECS, FORMER, NAMES
+from .criteria import TABLE_ROWS, shortfall
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
 ON_TRACK = 0.8
 OFF_TRACK = 0.2
 """The defaults of the schema's ``decision`` block, for a scenario dict written before it existed."""
-CRITERIA = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
+CRITERIA = NAMES
 NEVER = "never"
 
 
@@ -92,29 +97,64 @@ def _at(monthly: pd.DataFrame | None, metric: str, month: str, column: str) -> f
 def _amount(criterion: str, value: float) -> str:
     if criterion == "intelligent_share":
         return f"{value * 100:.1f} pts of AI share"
-    return f"{value:,.2f} EFLOPS {criterion.removesuffix('_eflops')}"
+    if criterion in FORMER:
+        return f"{value:,.2f} EFLOPS {criterion.removesuffix('_eflops')}"
+    c = SPECS[criterion]
+    if c.shown_unit == "%":
+        return f"{value * 100:.1f} pts of {c.label}"
+    if criterion == "pue":
+        return f"{value:.3f} of PUE"
+    shown = f"{value:,.1f}" if c.shown_unit == "MW" else f"{value:,.0f}"
+    return f"{shown} {c.shown_unit}" + ("" if c.label == c.shown_unit else f" {c.label}")
 
 
-def shortfall_text(target: dict, monthly: pd.DataFrame | None) -> str:
-    """'short by 4.42 EFLOPS total at P50, 21.64 at P10 in 2026-12', or 'no shortfall ...'."""
+def _quantiles(criterion: str, month: str, monthly: pd.DataFrame | None,
+               annual: pd.DataFrame | None) -> tuple[float, float] | None:
+    """(P50, the adverse end: P10 for an at-least criterion, P90 for an at-most one) of the
+    criterion's measure at ``month`` (monthly.csv) or in its year (annual.csv); None without its
+    row (NaN in a row: undefined, such as utilisation with no IT online)."""
+    table, metric = TABLE_ROWS[criterion]
+    far = "p10" if SPECS[criterion].at_least else "p90"
+    rows = monthly if table == "monthly" else annual
+    if rows is None:
+        return None
+    if table == "monthly":
+        hit = rows[(rows["metric"] == metric) & (rows["month"] == month)]
+    else:
+        hit = rows[(rows["metric"] == metric) & (rows["year"].astype(str) == month[:4])]
+    if not len(hit) or "p50" not in hit:
+        return None
+    return float(hit["p50"].iloc[0]), float(hit[far].iloc[0]) if far in hit else math.nan
+
+
+def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFrame | None = None) -> str:
+    """'short by 4.42 EFLOPS total at P50, 21.64 at P10 in 2026-12', or 'no shortfall ...'; an
+    at-most criterion (PUE, energy, ...) by how far its P50 and P90 are above the figure."""
     month = target["by"]
-    parts = []
+    parts, undefined = [], []
     for criterion in CRITERIA:
         need = target.get(criterion)
         if not isinstance(need, (int, float)):
             continue
-        p50, p10 = (_at(monthly, criterion, month, c) for c in ("p50", "p10"))
-        if math.isnan(p50):
+        found = _quantiles(criterion, month, monthly, annual)
+        if found is None:
             continue
-        slack = need * TARGET_TOLERANCE  # what counts as met (statistics.target_outcomes)
-        short50, short10 = (max(0.0, need - v) if need - v > slack else 0.0
-                            for v in (p50, p10 if not math.isnan(p10) else p50))
-        if short10 > 0:
-            low = _amount(criterion, short10).split(" ", 1)[0]
-            parts.append(f"{_amount(criterion, short50)} at P50, {low} at P10" if short50 > 0
-                         else f"{_amount(criterion, short10)} at P10 (none at P50)")
+        p50, far = found
+        if math.isnan(p50):
+            if criterion not in FORMER:
+                undefined.append(SPECS[criterion].label)
+            continue
+        short50, short_far = (shortfall(criterion, v, need) for v in (p50, far if not math.isnan(far) else p50))
+        edge, over = ("P10", "") if SPECS[criterion].at_least else ("P90", " too high")
+        if short_far > 0:
+            low = _amount(criterion, short_far).split(" ", 1)[0]
+            parts.append(f"{_amount(criterion, short50)}{over} at P50, {low} at {edge}" if short50 > 0
+                         else f"{_amount(criterion, short_far)}{over} at {edge} (none at P50)")
+    if undefined:  # never met where undefined (sim.analysis.criteria)
+        parts.append(f"{', '.join(undefined)} undefined at P50 (not met)")
     if not parts:
-        return f"no shortfall in {month} (P10 meets it)"
+        at_most = any(isinstance(target.get(c), (int, float)) and not SPECS[c].at_least for c in CRITERIA)
+        return f"no shortfall in {month} ({'P10 or P90' if at_most else 'P10'} meets it)"
     return f"short in {month} by " + "; ".join(parts)
 
 
@@ -132,14 +172,14 @@ def reached_text(row: dict, start: str, lost_by: str | None = None) -> str:
     return f"reached {reached} (P50)"
 
 
-def short_at_p50(target: dict, monthly: pd.DataFrame | None) -> bool:
-    """Whether the P50 value of some criterion of ``target`` falls short at the target's month."""
+def short_at_p50(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFrame | None = None) -> bool:
+    """Whether the P50 value of some criterion of ``target`` falls short at the target's month (or year)."""
     for criterion in CRITERIA:
         need = target.get(criterion)
         if not isinstance(need, (int, float)):
             continue
-        p50 = _at(monthly, criterion, target["by"], "p50")
-        if not math.isnan(p50) and need - p50 > need * TARGET_TOLERANCE:
+        found = _quantiles(criterion, target["by"], monthly, annual)
+        if found is not None and not math.isnan(found[0]) and shortfall(criterion, found[0], need) > 0:
             return True
     return False
 
@@ -165,9 +205,11 @@ def grid_text(scenario: dict, monthly: pd.DataFrame | None) -> str:
 
 
 def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataFrame | None,
-                 variant: str | None = None, target_name: str | None = None) -> str:
-    """The one-line verdict of ``variant``'s run (None: the tables hold one run); see the module docstring."""
-    targets, monthly = _rows(targets, variant), _rows(monthly, variant)
+                 variant: str | None = None, target_name: str | None = None,
+                 annual: pd.DataFrame | None = None) -> str:
+    """The one-line verdict of ``variant``'s run (None: the tables hold one run); see the module
+    docstring. ``annual``: annual.csv's rows, for the criteria checked over a year."""
+    targets, monthly, annual = _rows(targets, variant), _rows(monthly, variant), _rows(annual, variant)
     grid = grid_text(scenario, monthly)
     target = verdict_target(scenario, target_name)
     row = None
@@ -181,8 +223,8 @@ def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataF
     start = str((scenario.get("horizon") or {}).get("start", ""))
     parts = [f"{verdict_class(p, on, off)}: P({target['name']!r} met by {target['by']}) {p:.0%} "
              f"(on track at >= {on:.0%}, off track below {off:.0%})",
-             shortfall_text(target, monthly),
-             reached_text(row, start, target["by"] if short_at_p50(target, monthly) else None)]
+             shortfall_text(target, monthly, annual),
+             reached_text(row, start, target["by"] if short_at_p50(target, monthly, annual) else None)]
     if grid:
         parts.append(grid)
     return "; ".join(parts)

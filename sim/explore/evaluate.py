@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..analysis.criteria import criterion_values
 from ..analysis.statistics import target_outcomes
 from ..engine.build import build_plan
 from ..engine.plan import Plan
@@ -31,6 +32,7 @@ from ..months import calendar_years, month_index
 from ..run.memory import check_evaluation_memory, check_memory
 from ..run.parallel import cores, process_pool, run_blocks
 from ..run.simulate import BLOCK_SIZE, blocks, n_blocks, run_block
+from ..scenario.criteria import CRITERIA, FORMER
 from ..scenario.schema import Scenario
 
 
@@ -47,8 +49,10 @@ class Output:
 def output_specs(scenario: Scenario) -> list[Output]:
     """The key outputs, in column order.
 
-    Per target: ``p_met`` (share of replications that meet it: P(met)) and ``eflops_at`` (total
-    EFLOPS at its month). Per calendar year: ``energy_mwh`` (facility energy), ``peak_facility_mw``
+    Per target: ``p_met`` (share of replications that meet it: P(met)), ``eflops_at`` (total
+    EFLOPS at its month) and, for each criterion beyond the EFLOPS and share ones, ``<criterion>_at``
+    (its measure at the target's month, its year or to date: :mod:`sim.analysis.criteria`; e.g.
+    ``pue_at[plan 2026]``; 0 where undefined, such as utilisation with no IT online). Per calendar year: ``energy_mwh`` (facility energy), ``peak_facility_mw``
     (highest monthly facility power) and ``total_eflops`` (at the year's last horizon month). Over
     the horizon: energy, peak facility power, public cost (subsidy paid + voucher spend) and, with
     an ``emissions`` policy, carbon.
@@ -57,6 +61,9 @@ def output_specs(scenario: Scenario) -> list[Output]:
     for target in scenario.targets:
         outs.append(Output(f"p_met[{target.name}]", f"p_met[{target.name}]", None, "share"))
         outs.append(Output(f"eflops_at[{target.name}]", f"eflops_at[{target.name}]", None, "EFLOPS"))
+        for name in _measured(target):
+            column = f"{name}_at[{target.name}]"
+            outs.append(Output(column, column, None, CRITERIA[name].unit))
     for year in _years(scenario):
         outs.append(Output(f"energy_mwh[{year}]", "energy_mwh", year, "MWh"))
         outs.append(Output(f"peak_facility_mw[{year}]", "peak_facility_mw", year, "MW"))
@@ -67,6 +74,12 @@ def output_specs(scenario: Scenario) -> list[Output]:
     if scenario.policies.emissions is not None:
         outs.append(Output("carbon_t", "carbon_t", None, "t"))
     return outs
+
+
+def _measured(target) -> list[str]:
+    """The criteria of ``target`` with an ``<name>_at[target]`` output: each one besides the EFLOPS
+    and share criteria of before (whose targets keep exactly their former outputs)."""
+    return [name for name in target.criteria() if name not in FORMER]
 
 
 def _years(scenario: Scenario) -> list[int]:
@@ -86,6 +99,9 @@ def replication_outputs(scenario: Scenario, series: MonthlySeries) -> np.ndarray
     for t, target in enumerate(scenario.targets):
         columns.append(met[:, t].astype(float))
         columns.append(total[:, month_index(target.by, start)])
+        for name in _measured(target):
+            value = criterion_values(series, name, start)[:, month_index(target.by, start)]
+            columns.append(np.nan_to_num(value, nan=0.0))  # undefined (no IT online, no energy): 0
     for year in np.unique(years):
         in_year = years == year
         columns.append(energy[:, in_year].sum(axis=1))

@@ -22,6 +22,8 @@ from .decisions import robustness_parts, verdict_sentence, views_sentence
 from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
 from .studies import explore_answer, package_answer, solve_answer
+from ..analysis.criteria import TABLE_ROWS
+from ..scenario.criteria import CRITERIA, FORMER
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at
 
 CLASS_METRICS = (("general_eflops", "general compute"), ("intelligent_eflops", "intelligent (AI) compute"),
@@ -122,6 +124,9 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
             total = value_at(pick_variant(monthly, chosen), "total_eflops", row["by"])
             if total is not None:
                 text += f". Total compute in {row['by']}: {band(*total)} EFLOPS, {basis}"
+        others = _criterion_figures(folder, chosen, spec, str(row["by"]))
+        if others:
+            text += ". " + others[0].upper() + others[1:]
         sentences.append(text + ".")
     if not sentences and monthly is not None:
         rows = pick_variant(monthly, variant)
@@ -131,6 +136,39 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
             sentences.append(f"The scenario sets no plan target; by {last} total compute reaches {band(*total)} "
                              f"EFLOPS, {basis}.")
     return sentences
+
+
+def criterion_value(folder: ResultsFolder, variant: str | None, name: str, by: str) -> tuple[float, float, float] | None:
+    """(P50, P10, P90) of criterion ``name``'s measure at month ``by`` (monthly.csv) or in its year
+    (annual.csv), as :data:`~sim.analysis.criteria.TABLE_ROWS` says; None without the row."""
+    table, metric = TABLE_ROWS[name]
+    rows = folder.table(table)
+    if rows is None:
+        return None
+    rows = pick_variant(rows, variant)
+    if table == "annual":
+        rows = rows[rows["year"].astype(str) == by[:4]].assign(month=by)
+    return value_at(rows, metric, by)
+
+
+def _criterion_figures(folder: ResultsFolder, variant: str | None, spec: dict, by: str) -> str:
+    """The run's figure for each criterion of ``spec`` other than total EFLOPS and the AI share,
+    P50 [P10–P90] from monthly.csv at ``by`` or annual.csv in its year (TABLE_ROWS); '' if none."""
+    parts = []
+    for name in CRITERIA:
+        if name in ("total_eflops", "intelligent_share") or not isinstance(spec.get(name), (int, float)):
+            continue
+        value = criterion_value(folder, variant, name, by)
+        if value is None or any(v != v for v in value):  # NaN: undefined (no IT online, no energy)
+            continue
+        c = CRITERIA[name]
+        scaled = [v * c.scale for v in value]
+        fmt = ".3f" if name == "pue" else ".1f" if c.shown_unit in ("%", "MW") else ",.2f" if c.shown_unit == "EFLOPS" \
+            else ",.0f"
+        unit = "" if not c.shown_unit else ("%" if c.shown_unit == "%" else f" {c.shown_unit}")
+        when = f"in {by[:4]}" if c.when == "year" else f"to {by}" if c.when == "cumulative" else f"in {by}"
+        parts.append(f"{c.label} {when}: {band(*scaled, fmt=fmt)}{unit}")
+    return "; ".join(parts)
 
 
 def key_figures(folder: ResultsFolder, variant: str | None = None) -> list[KeyFigure]:
@@ -208,11 +246,14 @@ def calibration(folder: ResultsFolder, variant: str | None = None) -> pd.DataFra
     rows = []
     for spec in specs:
         for metric, figure in _criteria(spec).items():
-            value = value_at(monthly, metric, spec["by"])
-            if value is None:
+            value = (value_at(monthly, metric, spec["by"]) if metric in FORMER
+                     else criterion_value(folder, variant, metric, spec["by"]))
+            if value is None or any(v != v for v in value):
                 continue
             p50, p10, p90 = value
             scale, unit = (100.0, "%") if metric == "intelligent_share" else (1.0, "EFLOPS")
+            if metric not in FORMER:
+                scale, unit = CRITERIA[metric].scale, CRITERIA[metric].shown_unit
             slack = 1e-9 * max(abs(figure), 1.0)  # a figure met exactly, give or take float rounding
             inside = p10 - slack <= figure <= p90 + slack
             rows.append({
@@ -228,5 +269,4 @@ def calibration(folder: ResultsFolder, variant: str | None = None) -> pd.DataFra
 
 
 def _criteria(spec: dict) -> dict[str, float]:
-    names = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
-    return {n: float(spec[n]) for n in names if spec.get(n) is not None}
+    return {n: float(spec[n]) for n in CRITERIA if isinstance(spec.get(n), (int, float))}

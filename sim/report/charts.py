@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ..scenario.criteria import CRITERIA
 from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, plain, scatter
 from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
 from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of, variants_of
@@ -97,17 +99,21 @@ def month_end(month: str) -> str:
     return f"{year:04d}-{number:02d}-01"
 
 
-def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, **where) -> int:
-    marks = [s for s in specs if s.get(metric) is not None]
+def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, at=None, **where) -> int:
+    """Each target with criterion ``metric`` as a star at its month's end (``at(spec)``: another x);
+    its hover text gives the criterion's direction."""
+    marks = [s for s in specs if isinstance(s.get(metric), (int, float))]
     if not marks:
         return 0
+    sign = "≥" if CRITERIA[metric].at_least else "≤"
     fig.add_trace(scatter(
-        x=[month_end(s["by"]) for s in marks], y=rounded([s[metric] * scale for s in marks]), mode="markers+text",
+        x=[(at or (lambda s: month_end(s["by"])))(s) for s in marks], y=rounded([s[metric] * scale for s in marks]),
+        mode="markers+text",
         name="target" if all(s["role"] == "plan" for s in marks) else "target (plan / calibration)",
         marker={"symbol": ["star" if s["role"] == "plan" else "x-thin-open" for s in marks], "size": 16,
                 "color": TARGET_COLOUR, "line": {"width": 2, "color": TARGET_COLOUR}},
         text=[s["name"] if s["role"] == "plan" else "" for s in marks], textposition="top center", textfont={"color": TARGET_COLOUR, "size": 11},
-        customdata=[f"{s['name']} ({s['role']}): ≥ {s[metric] * scale:g} {unit} by {s['by']}" for s in marks],
+        customdata=[f"{s['name']} ({s['role']}): {sign} {s[metric] * scale:g} {unit} by {s['by']}" for s in marks],
         hovertemplate="%{customdata}<extra></extra>"), **where)
     return len(marks)
 
@@ -145,7 +151,10 @@ def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
                  "targets as stars.", fig)
 
 
-def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | None:
+def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None, specs: list[dict] = ()) -> Chart | None:
+    """Facility power and IT load by month, energy per year; a target's peak-MW criterion
+    (``facility_mw``) as a star on the power panel, its energy quota (``energy_mwh``) on the energy
+    panel (at its year)."""
     rows = pick_variant(monthly)
     facility = rows_of(rows, "facility_mw")
     if facility.empty:
@@ -168,6 +177,10 @@ def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | N
                                    "arrayminus": rounded(p50 - p10)},
                           customdata=[f"{band(m, lo, hi)} TWh" for m, lo, hi in zip(p50, p10, p90)],
                           hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
+    specs = list(specs)
+    _targets(fig, specs, "facility_mw", 1.0, "MW (peak of its year)", row=1, col=1)
+    if has_energy:
+        _targets(fig, specs, "energy_mwh", 1e-6, "TWh in its year", at=lambda s: s["by"][:4], row=2, col=1)
     _layout(fig, "Power and energy", "", height=560 if has_energy else HEIGHT_PX)
     fig.update_yaxes(title={"text": "MW"}, row=1, col=1)
     if has_energy:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..scenario.criteria import CRITERIA
 
 MAX_DEPTH = 64
 """Deepest nesting of lists and objects accepted in manifest.json (capsim writes about 8)."""
@@ -30,12 +31,14 @@ and unit conversions cannot overflow."""
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STATS = ("mean", "p5", "p10", "p50", "p90", "p95")
 NOT_NEGATIVE = ("_eflops", "_pflops", "_pflops_hours", "_online", "racks", "_mwh", "it_mw", "it_load_mw",
-                "facility_mw", "_t", "subsidy_cny", "voucher_cny", "subsidy_cny_cumulative", "investment_cny")
+                "facility_mw", "_t", "subsidy_cny", "voucher_cny", "subsidy_cny_cumulative", "investment_cny",
+                "public_cost_cny", "utilization")
 """Metrics (by the end of their name) that are capacities, counts, energies or money paid: never negative."""
 SHARE = ("_share",)
-MAY_BE_EMPTY = ("pue", "green_mwh", "carbon_t")
+MAY_BE_EMPTY = ("pue", "green_mwh", "carbon_t", "utilization", "green_share")
 """Metrics capsim leaves empty where they are undefined (PUE with no IT load; green energy and
-carbon without their inputs); every other metric has its P10, P50 and P90."""
+carbon without their inputs; utilisation with no IT online; the green share without facility
+energy); every other metric has its P10, P50 and P90."""
 
 
 def _shown(value: object) -> str:
@@ -110,6 +113,8 @@ MANIFEST_FIELDS = {
 """Field (dotted path) -> (check, what it must be). A field may be absent or null (older folders)."""
 TARGET_FIELDS = {"name": STRING, "by": MONTH_TEXT, "total_eflops": NOT_NEGATIVE_NUMBER,
                  "intelligent_share": PROBABILITY, "role": (lambda v: v in ("plan", "calibration"), "plan or calibration")}
+TARGET_FIELDS |= {name: PROBABILITY if CRITERIA[name].unit == "share" else NOT_NEGATIVE_NUMBER
+                  for name in CRITERIA if name not in TARGET_FIELDS}
 INPUT_FIELDS = {"path": STRING, "unit": STRING, "kind": STRING, "low": FINITE, "high": FINITE}
 
 

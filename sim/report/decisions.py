@@ -45,7 +45,7 @@ def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> s
     if "variant" in targets.columns:
         names = list(dict.fromkeys(targets["variant"]))
         variant = BASE if BASE in names else names[0]
-    line = verdict_line(folder.scenario, targets, monthly, variant, target_name)
+    line = verdict_line(folder.scenario, targets, monthly, variant, target_name, annual=folder.table("annual"))
     return "Verdict: " + line[0].upper() + line[1:] + "."
 
 

@@ -90,7 +90,7 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     if monthly is not None:
         base = pick_variant(monthly)
         basis = folder.accounting_label(str(base["variant"].iloc[0]) if "variant" in base.columns else None)
-        charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual)]
+        charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual, specs)]
     if folder.table("sites") is not None:
         charts.append(sites_chart(folder.table("sites")))
     if projects is not None:

@@ -18,6 +18,7 @@ import math
 
 import pandas as pd
 
+from ..scenario.criteria import CRITERIA
 from .read import ResultsFolder
 
 INDEX_LABELS = {"ST": "total-order Sobol index ST",
@@ -71,6 +72,9 @@ def output_label(output: str) -> str:
         return f"P(target '{output[6:-1]}' met)"
     if output.startswith("eflops_at[") and output.endswith("]"):
         return f"EFLOPS at target '{output[10:-1]}'"
+    name, _, rest = output.partition("_at[")
+    if rest.endswith("]") and name in CRITERIA:
+        return f"{CRITERIA[name].label} at target '{rest[:-1]}'"
     return output
 
 

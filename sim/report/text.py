@@ -6,10 +6,14 @@ import math
 
 import pandas as pd
 
+from ..scenario.criteria import CRITERIA, FORMER
+
 BASE = "base"
 CRITERIA_LABELS = {"total_eflops": ("total", "EFLOPS"), "general_eflops": ("general", "EFLOPS"),
                    "intelligent_eflops": ("AI", "EFLOPS"), "supercomputing_eflops": ("supercomputing", "EFLOPS"),
                    "intelligent_share": ("AI share", "%")}
+CRITERIA_LABELS |= {name: (c.label, c.shown_unit) for name, c in CRITERIA.items() if name not in CRITERIA_LABELS}
+"""Each target criterion's words and shown unit (sim.scenario.criteria; shares in %)."""
 
 
 def auto_format(value: float) -> str:
@@ -32,13 +36,18 @@ def band(p50: float, p10: float, p90: float, fmt: str | None = None) -> str:
 
 
 def criteria_text(spec: dict) -> str:
-    """A target's criteria in words: 'total ≥ 9 EFLOPS, AI share ≥ 35%'."""
+    """A target's criteria in words: 'total ≥ 9 EFLOPS, AI share ≥ 35%, PUE ≤ 1.2 in its year'."""
     parts = []
     for name, (label, unit) in CRITERIA_LABELS.items():
         value = spec.get(name)
-        if value is None:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
-        parts.append(f"{label} ≥ {number(value * 100, 'g')}%" if unit == "%" else f"{label} ≥ {number(value, 'g')} {unit}")
+        c = CRITERIA[name]
+        sign = "≥" if c.at_least else "≤"
+        fmt = "g" if name in FORMER else ",.10g"
+        shown = f"{number(value * 100, fmt)}%" if unit == "%" else f"{number(value, fmt)}" + (f" {unit}" if unit and unit != label else "")
+        when = {"year": " in its year", "cumulative": " to date"}.get(c.when, "")
+        parts.append(f"{label} {sign} {shown}{when}")
     return ", ".join(parts)
 
 

@@ -30,6 +30,7 @@ from ..analysis.statistics import month_quantiles, paired_difference
 from ..engine.draws import has_uncertainty
 from ..errors import ScenarioError
 from ..months import month_index
+from ..scenario.criteria import criteria_words
 from ..scenario.schema import Scenario, Target
 from ..scenario.variants import BASE
 
@@ -241,7 +242,7 @@ def summary_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
     labels = {t.name: f"T{i + 1}" for i, t in enumerate(targets)}
     lines = [rank_by_text(scenario, rank_by)]
     for t in targets:
-        criteria = ", ".join(f"{k} >= {v:g}" for k, v in t.criteria().items())
+        criteria = criteria_words(t.criteria())
         role = "; calibration: shown, never ranked" if t.role == "calibration" else ""
         lines.append(f"  {labels[t.name]} = {t.name!r} by {t.by} ({criteria}{role})")
     lines.append(f"figures are means across replications (P(T): share of replications meeting T; end: {end}); "

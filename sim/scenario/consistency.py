@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator
 
 from ..months import horizon_months, month_index, month_number
+from .criteria import NEEDS_EMISSIONS
 from .paths import PathError, resolve_path
 from .schema import Lognormal, Normal, Scenario, Triangular, Uniform
 
@@ -147,7 +148,10 @@ def check_targets(s: Scenario) -> Iterator[Finding]:
             yield ("targets", i, "name"), f"duplicate target name {target.name!r}"
         names.add(target.name)
         if not target.criteria():
-            yield ("targets", i), "gives no criterion (total_eflops, intelligent_share, ...)"
+            yield ("targets", i), "gives no criterion (total_eflops, intelligent_share, racks, pue, ...)"
+        for name in NEEDS_EMISSIONS:
+            if getattr(target, name) is not None and s.policies.emissions is None:
+                yield ("targets", i, name), "needs policies.emissions (green energy and carbon are counted only with it)"
         index = month_index(target.by, s.horizon.start)
         if index < 0 or index >= horizon_months(s.horizon.start, s.horizon.end):
             yield ("targets", i, "by"), f"must be inside the horizon {s.horizon.start}..{s.horizon.end} (got {target.by})"

@@ -21,6 +21,7 @@ from .limits import (  # noqa: F401 (re-exported: sim.scenario.schema.MAX_IT_MW 
     MIN_YEAR, MAX_YEAR, MAX_IT_MW, MAX_GRID_MW, MAX_PFLOPS, MAX_EFLOPS, MAX_CNY,
     MIN_PRICE_CNY, MAX_PRICE_CNY, MAX_MONTHS, MIN_TEMP_C, MAX_TEMP_C, MAX_PUE, MAX_FACTOR,
     MIN_RACK_KW, MAX_RACK_KW, MAX_SHARE, MAX_T_PER_MWH, MAX_SIGMA, PLAUSIBLE_LIMITS)
+from .criteria import NAMES as CRITERION_NAMES, ROLE_DOC, criterion_field
 
 SCHEMA_VERSION = 1
 
@@ -261,16 +262,21 @@ class Target(Sourced):
     intelligent_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS)
     supercomputing_eflops: Number | None = Field(None, ge=0, le=MAX_EFLOPS)
     intelligent_share: Fraction | None = Field(None, description="At least this share of intelligent compute")
-    role: Literal["plan", "calibration"] = Field(
-        "plan",
-        description="plan: a goal, ranked by `capsim compare`; calibration: a reported past figure the model "
-                    "should reproduce, shown and checked but never used for ranking",
-    )
+    racks: Number | None = criterion_field("racks")
+    it_mw: Number | None = criterion_field("it_mw")
+    facility_mw: Number | None = criterion_field("facility_mw")
+    pue: Number | None = criterion_field("pue")
+    green_share: Number | None = criterion_field("green_share")
+    utilization: Number | None = criterion_field("utilization")
+    energy_mwh: Number | None = criterion_field("energy_mwh")
+    carbon_t: Number | None = criterion_field("carbon_t")
+    public_cost_cny: Number | None = criterion_field("public_cost_cny")
+    role: Literal["plan", "calibration"] = Field("plan", description=ROLE_DOC)
 
     def criteria(self) -> dict[str, float]:
-        """The criteria given, as {metric: minimum}."""
-        names = ("total_eflops", "general_eflops", "intelligent_eflops", "supercomputing_eflops", "intelligent_share")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        """The criteria given, as {metric: figure} in :data:`~sim.scenario.criteria.CRITERIA` order
+        (each with its direction there: at least or at most the figure)."""
+        return {n: getattr(self, n) for n in CRITERION_NAMES if getattr(self, n) is not None}
 
 
 # --- policies -------------------------------------------------------------------------------

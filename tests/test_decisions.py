@@ -649,3 +649,15 @@ def test_report_says_when_the_rules_pick_came_from_its_tie_break(tmp_path):
             "regret.") in result.sentences
     matrix = next(t for c, t in result.tables if c.startswith("Robustness")).set_index("policy")
     assert matrix.at["base", "base"] == "<1%" and matrix.at["fast", "tight"] == "0%"
+
+
+def test_a_probability_is_never_shown_on_the_wrong_side_of_a_threshold():
+    # the hostile review: 0.3135 at on_track 0.314 printed "31% (on track at >= 31%)"; 0.7995 would read 80%
+    from sim.analysis.verdict import edge_text, percent_text
+    assert percent_text(0.7995, (0.8, 0.2)) == "79.95%"  # at risk: not "80%"
+    assert percent_text(0.8, (0.8, 0.2)) == "80%"
+    assert percent_text(0.253, (0.8, 0.2)) == "25%"
+    assert percent_text(0.99999, (0.8, 0.2)) == "99.999%"  # never 100% when not every run
+    assert percent_text(0.002, (0.8, 0.2)) == "0.2%"  # never 0% when some runs
+    assert percent_text(0.0, (0.8, 0.2)) == "0%" and percent_text(1.0, (0.8, 0.2)) == "100%"
+    assert edge_text(0.314) == "31.4%" and edge_text(0.8) == "80%" and edge_text(-0.0) == "0%"

@@ -108,8 +108,10 @@ def test_each_criterion_met_in_one_period_and_missed_in_the_next(results):
     assert table.at["all 2025", "probability"] == 1.0  # every criterion holds in 2025
 
 
-def test_summary_shows_each_criterion_in_its_unit(results):
-    text = sim.summary_text(results)
+def test_summary_shows_each_criterion_in_its_unit():
+    # two replications (of a scenario without uncertainty: the same run twice) so the summary speaks in
+    # probabilities; one replication prints values and met/missed (tests/test_deterministic.py)
+    text = sim.summary_text(sim.simulate(sim.scenario_from_data(data()), replications=2, seed=0))
     expected = [
         "target 'racks 2025-12' by 2025-12 (racks >= 6,000): probability met 0.0%; racks 4,000 racks;",
         "target 'racks 2026-01' by 2026-01 (racks >= 6,000): probability met 100.0%; racks 8,000 racks;",
@@ -137,7 +139,7 @@ def test_verdict_gives_the_shortfall_in_each_criterions_unit():
     both = {"name": "t", "by": "2026-06", "racks": 9000, "facility_mw": 12, "pue": 1.25, "utilization": 0.8,
             "public_cost_cny": 1e8}
     scenario = sim.scenario_from_data({**data(), "targets": [both]})
-    text = sim.summary_text(sim.simulate(scenario, replications=1))
+    text = sim.summary_text(sim.simulate(scenario, replications=2))
     first = text.splitlines()[0]
     # racks 9,000 - 8,000; peak 18.3 - 12; PUE 1.307143 - 1.25; utilisation 0.8 - 0.7; cost 3e8 - 1e8
     assert ("short in 2026-06 by 1,000 racks at P50, 1,000 at P10; 6.3 MW peak facility too high at P50, 6.3 at "
@@ -148,7 +150,7 @@ def test_verdict_gives_the_shortfall_in_each_criterions_unit():
 def test_run_compare_report_through_the_command(tmp_path):
     path = tmp_path / "criteria.yaml"
     path.write_text(json.dumps(data()), encoding="utf-8")
-    run = capsim("run", path, "--out", tmp_path / "run", "--no-plots", "-j", "1")
+    run = capsim("run", path, "-r", "2", "--out", tmp_path / "run", "--no-plots", "-j", "1")
     assert run.returncode == 0, run.stderr
     assert "(pue <= 1.4): probability met 100.0%; PUE in 2026 1.307;" in run.stdout
     # the measures that are not metrics are rows of monthly.csv / annual.csv, for the report and verdict
@@ -251,7 +253,7 @@ def test_a_measure_undefined_at_the_target_is_said_and_not_met():
     undefined = {"name": "u", "by": "2025-03", "utilization": 0.5, "green_share": 0.1, "pue": 1.6}
     changed = {**data(), "targets": [undefined]}
     changed["projects"][0]["online"] = "2025-06"
-    results = sim.simulate(sim.scenario_from_data(changed), replications=1)
+    results = sim.simulate(sim.scenario_from_data(changed), replications=2)
     assert results.targets.at[0, "probability"] == 0.0 and results.targets.at[0, "reached_p50"] == "2025-06"
     text = sim.summary_text(results)
     assert "PUE in 2025 1.500, green share undefined (not met), utilisation undefined (not met);" in text

@@ -47,6 +47,23 @@ CRITERIA = NAMES
 NEVER = "never"
 
 
+def edge_text(share: float) -> str:
+    """A threshold as a percentage with the digits it has: 0.8 -> '80%', 0.314 -> '31.4%' (never '-0%')."""
+    return f"{round(share * 100, 6) + 0.0:g}%"
+
+
+def percent_text(probability: float, edges: tuple[float, ...] = ()) -> str:
+    """``probability`` in whole percent unless that would put it on the wrong side of an edge (a
+    threshold, 0 or 1): 0.7995 against 0.8 -> '79.95%', never '80%'; 0.3135 against 0.314 -> '31.35%'."""
+    for digits in range(0, 5):
+        shown = round(probability * 100, digits)
+        wrong = (probability < 1 <= shown / 100) or (probability > 0 >= shown)
+        wrong = wrong or any((probability < e) != (shown / 100 < round(e * 100, 6) / 100) for e in edges)
+        if not wrong:
+            return f"{probability:.{digits}%}"
+    return f"{probability:.4%}"
+
+
 def verdict_class(probability: float, on_track: float = ON_TRACK, off_track: float = OFF_TRACK) -> str:
     """``on track`` (P >= on_track), ``off track`` (P < off_track) or ``at risk``."""
     if probability >= on_track:
@@ -221,8 +238,8 @@ def verdict_line(scenario: dict, targets: pd.DataFrame | None, monthly: pd.DataF
     on, off = thresholds(scenario)
     p = float(row["probability"])
     start = str((scenario.get("horizon") or {}).get("start", ""))
-    parts = [f"{verdict_class(p, on, off)}: P({target['name']!r} met by {target['by']}) {p:.0%} "
-             f"(on track at >= {on:.0%}, off track below {off:.0%})",
+    parts = [f"{verdict_class(p, on, off)}: P({target['name']!r} met by {target['by']}) {percent_text(p, (on, off))} "
+             f"(on track at >= {edge_text(on)}, off track below {edge_text(off)})",
              shortfall_text(target, monthly, annual),
              reached_text(row, start, target["by"] if short_at_p50(target, monthly, annual) else None)]
     if grid:
@@ -250,6 +267,6 @@ def views_text(scenario: dict, base_probability: float | None, views: dict[str, 
         return ""
     on, off = thresholds(scenario)
     base = verdict_class(base_probability, on, off)
-    other = [f"{name} (view) gives {verdict_class(p, on, off)} ({p:.0%})" for name, p in views.items()
+    other = [f"{name} (view) gives {verdict_class(p, on, off)} ({percent_text(p, (on, off))})" for name, p in views.items()
              if p is not None and verdict_class(p, on, off) != base]
     return "counted another way: " + "; ".join(other) if other else ""

@@ -98,6 +98,13 @@ def runs_bytes(plans: list[Plan], replications: int, block_size: int, local_work
     return kept + working
 
 
+def exceeded(need: int, limit_bytes: int | None = None) -> int | None:
+    """The limit (``limit_bytes``, default :func:`available_bytes`) when ``need`` is above it, else None
+    (also when the limit is unknown: no check then)."""
+    limit = available_bytes() if limit_bytes is None else limit_bytes
+    return limit if limit is not None and need > limit else None
+
+
 def check_memory(plan: Plan | list[Plan], replications: int, block_size: int, local_workers: int,
                  limit_bytes: int | None = None) -> int:
     """The estimate in bytes; raises :class:`MemoryLimitError` if it is above the limit.
@@ -107,8 +114,8 @@ def check_memory(plan: Plan | list[Plan], replications: int, block_size: int, lo
     """
     plans = plan if isinstance(plan, list) else [plan]
     need = runs_bytes(plans, replications, block_size, local_workers)
-    limit = available_bytes() if limit_bytes is None else limit_bytes
-    if limit is not None and need > limit:
+    limit = exceeded(need, limit_bytes)
+    if limit is not None:
         runs = f"{len(plans)} runs x " if len(plans) > 1 else ""
         each = human(sum(replication_bytes(p) for p in plans) / len(plans))
         raise MemoryLimitError(
@@ -141,8 +148,8 @@ def check_design_memory(evaluations: int, inputs: int, outputs: int, samples: in
     from ..errors import Problem
 
     need = design_bytes(evaluations, inputs, outputs)
-    limit = available_bytes() if limit_bytes is None else limit_bytes
-    if limit is not None and need > limit:
+    limit = exceeded(need, limit_bytes)
+    if limit is not None:
         raise MemoryLimitError(Problem(
             f"N = {samples:,} makes {evaluations:,} evaluations x {outputs} outputs, which need about "
             f"{human(need)} of memory, more than the {human(limit)} available; use a smaller N "
@@ -169,8 +176,8 @@ def check_evaluation_memory(samples: int, replications: int, outputs: int, block
     from ..errors import Problem
 
     need = evaluation_bytes(samples, replications, outputs, block_size)
-    limit = available_bytes() if limit_bytes is None else limit_bytes
-    if limit is not None and need > limit:
+    limit = exceeded(need, limit_bytes)
+    if limit is not None:
         raise MemoryLimitError(Problem(
             f"{replications:,} replications of each of {samples:,} samples run together keep {outputs} outputs "
             f"each, about {human(need)} of memory, more than the {human(limit)} available; use a smaller -r "

@@ -254,13 +254,6 @@ def variant_changes(scenario: Scenario, name: str) -> list[Change]:
             for path, value in scenario.variants[name].set_.items()]
 
 
-def overlapping_paths(first: Iterable[str], second: Iterable[str]) -> list[str]:
-    """Paths of ``first`` that one of ``second`` also sets: the same path, or one inside the other."""
-    second = list(second)
-    return [a for a in first for b in second
-            if a == b or a.startswith(b + ".") or b.startswith(a + ".")]
-
-
 def _data_path(data: Any, path: str) -> tuple:
     """``path`` resolved against the scenario's data as ``--set`` resolves it (a list item named by
     its id, its name or its index all give the item's index); as written when it does not resolve."""

@@ -11,6 +11,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..months import month_label
+from .compare_panels import (
+    group_variants,
+    labels_of,
+    multiples_height,
+    shown_rows,
+    variant_multiples,
+    zero_sentence,
+)
 from .style import (
     BASE_VARIANT,
     COMPARE_OUTPUTS,
@@ -77,7 +86,16 @@ def _by_year(rows: pd.DataFrame) -> bool:
 
 
 def _scaled_unit(values: np.ndarray, unit: str) -> tuple[float, str]:
-    """Show large amounts in thousands/millions/billions of the unit (a change of unit only)."""
+    """Show large amounts in thousands/millions/billions of the unit (a change of unit only);
+    energy always in TWh, months after the start as months."""
+    if unit == "MWh":
+        return 1e-6, "TWh"
+    if unit.startswith("months from"):
+        return 1.0, "months"
+    if unit == "share":
+        return 100.0, "percentage points"
+    if unit == "t":
+        return 1e-6, "Mt"
     biggest = float(np.nanmax(np.abs(values))) if values.size and np.isfinite(values).any() else 0.0
     for factor, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
         if biggest >= factor and unit and unit not in ("%", "share", "probability", "months", "month"):
@@ -86,25 +104,31 @@ def _scaled_unit(values: np.ndarray, unit: str) -> tuple[float, str]:
 
 
 def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = None,
-                        colours: Mapping[str, str] | None = None) -> Figure:
+                        colours: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                        heading: str = "") -> Figure:
     """Paired differences from the base for one ``output``: one bar per (when, variant), mean
-    difference with its 95% interval as whiskers."""
+    difference with its 95% interval as whiskers; the base's own value in the panel's title
+    (``heading`` first: the kind of the variants drawn). ``labels``: plain names of the variants."""
     rows = compare[compare["output"] == output].fillna({"when": "", "unit": ""})
     if rows.empty:
         raise ValueError(f"compare table has no output {output!r}")
     colours = colours or variant_colours(list(compare["variant"]))
+    labels = labels or {}
     fig, ax = new_figure(ax, (10, 1.2 + 0.3 * len(rows)))
     unit = str(rows["unit"].iloc[0])
     factor, shown_unit = _scaled_unit(rows[["diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy(float), unit)
+    base_text = _base_values(rows, unit, factor, shown_unit)
+    if heading or base_text:
+        set_title(ax, "; ".join(t for t in (heading, base_text) if t), loc="left", fontsize=8, color="#444444")
     if _by_year(rows):  # one line per variant across the years keeps many variants readable
-        _differences_by_year(ax, rows, output, factor, colours)
+        _differences_by_year(ax, rows, output, factor, colours, labels)
         unit_text = f" ({shown_unit})" if shown_unit else ""
         ax.set_ylabel(wrap(f"{OUTPUT_LABELS.get(output, output)}: variant minus {BASE_VARIANT}{unit_text}", 40),
                       fontsize=9)
         return fig
     whens = list(dict.fromkeys(rows["when"].astype(str)))
     variants = list(dict.fromkeys(rows["variant"]))
-    y, ticks, labels = 0.0, [], []
+    y, ticks, ticks_text = 0.0, [], []
     for when in whens:
         for name in variants:
             row = rows[(rows["when"].astype(str) == when) & (rows["variant"] == name)]
@@ -125,12 +149,13 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
                     ax.errorbar([mean], [y], xerr=[[max(mean - low, 0)], [max(high - mean, 0)]], fmt="none",
                                 ecolor=MEDIAN_COLOUR, capsize=3, linewidth=1)
             ticks.append(y)
-            labels.append(f"{when} · {name}" if when else name)
+            ticks_text.append(f"{when} · {labels.get(name, name)}" if when and len(whens) > 1
+                              else labels.get(name, name))
             y += 1
         y += 0.4
     ax.axvline(0, color=MEDIAN_COLOUR, linewidth=0.8)
     _notes_inside(ax)
-    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_yticks(ticks, ticks_text, fontsize=8)
     ax.invert_yaxis()
     style_axes(ax)
     ax.grid(False, axis="y")
@@ -183,8 +208,29 @@ def _notes_inside(ax: Axes) -> None:
         note.set_bbox({"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
+def _base_values(rows: pd.DataFrame, unit: str, factor: float, shown_unit: str) -> str:
+    """'base: plan 2026 190.1 EFLOPS' (each when's base value), a month for a month reached."""
+    firsts = rows.drop_duplicates("when")
+    parts = []
+    for _, row in firsts.iterrows():
+        value = float(row["base"])
+        if not np.isfinite(value):
+            continue
+        if unit.startswith("months from "):
+            text = month_label(unit.removeprefix("months from "), int(round(value)))
+        elif unit == "share":
+            text = f"{value:.0%}"
+        else:
+            text = f"{value * factor:,.0f}" if abs(value * factor) >= 100 else f"{value * factor:.3g}"
+        parts.append(f"{row['when']} {text}".strip())
+    if not parts:
+        return ""
+    suffix = f" {shown_unit}" if shown_unit and shown_unit not in ("percentage points", "months") else ""
+    return wrap("base: " + ", ".join(parts) + suffix, 90)
+
+
 def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,
-                         colours: Mapping[str, str]) -> None:
+                         colours: Mapping[str, str], labels: Mapping[str, str] | None = None) -> None:
     """Mean paired difference per year, one line per variant, with its 95% interval as whiskers."""
     for name, own in rows.groupby("variant", sort=False):
         own = own.assign(year=own["when"].astype(int)).sort_values("year")
@@ -192,7 +238,8 @@ def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: floa
         low = np.minimum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
         high = np.maximum(own["diff_ci_low"], own["diff_ci_high"]).to_numpy(float) * factor
         drawn = ax.errorbar(own["year"], mean, yerr=[np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)],
-                            color=colours[name], marker="o", markersize=4, linewidth=1.4, capsize=3, label=name)
+                            color=colours[name], marker="o", markersize=4, linewidth=1.4, capsize=3,
+                            label=(labels or {}).get(name, name))
         drawn.lines[0].set_gid(f"diffline:{output}:{name}")
     ax.axhline(0, color=MEDIAN_COLOUR, linewidth=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -209,7 +256,6 @@ COMPARE_GROUPS = {
 """Which file each output of compare.csv is drawn in (``compare-<group>``); other outputs go to ``policy``."""
 MAX_FIGURE_IN = 20.0
 """Tallest compare figure, inches: 3,000 px at 150 dpi. Taller groups are split into several files."""
-CURVES_IN = 5.0
 TEXT_LINE_IN = 0.3
 
 
@@ -230,20 +276,20 @@ def _zero_note(rows: pd.DataFrame, output: str) -> str:
 
 def _panel_height(rows: pd.DataFrame) -> float:
     if _by_year(rows):
-        return 3.0
+        return 3.2
     return min(0.9 + 0.28 * len(rows), MAX_FIGURE_IN - 0.8)
 
 
-def _pages(panels: list[tuple[str, float]], first_extra: float, notes: int) -> list[list[tuple[str, float]]]:
+def _pages(panels: list[tuple[object, float]], first_extra: float, notes: int) -> list[list[tuple[object, float]]]:
     """Panels packed in order into pages no taller than :data:`MAX_FIGURE_IN` (the first page also
     holds ``first_extra`` inches, the last the lines of text)."""
     pages: list[list[tuple[str, float]]] = [[]]
     used = first_extra + 0.6
-    for output, height in panels:
+    for panel, height in panels:
         if used > 0.6 and used + height > MAX_FIGURE_IN:
             pages.append([])
             used = 0.6
-        pages[-1].append((output, height))
+        pages[-1].append((panel, height))
         used += height
     if notes and used + TEXT_LINE_IN * notes > MAX_FIGURE_IN:
         pages.append([])
@@ -252,16 +298,20 @@ def _pages(panels: list[tuple[str, float]], first_extra: float, notes: int) -> l
 
 def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
                     context: PlotContext | None = None) -> dict[str, Figure]:
-    """A compare run at a glance, as figures by file stem: ``compare-capacity`` (the median total
-    EFLOPS and AI share of each variant, and the target outputs), ``compare-power`` and
-    ``compare-policy``, each with one panel per output of the paired differences from the base
-    (mean with its 95% interval; a bound drawn open). An output whose differences are all 0 is one
-    line of text instead of a panel. A group taller than :data:`MAX_FIGURE_IN` continues in
-    ``compare-<group>-2``, ... A group with nothing in the table is not drawn (but the capacity
-    curves always are)."""
+    """A compare run at a glance, as figures by file stem: ``compare-capacity`` (small multiples of
+    each variant's total EFLOPS against the base, and the target outputs), ``compare-power`` and
+    ``compare-policy``, each with panels of the paired differences from the base (mean with its 95%
+    interval; a bound drawn open), one panel per output and kind of variant (policies, risks and
+    assumptions, views: never mixed on one axis). Calibration targets are left out, and so is a
+    variant whose differences are all 0: one line of text under the panels names them (an output
+    whose differences are all 0 is that line only). A group taller than :data:`MAX_FIGURE_IN`
+    continues in ``compare-<group>-2``, ... A group with nothing in the table is not drawn (but the
+    small multiples always are)."""
     context = context_or_default(context)
     table = compare_table.fillna({"when": "", "unit": ""})
     colours = variant_colours([*monthly["variant"], *table["variant"]])
+    labels = labels_of(context, [*monthly["variant"], *table["variant"]])
+    shown = shown_rows(table, context)
     present = list(dict.fromkeys(table["output"]))
     grouped = {name: [o for o in outputs if o in present] for name, outputs in COMPARE_GROUPS.items()}
     known = {o for outputs in COMPARE_GROUPS.values() for o in outputs}
@@ -271,43 +321,54 @@ def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
         curves = group == "capacity"
         if not outputs and not curves:
             continue
-        drawn = [(o, _panel_height(table[table["output"] == o])) for o in outputs
-                 if not _all_zero(table[table["output"] == o])]
-        notes = [_zero_note(table[table["output"] == o], o) for o in outputs if _all_zero(table[table["output"] == o])]
-        pages = _pages(drawn, CURVES_IN if curves else 0.0, len(notes))
+        drawn, notes = [], []
+        for output in outputs:
+            rows, everything = shown[shown["output"] == output], table[table["output"] == output]
+            label = OUTPUT_LABELS.get(output, output)
+            if _all_zero(everything):
+                notes.append(_zero_note(everything, output))
+                continue
+            sentence = zero_sentence(table, context, label, output)
+            notes += [sentence] if sentence else []
+            for _, heading, names in group_variants(context, list(rows["variant"])):
+                mine = rows[rows["variant"].isin(names)]
+                drawn.append(((output, heading, mine), _panel_height(mine)))
+        if not drawn and not notes and not curves:
+            continue
+        first = multiples_height(context, list(monthly["variant"])) if curves else 0.0
+        pages = _pages(drawn, first, len(notes))
         for number, page in enumerate(pages, start=1):
             stem = f"compare-{group}" + (f"-{number}" if number > 1 else "")
             last = number == len(pages)
-            figures[stem] = _compare_page(monthly, table, context, colours, page, notes if last else [],
-                                          curves and number == 1, group, number, len(pages))
+            figures[stem] = _compare_page(monthly, context, colours, labels, page, notes if last else [],
+                                          first if number == 1 else 0.0, group, number, len(pages))
     return figures
 
 
-def _compare_page(monthly, table, context, colours, panels, notes, curves, group, number, total) -> Figure:
+def _compare_page(monthly, context, colours, labels, panels, notes, top_height, group, number, total) -> Figure:
     diff_height = sum(h for _, h in panels)
     note_height = TEXT_LINE_IN * len(notes) + (0.2 if notes else 0)
-    top_height = CURVES_IN if curves else 0.0
     fig = Figure(figsize=(12, 0.6 + top_height + diff_height + note_height), layout="constrained")
     parts = [("curves", top_height), ("panels", diff_height), ("notes", note_height)]
     parts = [(name, h) for name, h in parts if h > 0]
     subfigs = fig.subfigures(len(parts), 1, height_ratios=[h for _, h in parts], squeeze=False)[:, 0]
     for (name, _), sub in zip(parts, subfigs):
         if name == "curves":
-            left, right = sub.subplots(1, 2)
-            compare_curves(monthly, "total_eflops", context, left, colours)
-            compare_curves(monthly, "intelligent_share", context, right, colours)
+            variant_multiples(sub, monthly, context, colours)
         elif name == "panels":
             axes = sub.subplots(len(panels), 1, height_ratios=[h for _, h in panels], squeeze=False)[:, 0]
-            for (output, _), ax in zip(panels, axes):
-                compare_differences(table, output, ax, colours)
-                _own_legend(ax, table[table["output"] == output], colours)
-            sub.suptitle("paired differences from the base, mean with 95% interval", x=0.01, ha="left", fontsize=10)
+            for ((output, heading, rows), _), ax in zip(panels, axes):
+                compare_differences(rows, output, ax, colours, labels, heading)
+                if _by_year(rows) or (rows.get("bound", pd.Series(dtype=str)).fillna("") != "").any():
+                    _own_legend(ax, rows, colours)
+            sub.suptitle("paired differences from the base (same simulated futures), mean with 95% interval",
+                         x=0.01, ha="left", fontsize=10)
         else:
             ax = sub.add_subplot()
             ax.set_axis_off()
             for i, line in enumerate(notes):
-                ax.text(0.0, 1 - (i + 0.5) / len(notes), line, transform=ax.transAxes, ha="left", va="center",
-                        fontsize=9, color="#444444", gid=f"zero-note:{i}")
+                ax.text(0.0, 1 - (i + 0.5) / len(notes), wrap(line, 150), transform=ax.transAxes, ha="left",
+                        va="center", fontsize=9, color="#444444", gid=f"zero-note:{i}")
     part = f" ({number} of {total})" if total > 1 else ""
     fig.suptitle(wrap(f"{context.name}: variants compared, {group}{part}, {context.accounting}", 110), x=0.01,
                  ha="left", fontweight="bold")

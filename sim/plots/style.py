@@ -30,6 +30,7 @@ from matplotlib.ticker import Formatter
 
 from ..colours import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE  # noqa: F401
 from ..months import horizon_months, month_index
+from ..scenario.variants import variant_label
 
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 CLASS_LABELS = {"general": "general", "intelligent": "intelligent (AI)", "supercomputing": "supercomputing"}
@@ -65,6 +66,7 @@ class TargetMark:
     name: str
     by: str
     criteria: Mapping[str, float] = field(default_factory=dict)
+    role: str = "plan"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class PlotContext:
     end: str | None = None
     targets: tuple[TargetMark, ...] = ()
     replications: int | None = None
+    variants: tuple[tuple[str, str, str], ...] = ()  # (name, kind or "", plain label) per variant of the scenario
 
     @classmethod
     def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
@@ -89,7 +92,8 @@ class PlotContext:
         criteria_names = ("total_eflops", "general_eflops", "intelligent_eflops",
                           "supercomputing_eflops", "intelligent_share")
         targets = tuple(
-            TargetMark(t["name"], t["by"], {k: float(t[k]) for k in criteria_names if t.get(k) is not None})
+            TargetMark(t["name"], t["by"], {k: float(t[k]) for k in criteria_names if t.get(k) is not None},
+                       t.get("role") or "plan")
             for t in data.get("targets") or ()
         )
         horizon = data.get("horizon") or {}
@@ -100,6 +104,8 @@ class PlotContext:
             end=horizon.get("end"),
             targets=targets,
             replications=replications,
+            variants=tuple((n, v.get("kind") or "", variant_label(n, v))
+                           for n, v in (data.get("variants") or {}).items() if isinstance(v, dict)),
         )
 
     def band_note(self, band: bool = True) -> str:

@@ -378,6 +378,11 @@ class Policies(Sourced):
 
 class Variant(Sourced):
     description: str | None = None
+    label: str | None = Field(
+        None, min_length=1,
+        description="Plain name shown for the variant in the report and plots (default: the name with - and _ "
+                    "as spaces, e.g. fast-track -> 'fast track')",
+    )
     kind: Literal["policy", "risk", "assumption", "view"] | None = Field(
         None,
         description="policy: a lever the region controls (ranked by `capsim compare`); risk: an external what-if; "

@@ -333,3 +333,15 @@ def select(scenario: Scenario, names: Iterable[str] | str | None) -> list[str]:
         raise ScenarioError(Problem(f"unknown variant {', '.join(map(repr, unknown))}; this scenario's variants: {known}",
                                     file=origin.path if origin and origin.path else None))
     return list(dict.fromkeys(names))
+
+
+def variant_label(name: str, spec: Any = None) -> str:
+    """The plain name shown for variant ``name``: its ``label:`` when it has one, else the name
+    with ``-`` and ``_`` as spaces ('fast-track' -> 'fast track'; the base: 'base (do nothing new)').
+    ``spec`` is the Variant or its dict in ``manifest.json``'s resolved scenario."""
+    label = spec.get("label") if isinstance(spec, dict) else getattr(spec, "label", None)
+    if label:
+        return str(label)
+    if name == BASE:
+        return "base (do nothing new)"
+    return name.replace("-", " ").replace("_", " ")

@@ -336,7 +336,7 @@ def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
         if not drawn and not notes and not curves:
             continue
         first = multiples_height(context, list(monthly["variant"])) if curves else 0.0
-        pages = _pages(drawn, first, len(notes))
+        pages = _pages(drawn, first, sum(wrap(n, 150).count("\n") + 1 for n in notes))
         for number, page in enumerate(pages, start=1):
             stem = f"compare-{group}" + (f"-{number}" if number > 1 else "")
             last = number == len(pages)
@@ -347,7 +347,9 @@ def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
 
 def _compare_page(monthly, context, colours, labels, panels, notes, top_height, group, number, total) -> Figure:
     diff_height = sum(h for _, h in panels)
-    note_height = TEXT_LINE_IN * len(notes) + (0.2 if notes else 0)
+    notes = [wrap(line, 150) for line in notes]
+    lines = sum(line.count("\n") + 1 for line in notes)
+    note_height = TEXT_LINE_IN * lines + (0.2 if notes else 0)
     fig = Figure(figsize=(12, 0.6 + top_height + diff_height + note_height), layout="constrained")
     parts = [("curves", top_height), ("panels", diff_height), ("notes", note_height)]
     parts = [(name, h) for name, h in parts if h > 0]
@@ -366,9 +368,11 @@ def _compare_page(monthly, context, colours, labels, panels, notes, top_height, 
         else:
             ax = sub.add_subplot()
             ax.set_axis_off()
+            done = 0
             for i, line in enumerate(notes):
-                ax.text(0.0, 1 - (i + 0.5) / len(notes), wrap(line, 150), transform=ax.transAxes, ha="left",
-                        va="center", fontsize=9, color="#444444", gid=f"zero-note:{i}")
+                ax.text(0.0, 1 - done / lines, line, transform=ax.transAxes, ha="left", va="top", fontsize=9,
+                        color="#444444", gid=f"zero-note:{i}")
+                done += line.count("\n") + 1
     part = f" ({number} of {total})" if total > 1 else ""
     fig.suptitle(wrap(f"{context.name}: variants compared, {group}{part}, {context.accounting}", 110), x=0.01,
                  ha="left", fontweight="bold")

@@ -97,9 +97,13 @@ def zero_sentence(table: pd.DataFrame, context: PlotContext, output_label: str, 
     names = [n for n, flat in zero.items() if flat]
     if not names:
         return ""
-    labels = labels_of(context, names)
-    listed = ", ".join(labels[n] for n in names) if len(names) < len(zero) else "every variant"
-    return f"{output_label}: no difference from the base in any run for {listed}"
+    labels = labels_of(context, list(zero.index))
+    moved = [n for n, flat in zero.items() if not flat]
+    if len(names) > 2 * len(moved):
+        verb = "differs" if len(moved) == 1 else "differ"
+        return (f"{output_label}: only {', '.join(labels[n] for n in moved)} {verb} from the base; every other "
+                "variant is the same as the base in every run")
+    return f"{output_label}: no difference from the base in any run for {', '.join(labels[n] for n in names)}"
 
 
 def variant_multiples(sub: SubFigure, monthly: pd.DataFrame, context: PlotContext,

@@ -20,7 +20,7 @@ import pandas as pd
 from ..scenario.criteria import CRITERIA
 from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, plain, scatter
 from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
-from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of, variants_of
+from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of
 
 CLASS_STYLE = {"general": ("dash", "circle"), "intelligent": ("dot", "diamond"),
                "supercomputing": ("dashdot", "square")}
@@ -336,30 +336,6 @@ def variant_styles(names: list[str]) -> dict[str, dict]:
                             "width": 2}
             others += 1
     return styles
-
-
-def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart | None:
-    names = variants_of(monthly)
-    if len(names) < 2:
-        return None
-    styles = variant_styles(names)
-    fig = Figure()
-    for name in names:
-        rows = rows_of(monthly[monthly["variant"] == name], "total_eflops")
-        style = styles[name]
-        fig.add_trace(scatter(x=list(rows["month"]), y=rounded(rows["p50"]), mode="lines+markers", name=name,
-                              line={"color": style["color"], "dash": style["dash"], "width": style["width"],
-                                    "shape": "hv"},
-                              marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
-                              customdata=[name] * len(rows),  # not in the template: a name may hold "%{"
-                              hovertemplate="%{customdata}: %{y:,.4g} EFLOPS<extra></extra>"))
-    _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
-    _layout(fig, "Total compute by variant (median)", f"EFLOPS, each variant on its own basis", height=480)
-    fig.update_layout(hovermode="closest")
-    return Chart("variants-growth", "Total compute of every variant",
-                 "Line chart of each variant's median total EFLOPS by month; each variant has its own colour, "
-                 "dash and marker, the base a thick solid line; click a legend entry to hide or show it.", fig,
-                 "compare")
 
 
 def sites_chart(sites: pd.DataFrame) -> Chart | None:

@@ -34,14 +34,14 @@ from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
-from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
-                     variants_growth_chart)
+from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
 from .studies import box_range, input_units, method_of, package_settings, solve_settings
-from .study_charts import differences_chart, frontier_chart, heatmap_charts, solve_chart, tornado_charts
+from .compare_charts import cost_effect_chart, differences_chart, variant_info, variants_chart
+from .study_charts import frontier_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
 
 REPORT_NAME = "report.html"
@@ -98,12 +98,16 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     compare = folder.table("compare")
     if compare is not None:
         by = rank_by(folder, compare)
-        from .ranking import ranking_table
+        from .ranking import measure_text, ranking_table
 
-        order = list(ranking_table(folder)[0]["variant"])
-        charts.append(differences_chart(compare, order, None if by in ("public_cost", "energy", "carbon") else by))
+        ranking, ranked_by, _ = ranking_table(folder)
+        info = variant_info(folder.scenario)
+        charts.append(differences_chart(compare, list(ranking["variant"]),
+                                        None if by in ("public_cost", "energy", "carbon") else by, info))
+        label, unit, scale, _ = measure_text(ranked_by)
+        charts.append(cost_effect_chart(ranking, info, label, "percentage points" if unit == "%" else unit, scale))
         if monthly is not None:
-            charts.append(variants_growth_chart(monthly, specs, folder.accounting_label()))
+            charts.append(variants_chart(monthly, info, folder.accounting_label()))
     if monthly is not None:
         charts.append(limits_chart(monthly, projects))
     sensitivity = folder.table("sensitivity")

@@ -215,6 +215,8 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
 def _bracket(row: pd.Series, unit: str, scale: float) -> str:
     fmt = "+.1f" if unit == "%" else "+,.2f"
     mean, low, high = (row[c] * scale for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    if mean == 0 and (low == 0 or math.isnan(low)) and (high == 0 or math.isnan(high)):
+        return "no difference"
     if math.isnan(low) or math.isnan(high):
         return format(mean, fmt)
     return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"

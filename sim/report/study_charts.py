@@ -7,71 +7,17 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from .charts import Chart, _layout, rounded, variant_styles
-from .figure import Figure, bar, heatmap, make_subplots, plain, scatter
+from .charts import Chart, _layout, rounded
+from .figure import Figure, bar, heatmap, plain, scatter
 from .palette import MEDIAN_COLOUR, TARGET_COLOUR, VIRIDIS
-from .ranking import TOTALS, _total
 from .studies import INDEX_LABELS, lever_value, main_index, output_label, whole_run
-from .text import BASE, number
+from .text import number
 
 MOST_INPUTS = 15
 """A sensitivity chart shows this many inputs, the most important first."""
 MET_COLOUR, MISSED_COLOUR = "#55A868", TARGET_COLOUR
 VIRIDIS_SCALE = [[i / (len(VIRIDIS) - 1), colour] for i, colour in enumerate(VIRIDIS)]
 """plotly.py's Viridis colour scale, as it writes ``colorscale="Viridis"`` into a figure."""
-
-
-def _panels(compare: pd.DataFrame, target: str | None) -> list[tuple[str, str, float, pd.DataFrame]]:
-    """(title, unit, scale, rows by variant with diff_mean / diff_ci_low / diff_ci_high) per panel."""
-    columns = ["diff_mean", "diff_ci_low", "diff_ci_high"]
-    panels = []
-    if target is not None:
-        for output, title, unit, scale in (("target_probability", "P(met)", "points", 100.0),
-                                           ("total_eflops", "EFLOPS at target", "EFLOPS", 1.0)):
-            rows = compare[(compare["output"] == output) & (compare["when"] == target)]
-            if not rows.empty:
-                panels.append((f"{title}", unit, scale, rows.set_index("variant")[columns]))
-    for key, (outputs, label, unit, scale) in TOTALS.items():
-        rows = _total(compare, outputs)
-        if not rows.empty and (rows[columns].abs().sum().sum() > 0 or key == "public_cost"):
-            panels.append((label.split(" (")[0].replace(" over the horizon", ""), unit, scale, rows[columns]))
-    return panels
-
-
-def differences_chart(compare: pd.DataFrame, order: list[str], target: str | None) -> Chart | None:
-    """Each variant's paired difference to the base with its 95% interval, one panel per output."""
-    panels = _panels(compare, target)
-    names = [n for n in order if n != BASE]
-    if not panels or not names:
-        return None
-    fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[f"{t} ({u})" for t, u, _, _ in panels])
-    styles = variant_styles([BASE, *names])
-    for col, (title, unit, scale, rows) in enumerate(panels, start=1):
-        present = [n for n in names if n in rows.index]
-        mean = rows.loc[present, "diff_mean"].to_numpy(float) * scale
-        low = rows.loc[present, "diff_ci_low"].to_numpy(float) * scale
-        high = rows.loc[present, "diff_ci_high"].to_numpy(float) * scale
-        fig.add_trace(scatter(
-            x=rounded(mean), y=present, mode="markers", name=title, showlegend=False,
-            marker={"symbol": [styles[n]["symbol"] for n in present], "size": 10,
-                    "color": [styles[n]["color"] for n in present]},
-            error_x={"type": "data", "symmetric": False, "array": rounded(high - mean),
-                     "arrayminus": rounded(mean - low), "color": MEDIAN_COLOUR, "thickness": 1.5},
-            customdata=[f"{n}: {title} {mean_:+,.4g} {unit} (95% interval {lo:+,.4g} to {hi:+,.4g})"
-                        if math.isfinite(lo) else f"{n}: {title} {mean_:+,.4g} {unit}"
-                        for n, mean_, lo, hi in zip(present, mean, low, high)],
-            hovertemplate="%{customdata}<extra></extra>"), row=1, col=col)
-        fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1, "dash": "dot"}, row=1, col=col)
-    _layout(fig, "Difference to the base, mean with 95% interval", "", height=max(360, 140 + 30 * len(names)))
-    fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-    fig.update_xaxes(rangemode="normal", zeroline=True)
-    fig.update_layout(hovermode="closest", margin={"t": 90})
-    fig.update_annotations(font={"size": 12})
-    return Chart("differences", "Each variant against the base",
-                 "Dot-and-whisker chart, one row per variant in ranking order and one panel per output: the mean "
-                 "paired difference to the base (dot) and its 95% interval (whisker); the dotted line is no "
-                 "difference.", fig, "compare")
 
 
 def _slugs(table: pd.DataFrame) -> dict[str, str]:

@@ -584,48 +584,88 @@ def compare_inputs(results):
     return monthly, pd.DataFrame(rows)
 
 
-def test_compare_curves_one_line_per_variant_in_fixed_colours(results, context):
+def kinded(context, **kinds):
+    """``context`` with variants of the given kinds (name=kind; the label is the name with spaces)."""
+    return dataclasses.replace(context, variants=tuple((n.replace("_", "+"), k, n.replace("_", "+"))
+                                                       for n, k in kinds.items()))
+
+
+def test_compare_small_multiples_one_panel_per_variant_with_the_base_in_grey(results, context):
     monthly, table = compare_inputs(results)
-    fig = plots.compare(monthly, table, context)
+    fig = plots.compare(monthly, table, kinded(context, subsidy="policy", grid_="risk"))
     assert fig.get_suptitle() == "Testland: variants compared, capacity, FP16 equivalent"
-    total, share_ax = fig.axes[:2]
+    panels = [ax for ax in fig.axes if any((l.get_gid() or "").startswith("variant:") for l in ax.get_lines())]
+    # one panel per variant, never two variants on one axis; kinds in their own rows
+    assert [[l.get_gid() for l in ax.get_lines() if (l.get_gid() or "").startswith("variant:")] for ax in panels] == [
+        ["variant:subsidy"], ["variant:grid+"]]
+    assert [ax.get_title(loc="left") for ax in panels] == ["policies (choices)\nsubsidy",
+                                                           "risks and assumptions (not choices)\ngrid+"]
     colours = plots.variant_colours(["base", "subsidy", "grid+"])
-    for ax in (total, share_ax):
-        lines = [l for l in ax.get_lines() if (l.get_gid() or "").startswith("variant:")]
-        assert [l.get_gid() for l in lines] == ["variant:base", "variant:subsidy", "variant:grid+"]
-        assert [l.get_color() for l in lines] == [colours[v] for v in ("base", "subsidy", "grid+")]
-        assert legend_texts(ax) == ["base", "subsidy", "grid+"]
-    assert total.get_ylabel() == "EFLOPS (FP16 equivalent), median"
-    assert share_ax.get_ylabel() == "AI share of total EFLOPS (%), median"
-    assert [a.get_gid() for a in total.findobj() if (a.get_gid() or "").startswith("target:")] == [
-        "target:plan 2025", "target:plan 2026"]
-    assert [a.get_gid() for a in share_ax.findobj() if (a.get_gid() or "").startswith("target:")] == [
-        "target:plan 2025"]
+    for ax, name in zip(panels, ("subsidy", "grid+")):
+        base = next(l for l in ax.get_lines() if l.get_gid() == f"base-of:{name}")
+        assert matplotlib.colors.to_hex(base.get_color()) == "#9a9a9a"  # the base in grey
+        line = next(l for l in ax.get_lines() if l.get_gid() == f"variant:{name}")
+        assert line.get_color() == colours[name]
+        assert any(c.get_gid() == f"band:{name}" for c in ax.collections)  # with its P10-P90 band
+    # the first row of panels and the second: policies and risks never share a row
+    assert panels[0].get_subplotspec().rowspan.start != panels[1].get_subplotspec().rowspan.start
 
 
-def test_compare_differences_one_panel_per_output_with_units(results, context):
+def test_views_have_their_own_panels_and_no_base_line(results, context):
     monthly, table = compare_inputs(results)
-    figures = plots.compare_figures(monthly, table, context)
+    fig = plots.compare(monthly, table, kinded(context, subsidy="policy", grid_="view"))
+    view = next(ax for ax in fig.axes if any(l.get_gid() == "variant:grid+" for l in ax.get_lines()))
+    assert view.get_title(loc="left").startswith("views: the same runs counted another way")
+    assert not any(l.get_gid() == "base-of:grid+" for l in view.get_lines())  # another basis: no base line
+
+
+def test_compare_differences_one_panel_per_output_and_kind_with_units(results, context):
+    monthly, table = compare_inputs(results)
+    figures = plots.compare_figures(monthly, table, kinded(context, subsidy="policy", grid_="risk"))
     assert list(figures) == ["compare-capacity", "compare-power", "compare-policy"]
-    panels = {name: [ax for ax in fig.axes if ax.get_xlabel().endswith(")") and "minus base" in ax.get_xlabel()]
+    panels = {name: [ax for ax in fig.axes if "minus base" in ax.get_xlabel() + ax.get_ylabel()]
               for name, fig in figures.items()}
     assert [ax.get_xlabel() for ax in panels["compare-capacity"]] == [
-        "probability target met: variant minus base (share)"]
-    assert [ax.get_xlabel() for ax in panels["compare-power"]] == ["energy: variant minus base (thousand MWh)"]
+        "probability target met: variant minus base (percentage points)"] * 2
+    # policies and risks in their own panels, each titled with its kind and the base's own values
+    assert [ax.get_title(loc="left") for ax in panels["compare-capacity"]] == [
+        "policies (choices); base: plan 2025 30%, plan 2026 50%",
+        "risks and assumptions (not choices); base: plan 2025 30%, plan 2026 50%"]
+    assert [ax.get_xlabel() for ax in panels["compare-power"]] == ["energy: variant minus base (TWh)"] * 2
     assert [ax.get_xlabel() for ax in panels["compare-policy"]] == [
-        "subsidy: variant minus base (billion CNY)", "made_up_output: variant minus base (widgets)"]
+        "subsidy: variant minus base (billion CNY)", "subsidy: variant minus base (billion CNY)",
+        "made_up_output: variant minus base (widgets)", "made_up_output: variant minus base (widgets)"]
     probability = panels["compare-capacity"][0]
-    assert [t.get_text() for t in probability.get_yticklabels()] == [
-        "plan 2025 · subsidy", "plan 2025 · grid+", "plan 2026 · subsidy", "plan 2026 · grid+"]
-    energy = panels["compare-power"][0]
-    bars = [a for a in energy.patches if (a.get_gid() or "").startswith("diff:")]
+    assert [t.get_text() for t in probability.get_yticklabels()] == ["plan 2025 · subsidy", "plan 2026 · subsidy"]
+    bars = [a for a in probability.patches if (a.get_gid() or "").startswith("diff:")]
     assert [(b.get_gid(), round(b.get_width(), 9)) for b in bars] == [
-        ("diff:energy_mwh:2026:subsidy", 50.0), ("diff:energy_mwh:2026:grid+", -50.0)]
-    colours = plots.variant_colours(["base", "subsidy", "grid+"])
-    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == colours["subsidy"].lower()
-    for axes in panels.values():  # every panel has its own legend naming its variants
-        for ax in axes:
-            assert legend_texts(ax)[:2] == ["subsidy", "grid+"]
+        ("diff:target_probability:plan 2025:subsidy", 20.0), ("diff:target_probability:plan 2026:subsidy", 10.0)]
+    energy = panels["compare-power"][0]  # one year only: 2026, +50,000 MWh = +0.05 TWh
+    bars = [a for a in energy.patches if (a.get_gid() or "").startswith("diff:")]
+    assert [(b.get_gid(), round(b.get_width(), 9)) for b in bars] == [("diff:energy_mwh:2026:subsidy", 0.05)]
+    assert energy.get_title(loc="left") == "policies (choices); base: 2026 0.85 TWh"
+
+
+def test_calibration_targets_and_all_zero_variants_are_left_out_and_named(results, context):
+    monthly, table = compare_inputs(results)
+    calibration = dataclasses.replace(context, targets=(*context.targets, plots.TargetMark("cal 2025", "2025-06", {},
+                                                                                          "calibration")))
+    extra = [{"variant": v, "output": "target_probability", "when": "cal 2025", "unit": "share", "base": 1.0,
+              "value": 0.0, "diff_mean": -1.0, "diff_ci_low": -1.0, "diff_ci_high": -1.0} for v in ("subsidy", "grid+")]
+    extra += [{"variant": "same", "output": o, "when": w, "unit": u, "base": 0.3, "value": 0.3, "diff_mean": 0.0,
+               "diff_ci_low": 0.0, "diff_ci_high": 0.0}
+              for o, w, u in (("target_probability", "plan 2025", "share"), ("target_probability", "plan 2026", "share"),
+                              ("energy_mwh", "2026", "MWh"))]
+    monthly = pd.concat([monthly, results.monthly.assign(variant="same")], ignore_index=True)
+    figures = plots.compare_figures(monthly, pd.concat([table, pd.DataFrame(extra)], ignore_index=True), calibration)
+    ticks = [t.get_text() for fig in figures.values() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert not any("cal 2025" in t or t.endswith("same") for t in ticks)
+    gids = [a.get_gid() or "" for fig in figures.values() for ax in fig.axes for a in ax.patches + ax.get_lines()]
+    assert not any(":same" in g or "cal 2025" in g for g in gids if g.startswith(("diff", "bound")))
+    notes = [t.get_text() for fig in figures.values() for ax in fig.axes for t in ax.texts
+             if (t.get_gid() or "").startswith("zero-note:")]
+    assert notes == ["probability target met: no difference from the base in any run for same",
+                     "energy: no difference from the base in any run for same"]
 
 
 def test_compare_panels_of_zeros_become_one_line_of_text(results, context):
@@ -667,9 +707,10 @@ def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
     energy = next(ax for ax in fig.axes if ax.get_ylabel().startswith("energy"))
     lines = {l.get_gid(): l for l in energy.get_lines() if (l.get_gid() or "").startswith("diffline:")}
     assert sorted(lines) == ["diffline:energy_mwh:grid+", "diffline:energy_mwh:subsidy"]
-    # thousand MWh: +50 in 2026 and +100 in 2027 for 'subsidy', the mirror image for 'grid+'
-    assert lines["diffline:energy_mwh:subsidy"].get_xydata().tolist() == [[2026, 50.0], [2027, 100.0]]
-    assert lines["diffline:energy_mwh:grid+"].get_xydata().tolist() == [[2026, -50.0], [2027, -100.0]]
+    # TWh: +0.05 in 2026 and +0.1 in 2027 for 'subsidy', the mirror image for 'grid+'
+    assert lines["diffline:energy_mwh:subsidy"].get_xydata().round(9).tolist() == [[2026, 0.05], [2027, 0.1]]
+    assert lines["diffline:energy_mwh:grid+"].get_xydata().round(9).tolist() == [[2026, -0.05], [2027, -0.1]]
+    assert energy.get_ylabel() == "energy: variant minus base (TWh)"
     assert energy.get_xlabel() == "calendar year"
 
 

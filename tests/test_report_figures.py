@@ -42,7 +42,7 @@ def test_plotly_accepts_every_chart_of_a_run_and_a_comparison_and_writes_the_sam
               *charts_for(read_folder(sites_folder(tmp_path / "sites"))),
               *charts_for(read_folder(compare_folder(tmp_path / "cmp")))]
     assert {c.id for c in charts} == {"growth", "share", "power", "sites", "timeline", "limits", "differences",
-                                      "variants-growth"}
+                                      "variants-growth", "cost-effect"}
     for chart in charts:
         assert json.loads(chart.figure.to_json()) == plotly_json(chart.figure), chart.id
 

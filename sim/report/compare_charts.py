@@ -177,11 +177,11 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
                         "color": [styles[n]["color"] for n in present]},
                 error_x={"type": "data", "symmetric": False, "array": rounded(high - mean),
                          "arrayminus": rounded(mean - low), "color": MEDIAN_COLOUR, "thickness": 1.5},
-                customdata=[f"{_about(info, n)}<br>{title}: " + (
+                customdata=[[_about(info, n), f"{title}: " + (
                     "no difference" if m == 0 and lo == hi == 0 else
                     f"{m:+,.4g} {unit} (95% interval {lo:+,.4g} to {hi:+,.4g})" if math.isfinite(lo)
-                    else f"{m:+,.4g} {unit}") for n, m, lo, hi in zip(present, mean, low, high)],
-                hovertemplate="%{customdata}<extra></extra>"), row=r, col=col)
+                    else f"{m:+,.4g} {unit}")] for n, m, lo, hi in zip(present, mean, low, high)],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"), row=r, col=col)
             fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1, "dash": "dot"}, row=r, col=col)
         fig.update_yaxes(title={"text": heading}, row=r, col=1)
     for r in range(1, len(rows) + 1):
@@ -224,9 +224,9 @@ def cost_effect_chart(ranking: pd.DataFrame, info: dict, ranked_by: str, unit: s
     fig.add_trace(scatter(x=rounded(xs), y=rounded(ys), mode="markers+text", name="policies that add public money",
                           text=labels, textposition="middle left", marker={"symbol": "diamond", "size": 12,
                                                                           "color": TARGET_COLOUR},
-                          customdata=[f"{_about(info, n)}<br>+{x:,.3g} bn CNY: {y:+,.3g} {unit}"
+                          customdata=[[_about(info, n), f"+{x:,.3g} bn CNY: {y:+,.3g} {unit}"]
                                       for n, x, y in zip(spending["variant"], xs, ys)],
-                          hovertemplate="%{customdata}<extra></extra>"))
+                          hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     _layout(fig, f"What the public money buys: {ranked_by}", f"change against the base ({unit})")
     fig.update_xaxes(title={"text": "extra public money against the base (bn CNY, subsidy + vouchers)"},
                      range=[-0.05 * float(xs.max()), 1.15 * float(xs.max())])

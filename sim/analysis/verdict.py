@@ -113,12 +113,12 @@ def _at(monthly: pd.DataFrame | None, metric: str, month: str, column: str) -> f
 
 def _amount(criterion: str, value: float) -> str:
     if criterion == "intelligent_share":
-        return f"{value * 100:.1f} pts of AI share"
+        return f"{value * 100:.1f} points of AI share"
     if criterion in FORMER:
         return f"{value:,.2f} EFLOPS {criterion.removesuffix('_eflops')}"
     c = SPECS[criterion]
     if c.shown_unit == "%":
-        return f"{value * 100:.1f} pts of {c.label}"
+        return f"{value * 100:.1f} points of {c.label}"
     if criterion == "pue":
         return f"{value:.3f} of PUE"
     shown = f"{value:,.1f}" if c.shown_unit == "MW" else f"{value:,.0f}"

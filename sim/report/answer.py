@@ -110,16 +110,18 @@ def target_sentences(folder: ResultsFolder, variant: str | None = None) -> list[
             continue
         p = float(row["probability"])
         where = f"'{row['target']}'" + (f" ({criteria_text(spec)})" if criteria_text(spec) else "")
-        text = f"Target {where} by {row['by']}: met in {p:.0%} of {replications_text(folder)}"
+        single = folder.manifest.get("replications") == 1  # no spread: met or missed, never a share or a median
+        text = (f"Target {where} by {row['by']}: {'met' if p >= 1 else 'missed'} in the one simulated future" if single
+                else f"Target {where} by {row['by']}: met in {p:.0%} of {replications_text(folder)}")
         reached = [str(row.get(c, "")) for c in ("reached_p10", "reached_p50", "reached_p90")]
         start = str((folder.scenario.get("horizon") or {}).get("start", ""))
         if start and reached[1] == start:  # the model starts there: not a date on which anything happened
             text += "; already met at the start"
         elif reached[1] and reached[1] != "never":
             spread = f" (P10–P90: {reached[0]} to {reached[2]})" if reached[0] != reached[2] else ""
-            text += f"; in the median future first met in {reached[1]}{spread}"
+            text += f"; first met in {reached[1]}" if single else f"; in the median future first met in {reached[1]}{spread}"
         elif reached[1] == "never":
-            text += "; in the median future not met within the horizon"
+            text += "; not met within the horizon" if single else "; in the median future not met within the horizon"
         if monthly is not None:
             total = value_at(pick_variant(monthly, chosen), "total_eflops", row["by"])
             if total is not None:
@@ -193,7 +195,8 @@ def key_figures(folder: ResultsFolder, variant: str | None = None) -> list[KeyFi
     if not power.empty:
         peak = power.loc[power["p50"].idxmax()]
         figures.append(KeyFigure("peak monthly facility power", band(peak["p50"], peak["p10"], peak["p90"], ",.0f"),
-                                 "MW", f"in {peak['month']}, the month with the highest median"))
+                                 "MW", f"in {peak['month']}, the month with the highest "
+                                 + ("value" if folder.manifest.get("replications") == 1 else "median")))
     annual = pick_variant(folder.table("annual"), chosen) if folder.table("annual") is not None else None
     if annual is not None and "mean" in annual.columns:
         for metric, label, unit, scale in (("energy_mwh", "energy over the horizon", "TWh", 1e-6),
@@ -201,8 +204,8 @@ def key_figures(folder: ResultsFolder, variant: str | None = None) -> list[KeyFi
                                            ("carbon_t", "carbon over the horizon", "Mt CO2", 1e-6)):
             total_mean = _horizon_mean(annual, metric)
             if total_mean is not None and (metric == "energy_mwh" or total_mean > 0):
-                note = "mean across replications (subsidy paid + vouchers)" if metric == "public_cny" \
-                    else "mean across replications"
+                note = "mean across replications" if folder.manifest.get("replications") != 1 else "one replication"
+                note += " (subsidy paid + vouchers)" if metric == "public_cny" else ""
                 figures.append(KeyFigure(label, number(total_mean * scale, ",.2f"), unit, note))
     return figures
 
@@ -265,6 +268,10 @@ def calibration(folder: ResultsFolder, variant: str | None = None) -> pd.DataFra
                                                                        else "no: model below"),
                 "source": spec.get("source") or "",
             })
+    if rows and folder.manifest.get("replications") == 1:  # no spread: the value, and whether it is the figure
+        names = {"model P50 [P10–P90]": "model (one replication)", "P50 vs reported": "model vs reported",
+                 "reported figure within P10–P90": "reported figure reproduced"}
+        return pd.DataFrame(rows).rename(columns=names)
     return pd.DataFrame(rows) if rows else None
 
 

@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from ..analysis.verdict import verdict_line, verdict_probability, views_text
+from ..analysis.verdict import verdict_line, verdict_probability, verdict_target, views_text
 from ..run.ranking import OUTPUTS_BY_NAME
 from ..run.robustness import percent_cell, tie_text
 from .read import ResultsFolder
@@ -45,8 +45,31 @@ def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> s
     if "variant" in targets.columns:
         names = list(dict.fromkeys(targets["variant"]))
         variant = BASE if BASE in names else names[0]
+    if folder.manifest.get("replications") == 1:  # no spread: met or missed, never a probability or a P50
+        return single_verdict(folder.scenario, targets, monthly, variant, target_name)
     line = verdict_line(folder.scenario, targets, monthly, variant, target_name, annual=folder.table("annual"))
     return "Verdict: " + line[0].upper() + line[1:] + "."
+
+
+def single_verdict(scenario: dict, targets: pd.DataFrame, monthly: pd.DataFrame | None, variant: str | None,
+                   target_name: str | None) -> str:
+    """The verdict of a one-replication run, as ``capsim run -r 1`` prints it: met or missed, the
+    month first met and the peak power, with no probability, band or P50."""
+    target = verdict_target(scenario, target_name)
+    rows = targets if variant is None else targets[targets["variant"] == variant]
+    hit = rows[rows["target"] == target["name"]] if target is not None else rows.iloc[0:0]
+    power = "" if monthly is None else monthly[(monthly["metric"] == "facility_mw")
+                                               & ((monthly["variant"] == variant) if variant else True)]["p50"]
+    peak = f"; peak facility {float(power.max()):,.0f} MW" if len(power) else ""
+    if not len(hit):
+        return f"Verdict: no verdict: the scenario has no plan target{peak}."
+    row = hit.iloc[0]
+    start = str((scenario.get("horizon") or {}).get("start", ""))
+    first = str(row.get("reached_p50", "") or "")
+    when = ("already met at the start" if first == start else "never met within the horizon" if first in ("", "never")
+            else f"first met {first}")
+    outcome = "met" if float(row["probability"]) >= 1 else "missed"
+    return f"Verdict: {outcome}: {target['name']!r} by {target['by']} (one replication); {when}{peak}."
 
 
 def views_sentence(folder: ResultsFolder, target_name: str | None = None) -> str | None:
@@ -154,7 +177,7 @@ def robustness_parts(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, 
                            bool(table["value"].nunique() == 1))
             sentences += [tie[0].upper() + tie[1:] + "."] if tie else []
     sentences += nothing_on_track(table, measure)
-    caption = ("Robustness: every policy under every risk, common random numbers (robustness.csv); a cell = the "
+    caption = ("Robustness: every policy under every risk, on the same simulated futures (robustness.csv); a cell = the "
                "policy's changes, then the risk's; regret = shortfall against the best policy in that scenario"
                + ("; * rests on an assumed investor response to the subsidy" if any("*" in r["policy"] for r in rows)
                   else ""))

@@ -40,6 +40,7 @@ from .ranking import rank_by
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
 from .studies import box_range, input_units, method_of, package_settings, solve_settings
+from .findings import band_reading, state_findings
 from .compare_charts import cost_effect_chart, differences_chart, variant_info, variants_chart
 from .study_charts import frontier_chart, heatmap_charts, solve_chart, tornado_charts
 from .text import pick_variant
@@ -165,7 +166,8 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
         parts.append(html_table(rows, f"Key figures{label}: {spread} unless marked mean", cls="key",
                                 table_id="key-figures", tight=("value", "unit")))
     if result.years is not None and len(result.years.columns) > 1:
-        parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90]", cls="key"))
+        parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90]" if spread != "one replication"
+                                else "Per calendar year (one replication)", cls="key"))
     return "".join(parts)
 
 
@@ -259,13 +261,16 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
     """The whole page as one string."""
     docs_url = (docs_url.rstrip("/") if docs_url else None) or default_docs_url(report_dir)
     result = answer(folder)
-    charts = charts_for(folder)
+    charts = state_findings(folder, charts_for(folder))
     m = folder.manifest
     bodies: dict[str, str] = {"answer": answer_section(folder, result)}
     for section in ("charts", "compare", "limits", "sensitivity", "solve"):
         mine = [c for c in charts if c.section == section]
         if mine:
             bodies[section] = "".join(_figure(c) for c in mine)
+    first = next((s for s in ("charts", "compare") if s in bodies), None)
+    if first is not None and folder.table("monthly") is not None:  # once per page, above the first chart
+        bodies[first] = f'<p class="reading" id="band-reading">{esc(band_reading(folder))}</p>' + bodies[first]
     boxes = discovery_boxes(folder)
     if boxes is not None:
         bodies["sensitivity"] = bodies.get("sensitivity", "") + html_table(

@@ -229,7 +229,7 @@ class Comparison:
         chosen = self._rank_by(rank_by)
         lines = [f"verdict for the base (do nothing new): {self.verdict(chosen)}",
                  f"{s.name}: base and {len(self.results) - 1} variant(s), {self.replications:,} replication"
-                 f"{'s' if self.replications != 1 else ''} each, seed {self.seed} (common random numbers)"]
+                 f"{'s' if self.replications != 1 else ''} each, seed {self.seed} (every variant on the same simulated futures: common random numbers)"]
         views = self.views_line(chosen)
         lines[1:1] = [views] if views else []
         if len(self.results) == 1:

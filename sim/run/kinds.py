@@ -154,7 +154,7 @@ def cost_effectiveness(table: pd.DataFrame, rank_by: str) -> list[str]:
             o = OUTPUTS_BY_NAME[rank_by]
             per = f"{format(gain * o.scale / added, '+,.3f')} {o.label} per bn CNY"
         else:
-            per = f"{gain * 100 / added:+,.1f} pts of P per bn CNY"
+            per = f"{gain * 100 / added:+,.1f} points of P per bn CNY"
         lines.append(f"  {row['variant']}: +{added:,.2f} bn CNY public money against the base: {per}; "
                      f"{eflops:+,.2f} EFLOPS at the end per bn CNY")
     if lines:
@@ -166,12 +166,12 @@ def effect_lines(scenario: Scenario, table: pd.DataFrame, rank_by: str) -> list[
     """A group that is not ranked: each run's ranked figure and its paired difference to the base."""
     from .ranking import _interval, _reached_column
     output = OUTPUTS_BY_NAME.get(rank_by)
-    rows = [["variant", "kind", "figure", "vs base [95% CI]", "first met P50" if output is None else "", "what it is"]]
+    rows = [["variant", "kind", "figure", "vs base [95% interval]", "first met P50" if output is None else "", "what it is"]]
     for row in table.to_dict("records"):
         diff = [row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"]]
         if output is None:
             figure = "-" if math.isnan(row["value"]) else f"{row['value']:.1%}"
-            vs = _interval(*(d * 100 for d in diff), ".1f", " pts")
+            vs = _interval(*(d * 100 for d in diff), ".1f", " points")
             met = row.get(_reached_column(rank_by)) or "-"
             met = "at the start" if met == scenario.horizon.start else met
         else:

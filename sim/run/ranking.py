@@ -218,15 +218,16 @@ def rank_by_text(scenario: Scenario, rank_by: str) -> str:
 
 
 def _interval(diff: float, low: float, high: float, fmt: str, suffix: str = "") -> str:
-    """'+1.0 pts [+0.5, +1.5]'; '(no CI: 1 replication)' when the interval is undefined (one replication
+    """'+1.0 points [+0.5, +1.5]'; 'no difference' when exactly 0 in every replication; '(no interval:
+    1 replication)' when the interval is undefined (one replication
     of an uncertain scenario); without brackets when it is the difference itself (no uncertainty)."""
     if math.isnan(diff):
         return "-"
     if diff == low == high == 0:
-        return "0"  # exactly 0 in every replication
+        return "no difference"  # exactly 0 in every replication
     text = f"{format(diff, '+' + fmt)}{suffix}"
     if math.isnan(low) or math.isnan(high):
-        return f"{text} (no CI: 1 replication)"
+        return f"{text} (no interval: 1 replication)"
     if low == high:
         return text
     return f"{text} [{format(low, '+' + fmt)}, {format(high, '+' + fmt)}]"
@@ -246,16 +247,17 @@ def summary_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
         role = "; calibration: shown, never ranked" if t.role == "calibration" else ""
         lines.append(f"  {labels[t.name]} = {t.name!r} by {t.by} ({criteria}{role})")
     lines.append(f"figures are means across replications (P(T): share of replications meeting T; end: {end}); "
-                 "vs base: paired mean difference [95% CI] (0: exactly 0 in every replication)")
+                 "vs base: mean difference on the same simulated futures [95% interval] ('no difference': exactly 0 in every "
+                 "replication)")
     lines.append("grid/supply binds: share of replications in which some project waited for grid headroom / "
                  "accelerators ('-': the scenario has no such limit)")
     ranked_target = rank_by not in OUTPUTS_BY_NAME
     output = OUTPUTS_BY_NAME.get(rank_by)
     header = ["rank", "variant"] + [f"P({labels[t.name]})" for t in targets]
     if ranked_target:
-        header += [f"{labels[rank_by]} vs base [95% CI]", f"{labels[rank_by]} first met P50"]
+        header += [f"{labels[rank_by]} vs base [95% interval]", f"{labels[rank_by]} first met P50"]
     else:
-        header += [f"{output.label} vs base [95% CI]"]
+        header += [f"{output.label} vs base [95% interval]"]
     header += [f"{o.label} mean" for o in RANK_OUTPUTS] + ["grid binds", "supply binds"]
     body = []
     for row in ranking.to_dict("records"):
@@ -266,7 +268,7 @@ def summary_lines(scenario: Scenario, ranking: pd.DataFrame, rank_by: str, end: 
         if ranked_target:
             reached = row[_reached_column(rank_by)] or "-"
             at_start = reached == scenario.horizon.start  # not a date: the model starts there
-            cells += [_interval(*(d * 100 for d in diff), ".1f", " pts"), "at the start" if at_start else reached]
+            cells += [_interval(*(d * 100 for d in diff), ".1f", " points"), "at the start" if at_start else reached]
         else:
             cells += [_interval(*(d * output.scale for d in diff), output.fmt)]
         cells += ["-" if math.isnan(row[o.column]) else format(row[o.column] * o.scale, o.fmt) for o in RANK_OUTPUTS]

@@ -247,14 +247,14 @@ class Robustness:
         if self.measure in OUTPUTS_BY_NAME:
             o = OUTPUTS_BY_NAME[self.measure]
             return format(value * o.scale, o.fmt)
-        return f"{value * 100:.1f} pts"
+        return f"{value * 100:.1f} points"
 
     def lines(self) -> list[str]:
         """The matrix as ``capsim compare --across risks`` prints it, and the recommendation."""
         regret = regrets(self.values, self.higher_is_better)
         worst = worst_cases(self.values, self.higher_is_better)
         share = shares_on_track(self.values, self.threshold)
-        lines = [f"-- robustness: every policy under every risk (common random numbers), {self.label} per cell",
+        lines = [f"-- robustness: every policy under every risk (the same simulated futures in every cell), {self.label} per cell",
                  "   a cell = the policy's changes, then the risk's; regret = shortfall against the best policy "
                  "in that column"]
         header = ["policy \\ scenario"] + self.scenarios + ["worst case", "max regret"]

@@ -149,7 +149,7 @@ def test_default_ranking_is_the_latest_plan_target_then_public_cost():
     assert lines[4] == "  T3 = 'reported 2026' by 2026-12 (total_eflops >= 2; calibration: shown, never ranked)"
     header = lines[7].split("  ")
     assert [h.strip() for h in header if h.strip()][:7] == [
-        "rank", "variant", "P(T1)", "P(T2)", "P(T3)", "T1 vs base [95% CI]", "T1 first met P50"]
+        "rank", "variant", "P(T1)", "P(T2)", "P(T3)", "T1 vs base [95% interval]", "T1 first met P50"]
     assert "public cost bn CNY mean" in lines[7] and "energy TWh mean" in lines[7]
     assert lines[12].split()[:6] == ["5", "small", "0.0%", "0.0%", "0.0%", "-100.0"]
 

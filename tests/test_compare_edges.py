@@ -48,7 +48,7 @@ def test_one_replication_compare_prints_no_nan():
     text = sim.compare(targets_scenario(), variants="bigger", replications=1, seed=1).summary_text()
     assert "nan" not in text.lower()
     bigger = next(line for line in text.splitlines() if " bigger " in line)
-    assert re.search(r" [+-]\d+\.\d pts \(no CI: 1 replication\) ", bigger)  # a difference, no interval
+    assert re.search(r" [+-]\d+\.\d points \(no interval: 1 replication\) ", bigger)  # a difference, no interval
 
 
 @pytest.mark.parametrize("projects", [[], None])

@@ -97,7 +97,7 @@ def test_a_pick_made_by_the_tie_break_says_so():
     m = Robustness(["base", "p", "q"], ["base", "r"], "plan", "P('plan' met)", values, np.zeros((3, 2, 3)), True, 0.8,
                    "minimax-regret")
     text = "\n".join(m.lines())
-    assert "recommended: p (max regret 0.0 pts, worst case 0%)" in text
+    assert "recommended: p (max regret 0.0 points, worst case 0%)" in text
     assert "worst-case picks p (3 tie on the worst case, decided by the smaller largest regret)" in text
     worst = "\n".join(Robustness(m.policies, m.scenarios, "plan", m.label, values, m.diffs, True, 0.8,
                                  "worst-case").lines())
@@ -445,13 +445,13 @@ def matrix(values, policies, scenarios, rule="minimax-regret", costs=None, thres
 
 def test_a_full_tie_goes_to_the_cheaper_policy_and_says_so():
     # fast-plus-vouchers (1.46e9 CNY) and fast (4e4 CNY) both 41% and 0% in every cell; base 20%, 0%
-    # regrets: base 21 pts, the two 0; worst case 0% for all three
+    # regrets: base 21 points, the two 0; worst case 0% for all three
     m = matrix([[0.2, 0.0], [0.41, 0.0], [0.41, 0.0]], ["base", "fast-plus-vouchers", "fast"], ["base", "grid"],
                costs=[0.0, 1.46e9, 4e4])
     assert {rule: m.picks()[rule] for rule in ("minimax-regret", "worst-case", "satisficing")} == {
         "minimax-regret": "fast", "worst-case": "fast", "satisficing": "fast"}
     text = "\n".join(m.lines())
-    assert "recommended: fast (max regret 0.0 pts, worst case 0%)" in text
+    assert "recommended: fast (max regret 0.0 points, worst case 0%)" in text
     assert ("2 policies tie on the largest regret and the worst case; the cheaper in public money, fast "
             "(0.00 bn CNY), is chosen") in text
     assert "broken by the better worst case" not in text
@@ -506,7 +506,7 @@ def test_cost_effectiveness_needs_material_public_money():
     lines = cost_effectiveness(table, "plan")
     assert lines[1] == "  fast: no material public cost (+40,000 CNY against the base, below +-0.01 bn CNY): no ratio"
     # (0.41 - 0.2) * 100 / 2 = 10.5 points per bn CNY; (11 - 10) / 2 = 0.5 EFLOPS per bn CNY
-    assert lines[2] == ("  vouchers: +2.00 bn CNY public money against the base: +10.5 pts of P per bn CNY; "
+    assert lines[2] == ("  vouchers: +2.00 bn CNY public money against the base: +10.5 points of P per bn CNY; "
                         "+0.50 EFLOPS at the end per bn CNY")
 
 
@@ -521,7 +521,7 @@ def test_a_scenario_in_which_no_policy_is_on_track_is_said():
     text = "\n".join(m.lines())
     assert "no policy is on track in the base scenario (best: fast at 64.0%; on track at >= 80%)" in text
     assert "no policy is on track under grid-tight (best: pkg at 10.0%; on track at >= 80%)" in text
-    # shares all 0: the fallback is the largest regret, base 39 pts, pkg 4, fast 10
+    # shares all 0: the fallback is the largest regret, base 39 points, pkg 4, fast 10
     assert ("no policy is on track in any scenario; the rule falls back to the smaller largest regret: pkg"
             in text)
     table = m.table()

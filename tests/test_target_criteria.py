@@ -143,7 +143,7 @@ def test_verdict_gives_the_shortfall_in_each_criterions_unit():
     first = text.splitlines()[0]
     # racks 9,000 - 8,000; peak 18.3 - 12; PUE 1.307143 - 1.25; utilisation 0.8 - 0.7; cost 3e8 - 1e8
     assert ("short in 2026-06 by 1,000 racks at P50, 1,000 at P10; 6.3 MW peak facility too high at P50, 6.3 at "
-            "P90; 0.057 of PUE too high at P50, 0.057 at P90; 10.0 pts of utilisation at P50, 10.0 at P10; "
+            "P90; 0.057 of PUE too high at P50, 0.057 at P90; 10.0 points of utilisation at P50, 10.0 at P10; "
             "200,000,000 CNY public cost too high at P50, 200,000,000 at P90") in first
 
 

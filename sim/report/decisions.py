@@ -45,7 +45,7 @@ def verdict_sentence(folder: ResultsFolder, target_name: str | None = None) -> s
     if "variant" in targets.columns:
         names = list(dict.fromkeys(targets["variant"]))
         variant = BASE if BASE in names else names[0]
-    if folder.manifest.get("replications") == 1:  # no spread: met or missed, never a probability or a P50
+    if folder.manifest.get("replications") == 1 and folder.kind == "run":  # as `capsim run -r 1` prints it
         return single_verdict(folder.scenario, targets, monthly, variant, target_name)
     line = verdict_line(folder.scenario, targets, monthly, variant, target_name, annual=folder.table("annual"))
     return "Verdict: " + line[0].upper() + line[1:] + "."

@@ -263,15 +263,15 @@ def test_verdict_class_at_the_default_thresholds(p, word):
 def test_verdict_line_on_track():
     line = verdict_line(SCENARIO, *tables(0.9, "2026-10", p50=10.5, p10=10.0))
     assert line == ("on track: P('plan' met by 2026-12) 90% (on track at >= 80%, off track below 20%); no shortfall "
-                    "in 2026-12 (P10 meets it); reached 2026-10 (P50); peak facility 220 MW (P50), +120 MW over "
+                    "in 2026-12 (even the low end, P10, meets it); reached 2026-10 (median); peak facility 220 MW (median), +120 MW over "
                     "2025-01, against 150 MW of grid declared for new projects")
 
 
 def test_verdict_line_at_risk_gives_the_shortfall_in_the_targets_unit():
     line = verdict_line(SCENARIO, *tables(0.4, "never"))
     assert line.startswith("at risk: P('plan' met by 2026-12) 40%")
-    assert "short in 2026-12 by 1.00 EFLOPS total at P50, 2.50 at P10" in line
-    assert "not reached within the horizon (P50)" in line
+    assert "short in 2026-12 by 1.00 EFLOPS total at the median, 2.50 at the low end (P10)" in line
+    assert "not reached within the horizon (median)" in line
 
 
 def test_verdict_line_off_track_and_the_scenarios_thresholds():
@@ -283,22 +283,22 @@ def test_verdict_line_off_track_and_the_scenarios_thresholds():
 
 def test_verdict_says_already_met_at_the_start_never_the_first_month():
     line = verdict_line(SCENARIO, *tables(1.0, "2025-01", p50=12, p10=11))
-    assert "already met at the start" in line and "2025-01 (P50)" not in line
+    assert "already met at the start" in line and "2025-01 (median)" not in line
 
 
 def test_verdict_met_early_then_lost_says_first_met_not_held_never_reached():
     # reached_p50 is the first month ever met; the P50 run is 1.0 short at the target's month (9 < 10)
     line = verdict_line(SCENARIO, *tables(0.4, "2026-03"))
-    assert "first met 2026-03 (P50), not held at 2026-12" in line and "reached" not in line
+    assert "first met 2026-03 (median), not held at 2026-12" in line and "reached" not in line
     start = verdict_line(SCENARIO, *tables(0.4, "2025-01"))
     assert "met at the start, not held at 2026-12" in start and "already" not in start
     late = verdict_line(SCENARIO, *tables(0.4, "2027-02"))  # first met after the target's month: late, not lost
-    assert "reached 2027-02 (P50)" in late and "not held" not in late
+    assert "reached 2027-02 (median)" in late and "not held" not in late
 
 
 def test_verdict_without_a_plan_target_or_a_grid():
     line = verdict_line({"horizon": SCENARIO["horizon"]}, *tables(1.0, "2025-01"))
-    assert line == "no verdict: the scenario has no plan target; peak facility 220 MW (P50), +120 MW over 2025-01; " \
+    assert line == "no verdict: the scenario has no plan target; peak facility 220 MW (median), +120 MW over 2025-01; " \
                    "no grid capacity declared"
 
 
@@ -422,7 +422,7 @@ def test_met_at_the_start_is_never_printed_as_a_date():
     s = sim.scenario_from_data(data_)
     run = sim.summary_text(sim.simulate(s, replications=2))
     assert run.splitlines()[0].startswith("on track: P('plan' met by 2025-12) 100%")
-    assert "already met at the start" in run.splitlines()[0] and "2025-01 (P50)" not in run
+    assert "already met at the start" in run.splitlines()[0] and "2025-01 (median)" not in run
     assert "first met (P50) already met at the start" in run
     one = sim.summary_text(sim.simulate(s))  # one replication: met or missed, no P (sim.analysis.single)
     assert one.splitlines()[0].startswith("met: 'plan' by 2025-12 (one replication)")

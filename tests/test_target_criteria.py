@@ -142,9 +142,9 @@ def test_verdict_gives_the_shortfall_in_each_criterions_unit():
     text = sim.summary_text(sim.simulate(scenario, replications=2))
     first = text.splitlines()[0]
     # racks 9,000 - 8,000; peak 18.3 - 12; PUE 1.307143 - 1.25; utilisation 0.8 - 0.7; cost 3e8 - 1e8
-    assert ("short in 2026-06 by 1,000 racks at P50, 1,000 at P10; 6.3 MW peak facility too high at P50, 6.3 at "
-            "P90; 0.057 of PUE too high at P50, 0.057 at P90; 10.0 points of utilisation at P50, 10.0 at P10; "
-            "200,000,000 CNY public cost too high at P50, 200,000,000 at P90") in first
+    assert ("short in 2026-06 by 1,000 racks at the median, 1,000 at the low end (P10); 6.3 MW peak facility too high at the median, 6.3 at the high end "
+            "(P90); 0.057 of PUE too high at the median, 0.057 at the high end (P90); 10.0 points of utilisation at the median, 10.0 at the low end (P10); "
+            "200,000,000 CNY public cost too high at the median, 200,000,000 at the high end (P90)") in first
 
 
 def test_run_compare_report_through_the_command(tmp_path):
@@ -257,4 +257,4 @@ def test_a_measure_undefined_at_the_target_is_said_and_not_met():
     assert results.targets.at[0, "probability"] == 0.0 and results.targets.at[0, "reached_p50"] == "2025-06"
     text = sim.summary_text(results)
     assert "PUE in 2025 1.500, green share undefined (not met), utilisation undefined (not met);" in text
-    assert "short in 2025-03 by green share, utilisation undefined at P50 (not met);" in text.splitlines()[0]
+    assert "short in 2025-03 by green share, utilisation undefined at the median (not met);" in text.splitlines()[0]

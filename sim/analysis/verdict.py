@@ -18,7 +18,9 @@
   when it says ``never``, "already met at the start" when it is the horizon's first month (the
   model starts there, so that month is not a date on which anything happened). When the P50 run
   falls short at the target's own month (met earlier, then lost, e.g. capacity retiring), it says
-  "first met 2027-07 (P50), not held at 2030-12", never "reached".
+  "first met 2027-07 (median), not held at 2030-12", never "reached".
+* The words are a director's: the P50 is "the median", the P10 "the low end (P10)", the P90
+  "the high end (P90)".
 * The peak facility power is the highest monthly P50 of ``facility_mw``; its rise over the
   first month is set against the grid declared for new projects (``grid.headroom_mw`` plus the
   ``grid.additions`` within the horizon). Without a ``grid`` block it says none is declared.
@@ -162,16 +164,16 @@ def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFr
                 undefined.append(SPECS[criterion].label)
             continue
         short50, short_far = (shortfall(criterion, v, need) for v in (p50, far if not math.isnan(far) else p50))
-        edge, over = ("P10", "") if SPECS[criterion].at_least else ("P90", " too high")
+        edge, over = ("the low end (P10)", "") if SPECS[criterion].at_least else ("the high end (P90)", " too high")
         if short_far > 0:
             low = _amount(criterion, short_far).split(" ", 1)[0]
-            parts.append(f"{_amount(criterion, short50)}{over} at P50, {low} at {edge}" if short50 > 0
-                         else f"{_amount(criterion, short_far)}{over} at {edge} (none at P50)")
+            parts.append(f"{_amount(criterion, short50)}{over} at the median, {low} at {edge}" if short50 > 0
+                         else f"{_amount(criterion, short_far)}{over} at {edge} (none at the median)")
     if undefined:  # never met where undefined (sim.analysis.criteria)
-        parts.append(f"{', '.join(undefined)} undefined at P50 (not met)")
+        parts.append(f"{', '.join(undefined)} undefined at the median (not met)")
     if not parts:
         at_most = any(isinstance(target.get(c), (int, float)) and not SPECS[c].at_least for c in CRITERIA)
-        return f"no shortfall in {month} ({'P10 or P90' if at_most else 'P10'} meets it)"
+        return f"no shortfall in {month} (even the {'low or high end, P10 or P90,' if at_most else 'low end, P10,'} meets it)"
     return f"short in {month} by " + "; ".join(parts)
 
 
@@ -180,13 +182,13 @@ def reached_text(row: dict, start: str, lost_by: str | None = None) -> str:
     target's month when the P50 run falls short there (met earlier, then lost: not "reached")."""
     reached = str(row.get("reached_p50") or "")
     if reached in ("", NEVER, "nan"):
-        return "not reached within the horizon (P50)"
+        return "not reached within the horizon (median)"
     if lost_by is not None and month_number(reached) <= month_number(lost_by):  # met by then, then lost
-        first = "met at the start" if reached == start else f"first met {reached} (P50)"
+        first = "met at the start" if reached == start else f"first met {reached} (median)"
         return f"{first}, not held at {lost_by}"
     if reached == start:
         return "already met at the start"
-    return f"reached {reached} (P50)"
+    return f"reached {reached} (median)"
 
 
 def short_at_p50(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFrame | None = None) -> bool:
@@ -209,7 +211,7 @@ def grid_text(scenario: dict, monthly: pd.DataFrame | None) -> str:
     if power.empty:
         return ""
     peak, first = float(power["p50"].max()), float(power["p50"].iloc[0])
-    text = f"peak facility {peak:,.0f} MW (P50), +{max(0.0, peak - first):,.0f} MW over {power['month'].iloc[0]}"
+    text = f"peak facility {peak:,.0f} MW (median), +{max(0.0, peak - first):,.0f} MW over {power['month'].iloc[0]}"
     grid = scenario.get("grid") if isinstance(scenario.get("grid"), dict) else None
     if grid is None:
         return text + "; no grid capacity declared"

@@ -668,6 +668,16 @@ def test_calibration_targets_and_all_zero_variants_are_left_out_and_named(result
                      "energy: no difference from the base in any run for same"]
 
 
+def test_policies_that_spend_public_money_get_a_cost_against_effect_panel(results, context):
+    monthly, table = compare_inputs(results)  # both add 2 bn CNY; P(plan 2026) +10 and -10 points
+    fig = plots.compare_figures(monthly, table, kinded(context, subsidy="policy", grid_="risk"))["compare-policy"]
+    panel = next(ax for ax in fig.axes if ax.get_xlabel().startswith("extra public money"))
+    points = {l.get_gid(): l.get_xydata().round(9).tolist() for l in panel.get_lines()
+              if (l.get_gid() or "").startswith("cost-effect:")}
+    assert points == {"cost-effect:base": [[0.0, 0.0]], "cost-effect:subsidy": [[2.0, 10.0]]}  # the risk is no choice
+    assert panel.get_ylabel() == "P(plan 2026 met):\nchange (percentage points)"
+
+
 def test_compare_panels_of_zeros_become_one_line_of_text(results, context):
     monthly, table = compare_inputs(results)
     zeros = [{"variant": v, "output": o, "when": "", "unit": "share", "stat": "mean", "base": 0.25, "value": 0.25,

@@ -11,8 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..months import month_label
 from .compare_panels import (
+    base_values,
+    cost_effect_panel,
+    cost_effect_rows,
     group_variants,
     labels_of,
     multiples_height,
@@ -117,7 +119,7 @@ def compare_differences(compare: pd.DataFrame, output: str, ax: Axes | None = No
     fig, ax = new_figure(ax, (10, 1.2 + 0.3 * len(rows)))
     unit = str(rows["unit"].iloc[0])
     factor, shown_unit = _scaled_unit(rows[["diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy(float), unit)
-    base_text = _base_values(rows, unit, factor, shown_unit)
+    base_text = base_values(rows, unit, factor, shown_unit)
     if heading or base_text:
         set_title(ax, "; ".join(t for t in (heading, base_text) if t), loc="left", fontsize=8, color="#444444")
     if _by_year(rows):  # one line per variant across the years keeps many variants readable
@@ -206,27 +208,6 @@ def _notes_inside(ax: Axes) -> None:
         else:
             continue
         note.set_bbox({"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
-
-
-def _base_values(rows: pd.DataFrame, unit: str, factor: float, shown_unit: str) -> str:
-    """'base: plan 2026 190.1 EFLOPS' (each when's base value), a month for a month reached."""
-    firsts = rows.drop_duplicates("when")
-    parts = []
-    for _, row in firsts.iterrows():
-        value = float(row["base"])
-        if not np.isfinite(value):
-            continue
-        if unit.startswith("months from "):
-            text = month_label(unit.removeprefix("months from "), int(round(value)))
-        elif unit == "share":
-            text = f"{value:.0%}"
-        else:
-            text = f"{value * factor:,.0f}" if abs(value * factor) >= 100 else f"{value * factor:.3g}"
-        parts.append(f"{row['when']} {text}".strip())
-    if not parts:
-        return ""
-    suffix = f" {shown_unit}" if shown_unit and shown_unit not in ("percentage points", "months") else ""
-    return wrap("base: " + ", ".join(parts) + suffix, 90)
 
 
 def _differences_by_year(ax: Axes, rows: pd.DataFrame, output: str, factor: float,
@@ -333,6 +314,10 @@ def compare_figures(monthly: pd.DataFrame, compare_table: pd.DataFrame,
             for _, heading, names in group_variants(context, list(rows["variant"])):
                 mine = rows[rows["variant"].isin(names)]
                 drawn.append(((output, heading, mine), _panel_height(mine)))
+        if group == "policy":
+            target, spending = cost_effect_rows(table, context)
+            if len(spending):
+                drawn.insert(0, (("cost-effect", target, spending), 3.0))
         if not drawn and not notes and not curves:
             continue
         first = multiples_height(context, list(monthly["variant"])) if curves else 0.0
@@ -360,6 +345,9 @@ def _compare_page(monthly, context, colours, labels, panels, notes, top_height, 
         elif name == "panels":
             axes = sub.subplots(len(panels), 1, height_ratios=[h for _, h in panels], squeeze=False)[:, 0]
             for ((output, heading, rows), _), ax in zip(panels, axes):
+                if output == "cost-effect":
+                    cost_effect_panel(ax, heading, rows, colours, labels)
+                    continue
                 compare_differences(rows, output, ax, colours, labels, heading)
                 if _by_year(rows) or (rows.get("bound", pd.Series(dtype=str)).fillna("") != "").any():
                     _own_legend(ax, rows, colours)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import SubFigure
 
+from ..months import month_label
 from .style import (
     BAND_ALPHA,
     BASE_VARIANT,
@@ -25,6 +26,7 @@ from .style import (
     month_steps,
     set_title,
     style_axes,
+    wrap,
 )
 
 KIND_GROUPS = (
@@ -152,3 +154,63 @@ def multiples_height(context: PlotContext, names: Sequence[str]) -> float:
     """Inches for :func:`variant_multiples`: 1.9 per row of panels and 0.5 for the heading."""
     rows = sum(math.ceil(len(n) / COLUMNS) for _, _, n in group_variants(context, names))
     return 0.5 + 1.9 * max(rows, 1)
+
+
+def cost_effect_rows(table: pd.DataFrame, context: PlotContext) -> tuple[str, pd.DataFrame]:
+    """(the plan target, rows of variant / extra_bn_cny / effect_points) of the policies that add
+    public money (subsidy + vouchers) against the base, with their effect on P(the latest plan
+    target met) in percentage points; ('', empty) when none adds money or no plan target is in the table."""
+    plans = [t for t in context.targets if t.role == "plan"]
+    probability = table[table["output"] == "target_probability"]
+    plans = [t for t in plans if t.name in set(probability["when"].astype(str))]
+    if not plans:
+        return "", pd.DataFrame()
+    target = max(plans, key=lambda t: t.by).name
+    kinds = kinds_of(context)
+    money = table[table["output"].isin(("subsidy_cny", "voucher_cny"))].groupby("variant", sort=False)["diff_mean"].sum()
+    effect = probability[probability["when"].astype(str) == target].set_index("variant")["diff_mean"]
+    rows = [{"variant": v, "extra_bn_cny": float(m) / 1e9, "effect_points": float(effect[v]) * 100}
+            for v, m in money.items() if m > 0 and v in effect.index
+            and (kinds.get(v) or "") in (("policy",) if any(kinds.values()) else ("",))]
+    return target, pd.DataFrame(rows)
+
+
+def cost_effect_panel(ax, target: str, rows: pd.DataFrame, colours: Mapping[str, str],
+                      labels: Mapping[str, str]) -> None:
+    """Each policy that adds public money: extra money (across) against its effect (up); the base at 0."""
+    ax.plot([0], [0], marker="o", color=BASE_GREY, linestyle="none", markersize=8, gid="cost-effect:base")
+    ax.annotate("base", (0, 0), xytext=(6, -10), textcoords="offset points", fontsize=8, color="#444444")
+    for row in rows.itertuples():
+        ax.plot([row.extra_bn_cny], [row.effect_points], marker="D", color=colours[row.variant], linestyle="none",
+                markersize=9, gid=f"cost-effect:{row.variant}")
+        ax.annotate(labels.get(row.variant, row.variant), (row.extra_bn_cny, row.effect_points), xytext=(-8, 6),
+                    textcoords="offset points", ha="right", fontsize=8)
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    top = float(rows["extra_bn_cny"].max()) if len(rows) else 1.0
+    ax.set_xlim(-0.05 * top, 1.15 * top)
+    style_axes(ax)
+    ax.set_xlabel("extra public money against the base (billion CNY, subsidy + vouchers)", fontsize=9)
+    ax.set_ylabel(f"P({target} met):\nchange (percentage points)", fontsize=9)
+    set_title(ax, "what the public money buys: policies that spend more than the base", loc="left", fontsize=8,
+              color="#444444")
+
+
+def base_values(rows: pd.DataFrame, unit: str, factor: float, shown_unit: str) -> str:
+    """'base: plan 2026 190.1 EFLOPS' (each when's base value), a month for a month reached."""
+    firsts = rows.drop_duplicates("when")
+    parts = []
+    for _, row in firsts.iterrows():
+        value = float(row["base"])
+        if not np.isfinite(value):
+            continue
+        if unit.startswith("months from "):
+            text = month_label(unit.removeprefix("months from "), int(round(value)))
+        elif unit == "share":
+            text = f"{value:.0%}"
+        else:
+            text = f"{value * factor:,.0f}" if abs(value * factor) >= 100 else f"{value * factor:.3g}"
+        parts.append(f"{row['when']} {text}".strip())
+    if not parts:
+        return ""
+    suffix = f" {shown_unit}" if shown_unit and shown_unit not in ("percentage points", "months") else ""
+    return wrap("base: " + ", ".join(parts) + suffix, 90)

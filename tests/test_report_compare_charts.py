@@ -103,6 +103,7 @@ def test_cost_against_effect_only_for_policies_that_add_public_money():
     assert (base["x"], base["y"]) == ([0.0], [0.0])
     assert (policies["x"], policies["y"], policies["text"]) == ([1.0], [10.0], ["capex subsidy"])
     assert cost_effect_chart(ranking.assign(public_cny=2e9), INFO, "x", "points", 100.0) is None  # nobody pays more
+    assert cost_effect_chart(ranking.assign(diff_mean=0.0), INFO, "x", "points", 100.0) is None  # money moves nothing
 
 
 def test_a_difference_of_zero_in_every_run_reads_no_difference():

@@ -172,6 +172,8 @@ def cost_effect_rows(table: pd.DataFrame, context: PlotContext) -> tuple[str, pd
     rows = [{"variant": v, "extra_bn_cny": float(m) / 1e9, "effect_points": float(effect[v]) * 100}
             for v, m in money.items() if m > 0 and v in effect.index
             and (kinds.get(v) or "") in (("policy",) if any(kinds.values()) else ("",))]
+    if not any(r["effect_points"] != 0 for r in rows):  # the money moves nothing: no chart of zeros
+        return "", pd.DataFrame()
     return target, pd.DataFrame(rows)
 
 

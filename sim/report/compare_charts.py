@@ -216,6 +216,8 @@ def cost_effect_chart(ranking: pd.DataFrame, info: dict, ranked_by: str, unit: s
         return None
     xs = (spending["public_cny"].astype(float) - base_public) / 1e9
     ys = spending["diff_mean"].astype(float) * scale
+    if not (ys.abs() > 0).any():  # the money moves nothing ranked: the tables say so, a chart of zeros would not
+        return None
     fig = Figure()
     fig.add_trace(scatter(x=[0.0], y=[0.0], mode="markers+text", name="base", text=["base"],
                           textposition="bottom right", marker={"symbol": "circle", "size": 11, "color": MEDIAN_COLOUR},

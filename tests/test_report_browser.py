@@ -97,7 +97,7 @@ def test_run_report_opens_offline_with_every_chart_drawn(browser, tmp_path):
 def test_compare_report_opens_offline_with_the_ranking(browser, tmp_path):
     page = sim.report.write(compare_folder(tmp_path / "cmp"))[0]
     found = load(browser, page)
-    check(found, charts=7)
+    check(found, charts=8)  # growth, share, power, timeline, limits, differences, cost-effect, variants
     verdict, sentence = found["answer"].split("\n\n")[:2]
     assert verdict.startswith("Verdict: At risk: P('plan A' met by 2025-03) 75%")
     assert sentence.startswith("Ranked by probability of meeting 'plan A', the best of 4 runs is fast")

@@ -113,3 +113,22 @@ def test_a_difference_of_zero_in_every_run_reads_no_difference():
                                                           "diff_ci_high": math.nan}), "%", 100.0) == "no difference"
     assert _bracket(pd.Series({"diff_mean": 0.1, "diff_ci_low": 0.05, "diff_ci_high": 0.15}), "%", 100.0) == \
         "+10.0 [+5.0, +15.0]"
+
+
+def test_the_growth_chart_states_the_finding_and_the_page_reads_the_bands_once(tmp_path):
+    from report_folders import compare_folder
+
+    from sim.report.page import build_html, charts_for
+    from sim.report.read import read_folder
+    from sim.report.findings import state_findings
+
+    folder = read_folder(compare_folder(tmp_path / "cmp"))
+    growth = next(c for c in state_findings(folder, charts_for(folder)) if c.id == "growth")
+    title = growth.figure.layout["title"]["text"]
+    # the base meets 'plan A' in 75% of the runs: "about 8 in 10"; reached_p50 of the base
+    assert title.startswith("The base: plan A: met in about 8 in 10 simulated futures; ")
+    assert "<br><sub>Compute capacity by class" in title
+    page = build_html(folder, tmp_path)
+    assert page.count('id="band-reading"') == 1
+    assert ("each line is the middle estimate (the median) of 200 simulated futures; 8 in 10 of them fall inside "
+            "the shaded band (P10 to P90)") in page

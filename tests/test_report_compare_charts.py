@@ -132,3 +132,24 @@ def test_the_growth_chart_states_the_finding_and_the_page_reads_the_bands_once(t
     assert page.count('id="band-reading"') == 1
     assert ("each line is the middle estimate (the median) of 200 simulated futures; 8 in 10 of them fall inside "
             "the shaded band (P10 to P90)") in page
+
+
+def test_a_label_is_shown_as_written_in_the_page_and_the_png():
+    """A label is text: markup is not drawn as HTML, a $ is not matplotlib's mathtext."""
+    from sim import plots
+
+    info = variant_info({"variants": {"fast": {"kind": "policy", "label": "<b>$5 bn</b> & more", "set": {}}}})
+    months = ["2025-01", "2025-02"]
+    monthly = pd.DataFrame([{"variant": v, "month": m, "metric": "total_eflops", "p10": 1.0, "p50": 2.0, "p90": 3.0}
+                            for v in ("base", "fast") for m in months])
+    chart = variants_chart(monthly, info, "as reported")
+    titles = [a["text"] for a in chart.figure.layout["annotations"] if a["text"]]
+    assert titles == ["&lt;b&gt;$5 bn&lt;/b&gt; &amp; more"]
+    context = plots.PlotContext(variants=(("fast", "policy", "<b>$5 bn</b> & more"),))
+    fig = plots.compare(monthly.assign(mean=2.0, p5=1.0, p95=3.0), pd.DataFrame(
+        [{"variant": "fast", "output": "total_eflops", "when": "", "unit": "EFLOPS", "base": 2.0, "value": 3.0,
+          "diff_mean": 1.0, "diff_ci_low": 0.5, "diff_ci_high": 1.5}]), context)
+    fig.canvas.draw()  # mathtext would fail or eat the $ signs here
+    panel = next(ax for ax in fig.axes if any(l.get_gid() == "variant:fast" for l in ax.get_lines()))
+    # every $ escaped: matplotlib draws "\\$" as a dollar sign, never as the start of mathtext
+    assert panel.get_title(loc="left") == "policies (choices)\n<b>\\$5 bn</b> & more"

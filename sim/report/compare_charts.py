@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..scenario.variants import variant_label
 from .charts import BAND_OPACITY, Chart, _layout, _rgba, rounded, variant_styles
-from .figure import Figure, make_subplots, scatter
+from .figure import Figure, make_subplots, plain, scatter
 from .palette import MEDIAN_COLOUR, TARGET_COLOUR
 from .ranking import TOTALS, _total
 from .text import BASE, rows_of, variants_of
@@ -77,7 +77,7 @@ def variants_chart(monthly: pd.DataFrame, info: dict, basis: str) -> Chart | Non
              for chunk in (mine[i:i + COLUMNS] for i in range(0, len(mine), COLUMNS))]
     titles = []
     for key, heading, chunk in cells:
-        titles += [_label(info, n) for n in chunk] + [""] * (COLUMNS - len(chunk))
+        titles += [plain(_label(info, n)) for n in chunk] + [""] * (COLUMNS - len(chunk))  # annotations: plain text
     fig = make_subplots(rows=len(cells), cols=COLUMNS, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=min(0.08, 0.6 / len(cells)), horizontal_spacing=0.06)
     styles = variant_styles([BASE, *names])

@@ -34,6 +34,9 @@ TOTALS = {
 UNITS = {"public_cost": "bn CNY", "peak_mw": "MW", "energy": "TWh", "carbon": "Mt CO2", "eflops": "EFLOPS",
          "ai_share": "%"}
 """Display units of ranking.csv's outputs (:data:`sim.run.ranking.RANK_OUTPUTS` gives scale and format)."""
+LIMIT_COLUMNS = (("grid_bound_share", "grid made a project wait (share of runs)"),
+                 ("supply_bound_share", "accelerators made a project wait (share of runs)"))
+"""ranking.csv's shared-limit columns, shown for every run of a comparison."""
 
 
 def rank_by(folder: ResultsFolder, compare: pd.DataFrame) -> str:
@@ -204,6 +207,9 @@ def _display(folder: ResultsFolder, ranking: pd.DataFrame, by: str, label: str, 
             shown["first met (P50)"] = "already met at the start" if at_start else row["first_met"]
         shown["public money bn CNY (mean)"] = number(row["public_cny"] * 1e-9, ",.2f")
         shown["EFLOPS basis"] = folder.accounting_label(row["variant"])
+        for column, title in LIMIT_COLUMNS:  # the shared limits, for every run (ranking.csv; docs/report.md)
+            if column in ranking.columns and ranking[column].notna().any():
+                shown[title] = "–" if pd.isna(row[column]) else f"{float(row[column]):.0%}"
         if "kind" in row:  # a scenario whose variants say their kind (sim.run.kinds)
             shown["kind"] = row["kind"] or "–"
             shown["what it is"] = description(folder, row["variant"]) + (

@@ -161,12 +161,14 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])
-        spread = f"P50 [P10–P90] across {n:,} replications" if isinstance(n, int) and n > 1 else "one replication"
+        spread = (f"P50 [P10–P90] across {n:,} replications (the median, and the range that holds 8 in 10 "
+                  "simulated futures)" if isinstance(n, int) and n > 1 else "one replication")
         label = " (the base)" if folder.kind == "compare" else ""
         parts.append(html_table(rows, f"Key figures{label}: {spread} unless marked mean", cls="key",
                                 table_id="key-figures", tight=("value", "unit")))
     if result.years is not None and len(result.years.columns) > 1:
-        parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90]" if spread != "one replication"
+        parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90] (the median [8 in 10 futures])"
+                                if spread != "one replication"
                                 else "Per calendar year (one replication)", cls="key"))
     return "".join(parts)
 

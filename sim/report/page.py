@@ -168,7 +168,7 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
                                 table_id="key-figures", tight=("value", "unit")))
     if result.years is not None and len(result.years.columns) > 1:
         parts.append(html_table(result.years, "Per calendar year: P50 [P10–P90] (the median [8 in 10 futures])"
-                                if spread != "one replication"
+                                if n != 1
                                 else "Per calendar year (one replication)", cls="key"))
     return "".join(parts)
 

@@ -229,7 +229,7 @@ def cost_effect_chart(ranking: pd.DataFrame, info: dict, ranked_by: str, unit: s
                           customdata=[[_about(info, n), f"+{x:,.3g} bn CNY: {y:+,.3g} {unit}"]
                                       for n, x, y in zip(spending["variant"], xs, ys)],
                           hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
-    _layout(fig, f"What the public money buys: {ranked_by}", f"change against the base ({unit})")
+    _layout(fig, f"What the public money buys: {plain(ranked_by)}", f"change against the base ({unit})")
     fig.update_xaxes(title={"text": "extra public money against the base (bn CNY, subsidy + vouchers)"},
                      range=[-0.05 * float(xs.max()), 1.15 * float(xs.max())])
     fig.update_yaxes(rangemode="normal", zeroline=True)

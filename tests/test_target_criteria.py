@@ -235,16 +235,26 @@ def test_bad_criteria_are_one_clear_line(tmp_path, target, words):
 
 def test_peak_mw_and_energy_quota_targets_drawn_on_the_power_chart(results):
     from sim.report.charts import power_chart
+    from sim.report.goal_charts import power_aims
 
     specs = [{**t.model_dump(mode="json"), "role": t.role} for t in results.scenario.targets]
-    chart = power_chart(results.monthly, results.annual, specs)
+    chart = power_aims(power_chart(results.monthly, results.annual), results.monthly, results.annual, specs,
+                       results.targets)
     marks = [t for t in chart.figure.to_dict()["data"] if t.get("name") == "target"]
-    assert len(marks) == 2  # the peak-MW stars (power panel) and the energy quotas (energy panel)
+    assert len(marks) == 2  # the peak-MW aims (power panel) and the energy quotas (energy panel)
     peak, quota = marks
-    assert peak["y"] == [10, 10] and peak["customdata"][0] == "facility_mw 2025-12 (plan): ≤ 10 MW (peak of its year) by 2025-12"
+    # each peak aim in the middle of its calendar year (2025-01-01 + 182 days), a star where the
+    # year's median peak meets it (7.5 <= 10 in 2025), an X where it misses it (18.3 in 2026)
+    assert peak["x"] == ["2025-07-02", "2026-07-02"] and peak["y"] == [10, 10]
+    assert peak["marker"]["symbol"] == ["star", "x"]
+    assert peak["customdata"][0] == ("facility_mw 2025-12 (plan): ≤ 10 MW (peak of its year) by 2025-12; "
+                                     "median 7.50 MW (peak of its year) meets it; whole target met in 100% of runs")
     # 100,000 MWh = 0.1 TWh at the target's year, on the energy bars' axis; 'all 2025' too
     assert quota["x"] == ["2025", "2026", "2025"] and quota["y"] == [0.1, 0.1, 0.1]
-    assert quota["customdata"][1] == "energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01"
+    assert quota["marker"]["symbol"] == ["star", "x", "star"]
+    assert quota["customdata"][1].startswith("energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01; "
+                                             "median 0.16 TWh in its year misses it")
+    assert quota["text"] == ["", "energy_mwh 2026-01", "energy_mwh 2025-12, all 2025"]  # one label per year
 
 
 def test_a_measure_undefined_at_the_target_is_said_and_not_met():

@@ -146,7 +146,8 @@ def mark_year_aims(ax: Axes, context: PlotContext, name: str, probabilities: Map
                 label=None if labelled[kind] else f"target, {kind} at the median")
         labelled[kind] = True
         lines = [f"{' + '.join(t.name for t in targets)}:", f"{aim_text(name, figure, scale, unit)} in {year}"]
-        lines += [f"met in {probabilities[t.name]:.0%} of runs" + (f" ({t.name})" if len(targets) > 1 else "")
+        lines += [("whole target " if len(t.criteria) > 1 else "") + f"met in {probabilities[t.name]:.0%} of runs"
+                  + (f" ({t.name})" if len(targets) > 1 else "")
                   for t in targets if t.name in probabilities]
         where = (x - x0) / ((x1 - x0) or 1)  # centred over its year, unless near an edge of the axes
         ha = "left" if where < 0.12 else "right" if where > 0.88 else "center"

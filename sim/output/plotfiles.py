@@ -151,7 +151,7 @@ def kinds(tables: ResultTables) -> list[str]:
     measure without a chart of its own, :func:`plots.goal_measures`), timeline, then limits (when
     monthly.csv has the grid or supply metrics), sites (with a sites.csv), compare (with a compare.csv)."""
     out = ["growth", "share", "power", "pue"]
-    if plots.goal_measures(tables.context):
+    if plots.goal_measures(tables.context, tables.monthly, tables.annual):
         out.append("goals")
     out.append("timeline")
     if plots.has_limits(tables.monthly):  # only a scenario with a grid or supply block has them

@@ -72,10 +72,14 @@ YEAR_METRICS = {"facility_mw": "peak_facility_mw", "pue": "pue", "energy_mwh": "
 """annual.csv's row of each criterion taken over a calendar year."""
 
 
-def goal_measures(context: PlotContext) -> list[str]:
-    """The measures of :data:`PANELS` some target of ``context`` sets, in panel order."""
+def goal_measures(context: PlotContext, monthly: pd.DataFrame | None = None,
+                  annual: pd.DataFrame | None = None) -> list[str]:
+    """The measures of :data:`PANELS` some target of ``context`` sets, in panel order; given the
+    tables, only those whose rows they hold."""
     used = {name for target in context.targets for name in target.criteria}
-    return [name for name in PANELS if name in used]
+    tables = {"monthly": monthly, "annual": annual}
+    return [name for name in PANELS if name in used and (
+        monthly is None or (tables[PANELS[name][0]] is not None and PANELS[name][1] in set(tables[PANELS[name][0]]["metric"])))]
 
 
 def meets(name: str, value: float, figure: float) -> bool | None:
@@ -218,7 +222,7 @@ def goals(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, targets: pd
     where it misses it, labelled with the target's name and the share of runs in which the whole
     target is met (from ``targets``). Raises ValueError when no target sets such a measure."""
     context = context_or_default(context)
-    measures = goal_measures(context)
+    measures = goal_measures(context, monthly, annual)
     if not measures:
         raise ValueError("no target sets a measure drawn by the goals plot")
     probabilities = target_probabilities(targets, variant)

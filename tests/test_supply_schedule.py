@@ -78,3 +78,39 @@ def test_a_step_can_be_drawn_but_not_the_whole_schedule(write_yaml):
     assert done.returncode == 2
     assert one_line(done).endswith("uncertainty.parameters.supply.ai_pflops_per_month: path "
                                    "'supply.ai_pflops_per_month' names a mapping, not a number")
+
+
+def test_a_share_of_a_national_supply(tmp_path, write_yaml):
+    """``national_pflops_per_month`` x ``share``: a quarter of {400, then 0 from 2025-04, then 200 from
+    2025-06} is the schedule {100, 0, 50} of the first test, stock for stock; a quarter of one
+    national rate of 400 is the single rate 100."""
+    stocks = {}
+    for name, supply in (("national", "{2025-01: 400, 2025-04: 0, 2025-06: 200}"), ("rate", "400")):
+        text = SCENARIO.replace("ai_pflops_per_month: RATE", f"national_pflops_per_month: {supply}\n  share: 0.25")
+        done = capsim("run", write_yaml(text, name=f"{name}.yaml"), "--out", tmp_path / name, "-q", "--no-plots",
+                      "--no-report")
+        assert done.returncode == 0, done.stderr
+        monthly = pd.read_csv(tmp_path / name / "monthly.csv")
+        stocks[name] = monthly[monthly["metric"] == "supply_stock_pflops"].sort_values("month")["p50"].tolist()
+    assert stocks["national"] == [100, 200, 50, 50, 50, 100, 150, 200]
+    assert stocks["rate"] == [100, 200, 50, 150, 250, 350, 450, 550]
+    _stock(tmp_path, write_yaml, "100", "single")
+    for name in ("monthly.csv", "annual.csv", "projects.csv"):
+        assert (tmp_path / "single" / name).read_bytes() == (tmp_path / "rate" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("supply, message", [
+    ("national_pflops_per_month: 400", "12:30: supply.national_pflops_per_month: needs share: the region's share "
+                                       "of national_pflops_per_month (0 to 1)"),
+    ("share: 0.25", "12:10: supply.share: needs national_pflops_per_month: the national supply that share is a share of"),
+    ("ai_pflops_per_month: 100\n  share: 0.25", "13:10: supply.share: give either ai_pflops_per_month (the region's "
+                                                "deliveries) or national_pflops_per_month with share, not both"),
+    ("national_pflops_per_month: 400\n  share: 1.5", "13:10: supply.share: must be at most 1 (got 1.5)"),
+    ("source: x", "12:3: supply: needs ai_pflops_per_month (the region's deliveries, PFLOPS per month), or "
+                  "national_pflops_per_month and share"),
+])
+def test_a_bad_national_supply_is_one_line(write_yaml, supply, message):
+    path = write_yaml(SCENARIO.replace("ai_pflops_per_month: RATE", supply))
+    done = capsim("validate", path)
+    assert done.returncode == 2
+    assert one_line(done) == f"{path}:{message}"

@@ -35,6 +35,7 @@ Each criterion gets a target by 2025-12 and one by 2026-01 with a figure between
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,10 @@ def test_summary_shows_each_criterion_in_its_unit():
     ]
     for line in expected:
         assert line in text, line
+    for name, met in MET_2025.items():  # each measure met in one month and missed in the next
+        for by, held in (("2025-12", met), ("2026-01", not met)):
+            assert re.search(rf"target '{name} {by}' by {by} \({name} [<>]= [0-9.,]+\): probability met "
+                             rf"{100.0 if held else 0.0:.1f}%;", text), (name, by)
 
 
 def test_verdict_gives_the_shortfall_in_each_criterions_unit():
@@ -171,6 +176,11 @@ def test_run_compare_report_through_the_command(tmp_path):
                   "Energy in 2026: 160,308 MWh", "Carbon in 2026: 40,077 t", "Racks in 2026-01: 8,000 racks"):
         assert words in html or words.replace("&#x27;", "'") in html, words
 
+    for name, met in MET_2025.items():  # the answer: each measure met in one month and missed in the next
+        for by, held in (("2025-12", met), ("2026-01", not met)):
+            assert re.search(rf"Target &#x27;{name} {by}&#x27; \([^)]*\) by {by}: met in {100 if held else 0}% of 2 "
+                             "simulated futures", html), (name, by)
+
     compare = capsim("compare", path, "--out", tmp_path / "cmp", "--no-plots", "--no-report", "-j", "1")
     assert compare.returncode == 0, compare.stderr
     out = compare.stdout
@@ -181,6 +191,12 @@ def test_run_compare_report_through_the_command(tmp_path):
     racks, quota = "probability[racks 2026-01]", "probability[energy_mwh 2026-01]"
     assert ranking.at["base", racks] == 1.0 and ranking.at["late-b", racks] == 0.0
     assert ranking.at["base", quota] == 0.0 and ranking.at["late-b", quota] == 1.0
+    base = next(x for x in out.splitlines() if x.split()[1:2] == ["base"])
+    columns = base.split()[2:20]  # P(T1) ... P(T18): each measure by 2025-12, then by 2026-01
+    for i, (name, met) in enumerate(MET_2025.items()):
+        assert ranking.at["base", f"probability[{name} 2025-12]"] == float(met), name
+        assert ranking.at["base", f"probability[{name} 2026-01]"] == float(not met), name
+        assert columns[2 * i:2 * i + 2] == (["100.0%", "0.0%"] if met else ["0.0%", "100.0%"]), name
     line = next(x for x in out.splitlines() if x.split()[1:2] == ["late-b"])
     assert line.split()[2:5] == ["0.0%", "0.0%", "0.0%"]  # P(T1), P(T2), P(T3) of late-b
 
@@ -201,6 +217,26 @@ def test_explore_reports_p_met_and_each_criterions_measure(tmp_path):
     assert np.allclose(samples["utilization_at[utilization 2026-01]"], (5 + 10 * u) / 20)
     assert np.allclose(samples["pue_at[pue 2025-12]"], 1.5)
     assert "eflops_at[pue 2025-12]" in samples.columns  # the former outputs are all still there
+    # every measure by 2025-12 and by 2026-01 (b online from 2026-01 at utilisation u): the racks, IT
+    # and green-share aims missed, then met; the public-cost cap met, then missed (3e8 > 2e8); the
+    # 2026 PUE (7.5 + 12 u) / (5 + 10 u) <= 1.4 when u >= 0.25; the 2026 peak 7.5 + 12 u <= 10 MW
+    # when u <= 0.2083; the 2026 carbon (7.5 + 12 u) x 8,760 x 0.25 <= 30,000 t for every u <= 0.5166
+    for name, met in MET_2025.items():
+        assert (samples[f"p_met[{name} 2025-12]"] == float(met)).all(), name
+    for name, held in (("racks", 1.0), ("it_mw", 1.0), ("green_share", 1.0), ("public_cost_cny", 0.0),
+                       ("carbon_t", 1.0), ("utilization", 0.0)):  # utilisation (5 + 10 u) / 20 < 0.6
+        assert (samples[f"p_met[{name} 2026-01]"] == held).all(), name
+    assert (samples["p_met[pue 2026-01]"] == (u >= 0.25).astype(float)).all()
+    assert np.allclose(samples["pue_at[pue 2026-01]"], (7.5 + 12 * u) / (5 + 10 * u))
+    assert (samples["p_met[facility_mw 2026-01]"] == (7.5 + 12 * u <= 10).astype(float)).all()
+    assert np.allclose(samples["racks_at[racks 2026-01]"], 8000)
+    # the Latin hypercube puts 2 of its 8 samples in [0.2, 0.25): the PUE aim missed in 25% of them
+    assert (u < 0.25).sum() == 2
+    for line in ("target 'racks 2025-12': missed in every sample", "target 'racks 2026-01': met in every sample",
+                 "target 'pue 2025-12': missed in every sample", "target 'public_cost_cny 2026-01': missed in every sample",
+                 "target 'pue 2026-01' missed in 25% of samples; PRIM box (coverage 100%, density 100%, 25% of samples): "
+                 "projects.b.utilization <= "):
+        assert line in result.stdout, line
     assert "target 'energy_mwh 2026-01' missed in" in result.stdout and "projects.b.utilization >=" in result.stdout
 
 
@@ -235,16 +271,26 @@ def test_bad_criteria_are_one_clear_line(tmp_path, target, words):
 
 def test_peak_mw_and_energy_quota_targets_drawn_on_the_power_chart(results):
     from sim.report.charts import power_chart
+    from sim.report.goal_charts import power_aims
 
     specs = [{**t.model_dump(mode="json"), "role": t.role} for t in results.scenario.targets]
-    chart = power_chart(results.monthly, results.annual, specs)
+    chart = power_aims(power_chart(results.monthly, results.annual), results.monthly, results.annual, specs,
+                       results.targets)
     marks = [t for t in chart.figure.to_dict()["data"] if t.get("name") == "target"]
-    assert len(marks) == 2  # the peak-MW stars (power panel) and the energy quotas (energy panel)
+    assert len(marks) == 2  # the peak-MW aims (power panel) and the energy quotas (energy panel)
     peak, quota = marks
-    assert peak["y"] == [10, 10] and peak["customdata"][0] == "facility_mw 2025-12 (plan): ≤ 10 MW (peak of its year) by 2025-12"
+    # each peak aim in the middle of its calendar year (2025-01-01 + 182 days), a star where the
+    # year's median peak meets it (7.5 <= 10 in 2025), an X where it misses it (18.3 in 2026)
+    assert peak["x"] == ["2025-07-02", "2026-07-02"] and peak["y"] == [10, 10]
+    assert peak["marker"]["symbol"] == ["star", "x"]
+    assert peak["customdata"][0] == ("facility_mw 2025-12 (plan): ≤ 10 MW (peak of its year) by 2025-12; "
+                                     "median 7.50 MW (peak of its year) meets it; whole target met in 100% of runs")
     # 100,000 MWh = 0.1 TWh at the target's year, on the energy bars' axis; 'all 2025' too
     assert quota["x"] == ["2025", "2026", "2025"] and quota["y"] == [0.1, 0.1, 0.1]
-    assert quota["customdata"][1] == "energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01"
+    assert quota["marker"]["symbol"] == ["star", "x", "star"]
+    assert quota["customdata"][1].startswith("energy_mwh 2026-01 (plan): ≤ 0.1 TWh in its year by 2026-01; "
+                                             "median 0.16 TWh in its year misses it")
+    assert quota["text"] == ["", "energy_mwh 2026-01", "energy_mwh 2025-12, all 2025"]  # one label per year
 
 
 def test_a_measure_undefined_at_the_target_is_said_and_not_met():

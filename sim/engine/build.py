@@ -51,6 +51,20 @@ def _phase_rows(p, j: int, group: int, peak_pue: float, factor: float) -> dict[s
     return rows
 
 
+def region_supply(supply) -> float | dict[str, float] | None:
+    """The region's accelerator deliveries, PFLOPS per month (one rate or ``{YYYY-MM: rate}``):
+    ``ai_pflops_per_month``, or ``national_pflops_per_month`` x ``share`` (each step of a national
+    schedule times the share); None without a supply block."""
+    if supply is None:
+        return None
+    if supply.ai_pflops_per_month is not None:
+        return supply.ai_pflops_per_month
+    national = supply.national_pflops_per_month
+    if isinstance(national, dict):
+        return {month: rate * supply.share for month, rate in national.items()}
+    return national * supply.share
+
+
 def build_plan(scenario: Scenario) -> Plan:
     """Compile ``scenario`` into a :class:`Plan`, its policy levers included.
 
@@ -93,6 +107,7 @@ def build_plan(scenario: Scenario) -> Plan:
             rows[key].extend(values)
 
     grid = scenario.grid
+    supply = region_supply(scenario.supply)
     additions: list[tuple[float, float]] = []
     if grid is not None:
         for add in grid.additions:
@@ -131,11 +146,10 @@ def build_plan(scenario: Scenario) -> Plan:
         group_pue_peak=np.asarray(group_peak, dtype=float),
         grid_headroom_mw=None if grid is None else grid.headroom_mw,
         grid_additions=tuple(additions),
-        supply_pflops_per_month=None if scenario.supply is None or isinstance(scenario.supply.ai_pflops_per_month, dict)
-        else scenario.supply.ai_pflops_per_month,
+        supply_pflops_per_month=None if isinstance(supply, dict) else supply,
         rack_kw=scenario.accounting.rack_kw,
-        supply_schedule=None if scenario.supply is None or not isinstance(scenario.supply.ai_pflops_per_month, dict)
-        else make_schedule([(month_index(m, scenario.horizon.start), r) for m, r in scenario.supply.ai_pflops_per_month.items()]),
+        supply_schedule=None if not isinstance(supply, dict)
+        else make_schedule([(month_index(m, scenario.horizon.start), r) for m, r in supply.items()]),
     )
     return dataclasses.replace(plan, policy=build_policy_plan(scenario, plan, pue_cap))
 

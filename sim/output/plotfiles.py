@@ -139,17 +139,21 @@ def read_tables(folder: str | Path) -> ResultTables:
     )
 
 
-PLOT_KINDS = ("growth", "share", "power", "pue", "timeline", "limits", "sites", "compare")
+PLOT_KINDS = ("growth", "share", "power", "pue", "goals", "timeline", "limits", "sites", "compare")
 """What :func:`draw_kind` draws, in the order of the files; "compare" is several files."""
-HEAVIEST_FIRST = ("timeline", "sites", "compare", "limits", "power", "growth", "share", "pue")
+HEAVIEST_FIRST = ("timeline", "sites", "compare", "limits", "power", "goals", "growth", "share", "pue")
 """The order in which :func:`write_plots` hands the kinds to an executor (the slowest first, so
 that two workers end at about the same time)."""
 
 
 def kinds(tables: ResultTables) -> list[str]:
-    """The kinds of plot the tables allow: growth, share, power, pue, timeline, then limits (when
+    """The kinds of plot the tables allow: growth, share, power, pue, then goals (when a target sets a
+    measure without a chart of its own, :func:`plots.goal_measures`), timeline, then limits (when
     monthly.csv has the grid or supply metrics), sites (with a sites.csv), compare (with a compare.csv)."""
-    out = ["growth", "share", "power", "pue", "timeline"]
+    out = ["growth", "share", "power", "pue"]
+    if plots.goal_measures(tables.context, tables.monthly, tables.annual):
+        out.append("goals")
+    out.append("timeline")
     if plots.has_limits(tables.monthly):  # only a scenario with a grid or supply block has them
         out.append("limits")
     if tables.sites is not None and not tables.sites.empty:
@@ -169,9 +173,11 @@ def draw_kind(tables: ResultTables, kind: str) -> dict[str, Figure]:
     if kind == "share":
         return {kind: plots.share(t.monthly, t.targets, ctx)}
     if kind == "power":
-        return {kind: plots.power(t.monthly, t.annual, ctx)}
+        return {kind: plots.power(t.monthly, t.annual, ctx, targets=t.targets)}
     if kind == "pue":
-        return {kind: plots.pue(t.monthly, t.annual, ctx)}
+        return {kind: plots.pue(t.monthly, t.annual, ctx, targets=t.targets)}
+    if kind == "goals":
+        return {kind: plots.goals(t.monthly, t.annual, t.targets, ctx)}
     if kind == "timeline":
         return {kind: plots.timeline(t.projects, ctx)}
     if kind == "limits":
@@ -184,7 +190,8 @@ def draw_kind(tables: ResultTables, kind: str) -> dict[str, Figure]:
 
 
 def draw_all(tables: ResultTables) -> dict[str, Figure]:
-    """Every plot the tables allow, by file stem: growth, share, power, pue, timeline, limits (when
+    """Every plot the tables allow, by file stem: growth, share, power, pue, goals (when a target sets a
+    measure without a chart of its own), timeline, limits (when
     monthly.csv has the grid or supply metrics), sites (with a sites.csv), and with a compare.csv
     compare-capacity, compare-power, compare-policy (see :func:`plots.compare_figures`)."""
     return {name: fig for kind in kinds(tables) for name, fig in draw_kind(tables, kind).items()}

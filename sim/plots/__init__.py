@@ -1,4 +1,4 @@
-"""Plots of the result tables: growth, share, power, pue, timeline, limits, sites and compare.
+"""Plots of the result tables: growth, share, power, pue, goals, timeline, limits, sites and compare.
 
 Each function takes result tables (pandas DataFrames in the layout of the output files, see
 :mod:`sim.analysis.statistics`), an optional :class:`PlotContext` (scenario name, accounting
@@ -7,7 +7,7 @@ label, targets, horizon) and an optional ``ax``, and returns the
 compute no statistics. They never call ``pyplot`` nor set a backend; a figure is a plain
 :class:`~matplotlib.figure.Figure`, and :func:`sim.output.plotfiles.write_plots` saves figures to
 files. One module per plot kind (:mod:`.growth`, :mod:`.share`, :mod:`.power`, :mod:`.pue`,
-:mod:`.timeline`, :mod:`.limits`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
+:mod:`.goals`, :mod:`.timeline`, :mod:`.limits`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
 
 Example::
 
@@ -21,6 +21,7 @@ from .compare import COMPARE_GROUPS, compare, compare_curves, compare_difference
 from .explore import pmet_map, sensitivity_bars, sensitivity_heatmap
 from .fonts import MissingFontWarning, font_context
 from .frontier import frontier_chart
+from .goals import goal_measures, goals
 from .growth import growth
 from .limits import LIMIT_METRICS, has_limits, limits
 from .power import energy_annual, power, power_monthly
@@ -52,7 +53,7 @@ __all__ = [
     "MEDIAN_COLOUR", "OUTPUT_LABELS", "TARGET_COLOUR", "TIMELINE_ROW_IN", "VARIANT_PALETTE",
     "COMPARE_GROUPS", "PlotContext", "TargetMark", "Thousands", "compare", "compare_curves", "compare_differences",
     "compare_figures",
-    "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "frontier_chart", "growth", "has_limits", "limits",
+    "LIMIT_METRICS", "MissingFontWarning", "energy_annual", "font_context", "frontier_chart", "goal_measures", "goals", "growth", "has_limits", "limits",
     "month_dates", "pmet_map", "power", "power_monthly", "pue", "sensitivity_bars", "sensitivity_heatmap", "share",
     "sites", "sites_figures", "solve_curve", "timeline",
     "variant_colours",

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .goals import mark_year_aims, year_medians, year_spans
 from .style import (
     MEDIAN_COLOUR,
     SERIES_COLOURS,
@@ -22,12 +23,16 @@ from .style import (
     pick_variant,
     set_title,
     style_axes,
+    target_probabilities,
 )
 
 
 def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax: Axes | None = None,
-                  variant: str | None = None) -> Figure:
-    """IT load and facility power, monthly average MW: median and P10-P90 band of each."""
+                  variant: str | None = None, annual: pd.DataFrame | None = None,
+                  targets: pd.DataFrame | None = None) -> Figure:
+    """IT load and facility power, monthly average MW: median and P10-P90 band of each; each
+    target's peak facility MW across the calendar year of its month (the median peak of the year
+    from ``annual``'s ``peak_facility_mw``)."""
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 4.5))
     table = pick_variant(monthly, variant)
@@ -36,6 +41,13 @@ def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax:
     style_axes(ax)
     date_axis(ax)
     ax.set_ylim(bottom=0)
+    aims = [t.criteria["facility_mw"] for t in context.targets if "facility_mw" in t.criteria]
+    if aims:
+        ax.set_ylim(0, max(ax.get_ylim()[1], max(aims) * 1.25))
+    spans = year_spans(metric_rows(table, "facility_mw").index)
+    mark_year_aims(ax, context, "facility_mw", target_probabilities(targets, variant), 1.0, "MW peak",
+                   {y: (a + b) / 2 for y, (a, b) in spans.items()},
+                   year_medians(annual, "peak_facility_mw", variant), spans)
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW, monthly average")
     set_title(ax, f"{context.name}: IT load and facility power", loc="left", fontweight="bold")
@@ -44,8 +56,9 @@ def power_monthly(monthly: pd.DataFrame, context: PlotContext | None = None, ax:
 
 
 def energy_annual(annual: pd.DataFrame, context: PlotContext | None = None, ax: Axes | None = None,
-                  variant: str | None = None) -> Figure:
-    """Facility energy per calendar year, TWh: median bars with P10-P90 whiskers."""
+                  variant: str | None = None, targets: pd.DataFrame | None = None) -> Figure:
+    """Facility energy per calendar year, TWh: median bars with P10-P90 whiskers; each target's
+    energy quota on the bar of its year."""
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 4))
     rows = metric_rows(pick_variant(annual, variant), "energy_mwh", key="year")
@@ -61,6 +74,11 @@ def energy_annual(annual: pd.DataFrame, context: PlotContext | None = None, ax: 
     style_axes(ax)
     ax.grid(False, axis="x")
     ax.set_ylim(bottom=0)
+    aims = [t.criteria["energy_mwh"] * twh for t in context.targets if "energy_mwh" in t.criteria]
+    if aims:
+        ax.set_ylim(0, max(ax.get_ylim()[1], max(aims) * 1.3))
+    mark_year_aims(ax, context, "energy_mwh", target_probabilities(targets, variant), twh, "TWh",
+                   {int(y): i for i, y in enumerate(years)}, year_medians(annual, "energy_mwh", variant))
     ax.yaxis.set_major_formatter(Thousands())
     part = (context.start and not context.start.endswith("-01")) or (context.end and not context.end.endswith("-12"))
     ax.set_xlabel("calendar year" + (" (first and last: only the months inside the horizon)" if part else ""))
@@ -71,10 +89,11 @@ def energy_annual(annual: pd.DataFrame, context: PlotContext | None = None, ax: 
 
 
 def power(monthly: pd.DataFrame, annual: pd.DataFrame, context: PlotContext | None = None,
-          variant: str | None = None) -> Figure:
-    """Two panels: monthly IT load and facility power (MW); energy per calendar year (TWh)."""
+          variant: str | None = None, targets: pd.DataFrame | None = None) -> Figure:
+    """Two panels: monthly IT load and facility power (MW); energy per calendar year (TWh); the
+    targets' peak-MW and energy-quota aims on them (``targets``: the share of runs meeting each)."""
     fig = Figure(figsize=(10, 8.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[3, 2])
-    power_monthly(monthly, context, top, variant)
-    energy_annual(annual, context, bottom, variant)
+    power_monthly(monthly, context, top, variant, annual, targets)
+    energy_annual(annual, context, bottom, variant, targets)
     return fig

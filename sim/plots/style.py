@@ -31,6 +31,7 @@ from matplotlib.ticker import Formatter
 from ..colours import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE  # noqa: F401
 from ..months import horizon_months, month_index
 from ..scenario.variants import variant_label
+from ..scenario.criteria import CRITERIA
 
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 CLASS_LABELS = {"general": "general", "intelligent": "intelligent (AI)", "supercomputing": "supercomputing"}
@@ -61,7 +62,8 @@ OUTPUT_LABELS = {
 
 @dataclass(frozen=True)
 class TargetMark:
-    """A target as drawn: its name, month ``by`` (YYYY-MM) and criteria {metric: minimum}."""
+    """A target as drawn: its name, month ``by`` (YYYY-MM) and criteria {criterion: figure}
+    (every criterion of :data:`sim.scenario.criteria.CRITERIA` the target sets)."""
 
     name: str
     by: str
@@ -89,10 +91,8 @@ class PlotContext:
     def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
         """From a Scenario or its JSON dump (``manifest["resolved_scenario"]``)."""
         data = scenario.model_dump(mode="json", by_alias=True) if hasattr(scenario, "model_dump") else scenario
-        criteria_names = ("total_eflops", "general_eflops", "intelligent_eflops",
-                          "supercomputing_eflops", "intelligent_share")
         targets = tuple(
-            TargetMark(t["name"], t["by"], {k: float(t[k]) for k in criteria_names if t.get(k) is not None},
+            TargetMark(t["name"], t["by"], {k: float(t[k]) for k in CRITERIA if t.get(k) is not None},
                        t.get("role") or "plan")
             for t in data.get("targets") or ()
         )

@@ -151,10 +151,9 @@ def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
                  "targets as stars.", fig)
 
 
-def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None, specs: list[dict] = ()) -> Chart | None:
-    """Facility power and IT load by month, energy per year; a target's peak-MW criterion
-    (``facility_mw``) as a star on the power panel, its energy quota (``energy_mwh``) on the energy
-    panel (at its year)."""
+def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | None:
+    """Facility power and IT load by month, energy per year (the targets' peak-MW and energy-quota
+    aims are added by :func:`sim.report.goal_charts.power_aims`)."""
     rows = pick_variant(monthly)
     facility = rows_of(rows, "facility_mw")
     if facility.empty:
@@ -177,14 +176,10 @@ def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None, specs: list[
                                    "arrayminus": rounded(p50 - p10)},
                           customdata=[f"{band(m, lo, hi)} TWh" for m, lo, hi in zip(p50, p10, p90)],
                           hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
-    specs = list(specs)
-    _targets(fig, specs, "facility_mw", 1.0, "MW (peak of its year)", row=1, col=1)
-    if has_energy:
-        _targets(fig, specs, "energy_mwh", 1e-6, "TWh in its year", at=lambda s: s["by"][:4], row=2, col=1)
     _layout(fig, "Power and energy", "", height=560 if has_energy else HEIGHT_PX)
     fig.update_yaxes(title={"text": "MW"}, row=1, col=1)
-    if has_energy:
-        fig.update_yaxes(title={"text": "TWh"}, row=2, col=1)
+    if has_energy:  # years as categories (not numbers: no '2,024.5' ticks)
+        fig.update_yaxes(title={"text": "TWh"}, row=2, col=1).update_xaxes(type="category", row=2, col=1)
     fig.update_layout(hovermode="closest")
     return Chart("power", "Facility power and IT load, energy per year",
                  "Top: monthly facility power (solid) and IT load (dashed) in MW, medians with P10 to P90 bands. "

@@ -35,6 +35,7 @@ from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
 from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart)
+from .goal_charts import goals_chart, power_aims
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
@@ -91,7 +92,9 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     if monthly is not None:
         base = pick_variant(monthly)
         basis = folder.accounting_label(str(base["variant"].iloc[0]) if "variant" in base.columns else None)
-        charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual, specs)]
+        charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs),
+                   power_aims(power_chart(monthly, annual), monthly, annual, specs, folder.table("targets")),
+                   goals_chart(monthly, annual, specs, folder.table("targets"))]
     if folder.table("sites") is not None:
         charts.append(sites_chart(folder.table("sites")))
     if projects is not None:

@@ -157,6 +157,23 @@ def check_targets(s: Scenario) -> Iterator[Finding]:
             yield ("targets", i, "by"), f"must be inside the horizon {s.horizon.start}..{s.horizon.end} (got {target.by})"
 
 
+def check_supply(s: Scenario) -> Iterator[Finding]:
+    """The region's deliveries given once: ``ai_pflops_per_month``, or ``national_pflops_per_month`` with ``share``."""
+    supply = s.supply
+    if supply is None:
+        return
+    national = [k for k in ("national_pflops_per_month", "share") if getattr(supply, k) is not None]
+    if supply.ai_pflops_per_month is not None and national:
+        yield ("supply", national[0]), ("give either ai_pflops_per_month (the region's deliveries) or "
+                                        "national_pflops_per_month with share, not both")
+    elif supply.ai_pflops_per_month is None and len(national) < 2:
+        yield ("supply", *national[:1]), {
+            "national_pflops_per_month": "needs share: the region's share of national_pflops_per_month (0 to 1)",
+            "share": "needs national_pflops_per_month: the national supply that share is a share of"}.get(
+            national[0] if national else "", "needs ai_pflops_per_month (the region's deliveries, PFLOPS per month), "
+                                             "or national_pflops_per_month and share")
+
+
 def check_policies(s: Scenario) -> Iterator[Finding]:
     for name in ("capex_subsidy", "compute_vouchers", "pue_cap", "fast_track"):
         lever = getattr(s.policies, name)
@@ -210,6 +227,7 @@ CHECKS = (
     check_uncertainty,
     check_project_uncertainty,
     check_targets,
+    check_supply,
     check_policies,
     check_explore,
     check_variant_names,

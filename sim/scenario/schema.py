@@ -185,9 +185,14 @@ RateOrSchedule = Annotated[Union[Annotated[Number, Field(gt=0, le=MAX_PFLOPS), T
 
 
 class Supply(Sourced):
-    ai_pflops_per_month: RateOrSchedule = Field(description=(
+    ai_pflops_per_month: RateOrSchedule | None = Field(None, description=(
         "Accelerator deliveries for new intelligent capacity, PFLOPS (declared precision) per month (at most 1e9): "
-        "one rate, or a schedule {YYYY-MM: rate}, each rate from its month on (none before the first)"))
+        "one rate, or a schedule {YYYY-MM: rate}, each rate from its month on (none before the first); "
+        "or, instead, national_pflops_per_month and share"))
+    national_pflops_per_month: RateOrSchedule | None = Field(None, description=(
+        "The national accelerator supply, PFLOPS per month, one rate or a schedule as ai_pflops_per_month: the "
+        "region receives `share` of it"))
+    share: Number | None = Field(None, gt=0, le=1, description="The region's share of national_pflops_per_month (0 to 1]")
 
 
 # --- uncertainty ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ..scenario.schema import Scenario
 from ..scenario.variants import apply_variant, fixed_changes
 from .state import State
 
-DEFAULT_REPLICATIONS = 500
+DEFAULT_REPLICATIONS = 300
 """Replications of every answer: under a second for the shipped scenarios on two cores
 (benchmarks/serve.py; docs/serve.md gives the figures)."""
 QUEUE = 4

@@ -160,9 +160,11 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
                                    for t in base.scenario.targets], "as reported")
     assert [c.id for c in drawn] == ["growth", "share", "power"]
     growth = drawn[0].figure.data
-    greys = [t for t in growth if t["name"].startswith("base: ")]
+    greys = [t for t in growth if t.get("legendgroup") == "base"]
     assert greys and all(t.get("line", {}).get("color", GREY) == GREY for t in greys)
     assert not any(t["name"].startswith("base: target") for t in growth)  # the targets once
+    assert [t["showlegend"] for t in greys] == [True] + [False] * (len(greys) - 1)  # one legend entry
+    assert {t["legendgroup"] for t in greys} == {"base"}
     assert growth[len(greys)]["name"] == "total P90"  # the setting's traces drawn after (over) the base's
     assert overlay(None, drawn[1]) is drawn[1]
 

@@ -133,7 +133,7 @@ def test_moving_levers_shows_exactly_what_simulate_gives(app, browser, scenario)
     assert float(found["headline"]["headline-power"]) == float(
         setting.monthly[setting.monthly["metric"] == "facility_mw"]["p50"].max())
     assert found["charts"] == chart_data
-    assert any(t["name"].startswith("base: ") for t in found["charts"]["growth"])
+    assert any(t["name"].startswith("base: ") for t in found["charts"]["growth"])  # the base in grey, under
 
 
 def test_pin_a_then_b_shows_the_paired_difference(app, browser, scenario):
@@ -152,7 +152,7 @@ def test_pin_a_then_b_shows_the_paired_difference(app, browser, scenario):
     cells = browser.execute_script(
         "return Array.from(document.querySelectorAll('#ab-table td.diff')).map(e => e.dataset.value)")
     assert [float(c) for c in cells] == [r["diff"] for r in rows]
-    energy = next(r for r in rows if r["output"] == "energy (MWh)")
+    energy = next(r for r in rows if r["output"] == "energy (TWh)")
     assert energy["diff"] > 0 and energy["low"] > 0  # more grid, more energy: an interval above zero
     browser.find_element("id", "unpin").click()
 

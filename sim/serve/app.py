@@ -31,6 +31,8 @@ from .overlay import charts
 from .state import Refused, State, decode, encode, from_values, scenario_hash
 
 CHART_IDS = ("growth", "share", "power")
+TABLE_CSS = ("#ab-table th, #ab-table td {padding: 2px 10px; border-bottom: 1px solid #e3e3e8; text-align: right}"
+             " #ab-table th:nth-child(-n+2), #ab-table td:nth-child(-n+2) {text-align: left}")
 STYLE = {"font-family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "margin": "0 auto", "max-width": "1500px",
          "padding": "0 16px", "color": "#222"}
 
@@ -46,7 +48,7 @@ def lever_control(i: int, lever: Lever) -> html.Div:
     return html.Div([
         html.Label(lever.label, title=f"{lever.path}\nsource: {lever.source}",
                    style={"font-weight": "600", "cursor": "help"}),
-        html.Div(f"{lever.unit + ', ' if lever.unit and lever.unit != 'share' else ''}today {number(lever.today, lever.unit)}"
+        html.Div(f"today {number(lever.today, lever.unit)}"
                  f"; plausible {number(lever.low)} to {number(lever.high, lever.unit)}",
                  style={"font-size": "12px", "color": "#555"}),
         dcc.Slider(id={"type": "lever", "index": i}, min=lever.low, max=lever.high, step=lever.step, value=lever.today,
@@ -74,6 +76,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
     app = Dash(__name__, serve_locally=True, title=f"capsim serve: {scenario.name}", update_title=None,
                compress=False)
     app.scripts.config.serve_locally = True
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + TABLE_CSS + "</style>")
     app.css.config.serve_locally = True
     app.layout = html.Div([
         dcc.Location(id="url", refresh=False),
@@ -97,7 +100,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
                 html.Div([html.A("Download this setting (variant YAML)", id="get-yaml", href="", download="variant.yaml"),
                           html.Br(), html.A("Download its tables (zip of CSV)", id="get-zip", href="",
                                             download="capsim-setting.zip")], style={"margin-top": "10px"}),
-            ], style={"flex": "0 0 360px", "padding-right": "20px", "max-height": "calc(100vh - 110px)",
+            ], style={"flex": "0 0 380px", "padding": "0 20px 0 10px", "max-height": "calc(100vh - 110px)",
                       "overflow-y": "auto"}),
             dcc.Loading(html.Div([
                 html.Div(id="headline"), html.Div(id="ab"),

@@ -72,9 +72,10 @@ def headline(results: Results) -> list[Figure]:
     return out
 
 
-SHOWN = {"target_probability": "P(met)", "reached_month": "month reached (P50, months from start)",
-         "energy_mwh": "energy (MWh)", "peak_facility_mw": "peak facility MW", "subsidy_cny": "subsidy (CNY)",
-         "voucher_cny": "vouchers (CNY)"}
+SHOWN = {"target_probability": ("P(met)", 1.0), "reached_month": ("month reached (P50, months from start)", 1.0),
+         "energy_mwh": ("energy (TWh)", 1e-6), "peak_facility_mw": ("peak facility MW", 1.0),
+         "subsidy_cny": ("subsidy (bn CNY)", 1e-9), "voucher_cny": ("vouchers (bn CNY)", 1e-9)}
+"""The outputs of the A/B table: label and scale (energy in TWh, money in bn CNY)."""
 
 
 def differences(a: Results, b: Results) -> list[dict]:
@@ -91,8 +92,9 @@ def differences(a: Results, b: Results) -> list[dict]:
             continue
         if np.isnan(k.values).all() and np.isnan(other.values).all():
             continue
-        mean, low, high = paired_difference(k.values, other.values)
+        label, scale = SHOWN[k.output]
+        mean, low, high = paired_difference(k.values * scale, other.values * scale)
         stat = (lambda v: float(np.quantile(v, 0.5, method="inverted_cdf"))) if k.stat == "p50" else np.mean
-        rows.append({"output": SHOWN[k.output], "when": k.when, "a": float(stat(k.values)),
-                     "b": float(stat(other.values)), "diff": mean, "low": low, "high": high})
+        rows.append({"output": label, "when": k.when, "a": float(stat(k.values * scale)),
+                     "b": float(stat(other.values * scale)), "diff": mean, "low": low, "high": high})
     return rows

@@ -2,8 +2,8 @@
 setting in colour, on the same axes: one chart code for the report and the app.
 
 :func:`overlay` takes the chart a builder draws for the base and the one it draws for the setting
-and returns the setting's chart with the base's traces (grey, named ``base: ...``, in their own
-legend group, the targets only once) drawn first, under it.
+and returns the setting's chart with the base's traces (grey, named ``base: ...``, in one legend
+group with one entry, ``base (grey)``; the targets only once) drawn first, under it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def grey(item: dict) -> dict:
     if out.get("type") == "bar":
         out.setdefault("marker", {})["color"] = GREY
     out["name"] = f"base: {out.get('name', '')}"
-    out["legendgroup"] = f"base: {out.get('legendgroup', out.get('name', ''))}"
+    out["legendgroup"] = "base"
+    out["showlegend"] = False
     return out
 
 
@@ -37,6 +38,8 @@ def overlay(base: Chart | None, setting: Chart | None) -> Chart | None:
         return setting
     figure = copy.deepcopy(setting.figure)
     under = [grey(t) for t in base.figure.data if not str(t.get("name", "")).startswith("target")]
+    if under:  # one legend entry for the whole base: clicking it hides or shows every grey trace
+        under[0] = {**under[0], "showlegend": True, "name": "base (grey)"}
     figure.data = under + figure.data
     return Chart(setting.id, setting.title, "The base in grey, this setting in colour. " + setting.description,
                  figure, setting.section)

@@ -96,7 +96,7 @@ def simulate_ms(path: str, replications: int) -> float:
 
 
 def main() -> None:
-    from sim.serve.compute import DEFAULT_REPLICATIONS
+    from sim.serve import DEFAULT_REPLICATIONS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", default=[str(ROOT / "scenarios/shanxi.yaml"), str(ROOT / "scenarios/guizhou.yaml")])

@@ -20,7 +20,7 @@ def _port(text: str) -> int:
 
 
 def add_command(sub, whole_number, once) -> None:
-    from .serve.compute import DEFAULT_REPLICATIONS
+    from .serve import DEFAULT_REPLICATIONS
 
     serve = sub.add_parser("serve", help="a local web app: move the scenario's levers and see the answer at once")
     serve.add_argument("scenario", metavar="FILE", nargs="?", default=None,
@@ -55,12 +55,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario if args.scenario is not None else shipped_scenario())
     app = build_app(scenario, args.replications, args.seed)
-    try:
-        server = make_server(args.host, args.port, app.server, threaded=True)
-    except (OSError, SystemExit) as exc:
-        print(f"capsim serve: error: argument --port/--host: cannot listen on {args.host}:{args.port}: "
-              f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+    problem = _cannot_listen(args.host, args.port)
+    if problem:
+        print(f"capsim serve: error: argument --port/--host: cannot listen on {args.host}:{args.port}: {problem}",
+              file=sys.stderr)
         return EXIT_INPUT
+    server = make_server(args.host, args.port, app.server, threaded=True)
     if args.host not in LOCAL_HOSTS:
         print(f"capsim serve: warning: listening on {args.host}: anyone who can reach this computer on port "
               f"{server.server_port} can use the app and make it simulate (docs/serve.md, security)", file=sys.stderr)
@@ -72,10 +72,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(address)
+    from .run.signals import SIGNALLED
+
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("capsim serve: stopped", file=sys.stderr)
+        server.serve_forever()  # werkzeug's returns on Ctrl-C (it catches the KeyboardInterrupt)
     finally:
         server.server_close()
+    if SIGNALLED.raised is not KeyboardInterrupt:  # SIGTERM (Terminated): the CLI says so, exit 143
+        SIGNALLED.check()
+    SIGNALLED.reset()  # Ctrl-C is how the app is stopped: not an interrupted command
+    print("capsim serve: stopped", file=sys.stderr)
     return EXIT_OK
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host``:``port`` (None when it can), checked as the
+    server binds (address reuse on), so that the error is one line (werkzeug prints several)."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

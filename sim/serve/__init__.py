@@ -8,3 +8,8 @@ setting with the base's seed: common random numbers; one at a time, stale reques
 tables as a zip, made in memory) and :mod:`.app` (the Dash layout and callbacks). Dash is imported
 by :mod:`.app` only (``pip install 'capsim[serve]'``). See docs/serve.md.
 """
+
+DEFAULT_REPLICATIONS = 300
+"""Replications of every answer: under a second for the shipped scenarios on two cores
+(benchmarks/serve.py; docs/serve.md gives the figures). Here, so that ``capsim --help`` reads it
+without importing the app's modules."""

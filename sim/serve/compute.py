@@ -18,11 +18,9 @@ from ..analysis.results import Results
 from ..run.simulate import simulate
 from ..scenario.schema import Scenario
 from ..scenario.variants import apply_variant, fixed_changes
+from . import DEFAULT_REPLICATIONS  # noqa: F401 - where the app and the CLI find it
 from .state import State
 
-DEFAULT_REPLICATIONS = 300
-"""Replications of every answer: under a second for the shipped scenarios on two cores
-(benchmarks/serve.py; docs/serve.md gives the figures)."""
 QUEUE = 4
 CACHE = 16
 WHERE = "capsim serve's lever"

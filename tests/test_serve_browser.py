@@ -197,6 +197,47 @@ def test_a_bad_request_gets_a_4xx_and_no_simulation(app):
     assert app.runner.runs == runs
 
 
+def callback_request(app, values: list, search: str = "") -> dict:
+    """The request the page sends when a slider moves, with ``values`` as the sliders' values."""
+    levers = [{"id": {"index": i, "type": "lever"}, "property": "value"} for i in range(len(values))]
+    outputs = ["url.search", '{"index":["ALL"],"type":"lever"}.value', "variant.value", "status.children",
+               "headline.children", "ab.children", "growth.figure", "share.figure", "power.figure", "get-yaml.href",
+               "get-zip.href"]
+    return {"output": ".." + "...".join(outputs) + "..",
+            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} if i != 1 else levers
+                        for i, o in enumerate(outputs)],
+            "inputs": [{"id": "url", "property": "search", "value": search},
+                       [{**lever, "value": v} for lever, v in zip(levers, values)],
+                       {"id": "variant", "property": "value", "value": None},
+                       {"id": "pinned", "property": "data", "value": None}],
+            "changedPropIds": ['{"index":0,"type":"lever"}.value'], "state": []}
+
+
+def post(app, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(app.address + "_dash-update-component", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def test_a_forged_callback_request_is_refused_and_not_simulated(app):
+    today = [lever.today for lever in app.levers]
+    status, text = post(app, json.dumps(callback_request(app, [500.0] + today[1:])).encode())
+    assert status == 200 and "grid.headroom_mw = 500" in text  # the request as the page sends it
+    runs = app.runner.runs
+    for values, message in (([1e9] + today[1:], "outside the lever's range"),
+                            (["435"] + today[1:], "must be a finite number"),
+                            ([None] + today[1:], "must be a finite number"),
+                            (today[:-1], "does not match this app's levers")):
+        status, text = post(app, json.dumps(callback_request(app, values)).encode())
+        assert status == 200 and "Refused, not simulated" in text and message in text
+    assert post(app, b"{" + b" " * (2 << 20) + b"}")[0] == 413
+    assert app.runner.runs == runs
+
+
 def test_the_page_asks_only_its_own_address_and_logs_no_error(app, browser):
     browser.get_log("browser"), browser.get_log("performance")
     browser.get(app.address + "?variant=no-subsidy")

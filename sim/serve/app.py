@@ -31,6 +31,7 @@ from .overlay import charts
 from .state import Refused, State, decode, encode, from_values, scenario_hash
 
 CHART_IDS = ("growth", "share", "power")
+MAX_REQUEST_BYTES = 1 << 20
 TABLE_CSS = ("#ab-table th, #ab-table td {padding: 2px 10px; border-bottom: 1px solid #e3e3e8; text-align: right}"
              " #ab-table th:nth-child(-n+2), #ab-table td:nth-child(-n+2) {text-align: left}")
 STYLE = {"font-family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "margin": "0 auto", "max-width": "1500px",
@@ -73,9 +74,18 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
     def parse(search: str | None) -> State:
         return decode(search, levers, variants, scenario_id, __version__, seed)
 
+    def seed_of(search: str | None) -> int:
+        """The link's seed; the app's when the link is refused (a slider moved after a foreign link
+        opened starts a setting of this app)."""
+        try:
+            return parse(search).seed
+        except Refused:
+            return seed
+
     app = Dash(__name__, serve_locally=True, title=f"capsim serve: {scenario.name}", update_title=None,
                compress=False)
     app.scripts.config.serve_locally = True
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # a larger request body gets 413
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + TABLE_CSS + "</style>")
     app.css.config.serve_locally = True
     app.layout = html.Div([
@@ -118,24 +128,26 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
                   Input("variant", "value"), Input("pinned", "data"))
     def answer(search, values, variant, pinned):
         keep = [no_update] * (len(outputs) - 3)
-        keep_sliders = [no_update] * len(levers)
+        keep_sliders = [no_update] * len(ctx.outputs_list[1])  # as many as the request names
         try:
             changed = set(ctx.triggered_prop_ids)
             from_url = "url.search" in changed or not any(c.startswith("{") or c == "variant.value" for c in changed)
-            if from_url or not isinstance(values, list):
+            if not isinstance(values, list) or len(values) != len(levers) or len(keep_sliders) != len(levers):
+                raise Refused("the request does not match this app's levers")
+            if from_url:
                 state = parse(search)
                 sliders = [state.values.get(lever.path, lever.today) for lever in levers]
                 url = no_update
             else:
-                if len(values) != len(levers) or (variant is not None and variant not in variants):
-                    raise Refused("the request does not match this app's levers")
+                if variant is not None and variant not in variants:
+                    raise Refused(f"unknown variant {variant!r}")
                 moved = {}
                 for lever, value in zip(levers, values):
                     problem = lever.check(value)
                     if problem:
                         raise Refused(problem)
                     moved[lever.path] = value
-                state = from_values(levers, moved, variant, parse(search).seed)
+                state = from_values(levers, moved, variant, seed_of(search))
                 sliders, url = keep_sliders, encode(state, scenario_id, __version__)
         except Refused as exc:
             return [no_update, keep_sliders, no_update, f"Refused, not simulated: {exc}", *([no_update] * 7)]

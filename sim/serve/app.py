@@ -83,7 +83,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
             return seed
 
     app = Dash(__name__, serve_locally=True, title=f"capsim serve: {scenario.name}", update_title=None,
-               compress=False)
+               compress=False, include_assets_files=False)  # no assets/ folder is looked for
     app.scripts.config.serve_locally = True
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # a larger request body gets 413
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + TABLE_CSS + "</style>")

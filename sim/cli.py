@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from .errors import ScenarioError, warnings_as_lines
-from . import cli_compare
+from . import cli_compare, cli_serve
 from .cli_progress import Progress
 from .cli_workers import Preloader, executor_of, folder_writer, pool_size, results_pool, simulation_wants_workers
 from .run.parallel import DASK_CONNECT_TIMEOUT_S, WorkerError
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_explore import add_commands
 
     add_commands(sub, _add_simulation_options, once=_Once)
+    cli_serve.add_command(sub, _whole_number, _Once)
     return parser
 
 
@@ -375,7 +376,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report, "validate": cmd_validate, "schema": cmd_schema,
-            "explore": cmd_explore, "solve": cmd_solve}
+            "explore": cmd_explore, "solve": cmd_solve, "serve": cli_serve.cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sim"
-STAGES = ("errors", "months", "version", "colours", "scenario", "engine", "analysis", "run", "explore", "plots", "output", "report",
-          "cli_progress", "cli_workers", "cli_explore", "cli_compare", "cli")
+STAGES = ("errors", "months", "version", "colours", "scenario", "engine", "analysis", "run", "explore", "plots", "output", "report", "serve",
+          "cli_progress", "cli_workers", "cli_explore", "cli_compare", "cli_serve", "cli")
 """The order of the stages: a module may import from its own stage and from those before it.
 ``sim/__init__.py`` (the public API) and ``__main__`` sit above all of them."""
 MAX_LINES = 500

@@ -1,0 +1,47 @@
+"""The downloads of ``capsim serve``, made in memory (nothing is written to disk): the setting as
+a variant (YAML to put under the scenario's ``variants:``; its first lines say how to run it with
+``capsim run --variant ... --set ...`` as it is) and the setting's tables as a zip of CSV files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import yaml
+
+from ..scenario.variants import variant_changes
+from ..version import __version__
+from .compute import Runner
+from .state import State, encode
+
+NAME = "serve-setting"
+
+
+def changes_of(runner: Runner, state: State) -> dict:
+    """path -> value: the variant's own changes (if one is on), then the levers' values."""
+    changes = {c.path: c.value for c in variant_changes(runner.scenario, state.variant)} if state.variant else {}
+    return {**changes, **state.values}
+
+
+def variant_yaml(runner: Runner, state: State, scenario_id: str) -> bytes:
+    runner.scenario_of(state)  # a setting that makes the scenario invalid is refused here (ScenarioError)
+    sets = " ".join(f"--set {p}={v!r}" for p, v in state.values.items())
+    head = (f"# capsim serve setting: scenario {scenario_id}, capsim {__version__}, seed {state.seed}\n"
+            f"# link: {encode(state, scenario_id, __version__)}\n"
+            f"# run it as it is: capsim run FILE --seed {state.seed}"
+            + (f" --variant {state.variant}" if state.variant else "") + (f" {sets}" if sets else "") + "\n"
+            f"# or put the entry below under the scenario's `variants:` and run: capsim run FILE --variant {NAME}\n")
+    entry = {NAME: {"description": "a setting made in capsim serve",
+                    "source": f"capsim serve (scenario {scenario_id}, capsim {__version__})",
+                    "set": changes_of(runner, state)}}
+    return (head + yaml.safe_dump(entry, sort_keys=False, allow_unicode=True)).encode("utf-8")
+
+
+def tables_zip(runner: Runner, state: State, scenario_id: str) -> bytes:
+    results = runner.run(state)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("monthly", "annual", "targets", "projects"):
+            z.writestr(f"{name}.csv", getattr(results, name).to_csv(index=False))
+        z.writestr("variant.yaml", variant_yaml(runner, state, scenario_id))
+    return buffer.getvalue()

@@ -1,0 +1,71 @@
+"""``capsim serve`` through a real subprocess: its address and the warning for an open host, and
+bad input as one line with exit 2 (the app itself: tests/test_serve_browser.py)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import urllib.request
+
+import pytest
+
+from safety import capsim, one_line, snapshot, start
+
+pytest.importorskip("dash")
+
+
+def address_of(process) -> str:
+    line = process.stdout.readline()
+    assert line.startswith("capsim serve: Guizhou province at http://"), line
+    return line[line.index("http://"):].split()[0]
+
+
+def stop(process) -> tuple[str, str]:
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return out, err
+
+
+def test_serve_prints_its_address_serves_the_page_and_writes_nothing(tmp_path):
+    before = snapshot(tmp_path)
+    process = start("serve", "scenarios/guizhou.yaml", "--port", "0", "-r", "5")
+    try:
+        address = address_of(process)
+        assert address.startswith("http://127.0.0.1:")
+        page = urllib.request.urlopen(address, timeout=30).read().decode()
+        assert "capsim serve: Guizhou province" in page
+        assert "cdn" not in page.lower() and "https://" not in page
+    finally:
+        _, err = stop(process)
+    assert process.returncode == 0 and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def test_an_open_host_prints_a_warning():
+    process = start("serve", "scenarios/guizhou.yaml", "--port", "0", "--host", "0.0.0.0", "-r", "5")
+    try:
+        address_of(process)
+    finally:
+        _, err = stop(process)
+    assert "capsim serve: warning: listening on 0.0.0.0: anyone who can reach this computer" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--port", "http"), "argument --port: must be a port number 0 to 65535"),
+    (("-r", "0"), "argument -r/--replications: must be at least 1"),
+    (("--port", "1", "--port", "2"), "argument --port: given more than once"),
+])
+def test_a_bad_option_is_one_line_and_exit_2(args, message):
+    done = capsim("serve", "scenarios/guizhou.yaml", *args)
+    assert done.returncode == 2 and message in one_line(done)
+
+
+def test_a_missing_file_or_a_busy_port_is_one_line_and_exit_2(tmp_path):
+    done = capsim("serve", tmp_path / "nope.yaml", "--port", "0")
+    assert done.returncode == 2 and "nope.yaml" in one_line(done)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = capsim("serve", "scenarios/guizhou.yaml", "--port", port)
+    assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in one_line(done)

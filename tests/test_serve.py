@@ -1,0 +1,183 @@
+"""capsim serve without a browser: the levers, the URL state and its checks, the runner (one at a
+time, stale requests dropped), the charts' overlay, the downloads. The app in a browser:
+tests/test_serve_browser.py."""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+import sim
+from sim.serve.compute import Busy, Runner
+from sim.serve.downloads import tables_zip, variant_yaml
+from sim.serve.levers import DEFAULT_SOURCE, levers_of
+from sim.serve.overlay import GREY, charts, overlay
+from sim.serve.state import Refused, State, decode, encode, number_text, scenario_hash
+
+pytest.importorskip("dash")
+
+
+@pytest.fixture(scope="module")
+def shanxi():
+    return sim.load_scenario("scenarios/shanxi.yaml")
+
+
+@pytest.fixture(scope="module")
+def guizhou():
+    return sim.load_scenario("scenarios/guizhou.yaml")
+
+
+@pytest.fixture(scope="module")
+def levers(shanxi):
+    return levers_of(shanxi)
+
+
+def test_shanxi_levers_are_its_explore_levers_first_with_their_ranges_and_sources(shanxi, levers):
+    by_path = {lever.path: lever for lever in levers}
+    assert [lever.path for lever in levers][:9] == list(shanxi.explore.levers)
+    grid = by_path["grid.headroom_mw"]
+    assert (grid.low, grid.high, grid.today, grid.unit, grid.label) == (435, 2117, 2117, "MW", "Grid headroom for new projects")
+    assert grid.source.startswith("FACTS B (2,228 MVA applied for, H)")
+    rate = by_path["policies.capex_subsidy.rate"]
+    assert (rate.low, rate.high, rate.today, rate.group) == (0.095, 0.15, 0.095, "explore.levers")
+    # the statuses' uncertainties not in explore.levers: construction's go probability 0..1, its
+    # longest delay from the mode (4) to max(2 x 12, 12 + 6) = 24 months
+    go = by_path["uncertainty.go_probability.construction"]
+    assert (go.low, go.high, go.today, go.group) == (0, 1, 1, "uncertainty")
+    delay = by_path["uncertainty.delay_months.construction.high"]
+    assert (delay.low, delay.high, delay.today, delay.unit) == (4, 24, 12, "months")
+
+
+def test_guizhou_without_explore_levers_gets_its_policy_grid_and_uncertainties(guizhou):
+    by_path = {lever.path: lever for lever in levers_of(guizhou)}
+    assert list(by_path) == ["policies.pue_cap.max_annual_pue", "grid.headroom_mw",
+                             "uncertainty.go_probability.construction", "uncertainty.delay_months.construction.high",
+                             "uncertainty.go_probability.planned", "uncertainty.delay_months.planned.high"]
+    pue = by_path["policies.pue_cap.max_annual_pue"]
+    assert (pue.low, pue.high, pue.today) == (1.05, 1.6, 1.25) and pue.source.startswith(DEFAULT_SOURCE)
+    grid = by_path["grid.headroom_mw"]  # 0 to max(2 x 200, 500)
+    assert (grid.low, grid.high, grid.today) == (0, 500, 200)
+    planned = by_path["uncertainty.delay_months.planned.high"]  # mode 2 to max(16, 14)
+    assert (planned.low, planned.high, planned.today) == (2, 16, 8)
+
+
+def test_a_lever_refuses_what_is_not_a_finite_number_in_its_range(levers):
+    grid = levers[0]
+    assert grid.check(435) is None and grid.check(2117.0) is None
+    assert grid.check(434.9) == "grid.headroom_mw: 434.9 is outside the lever's range 435 to 2117"
+    for bad in (math.nan, math.inf, "900", None, True):
+        assert "must be a finite number" in grid.check(bad)
+
+
+def test_the_url_holds_hash_version_seed_variant_and_the_moved_levers_only(levers):
+    state = State({"grid.headroom_mw": 900.0, "policies.capex_subsidy.rate": 0.12}, "grid-tight", 7)
+    text = encode(state, "abc123", "0.1.0")
+    assert text == ("?scenario=abc123&capsim=0.1.0&seed=7&variant=grid-tight&grid.headroom_mw=900"
+                    "&policies.capex_subsidy.rate=0.12")
+    assert decode(text, levers, ["grid-tight"], "abc123", "0.1.0") == state
+    # a lever at today's value is not part of the state
+    assert decode("?grid.headroom_mw=2117", levers, [], "abc123", "0.1.0") == State({}, None, 0)
+    assert decode("", levers, [], "abc123", "0.1.0", default_seed=3) == State({}, None, 3)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("scenario=ffff&grid.headroom_mw=900", "this link was made with another scenario"),
+    ("capsim=9.9&grid.headroom_mw=900", "this link was made with capsim '9.9', this is '0.1.0'"),
+    ("grid.headroom_mw=99999", "99999 is outside the lever's range 435 to 2117"),
+    ("grid.headroom_mw=abc", "grid.headroom_mw: must be a decimal number (got 'abc')"),
+    ("grid.headroom_mw=nan", "must be a decimal number"),
+    ("grid.headroom_mw=1e999", "must be a finite number"),
+    ("grid.headroom_mw=0x10", "must be a decimal number"),
+    ("grid.headroom_mw=900&grid.headroom_mw=901", "'grid.headroom_mw' is given twice"),
+    ("projects.x.it_mw=5", "'projects.x.it_mw' is not a lever of this scenario"),
+    ("variant=nope", "unknown variant 'nope'"),
+    ("seed=-1", "seed must be a whole number"),
+    ("seed=1.5", "seed must be a whole number"),
+    ("grid.headroom_mw", "has no value"),
+    ("x=" + "9" * 5000, "too long"),
+])
+def test_a_bad_or_foreign_link_is_refused_with_a_reason(levers, query, message):
+    with pytest.raises(Refused, match=None) as caught:
+        decode("?" + query, levers, ["grid-tight"], "abc123", "0.1.0")
+    assert message in str(caught.value)
+    assert caught.value.mismatch == message.startswith("this link was made")
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_state_in_range_survives_the_url_round_trip(levers, data):
+    values = {}
+    for lever in levers:
+        if data.draw(st.booleans()):
+            value = data.draw(st.floats(lever.low, lever.high, allow_nan=False))
+            if value != lever.today:
+                values[lever.path] = value
+    state = State(values, data.draw(st.sampled_from([None, "a-b", "x y/é"])), data.draw(st.integers(0, 2**63 - 1)))
+    assert decode(encode(state, "h", "v"), levers, ["a-b", "x y/é"], "h", "v") == state
+    assert all(float(number_text(v)) == v for v in values.values())
+
+
+def test_the_scenario_hash_follows_its_content_not_its_file(shanxi):
+    same = sim.load_scenario("scenarios/shanxi.yaml")
+    other = sim.apply_variant(shanxi, None, {"grid.headroom_mw": 900})
+    assert scenario_hash(shanxi) == scenario_hash(same) != scenario_hash(other)
+    assert len(scenario_hash(shanxi)) == 12
+
+
+@pytest.fixture(scope="module")
+def runner(shanxi):
+    return Runner(shanxi, 8, 0)
+
+
+def test_a_setting_runs_with_the_base_seed_and_common_random_numbers(runner, shanxi):
+    state = State({"grid.headroom_mw": 900.0}, None, 0)
+    results = runner.run(state)
+    expected = sim.simulate(sim.apply_variant(shanxi, None, {"grid.headroom_mw": 900}), replications=8, seed=0)
+    assert results.series["total_eflops"].tolist() == expected.series["total_eflops"].tolist()
+    before = runner.runs
+    assert runner.run(state) is results and runner.runs == before  # cached
+
+
+def test_a_stale_request_is_not_run_and_a_full_queue_is_refused(runner, monkeypatch):
+    first = runner.ticket()
+    runner.ticket()  # a newer request came meanwhile
+    before = runner.runs
+    assert runner.run(State({"grid.headroom_mw": 901.0}, None, 0), first) is None
+    assert runner.runs == before
+    monkeypatch.setattr(runner, "_waiting", 4)
+    with pytest.raises(Busy, match="4 requests are waiting"):
+        runner.run(State({"grid.headroom_mw": 902.0}, None, 0))
+
+
+def test_the_base_is_grey_under_the_setting_in_colour(runner):
+    base, setting = runner.run(State(seed=0)), runner.run(State({"grid.headroom_mw": 900.0}, None, 0))
+    drawn = charts(base, setting, [t.model_dump(mode="json", by_alias=True) | {"role": t.role or "plan"}
+                                   for t in base.scenario.targets], "as reported")
+    assert [c.id for c in drawn] == ["growth", "share", "power"]
+    growth = drawn[0].figure.data
+    greys = [t for t in growth if t.get("legendgroup") == "base"]
+    assert greys and all(t.get("line", {}).get("color", GREY) == GREY for t in greys)
+    assert not any(t["name"].startswith("base: target") for t in growth)  # the targets once
+    assert [t["showlegend"] for t in greys] == [True] + [False] * (len(greys) - 1)  # one legend entry
+    assert {t["legendgroup"] for t in greys} == {"base"}
+    assert growth[len(greys)]["name"] == "total P90"  # the setting's traces drawn after (over) the base's
+    assert overlay(None, drawn[1]) is drawn[1]
+
+
+def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanxi, tmp_path):
+    state = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)
+    text = variant_yaml(runner, state, "h").decode()
+    assert "# run it as it is: capsim run FILE --seed 0 --variant no-subsidy --set grid.headroom_mw=900.0" in text
+    entry = yaml.safe_load(text)["serve-setting"]
+    assert entry["set"] == {"policies.capex_subsidy.rate": 0, "grid.headroom_mw": 900.0}
+    data = shanxi.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["variants"] = {**data["variants"], **yaml.safe_load(text)}
+    mine = sim.apply_variant(sim.scenario_from_data(data), "serve-setting")
+    assert mine.grid.headroom_mw == 900 and mine.policies.capex_subsidy.rate == 0
+    names = zipfile.ZipFile(io.BytesIO(tables_zip(runner, state, "h"))).namelist()
+    assert names == ["monthly.csv", "annual.csv", "targets.csv", "projects.csv", "variant.yaml"]

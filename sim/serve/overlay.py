@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 from ..report.charts import Chart, growth_chart, power_chart, share_chart
+from ..report.goal_charts import power_aims
 
 GREY = "#9a9aa3"
 GREY_BAND = "rgba(154,154,163,0.18)"
@@ -50,7 +51,7 @@ def charts(base, setting, specs: list[dict], basis: str) -> list[Chart]:
     the setting (Results) in colour."""
     out = []
     for draw in (lambda r: growth_chart(r.monthly, specs, basis), lambda r: share_chart(r.monthly, specs),
-                 lambda r: power_chart(r.monthly, r.annual, specs)):
+                 lambda r: power_aims(power_chart(r.monthly, r.annual), r.monthly, r.annual, specs)):
         chart = overlay(draw(base) if base is not setting else None, draw(setting))
         if chart is not None:
             out.append(chart)

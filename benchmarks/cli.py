@@ -57,8 +57,6 @@ after(simulate, "simulate", "replications")
 after(summary, "summary_text", "summary")
 after(results.Results, "tables", "five tables")
 after(tables, "write_tables", "CSV files and manifest")
-from sim.run.heap import keep_freed_memory
-keep_freed_memory()  # as the capsim executable starts (sim.cli.command)
 code = cli.main(sys.argv[1:])
 mark("plots and report, folder published")
 for name, at in marks:

@@ -438,9 +438,6 @@ def command() -> None:
     skipped is the interpreter tearing down its objects one by one, about 0.2 s after a large run."""
     _handle_sigterm()  # Ctrl-C and SIGTERM are the command's from here, before the heavy imports
     try:
-        from .run.heap import keep_freed_memory
-
-        keep_freed_memory()  # this process and the workers it forks reuse freed memory (sim.run.heap)
         code = main()
     except KeyboardInterrupt as exc:  # while starting
         code = _interrupted(exc)

@@ -277,7 +277,7 @@ def test_manifest_records_where_and_with_what_the_results_were_made(tmp_path):
     assert manifest["scenario"]["path"] == "s.yaml"
     assert manifest["scenario"]["resolved_path"] == str((tmp_path / "s.yaml").resolve())
     assert set(manifest["versions"]) == {"capsim", "python", "simpy", "numpy", "pandas", "pydantic",
-                                         "matplotlib", "ruamel.yaml", "pyyaml"}
+                                         "matplotlib", "pillow", "ruamel.yaml"}
     assert all(manifest["versions"].values())
     if shutil.which("git") and (REPO / ".git").exists():
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)

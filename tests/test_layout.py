@@ -33,15 +33,15 @@ def _type_checking(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+def imports_of(name: str, path: Path, known: set[str], typing: bool = False) -> set[str]:
     """Modules of ``sim`` that ``name`` imports at run time (also inside functions; not in an
-    ``if TYPE_CHECKING:`` block, which never runs)."""
+    ``if TYPE_CHECKING:`` block, which never runs), and with ``typing`` those of such blocks too."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _type_checking(node):
+        if isinstance(node, ast.If) and _type_checking(node) and not typing:
             for child in node.orelse:
                 visit(child)
             return
@@ -64,10 +64,10 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     return {m for m in found if m in known and m != name}
 
 
-def graph() -> dict[str, set[str]]:
+def graph(typing: bool = False) -> dict[str, set[str]]:
     mods = modules()
     known = set(mods)
-    return {name: imports_of(name, path, known) for name, path in mods.items()}
+    return {name: imports_of(name, path, known, typing) for name, path in mods.items()}
 
 
 def stage(name: str) -> str | None:
@@ -80,8 +80,11 @@ def test_every_module_belongs_to_a_stage():
     assert not strays, f"modules outside the stages of docs/architecture.md: {strays}"
 
 
-def test_no_import_cycle_inside_sim():
-    edges = graph()
+@pytest.mark.parametrize("typing", [False, True], ids=["run time", "with TYPE_CHECKING imports"])
+def test_no_import_cycle_inside_sim(typing):
+    """No cycle at run time, nor in the types (a type named under ``if TYPE_CHECKING:`` from a
+    module that imports this one is a cycle a reader must follow, e.g. Plan <-> PolicyPlan)."""
+    edges = graph(typing)
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -100,6 +103,22 @@ def test_no_import_cycle_inside_sim():
     for node in sorted(edges):
         if node not in state:
             walk(node)
+
+
+def test_the_checker_sees_a_cycle_through_type_checking_imports(tmp_path, monkeypatch):
+    """A plan that names, under TYPE_CHECKING only, a type of a module that imports the plan: no
+    cycle at run time, a cycle in the types."""
+    pkg = tmp_path / "sim"
+    (pkg / "engine").mkdir(parents=True)
+    for f in ("__init__.py", "engine/__init__.py"):
+        (pkg / f).write_text("")
+    (pkg / "engine" / "plan.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                            "    from .policies import PolicyPlan\n")
+    (pkg / "engine" / "policies.py").write_text("from .plan import Plan\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", pkg)
+    test_no_import_cycle_inside_sim(False)
+    with pytest.raises(pytest.fail.Exception, match="import cycle: sim.engine.plan -> sim.engine.policies -> sim.engine.plan"):
+        test_no_import_cycle_inside_sim(True)
 
 
 def test_imports_go_only_to_the_same_or_an_earlier_stage():
@@ -137,7 +156,7 @@ def test_the_checker_sees_a_cycle_and_a_backward_import(tmp_path, monkeypatch):
     assert edges["sim.engine.a"] == {"sim.engine.b"}
     assert edges["sim.engine.b"] == {"sim.engine.a"}
     with pytest.raises(pytest.fail.Exception, match="import cycle: sim.engine.a -> sim.engine.b -> sim.engine.a"):
-        test_no_import_cycle_inside_sim()
+        test_no_import_cycle_inside_sim(False)
     with pytest.raises(AssertionError, match="sim.scenario.c -> sim.engine.a"):
         test_imports_go_only_to_the_same_or_an_earlier_stage()
 

@@ -9,14 +9,10 @@ per (site, cooling) group for each month of the horizon.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..scenario.schema import CLASSES
-
-if TYPE_CHECKING:  # the policy arrays are built from a plan (sim.engine.policies imports this module)
-    from .policies import PolicyPlan
 
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
 
@@ -26,6 +22,39 @@ def monthly_pue(curve, monthly_temp_c) -> np.ndarray:
     temps = np.array([point[0] for point in curve], dtype=float)
     pues = np.array([point[1] for point in curve], dtype=float)
     return np.interp(np.asarray(monthly_temp_c, dtype=float), temps, pues)
+
+
+@dataclass(frozen=True)
+class PolicyPlan:
+    """The policy levers as arrays: per project (J), per phase (P), per horizon month (M) or year
+    (Y). Compiled by :func:`sim.engine.policies.build_policy_plan` (each lever's part by its own
+    module of :mod:`sim.engine.policies`) and kept on the :class:`Plan`."""
+
+    pue_cap: tuple[str, ...]  # (J,) none | rejected | upgraded
+    rejected: np.ndarray  # (J,) bool: never goes ahead
+    subsidy_eligible: np.ndarray  # (J,) bool
+    go_bonus: np.ndarray  # (J,) added to the go probability (capped at 1)
+    delay_reduction_months: np.ndarray  # (J,) taken off the drawn delay, not below 0
+    delay_scale: np.ndarray  # (J,) multiplies the drawn delay (fast_track)
+    phase_subsidy_cny: np.ndarray  # (P,) claim when the phase comes online
+    phase_spare_pflops: np.ndarray  # (P,) PFLOPS (reporting basis) vouchers may buy: intelligent x (1 - utilization)
+    phase_spare_mw: np.ndarray  # (P,) IT MW that goes with it: it_mw x (1 - utilization)
+    month_year: np.ndarray  # (M,) index of each month's calendar year (0 = first horizon year)
+    subsidy_budget_cny: np.ndarray | None  # (Y,) budget per year (pro rata in part years); None = unlimited
+    subsidy_months: np.ndarray  # (M,) bool: claims of phases coming online in this month are paid
+    voucher_budget_cny: np.ndarray | None  # (Y,) budget per year for the months vouchers run; None = no vouchers
+    voucher_months: np.ndarray  # (M,) bool: vouchers are spent in this month
+    voucher_price_cny_per_pflops_hour: float
+    green_share: np.ndarray | None  # (M,) share of facility energy that is green; None = no emissions block
+    grid_t_per_mwh: float
+
+    @property
+    def has_subsidy(self) -> bool:
+        return bool(self.phase_subsidy_cny.any())
+
+    @property
+    def has_vouchers(self) -> bool:
+        return self.voucher_budget_cny is not None
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ temporary folder; only when every plot is drawn do they replace the files in ``p
 executor, :func:`write_plots` has its workers draw one kind of plot each (:func:`draw_saved`),
 from the same tables, into the same temporary folder.
 
-PNG files are saved by :func:`save_figure` with the layout computed once (see :func:`_save_png`):
-the same pixels as matplotlib's ``savefig``, in less time.
+PNG files are saved by :func:`save_figure` with the layout computed once (see :func:`_save_png`)
+and written by matplotlib's PNG writer (Pillow): the same pixels as matplotlib's ``savefig``, in
+less time.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-import numpy as np
+import matplotlib.image
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -34,7 +35,6 @@ from .. import plots
 from ..errors import ScenarioError
 from ..run.parallel import settle
 from ..run.signals import SIGNALLED, signals_held
-from .png import write_png
 from .destination import is_plot_staging
 from .staging import clean_stale, make_staging, unmark
 
@@ -227,8 +227,8 @@ def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
     the real draw, each time with a new renderer (so every text is measured twice), and writes
     RGBA. Here the layout is computed once, at the saved resolution, with the renderer that then
     draws the file (an Agg canvas, which keeps its renderer and the text sizes it measured), the
-    figure is drawn without its layout engine, and the picture is written by
-    :func:`sim.output.png.write_png` (as RGB when opaque), with matplotlib's metadata and
+    figure is drawn without its layout engine, and the picture is written by matplotlib's
+    ``imsave`` (Pillow, RGBA), as ``savefig`` writes it, with matplotlib's metadata and
     resolution. The figure's canvas, resolution and engine are given back."""
     canvas, engine, dpi = fig.canvas, fig.get_layout_engine(), fig.dpi
     agg = FigureCanvasAgg(fig)  # fig.canvas until the end
@@ -239,13 +239,13 @@ def _save_png(fig: Figure, path: Path | io.BytesIO) -> None:
             with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
                 fig.set_layout_engine(None)  # None, not "none": with any engine savefig draws twice
         agg.draw()
-        pixels = np.asarray(agg.buffer_rgba())
+        pixels = agg.buffer_rgba()
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
         fig.dpi = dpi
         fig.set_canvas(canvas)
-    write_png(path, pixels, DPI, {"Software": f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"})
+    matplotlib.image.imsave(path, pixels, format="png", dpi=DPI)  # what savefig's print_png does
 
 
 def write_plots(folder: str | Path, fmt: str = "png", out: str | Path | None = None,

@@ -16,7 +16,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "matplotlib", "ruamel.yaml", "pyyaml")
+PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "matplotlib", "pillow", "ruamel.yaml")
 """Distributions whose versions can change the results or the plots."""
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding the ``sim`` package: a git checkout when capsim runs from one."""

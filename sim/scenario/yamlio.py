@@ -25,7 +25,6 @@ from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.reader import ReaderError
 
 from ..errors import Problem, ScenarioError
-from . import libyaml
 
 MAX_FILE_BYTES = 5_000_000
 """Largest scenario file accepted (bytes): a national study with 10,000 projects is about 3 MB."""
@@ -100,18 +99,9 @@ def read_yaml(path: str | Path) -> tuple[Any, Positions]:
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Positions]:
-    """Parse YAML text (see :func:`read_yaml`): with libyaml's parser where it gives the same data
-    and positions (:mod:`sim.scenario.libyaml`, several times faster), else with ruamel's."""
+    """Parse YAML text (see :func:`read_yaml`) with ruamel's YAML 1.2 parser; its errors name the
+    file, line and column."""
     _check_flow_depth(text, name)
-    fast = libyaml.parse(text, MAX_DEPTH)
-    if fast is not None:
-        return fast
-    return reference_parse(text, name)
-
-
-def reference_parse(text: str, name: str = "<string>") -> tuple[Any, Positions]:
-    """:func:`parse_yaml` with ruamel's YAML 1.2 parser alone: the reader of record, and of every
-    file the fast path leaves to it; its errors name the file, line and column."""
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False

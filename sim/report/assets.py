@@ -1,5 +1,5 @@
-"""The page's inline style sheet and the script that draws the charts (plotly.js itself comes from
-the installed plotly package, :func:`plotly.offline.get_plotlyjs`)."""
+"""The page's inline style sheet and the script that draws the charts (plotly.js itself is the
+vendored partial bundle of :mod:`sim.report.bundle`)."""
 
 from __future__ import annotations
 
@@ -59,17 +59,42 @@ DRAW = """
   var figures = JSON.parse(document.getElementById("capsim-figures").textContent);
   var config = {responsive: true, displaylogo: false, scrollZoom: false,
                 modeBarButtonsToRemove: ["select2d", "lasso2d"]};
-  Object.keys(figures).forEach(function (id) {
-    var f = figures[id];
-    Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
-      {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
-  });
-  function resize() {
-    Object.keys(figures).forEach(function (id) { Plotly.Plots.resize(document.getElementById(id)); });
+  function draw() {
+    Object.keys(figures).forEach(function (id) {
+      var f = figures[id];
+      Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
+        {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
+    });
+    function resize() {
+      Object.keys(figures).forEach(function (id) { Plotly.Plots.resize(document.getElementById(id)); });
+    }
+    window.addEventListener("beforeprint", resize);
+    window.addEventListener("afterprint", resize);
   }
-  window.addEventListener("beforeprint", resize);
-  window.addEventListener("afterprint", resize);
+  function fail(why) {
+    document.querySelectorAll(".plot").forEach(function (p) {
+      p.textContent = "This chart cannot be drawn here: " + why + ". The tables hold the same numbers.";
+      p.className += " unpacked-not";
+    });
+  }
+  if (window.Plotly) { draw(); return; }
+  var packed = document.getElementById("capsim-plotly");
+  if (!packed) { fail("the page holds no plotly.js"); return; }
+  if (!window.DecompressionStream) {
+    fail("this browser cannot unpack plotly.js (it needs Chrome or Edge 80, Firefox 113, Safari 16.4 or later)");
+    return;
+  }
+  var text = atob(packed.textContent.trim()), bytes = new Uint8Array(text.length);
+  for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (code) {
+    var script = document.createElement("script");
+    script.textContent = code;
+    document.head.appendChild(script);
+    draw();
+  }).catch(function (error) { fail("plotly.js could not be unpacked (" + error + ")"); throw error; });
 })();
 """
-"""Draws every figure of the ``capsim-figures`` JSON block into the div of the same id; charts
-follow the page's width, also when printing."""
+"""Unpacks plotly.js (:mod:`sim.report.bundle`: gzip and base64, with the browser's DecompressionStream),
+runs it, then draws every figure of the ``capsim-figures`` JSON block into the div of the same id;
+charts follow the page's width, also when printing. A browser that cannot unpack it gets a sentence
+in each chart's place instead of a blank."""

@@ -1,4 +1,4 @@
-"""The report page: one HTML file with everything inline (style, plotly.js, the figures' data), so
+"""The report page: one HTML file with everything inline (style, plotly.js packed, the figures' data), so
 it opens from disk in any current browser with no network.
 
 The page answers first and shows its evidence after: the answer and key figures, the charts,
@@ -16,7 +16,6 @@ when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import json
 import os
@@ -34,6 +33,7 @@ from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
+from .bundle import plotly_scripts
 from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
                      variants_growth_chart)
 from .read import ResultsFolder, read_folder
@@ -236,14 +236,6 @@ def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
             + tables)
 
 
-@functools.cache
-def plotly_js() -> str:
-    """plotly.js from the installed plotly package, read once per process (4.8 MB)."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
 def default_docs_url(report_dir: Path) -> str | None:
     """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
     if not SOURCES_MD.is_file():
@@ -295,7 +287,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         f"<main>{sections}</main>"
         f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}.</footer>"
         f'<script type="application/json" id="capsim-figures">{figures.replace("</", "<" + chr(92) + "/")}</script>'
-        f"<script>{plotly_js()}</script><script>{DRAW}</script></body></html>"
+        f"{plotly_scripts()}<script>{DRAW}</script></body></html>"
     )
 
 

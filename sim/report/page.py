@@ -15,11 +15,8 @@ when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import os
-import shlex
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -33,11 +30,13 @@ from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
+from .brief import brief_ids, collapsed, print_note, section_class
 from .bundle import plotly_scripts
 from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
                      variants_growth_chart)
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
+from .reproduce import EMBED_MAX_BYTES, reproduce_section  # noqa: F401
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
 from .studies import box_range, input_units, method_of, package_settings, solve_settings
@@ -47,7 +46,6 @@ from .text import pick_variant
 REPORT_NAME = "report.html"
 GENERATOR = "capsim"
 """The page's ``<meta name="generator">`` starts with it: the mark of a report capsim may write over."""
-EMBED_MAX_BYTES = 1_000_000
 TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "explore": "an exploration of the inputs",
           "solve": "a solve"}
 SECTIONS = (("answer", "The answer"), ("charts", "Charts"), ("compare", "Variants compared"),
@@ -135,8 +133,8 @@ def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def _figure(chart: Chart) -> str:
-    return (f'<figure class="chart" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
+def _figure(chart: Chart, brief: bool = False) -> str:
+    return (f'<figure class="chart{" brief" if brief else ""}" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
             f'aria-label="{esc(chart.title + ". " + chart.description)}" title="{esc(chart.title)}"></div>'
             f'<figcaption><strong>{esc(chart.title)}.</strong> {esc(chart.description)}</figcaption></figure>')
 
@@ -205,37 +203,6 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
     return "".join(parts)
 
 
-def _manifest_value(value: object) -> str:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return f'<code>{esc(shlex.join(value))}</code>'
-    if isinstance(value, (dict, list)):
-        return f'<code>{esc(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))}</code>'
-    return esc(value)
-
-
-def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
-    items = [(k, v) for k, v in folder.manifest.items() if k not in ("resolved_scenario", "runs")]
-    facts = "".join(f"<dt>{esc(k)}</dt><dd>{_manifest_value(v)}</dd>" for k, v in items)
-    rows = []
-    for name, table in folder.tables.items():
-        path = folder.path / f"{name}.csv"
-        href = quote(Path(os.path.relpath(path, report_dir)).as_posix())
-        raw = folder.raw.get(name, b"")  # the bytes read and checked, not the file read again
-        download = ""
-        if len(raw) <= EMBED_MAX_BYTES:
-            data = base64.b64encode(raw).decode("ascii")
-            download = f'<a download="{esc(name)}.csv" href="data:text/csv;base64,{data}">download</a>'
-        rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
-                     "columns": esc(", ".join(map(str, table.columns))),
-                     "embedded": download or f"no (over {EMBED_MAX_BYTES / 1e6:g} MB)",
-                     "beside the report": f'<a href="{esc(href)}">{esc(href)}</a>'})
-    tables = html_table(pd.DataFrame(rows), "The result tables", raw=("table", "columns", "embedded",
-                                                                     "beside the report"), tight=("table",))
-    return (f'<dl class="kv">{facts}</dl><p class="note">Run the command again with the same scenario file '
-            f'(same sha256) and seed to get identical CSV tables, whatever the number of worker processes.</p>'
-            + tables)
-
-
 def default_docs_url(report_dir: Path) -> str | None:
     """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
     if not SOURCES_MD.is_file():
@@ -250,10 +217,11 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
     charts = charts_for(folder)
     m = folder.manifest
     bodies: dict[str, str] = {"answer": answer_section(folder, result)}
+    brief = brief_ids(charts, folder.kind)
     for section in ("charts", "compare", "limits", "sensitivity", "solve"):
         mine = [c for c in charts if c.section == section]
         if mine:
-            bodies[section] = "".join(_figure(c) for c in mine)
+            bodies[section] = "".join(_figure(c, c.id in brief) for c in mine)
     boxes = discovery_boxes(folder)
     if boxes is not None:
         bodies["sensitivity"] = bodies.get("sensitivity", "") + html_table(
@@ -263,11 +231,12 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         bodies["calibration"] = ("<p>Each <code>role: calibration</code> target is a reported past figure the model "
                                  "should reproduce: the figure should lie inside the model's P10–P90 band.</p>"
                                  + html_table(result.calibration, "Calibration checks", table_id="calibration"))
-    bodies["sources"] = sources_section(folder, docs_url)
-    bodies["reproduce"] = reproduce_section(folder, report_dir)
+    bodies["sources"] = collapsed("sources-details", "Show every value of the scenario and its source",
+                                  sources_section(folder, docs_url))
+    bodies["reproduce"] = reproduce_section(folder, report_dir, esc, html_table)
     shown = [(key, title) for key, title in SECTIONS if key in bodies]
     nav = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in shown)
-    sections = "".join(f'<section id="{key}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
+    sections = "".join(f'<section id="{key}" class="{section_class(key, bodies[key])}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
                        f"{bodies[key]}</section>" for key, title in shown)
     n = m.get("replications")
     meta = [f"capsim report of {TITLES[folder.kind]}",
@@ -281,11 +250,13 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="{GENERATOR} {esc(__version__)}">'
-        f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head><body>"
+        f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head>"
+        f'<body class="kind-{folder.kind}">'
         f'<header><h1>{esc(folder.name)}</h1><p class="meta">{esc(" · ".join(p for p in meta if p))}</p>'
         f'<nav aria-label="sections"><ul>{nav}</ul></nav></header>'
         f"<main>{sections}</main>"
-        f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}.</footer>"
+        f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}."
+        f"{print_note(charts, brief)}</footer>"
         f'<script type="application/json" id="capsim-figures">{figures.replace("</", "<" + chr(92) + "/")}</script>'
         f"{plotly_scripts()}<script>{DRAW}</script></body></html>"
     )

@@ -91,6 +91,7 @@ def wider_than_viewport(driver) -> list[str]:
       for (const el of document.body.querySelectorAll('*')) {
         const r = el.getBoundingClientRect();
         if (r.width === 0 || (r.right <= edge + 0.5 && r.left >= -0.5)) continue;
+        if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) continue;  // parked off the page (plotly's text tester)
         let clipped = false;
         for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
           const o = getComputedStyle(p).overflowX;
@@ -101,6 +102,39 @@ def wider_than_viewport(driver) -> list[str]:
           ' (' + Math.round(r.width) + ' px)');
       }
       return out;""")
+
+
+DOTTED_PATH = re.compile(r"(?<![\w./-])[a-z][a-z0-9_]*(?:\.[a-zA-Z0-9_-]*[a-zA-Z_][a-zA-Z0-9_-]*)+(?![\w/])")
+"""A scenario path such as ``grid.headroom_mw`` or ``projects.a.it_mw`` (not ``report.html``,
+``sources.md``, ``monthly.csv``, ``0.5``)."""
+FILE_NAMES = re.compile(r"\.(?:html|md|csv|yaml|yml|json|png|xlsx|py)$")
+
+
+def dotted_paths(text: str) -> list[str]:
+    """The scenario paths written in ``text`` (file names left out)."""
+    return [m for m in DOTTED_PATH.findall(text) if not FILE_NAMES.search(m) and m not in ("e.g", "i.e")]
+
+
+def x_ranges(driver, section: str = "charts") -> dict[str, list]:
+    """Each drawn chart of ``section``: the range of every x axis that is a date axis."""
+    return driver.execute_script("""
+      const out = {};
+      document.querySelectorAll('#' + arguments[0] + ' .plot').forEach(gd => {
+        const axes = Object.keys(gd._fullLayout).filter(k => /^xaxis\\d*$/.test(k) && gd._fullLayout[k].type === 'date');
+        if (axes.length) out[gd.id] = axes.map(k => gd._fullLayout[k].range);
+      });
+      return out;""", section)
+
+
+def hover_text(driver, chart_id: str, x: str) -> str:
+    """What the hover label of ``chart_id`` says at ``x`` (a value of its first x axis: ``2026-12-31``),
+    every text of it joined by `` | ``."""
+    return driver.execute_script("""
+      const gd = document.getElementById(arguments[0]);
+      Plotly.Fx.hover(gd, {xval: gd._fullLayout.xaxis.d2c(arguments[1])});
+      const text = Array.from(gd.querySelectorAll('.hoverlayer text')).map(t => t.textContent).join(' | ');
+      Plotly.Fx.unhover(gd);
+      return text;""", chart_id, x)
 
 
 def print_pdf(driver) -> bytes:

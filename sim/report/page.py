@@ -19,7 +19,6 @@ import html
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 
@@ -204,10 +203,13 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
 
 
 def default_docs_url(report_dir: Path) -> str | None:
-    """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
+    """The relative path from ``report_dir`` to the checkout's docs/ folder (``../../docs``), when the
+    report is inside the checkout; None elsewhere: a path out of it would spell this machine's folders
+    (``../../../home/me/capsim/docs``), and the page holds the fact entries anyway."""
     if not SOURCES_MD.is_file():
         return None
-    return quote(Path(os.path.relpath(SOURCES_MD.parent, report_dir.resolve())).as_posix())
+    relative = Path(os.path.relpath(SOURCES_MD.parent, report_dir.resolve())).parts
+    return "/".join(relative) if relative[-1:] == ("docs",) and set(relative[:-1]) <= {".."} else None
 
 
 def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = None) -> str:

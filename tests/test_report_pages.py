@@ -160,4 +160,6 @@ def test_the_hover_label_at_the_target_month_shows_the_answer_value(folders, bro
     open_page(browser, folders["run-guizhou"] / "report.html")
     sentence = next(s for s in answer_sentences(browser) if "Total compute in 2026-12" in s)
     value = re.search(r"Total compute in 2026-12: ([\d,.]+)", sentence).group(1)
-    assert value in hover_text(browser, "chart-growth", "2026-12-31")
+    label = hover_text(browser, "chart-growth", "2026-12-31")
+    total = re.search(r"total[^|:]*: ([\d,.]+)", label)  # the total's entry: "total, median : 186 [186–187] EFLOPS"
+    assert total and total.group(1) == value, label

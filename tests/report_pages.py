@@ -3,7 +3,7 @@ functions that read what a reader sees (tests/test_report_pages.py). Each return
 (lists of texts, numbers), so an assertion reads as the property it checks. Also a screenshot
 command for docs/img/:
 
-    python tests/report_pages.py results/shanxi/report.html docs/img/report.png [HEIGHT_PX]
+    python tests/report_pages.py results/shanxi/report.html docs/img/report.png [HEIGHT_PX [SELECTOR]]
 """
 
 from __future__ import annotations
@@ -164,14 +164,17 @@ def printed_pages(driver, open_details: bool = False) -> int:
             driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = false)")
 
 
-def screenshot(page: Path, out: Path, height: int = 2400, width: int = 1200) -> Path:
-    """A PNG of the top ``height`` px of ``page`` at ``width`` px (docs/img/)."""
+def screenshot(page: Path, out: Path, height: int = 2400, width: int = 1200, start: str | None = None) -> Path:
+    """A PNG of ``height`` px of ``page`` at ``width`` px (docs/img/): its top, or from the element
+    ``start`` (a CSS selector such as ``#compare``)."""
     driver = chromium(width, height)
     try:
         open_page(driver, page, width)
         driver.set_window_size(width, height)
         driver.execute_script("window.dispatchEvent(new Event('resize'))")
         driver.execute_script("return new Promise(r => setTimeout(r, 500))")
+        if start:
+            driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", start)
         Path(out).write_bytes(driver.get_screenshot_as_png())
     finally:
         driver.quit()
@@ -179,4 +182,4 @@ def screenshot(page: Path, out: Path, height: int = 2400, width: int = 1200) -> 
 
 
 if __name__ == "__main__":
-    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), *(int(a) for a in sys.argv[3:4])))
+    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), *(int(a) for a in sys.argv[3:4]), start=(sys.argv[4:5] or [None])[0]))

@@ -147,9 +147,9 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
         if ": all tie" in result.ranked_by:  # no run is best (sim.report.ranking.compare_answer)
             caption = f"Ranking of the runs by {result.ranked_by}"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
-                                tight=("variant", "first met (P50)")))
+                                tight=("variant", "first met (P50)", "kind")))
     for caption, table in result.tables:
-        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
+        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input", "kind")))
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])

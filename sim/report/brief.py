@@ -33,10 +33,10 @@ def collapsed(ident: str, summary: str, body: str) -> str:
 
 def print_note(charts, brief: set[str]) -> str:
     """The printout's last line: what the page has beyond the brief, and how to print it."""
-    more = len([c for c in charts if c.id not in brief])
+    more, shown = len([c for c in charts if c.id not in brief]), len(brief)
     charts_more = f"{more} more chart{'s' if more != 1 else ''}, " if more else ""
-    return (f'<p class="print-note">This printout is the brief: the answer, the key figures and '
-            f"{min(len(charts), BRIEF_CHARTS)} chart{'s' if min(len(charts), BRIEF_CHARTS) != 1 else ''}. "
+    charts_shown = f" and {shown} chart{'s' if shown != 1 else ''}" if shown else ""
+    return (f'<p class="print-note">This printout is the brief: the answer and the key figures{charts_shown}. '
             f"The page (report.html) has {charts_more}the scenario's sources and how to reproduce the run; "
             "open “Show every value of the scenario and its source” or the Reproduce block before printing to "
             "print them too.</p>")

@@ -3,7 +3,8 @@ left out of print unless opened), every key of the manifest and the result table
 
 No machine path is shown: an absolute path in the command or the manifest (the output folder,
 the scenario's resolved path, the working directory, the Python executable) is shown by its last
-part (``…/shanxi.yaml``); the tables are linked relative to the report."""
+part (``…/shanxi.yaml``); the tables are named as in the results folder and linked relative to
+the report."""
 
 from __future__ import annotations
 
@@ -88,9 +89,9 @@ def reproduce_section(folder, report_dir: Path, esc, html_table) -> str:
         rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
                      "columns": esc(", ".join(map(str, table.columns))),
                      "embedded": download or f"no (over {EMBED_MAX_BYTES / 1e6:g} MB)",
-                     "beside the report": f'<a href="{esc(href)}">{esc(href)}</a>'})
+                     "in the results folder": f'<a href="{esc(href)}">{esc(name)}.csv</a>'})
     tables = html_table(pd.DataFrame(rows), "The result tables", raw=("table", "columns", "embedded",
-                                                                     "beside the report"), tight=("table",))
+                                                                     "in the results folder"), tight=("table",))
     return (intro + f'<details id="reproduce-details"><summary>The manifest ({len(items)} keys) and the '
             f"{len(rows)} result tables, to download</summary>"
             f'<dl class="kv">{facts}</dl>{tables}</details>')

@@ -163,3 +163,25 @@ def test_the_hover_label_at_the_target_month_shows_the_answer_value(folders, bro
     label = hover_text(browser, "chart-growth", "2026-12-31")
     total = re.search(r"total[^|:]*: ([\d,.]+)", label)  # the total's entry: "total, median : 186 [186–187] EFLOPS"
     assert total and total.group(1) == value, label
+
+
+def test_a_browser_that_cannot_unpack_plotly_says_so_in_each_chart(browser, tmp_path):
+    """Without DecompressionStream (browsers before 2023) every chart's place holds a sentence, not a blank."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from report_folders import run_folder
+    import sim
+
+    page = sim.report.write(run_folder(tmp_path / "run"))[0]
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                     {"source": "delete window.DecompressionStream;"})
+    try:
+        browser.get(page.resolve().as_uri())
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('.plot.unpacked-not').length"))
+        texts = browser.execute_script("return Array.from(document.querySelectorAll('.plot')).map(p => p.innerText)")
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+    assert len(texts) == 5 and all(t.startswith("This chart cannot be drawn here: this browser cannot unpack "
+                                                "plotly.js (it needs Chrome or Edge 80") for t in texts), texts
+    assert browser.execute_script("return typeof Plotly") == "undefined"

@@ -82,8 +82,10 @@ DRAW = """
     var brief = Array.from(document.querySelectorAll("figure.chart.brief .plot")), heights = {};
     function forPrint() {  /* the brief's charts at the width of landscape A4 (273 mm), shorter */
       brief.forEach(function (gd) {
-        var h = heights[gd.id] = heights[gd.id] || gd._fullLayout.height;
-        Plotly.relayout(gd, {width: PRINT_WIDTH_PX, height: Math.min(h, Math.max(320, Math.round(h * 0.6)))});
+        var h = heights[gd.id] = heights[gd.id] || gd._fullLayout.height, full = gd._fullLayout;
+        var rows = new Set(Object.keys(full).filter(function (k) { return /^yaxis\\d*$/.test(k); })
+          .map(function (k) { return full[k].domain.join(); })).size;  /* panels stacked: keep more height */
+        Plotly.relayout(gd, {width: PRINT_WIDTH_PX, height: Math.min(h, Math.max(320, Math.round(h * (rows > 1 ? 0.85 : 0.6))))});
       });
     }
     function forScreen() {
@@ -119,5 +121,6 @@ DRAW = """
 """Unpacks plotly.js (:mod:`sim.report.bundle`: gzip and base64, with the browser's DecompressionStream),
 runs it, then draws every figure of the ``capsim-figures`` JSON block into the div of the same id;
 charts follow the page's width. Before printing, the brief's charts (:mod:`sim.report.brief`) are
-laid out at the printed page's width and 0.6 of their height (320 px at least), and back after. A browser that cannot unpack it gets a sentence
+laid out at the printed page's width and 0.6 of their height (0.85 with panels stacked; 320 px at
+least), and back after. A browser that cannot unpack it gets a sentence
 in each chart's place instead of a blank."""

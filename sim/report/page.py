@@ -8,9 +8,10 @@ appears only when the folder has the tables it draws on.
 Links: a fact id in a ``source:`` text links to its entry embedded in the page (read from
 ``docs/sources.md``); each entry links on to ``docs/sources.md#s10`` under ``docs_url``. By
 default ``docs_url`` is the relative path from the report to the ``docs/`` folder of the capsim
-checkout that wrote it (``../../docs`` for ``results/shanxi/report.html``); pass a repository
-address (``--docs-url``) for a report that travels. The CSV tables are embedded for download
-when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
+checkout that wrote it (``../../docs`` for ``results/shanxi/report.html``) when the report is
+inside that checkout, else none; pass a repository address (``--docs-url``) for a report that
+travels. The CSV tables are embedded for download when each is at most :data:`EMBED_MAX_BYTES`,
+and linked always (:mod:`sim.report.reproduce`). What prints is :mod:`sim.report.brief`'s.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
 
 
 def _figure(chart: Chart, brief: bool = False) -> str:
-    return (f'<figure class="chart{" brief" if brief else ""}" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
+    kind = "chart brief" if brief else "chart"  # the brief's charts print (sim.report.brief)
+    return (f'<figure class="{kind}" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
             f'aria-label="{esc(chart.title + ". " + chart.description)}" title="{esc(chart.title)}"></div>'
             f'<figcaption><strong>{esc(chart.title)}.</strong> {esc(chart.description)}</figcaption></figure>')
 

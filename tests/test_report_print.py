@@ -42,7 +42,7 @@ def test_the_brief_prints_three_charts_chosen_by_the_kind_of_report(kind, expect
 
 def test_sections_without_a_chart_of_the_brief_do_not_print():
     assert section_class("answer", "<p>x</p>") == "brief"
-    assert section_class("charts", '<figure class="chart brief" id="fig-growth">') == "brief"
+    assert section_class("charts", '<figure class="chart" id="fig-growth" data-print="brief">') == "brief"
     assert section_class("limits", '<figure class="chart" id="fig-limits">') == "more"
     assert section_class("sources", "<details>") == "more"
 

@@ -54,7 +54,7 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 600; mar
   tr { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   /* the brief (sim/report/brief.py): the answer, key figures, three charts; the rest on screen only */
-  section.more, figure.chart:not(.brief), #answer .scroll, .kind-compare #answer table:not(#ranking) { display: none; }
+  section.more, figure.chart:not([data-print="brief"]), #answer .scroll, .kind-compare #answer table:not(#ranking) { display: none; }
   section.more:has(details[open]) { display: block; break-before: page; }
   details > summary { display: none; }
   table { font-size: 9.5pt; }
@@ -79,7 +79,7 @@ DRAW = """
       Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
         {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
     });
-    var brief = Array.from(document.querySelectorAll("figure.chart.brief .plot")), heights = {};
+    var brief = Array.from(document.querySelectorAll('figure.chart[data-print="brief"] .plot')), heights = {};
     function forPrint() {  /* the brief's charts at the width of landscape A4 (273 mm), shorter */
       brief.forEach(function (gd) {
         var h = heights[gd.id] = heights[gd.id] || gd._fullLayout.height, full = gd._fullLayout;

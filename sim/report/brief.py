@@ -4,7 +4,7 @@ kind (a comparison's charts of the variants first, an explore's sensitivity char
 chart, else the run's first charts). The other charts and sections stay on screen only; the
 sources and the Reproduce block are collapsed (``<details>``) and print only when opened, after
 a page break (the appendix). The style sheet (:data:`sim.report.assets.CSS`, ``@media print``)
-reads the classes set here: ``section.brief``/``section.more``, ``figure.chart.brief``."""
+reads the marks set here: ``section.brief``/``section.more``, ``figure.chart[data-print=brief]``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def brief_ids(charts, kind: str) -> set[str]:
 
 def section_class(key: str, body: str) -> str:
     """``brief`` for the answer and a section with a chart of the brief, else ``more`` (not printed)."""
-    return "brief" if key == "answer" or 'class="chart brief"' in body else "more"
+    return "brief" if key == "answer" or 'data-print="brief"' in body else "more"
 
 
 def collapsed(ident: str, summary: str, body: str) -> str:

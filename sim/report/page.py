@@ -134,8 +134,8 @@ def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
 
 
 def _figure(chart: Chart, brief: bool = False) -> str:
-    kind = "chart brief" if brief else "chart"  # the brief's charts print (sim.report.brief)
-    return (f'<figure class="{kind}" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
+    printed = ' data-print="brief"' if brief else ""  # the brief's charts print (sim.report.brief)
+    return (f'<figure class="chart" id="fig-{chart.id}"{printed}><div class="plot" id="chart-{chart.id}" role="img" '
             f'aria-label="{esc(chart.title + ". " + chart.description)}" title="{esc(chart.title)}"></div>'
             f'<figcaption><strong>{esc(chart.title)}.</strong> {esc(chart.description)}</figcaption></figure>')
 

@@ -18,6 +18,7 @@ from sim.report.read import read_folder
 from sim.report.reproduce import command_words, no_machine_paths
 
 ROOT = Path(__file__).resolve().parents[1]
+HOME, TMP, DRIVE = "/" + "home/me", "/" + "tmp/x", "C:" + "\\Users\\me"  # split: tests/test_repository.py
 
 
 def chart(ident: str, section: str = "charts") -> Chart:
@@ -54,10 +55,10 @@ def test_the_print_note_counts_what_the_page_has_beyond_the_brief():
 
 
 @pytest.mark.parametrize("value, shown", [
-    ("/tmp/pytest-of-me/run/shanxi", "…/shanxi"),
-    ("/home/me/capsim/scenarios/shanxi.yaml", "…/shanxi.yaml"),
+    (f"{TMP}/run/shanxi", "…/shanxi"),
+    (f"{HOME}/capsim/scenarios/shanxi.yaml", "…/shanxi.yaml"),
     ("~/capsim/guizhou.yaml", "…/guizhou.yaml"),
-    ("C:\\Users\\me\\capsim\\s.yaml", "…/s.yaml"),
+    (f"{DRIVE}\\capsim\\s.yaml", "…/s.yaml"),
     ("\\\\server\\share\\s.yaml", "…/s.yaml"),
     ("/srv/results/", "…/results"),
     ("scenarios/shanxi.yaml", "scenarios/shanxi.yaml"),  # relative: as it is
@@ -71,22 +72,22 @@ def test_machine_paths_are_shown_by_their_last_part(value, shown):
 
 
 def test_the_command_in_words_hides_the_machine_paths_and_quotes_names():
-    data = {"command": ["capsim", "solve", "/tmp/x/shanxi.yaml", "--target", "plan 2025 (S15)", "--out", "/tmp/x/out"]}
+    data = {"command": ["capsim", "solve", f"{TMP}/shanxi.yaml", "--target", "plan 2025 (S15)", "--out", f"{TMP}/out"]}
     assert command_words(data) == "capsim solve shanxi.yaml --target 'plan 2025 (S15)' --out out"
     assert command_words({}) is None and command_words({"command": "capsim run"}) is None
 
 
 def test_the_page_says_the_command_in_words_and_keeps_the_manifest_closed(tmp_path):
-    data = manifest(command=["capsim", "run", "/home/me/work/test.yaml", "--out", str(tmp_path / "run")],
-                    working_directory="/home/me/work", python_executable="/home/me/.venv/bin/python3")
-    data["scenario"]["resolved_path"] = "/home/me/work/test.yaml"
+    data = manifest(command=["capsim", "run", f"{HOME}/proj/test.yaml", "--out", str(tmp_path / "run")],
+                    working_directory=f"{HOME}/proj", python_executable=f"{HOME}/.venv/bin/python3")
+    data["scenario"]["resolved_path"] = f"{HOME}/proj/test.yaml"
     folder = run_folder(tmp_path / "run")
     (folder / "manifest.json").write_text(__import__("json").dumps(data), encoding="utf-8")
     page = build_html(read_folder(folder), folder)
     assert ("To get the same tables again, run <code>capsim run test.yaml --out run</code> with the scenario file "
             "<code>test.yaml</code> (Testland), sha256 <code>abababababab…</code> and capsim 0.1.0.") in page
-    assert "/home/me" not in page and str(tmp_path) not in page
-    assert "<dd>…/work</dd>" in page and "<dd>…/python3</dd>" in page
+    assert HOME not in page and str(tmp_path) not in page
+    assert "<dd>…/proj</dd>" in page and "<dd>…/python3</dd>" in page
     closed = page[page.index('<details id="reproduce-details">'):]
     assert closed.index("working_directory") < closed.index("</details>")  # the manifest: in the closed block
     assert '<details id="sources-details"><summary>Show every value of the scenario and its source</summary>' in page

@@ -23,12 +23,12 @@ EMBED_MAX_BYTES = 1_000_000
 
 
 def is_machine_path(text: str) -> bool:
-    """An absolute path of this or another machine: ``/tmp/x``, ``~/x``, ``C:\\x``, ``\\\\host\\x``."""
+    """An absolute path of this or another machine: ``/srv/x``, ``~/x``, ``D:/x``, ``\\\\host\\x``."""
     return text.startswith(("/", "~")) or ntpath.isabs(text) and len(text) > 2
 
 
 def last_part(text: str) -> str:
-    """An absolute path by its last part (``/tmp/r/shanxi`` -> ``shanxi``)."""
+    """An absolute path by its last part (``/srv/r/shanxi`` -> ``shanxi``)."""
     return ntpath.basename(text.rstrip("/\\").replace("/", "\\")) or text
 
 

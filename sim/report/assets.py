@@ -1,5 +1,5 @@
-"""The page's inline style sheet and the script that draws the charts (plotly.js itself comes from
-the installed plotly package, :func:`plotly.offline.get_plotlyjs`)."""
+"""The page's inline style sheet and the script that draws the charts (plotly.js itself is the
+vendored partial bundle of :mod:`sim.report.bundle`)."""
 
 from __future__ import annotations
 
@@ -39,37 +39,88 @@ dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; ma
 dl.kv dt { font-weight: 600; } dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 footer { color: var(--muted); font-size: 13px; padding: 24px 20px 40px; }
 a.fact { font-weight: 600; }
-@page { size: A4 landscape; margin: 12mm; }
+details > summary { cursor: pointer; color: var(--accent); font-weight: 600; margin: 6px 0 10px; }
+.print-note { display: none; }
+@page { size: A4 landscape; margin: 10mm; }
 @media print {
-  body { font-size: 11pt; }
+  body { font-size: 11pt; zoom: 0.85; }
   header, main, footer { max-width: none; padding: 0; }
   nav, .modebar-container { display: none !important; }
   h2 { break-after: avoid; }
-  figure.chart, table.key, .answer { break-inside: avoid; }
+  figure.chart, .answer { break-inside: avoid; }
   .scroll { max-height: none; overflow: visible; border: none; }
   .scroll thead th { position: static; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  /* the brief (sim/report/brief.py): the answer, key figures, three charts; the rest on screen only */
+  section.more, figure.chart:not([data-print="brief"]), #answer .scroll, .kind-compare #answer table:not(#ranking) { display: none; }
+  section.more:has(details[open]) { display: block; break-before: page; }
+  details > summary { display: none; }
+  table { font-size: 9.5pt; }
+  h2 { margin-top: 14px; }
+  figure.chart { margin: 8px 0 12px; }
+  .print-note { display: block; font-size: 9pt; }
+  footer { padding: 8px 0 0; }
 }
 """
 
+PRINT_WIDTH_PX = 1220
+"""The width of a printed page in the page's CSS pixels: landscape A4 less the 10 mm margins (277 mm,
+1,047 px) at the print style's zoom of 0.85."""
 DRAW = """
 (function () {
   var figures = JSON.parse(document.getElementById("capsim-figures").textContent);
   var config = {responsive: true, displaylogo: false, scrollZoom: false,
                 modeBarButtonsToRemove: ["select2d", "lasso2d"]};
-  Object.keys(figures).forEach(function (id) {
-    var f = figures[id];
-    Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
-      {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
-  });
-  function resize() {
-    Object.keys(figures).forEach(function (id) { Plotly.Plots.resize(document.getElementById(id)); });
+  function draw() {
+    Object.keys(figures).forEach(function (id) {
+      var f = figures[id];
+      Plotly.newPlot(id, f.data, f.layout, Object.assign({}, config,
+        {toImageButtonOptions: {format: "png", filename: id.replace("chart-", "")}}));
+    });
+    var brief = Array.from(document.querySelectorAll('figure.chart[data-print="brief"] .plot')), heights = {};
+    function forPrint() {  /* the brief's charts at the width of landscape A4 (273 mm), shorter */
+      brief.forEach(function (gd) {
+        var h = heights[gd.id] = heights[gd.id] || gd._fullLayout.height, full = gd._fullLayout;
+        var rows = new Set(Object.keys(full).filter(function (k) { return /^yaxis\\d*$/.test(k); })
+          .map(function (k) { return full[k].domain.join(); })).size;  /* panels stacked: keep more height */
+        Plotly.relayout(gd, {width: PRINT_WIDTH_PX, height: Math.min(h, Math.max(320, Math.round(h * (rows > 1 ? 0.85 : 0.6))))});
+      });
+    }
+    function forScreen() {
+      brief.forEach(function (gd) { if (heights[gd.id]) Plotly.relayout(gd, {width: null, height: heights[gd.id]}); });
+      Object.keys(figures).forEach(function (id) { Plotly.Plots.resize(document.getElementById(id)); });
+    }
+    window.addEventListener("beforeprint", forPrint);
+    window.addEventListener("afterprint", forScreen);
   }
-  window.addEventListener("beforeprint", resize);
-  window.addEventListener("afterprint", resize);
+  function fail(why) {
+    document.querySelectorAll(".plot").forEach(function (p) {
+      p.textContent = "This chart cannot be drawn here: " + why + ". The tables hold the same numbers.";
+      p.className += " unpacked-not";
+    });
+  }
+  if (window.Plotly) { draw(); return; }
+  var packed = document.getElementById("capsim-plotly");
+  if (!packed) { fail("the page holds no plotly.js"); return; }
+  if (!window.DecompressionStream) {
+    fail("this browser cannot unpack plotly.js (it needs Chrome or Edge 80, Firefox 113, Safari 16.4 or later)");
+    return;
+  }
+  var text = atob(packed.textContent.trim()), bytes = new Uint8Array(text.length);
+  for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (code) {
+    var script = document.createElement("script");
+    script.textContent = code;
+    document.head.appendChild(script);
+    draw();
+  }).catch(function (error) { fail("plotly.js could not be unpacked (" + error + ")"); throw error; });
 })();
-"""
-"""Draws every figure of the ``capsim-figures`` JSON block into the div of the same id; charts
-follow the page's width, also when printing."""
+""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX))
+"""Unpacks plotly.js (:mod:`sim.report.bundle`: gzip and base64, with the browser's DecompressionStream),
+runs it, then draws every figure of the ``capsim-figures`` JSON block into the div of the same id;
+charts follow the page's width. Before printing, the brief's charts (:mod:`sim.report.brief`) are
+laid out at the printed page's width and 0.6 of their height (0.85 with panels stacked; 320 px at
+least), and back after. A browser that cannot unpack it gets a sentence
+in each chart's place instead of a blank."""

@@ -1,4 +1,4 @@
-"""The report page: one HTML file with everything inline (style, plotly.js, the figures' data), so
+"""The report page: one HTML file with everything inline (style, plotly.js packed, the figures' data), so
 it opens from disk in any current browser with no network.
 
 The page answers first and shows its evidence after: the answer and key figures, the charts,
@@ -8,22 +8,18 @@ appears only when the folder has the tables it draws on.
 Links: a fact id in a ``source:`` text links to its entry embedded in the page (read from
 ``docs/sources.md``); each entry links on to ``docs/sources.md#s10`` under ``docs_url``. By
 default ``docs_url`` is the relative path from the report to the ``docs/`` folder of the capsim
-checkout that wrote it (``../../docs`` for ``results/shanxi/report.html``); pass a repository
-address (``--docs-url``) for a report that travels. The CSV tables are embedded for download
-when each is at most :data:`EMBED_MAX_BYTES`, and linked beside the file always.
+checkout that wrote it (``../../docs`` for ``results/shanxi/report.html``) when the report is
+inside that checkout, else none; pass a repository address (``--docs-url``) for a report that
+travels. The CSV tables are embedded for download when each is at most :data:`EMBED_MAX_BYTES`,
+and linked always (:mod:`sim.report.reproduce`). What prints is :mod:`sim.report.brief`'s.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import html
-import json
 import os
-import shlex
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 
@@ -34,10 +30,13 @@ from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
+from .brief import brief_ids, collapsed, print_note, section_class
+from .bundle import plotly_scripts
 from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart)
 from .goal_charts import goals_chart, power_aims
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
+from .reproduce import EMBED_MAX_BYTES, reproduce_section  # noqa: F401
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
 from .studies import box_range, input_units, method_of, package_settings, solve_settings
@@ -49,7 +48,6 @@ from .text import pick_variant
 REPORT_NAME = "report.html"
 GENERATOR = "capsim"
 """The page's ``<meta name="generator">`` starts with it: the mark of a report capsim may write over."""
-EMBED_MAX_BYTES = 1_000_000
 TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "explore": "an exploration of the inputs",
           "solve": "a solve"}
 SECTIONS = (("answer", "The answer"), ("charts", "Charts"), ("compare", "Variants compared"),
@@ -143,8 +141,9 @@ def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def _figure(chart: Chart) -> str:
-    return (f'<figure class="chart" id="fig-{chart.id}"><div class="plot" id="chart-{chart.id}" role="img" '
+def _figure(chart: Chart, brief: bool = False) -> str:
+    printed = ' data-print="brief"' if brief else ""  # the brief's charts print (sim.report.brief)
+    return (f'<figure class="chart" id="fig-{chart.id}"{printed}><div class="plot" id="chart-{chart.id}" role="img" '
             f'aria-label="{esc(chart.title + ". " + chart.description)}" title="{esc(chart.title)}"></div>'
             f'<figcaption><strong>{esc(chart.title)}.</strong> {esc(chart.description)}</figcaption></figure>')
 
@@ -158,9 +157,9 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
         if ": all tie" in result.ranked_by:  # no run is best (sim.report.ranking.compare_answer)
             caption = f"Ranking of the runs by {result.ranked_by}"
         parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
-                                tight=("variant", "first met (P50)")))
+                                tight=("variant", "first met (P50)", "kind")))
     for caption, table in result.tables:
-        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input",)))
+        parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input", "kind")))
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])
@@ -216,50 +215,14 @@ def sources_section(folder: ResultsFolder, docs_url: str | None) -> str:
     return "".join(parts)
 
 
-def _manifest_value(value: object) -> str:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return f'<code>{esc(shlex.join(value))}</code>'
-    if isinstance(value, (dict, list)):
-        return f'<code>{esc(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))}</code>'
-    return esc(value)
-
-
-def reproduce_section(folder: ResultsFolder, report_dir: Path) -> str:
-    items = [(k, v) for k, v in folder.manifest.items() if k not in ("resolved_scenario", "runs")]
-    facts = "".join(f"<dt>{esc(k)}</dt><dd>{_manifest_value(v)}</dd>" for k, v in items)
-    rows = []
-    for name, table in folder.tables.items():
-        path = folder.path / f"{name}.csv"
-        href = quote(Path(os.path.relpath(path, report_dir)).as_posix())
-        raw = folder.raw.get(name, b"")  # the bytes read and checked, not the file read again
-        download = ""
-        if len(raw) <= EMBED_MAX_BYTES:
-            data = base64.b64encode(raw).decode("ascii")
-            download = f'<a download="{esc(name)}.csv" href="data:text/csv;base64,{data}">download</a>'
-        rows.append({"table": f"<code>{esc(name)}.csv</code>", "rows": f"{len(table):,}",
-                     "columns": esc(", ".join(map(str, table.columns))),
-                     "embedded": download or f"no (over {EMBED_MAX_BYTES / 1e6:g} MB)",
-                     "beside the report": f'<a href="{esc(href)}">{esc(href)}</a>'})
-    tables = html_table(pd.DataFrame(rows), "The result tables", raw=("table", "columns", "embedded",
-                                                                     "beside the report"), tight=("table",))
-    return (f'<dl class="kv">{facts}</dl><p class="note">Run the command again with the same scenario file '
-            f'(same sha256) and seed to get identical CSV tables, whatever the number of worker processes.</p>'
-            + tables)
-
-
-@functools.cache
-def plotly_js() -> str:
-    """plotly.js from the installed plotly package, read once per process (4.8 MB)."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
 def default_docs_url(report_dir: Path) -> str | None:
-    """The relative path from ``report_dir`` to the checkout's docs/ folder, when there is one."""
+    """The relative path from ``report_dir`` to the checkout's docs/ folder (``../../docs``), when the
+    report is inside the checkout; None elsewhere: a path out of it would spell this machine's folders
+    (``../../../home/me/capsim/docs``), and the page holds the fact entries anyway."""
     if not SOURCES_MD.is_file():
         return None
-    return quote(Path(os.path.relpath(SOURCES_MD.parent, report_dir.resolve())).as_posix())
+    relative = Path(os.path.relpath(SOURCES_MD.parent, report_dir.resolve())).parts
+    return "/".join(relative) if relative[-1:] == ("docs",) and set(relative[:-1]) <= {".."} else None
 
 
 def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = None) -> str:
@@ -269,10 +232,11 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
     charts = state_findings(folder, charts_for(folder))
     m = folder.manifest
     bodies: dict[str, str] = {"answer": answer_section(folder, result)}
+    brief = brief_ids(charts, folder.kind)
     for section in ("charts", "compare", "limits", "sensitivity", "solve"):
         mine = [c for c in charts if c.section == section]
         if mine:
-            bodies[section] = "".join(_figure(c) for c in mine)
+            bodies[section] = "".join(_figure(c, c.id in brief) for c in mine)
     first = next((s for s in ("charts", "compare") if s in bodies), None)
     if first is not None and folder.table("monthly") is not None:  # once per page, above the first chart
         bodies[first] = f'<p class="reading" id="band-reading">{esc(band_reading(folder))}</p>' + bodies[first]
@@ -285,11 +249,12 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         bodies["calibration"] = ("<p>Each <code>role: calibration</code> target is a reported past figure the model "
                                  "should reproduce: the figure should lie inside the model's P10–P90 band.</p>"
                                  + html_table(result.calibration, "Calibration checks", table_id="calibration"))
-    bodies["sources"] = sources_section(folder, docs_url)
-    bodies["reproduce"] = reproduce_section(folder, report_dir)
+    bodies["sources"] = collapsed("sources-details", "Show every value of the scenario and its source",
+                                  sources_section(folder, docs_url))
+    bodies["reproduce"] = reproduce_section(folder, report_dir, esc, html_table)
     shown = [(key, title) for key, title in SECTIONS if key in bodies]
     nav = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in shown)
-    sections = "".join(f'<section id="{key}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
+    sections = "".join(f'<section id="{key}" class="{section_class(key, bodies[key])}" aria-labelledby="h-{key}"><h2 id="h-{key}">{esc(title)}</h2>'
                        f"{bodies[key]}</section>" for key, title in shown)
     n = m.get("replications")
     meta = [f"capsim report of {TITLES[folder.kind]}",
@@ -303,13 +268,15 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="{GENERATOR} {esc(__version__)}">'
-        f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head><body>"
+        f"<title>{esc(folder.name)}: capsim report</title><style>{CSS}</style></head>"
+        f'<body class="kind-{folder.kind}">'
         f'<header><h1>{esc(folder.name)}</h1><p class="meta">{esc(" · ".join(p for p in meta if p))}</p>'
         f'<nav aria-label="sections"><ul>{nav}</ul></nav></header>'
         f"<main>{sections}</main>"
-        f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}.</footer>"
+        f"<footer>Written by capsim {esc(version)} from the result tables listed under Reproduce{docs}."
+        f"{print_note(charts, brief)}</footer>"
         f'<script type="application/json" id="capsim-figures">{figures.replace("</", "<" + chr(92) + "/")}</script>'
-        f"<script>{plotly_js()}</script><script>{DRAW}</script></body></html>"
+        f"{plotly_scripts()}<script>{DRAW}</script></body></html>"
     )
 
 

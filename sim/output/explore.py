@@ -67,12 +67,14 @@ def _draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[P
 def exploration_manifest(exploration: Exploration, command: list[str] | None = None,
                          started: str | None = None) -> dict:
     d = exploration.design
-    inputs = [{"path": i.path, "kind": i.kind, "low": i.low, "high": i.high, "unit": i.unit, "where": i.where,
-               "distribution": getattr(i.dist, "dist", None) if i.dist is not None else "uniform"} for i in d.inputs]
+    labels = exploration.labels
+    inputs = [{"path": i.path, "label": labels[i.path], "kind": i.kind, "low": i.low, "high": i.high, "unit": i.unit,
+               "where": i.where, "distribution": getattr(i.dist, "dist", None) if i.dist is not None else "uniform"}
+              for i in d.inputs]
     return _manifest(
         exploration.scenario, command, started,
         explore={"method": d.method, "samples": d.samples, "evaluations": len(d), "inputs": inputs,
-                 "probability": exploration.probability},
+                 "probability": exploration.probability, "include_calibration": exploration.include_calibration},
         seed=exploration.seed, replications=exploration.replications,
     )
 

@@ -99,18 +99,27 @@ def _draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") 
     targets = slugs(o[6:-1] for o in table["output"] if o.startswith("p_met["))
     units = {o.output: o.unit for o in exploration.outputs if o.unit not in ("", "share")}
     inputs_units = {i.path: i.unit for i in exploration.design.inputs if i.unit not in ("", "share")}
+    labels = exploration.labels
     figures = {}
     whole = table[table["year"].isna()]
     for output in dict.fromkeys(whole["output"]):
-        figures[f"sensitivity-{_slug(output)}"] = plots.sensitivity_bars(table, output, units.get(output, ""))
+        figures[f"sensitivity-{_slug(output)}"] = plots.sensitivity_bars(table, output, units.get(output, ""),
+                                                                         labels=labels)
     index = MAIN_INDEX[exploration.design.method]
     for output in dict.fromkeys(table[table["year"].notna()]["output"]):
-        figures[f"years-{_slug(output)}"] = plots.sensitivity_heatmap(table, output, index, units.get(output, ""))
-    for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[")]:
-        pair = exploration.most_influential(output, 2)
+        figures[f"years-{_slug(output)}"] = plots.sensitivity_heatmap(table, output, index, units.get(output, ""),
+                                                                      labels=labels)
+    discovery = exploration.discovery
+    answered = exploration.answered_targets()
+    for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[") and o[6:-1] in answered]:
+        chosen = discovery[(discovery["target"] == output[6:-1]) & discovery["chosen"].astype(bool)]
+        box = {r.parameter: (r.low, r.high) for r in chosen.itertuples() if isinstance(r.parameter, str) and r.parameter}
+        ranked = exploration.most_influential(output, len(exploration.design.inputs))
+        pair = ([p for p in ranked if p in box] + [p for p in ranked if p not in box])[:2]
         if len(pair) == 2:
             figures[f"pmet-{targets[output[6:-1]]}"] = plots.pmet_map(samples, pair[0], pair[1], output[6:-1],
-                                                                   exploration.probability, inputs_units)
+                                                                   exploration.probability, inputs_units,
+                                                                   labels=labels, box=box)
     out = folder / "plots"
     out.mkdir(parents=True, exist_ok=True)
     written = []

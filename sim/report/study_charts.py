@@ -81,9 +81,11 @@ def _slugs(table: pd.DataFrame) -> dict[str, str]:
     return slugs(table["output"]) if "output" in table.columns else {}
 
 
-def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
+def tornado_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str] | None = None) -> list[Chart]:
     """One bar chart per whole-run output with indices: the method's main index per input (Sobol:
-    ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred."""
+    ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred;
+    inputs by their ``labels`` (plain names)."""
+    labels = labels or {}
     index = main_index(method)
     whole = whole_run(sensitivity)
     ids = _slugs(sensitivity)
@@ -94,7 +96,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         main = main.sort_values("size", ascending=False, kind="stable").head(MOST_INPUTS)
         if main.empty:
             continue
-        names = [p + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
+        names = [labels.get(p, p) + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
         fig = Figure()
         shown = [(index, main, MEDIAN_COLOUR, "")]
         if index == "ST":
@@ -126,9 +128,10 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
     return charts
 
 
-def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
-    """One heat map per output with per-year indices: the main index of each input (rows) in each
-    calendar year (columns), every cell with its value as text."""
+def heatmap_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str] | None = None) -> list[Chart]:
+    """One heat map per output with per-year indices: the main index of each input (rows, by its
+    ``labels``) in each calendar year (columns), every cell with its value as text."""
+    labels = labels or {}
     index = main_index(method)
     yearly = sensitivity[sensitivity["year"].notna() & (sensitivity["index"] == index)]
     ids = _slugs(sensitivity)
@@ -142,7 +145,7 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         grid = grid.loc[order]
         values = [rounded(row) for row in grid.to_numpy(float)]
         years = [str(int(c)) for c in grid.columns]
-        fig = Figure(heatmap(z=values, x=years, y=list(grid.index), colorscale=VIRIDIS_SCALE,
+        fig = Figure(heatmap(z=values, x=years, y=[labels.get(p, p) for p in grid.index], colorscale=VIRIDIS_SCALE,
                              colorbar={"title": {"text": index}},
                              text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
                              texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))

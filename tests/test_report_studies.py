@@ -69,27 +69,38 @@ def test_solve_met_at_the_hard_end_and_missed_at_the_easy_end_say_so(folders):
     assert "no value of grid.headroom_mw from 0 MW to 20 MW gives" in missed[0]
 
 
-def test_explore_answer_ranks_the_inputs_by_st_and_finds_the_prim_box(folders):
+def test_explore_answer_ranks_the_inputs_per_question_and_finds_the_prim_box(folders):
     folder = read_folder(folders["explore"])
     assert folder.kind == "explore"
     sentences = answer(folder).sentences
-    assert sentences[0].startswith("The inputs that decide the outcome most are grid.headroom_mw and "
-                                   "projects.a.it_mw, ranked by the total-order Sobol index ST averaged over "
-                                   f"P(target '{TARGET}' met), energy_mwh, peak_facility_mw (sobol, N = 8, "
-                                   "32 samples × 10 replications)")
+    assert sentences[0] == "Varied: 2 assumptions (ranged) (sobol, N = 8, 32 samples × 10 replications)."
+    assert sentences[1].startswith("Warning: no policy was varied: the levers declared are assumptions and risks")
+    assert sentences[2].startswith(f"What decides P(target '{TARGET}' met): grid headroom (ST ")
     assert any("N = 8 is too small to read them as fact; rerun with --samples 32" in s for s in sentences)
+    assert not any("grid.headroom_mw" in s or "projects.a.it_mw" in s for s in sentences)  # plain labels only
     samples = pd.read_csv(folders["explore"] / "samples.csv")
     share = (samples[f"p_met[{TARGET}]"] < 0.9).mean()
     assert 0 < share < 1
     box = next(s for s in sentences if s.startswith(f"Target '{TARGET}' misses P(met) ≥ 90% in {share:.0%}"))
-    assert "the misses gather where grid.headroom_mw ≤ " in box and "100% of the samples in it miss" in box
-    bound = float(box.split("grid.headroom_mw ≤ ")[1].split(" MW")[0])
+    assert "the misses gather where grid headroom ≤ " in box and "100% of the samples in it miss" in box
+    bound = float(box.split("grid headroom ≤ ")[1].split(" MW")[0])
     assert bound < 30  # below 30 MW the target is always missed
-    table = answer(folder).tables[0][1]
-    assert list(table["input"]) == ["grid.headroom_mw", "projects.a.it_mw"]
-    assert list(table["range"]) == ["0 to 100 MW, lever", "5 to 15 MW, lever"]
+    caption, table = answer(folder).tables[0]
+    assert caption.startswith(f"What decides P(target '{TARGET}' met)")
+    assert list(table["input"])[0] == "grid headroom" and list(table["range"])[0] == "0 to 100 MW"
+    assert list(table["kind"])[0] == "assumption (ranged)"
     boxes = discovery_boxes(folder)
-    assert list(boxes["target"]) == [TARGET] and boxes["where"].iloc[0].startswith("grid.headroom_mw ≤ ")
+    assert list(boxes["target"]) == [TARGET] and boxes["where"].iloc[0].startswith("grid headroom ≤ ")
+
+
+def test_the_pmet_map_carries_prims_box_and_the_tornado_is_in_outcome_units(folders):
+    charts = {c.id: c for c in charts_for(read_folder(folders["explore"]))}
+    pmet = charts[f"pmet-{TARGET.replace(' ', '-')}"]
+    box = pmet.figure.layout["shapes"][0]
+    assert box["type"] == "rect" and box["x1"] < 30  # the box of the misses: headroom below 30 MW
+    effects = charts[f"effects-p-met-{TARGET.replace(' ', '-')}"]
+    low, high = effects.figure.data[1], effects.figure.data[2]
+    assert low["y"][0] == "grid headroom" and (low["x"][0], high["x"][0]) == (0.0, 100.0)  # P(met) in %
 
 
 def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_output(folders):
@@ -107,7 +118,7 @@ def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_outp
 
 def test_plotly_accepts_every_chart_of_an_explore_and_a_solve_and_writes_the_same_json(folders):
     charts = charts_for(read_folder(folders["explore"])) + charts_for(read_folder(folders["solve"]))
-    assert {c.id.split("-")[0] for c in charts} == {"tornado", "years", "solve"}
+    assert {c.id.split("-")[0] for c in charts} == {"effects", "pmet", "tornado", "years", "solve"}
     for chart in charts:
         assert json.loads(chart.figure.to_json()) == plotly_json(chart.figure), chart.id
 
@@ -150,6 +161,7 @@ def test_an_input_with_no_effect_is_named_as_one_to_fix_not_as_deciding(folders,
     table.loc[table["parameter"] == "projects.a.it_mw", ["value", "ci_low", "ci_high"]] = 0.0
     table.loc[table["parameter"] == "projects.a.it_mw", "stable"] = True
     sentences = answer(folder).sentences
-    assert sentences[0].startswith("The input that decides the outcome most is grid.headroom_mw, ranked by")
-    assert sentences[1] == ("1 input hardly moves any of them (ST below 0.01; can be fixed anywhere in its range): "
-                            "projects.a.it_mw.")
+    assert sentences[2].startswith(f"What decides P(target '{TARGET}' met): grid headroom (ST ")
+    assert not any(s.startswith("What decides") and "IT power of a" in s for s in sentences)
+    assert ("1 input hardly moves any of these outcomes (ST below 0.01; can be fixed anywhere in its range): "
+            "IT power of a.") in sentences

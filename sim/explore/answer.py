@@ -281,7 +281,8 @@ def summary_lines(qs: list[Question], constant: list[str], left_out: list[str], 
         shown = rows.head(targets_shown if q.target else others_shown)
         body = [[str(r.rank), r.label + ("*" if not r.stable else ""), r.range, KIND_WORDS[r.role], r.shown.rstrip(" *"),
                  effect_text(r, q.unit, units.get(r.parameter, ""))] for r in shown.itertuples()]
-        lines += table_lines(["rank", "input", "range", "kind", f"{name} [95% interval]", "effect"], body, (1, 2, 3, 5))
+        column = f"{name} ({'share 0-1' if q.unit == 'share' else q.unit})" if index == "mu_star" else name
+        lines += table_lines(["rank", "input", "range", "kind", f"{column} [95% interval]", "effect"], body, (1, 2, 3, 5))
         rest = len(q.rows) - len(shown)
         if rest:
             moving = len(rows) - len(shown)

@@ -121,6 +121,15 @@ def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
                        "alone (shown clipped to its possible range; the flag gives the estimate as computed where it "
                        "falls outside); input low → high: the input's mean value in its lowest and highest fifth of "
                        "the samples, and the outcome there", body))
+    moving = set()
+    for q in qs:
+        moving |= set(deciding(q, index)["parameter"])
+    idle = [i["label"] for i in inputs if i["path"] not in moving]
+    if qs and idle:
+        many = len(idle) > 1
+        sentences.append(f"{len(idle)} input{'s' if many else ''} hardly move{'' if many else 's'} any of these "
+                         f"outcomes ({index} below 0.01; can be fixed anywhere in {'their' if many else 'its'} "
+                         "range): " + ", ".join(idle) + ".")
     if constant:
         sentences.append("The same in every sample, so no input moves it: "
                          + ", ".join(OUTPUT_TITLES.get(o, (output_label(o),))[0] for o in constant) + ".")

@@ -33,7 +33,9 @@ def effect_charts(folder) -> list[Chart]:
     index = main_index(method_of(folder))
     units = input_units(folder)
     charts = []
-    for q in explore_questions(folder)[0]:
+    qs = explore_questions(folder)[0]
+    ids = _ids([q.output for q in qs])
+    for q in qs:
         rows = deciding(q, index).dropna(subset=["low_mean", "high_mean"]).head(MOST_INPUTS)
         if rows.empty:
             continue
@@ -62,7 +64,7 @@ def effect_charts(folder) -> list[Chart]:
         fig.update_xaxes(title={"text": plain(f"{what} ({axis_unit})")}, rangemode="normal",
                          range=[float(min(high.min(), low.min())) - 0.25 * span, float(max(high.max(), low.max())) + 0.25 * span])
         fig.update_layout(hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-        charts.append(Chart(f"effects-{_id(q.output)}",
+        charts.append(Chart(f"effects-{ids[q.output]}",
                             f"What moves {what}",
                             "Tornado chart, one bar per input that moves the outcome, the widest effect at the top: "
                             "the bar runs from the mean outcome over the samples in which the input is in its lowest "
@@ -71,10 +73,10 @@ def effect_charts(folder) -> list[Chart]:
     return charts
 
 
-def _id(text: str) -> str:
+def _ids(names) -> dict[str, str]:
     from ..explore.sensitivity import slugs
 
-    return slugs([text])[text]
+    return slugs(names)
 
 
 def pmet_charts(folder) -> list[Chart]:
@@ -86,7 +88,9 @@ def pmet_charts(folder) -> list[Chart]:
         return []
     labels, units = input_labels_of(folder), input_units(folder)
     charts = []
-    for q in explore_questions(folder)[0]:
+    qs = explore_questions(folder)[0]
+    ids = _ids([c[6:-1] for c in samples.columns if c.startswith("p_met[") and c.endswith("]")])
+    for q in qs:
         if q.target is None or q.output not in samples.columns:
             continue
         box = pd.DataFrame() if discovery is None else discovery[(discovery["target"] == q.target)
@@ -127,7 +131,7 @@ def pmet_charts(folder) -> list[Chart]:
         fig.update_xaxes(title={"text": plain(_axis(labels.get(x, x), units.get(x, "")))})
         fig.update_yaxes(rangemode="normal")
         fig.update_layout(hovermode="closest")
-        charts.append(Chart(f"pmet-{_id(q.target)}", f"Where target '{q.target}' is met",
+        charts.append(Chart(f"pmet-{ids[q.target]}", f"Where target '{q.target}' is met",
                             "Scatter chart: each sample placed by the two inputs that decide this target most, blue "
                             "circle where P(met) reaches the probability asked for, red cross where it does not."
                             + note, fig, "sensitivity"))

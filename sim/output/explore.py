@@ -43,7 +43,8 @@ def solution_manifest(solution: Solution, scenario: Scenario, command: list[str]
                "high": solution.high, "tolerance": solution.tolerance, "status": solution.status,
                "answer": solution.answer, "bracket": list(solution.bracket),
                "straddle": list(solution.straddle) if solution.straddle else None,
-               "monotone": solution.monotone, "monotone_note": solution.monotone_note},
+               "monotone": solution.monotone, "monotone_note": solution.monotone_note,
+               "label": solution.label, "today": solution.today, "director": solution.director_text()},
         seed=solution.seed, replications=solution.replications,
     )
 
@@ -51,13 +52,15 @@ def solution_manifest(solution: Solution, scenario: Scenario, command: list[str]
 def draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
     """plots/solve.png: P(met) against the lever (with a font for names DejaVu Sans cannot draw,
     or one warning: :func:`sim.plots.font_context`)."""
-    with plots.font_context([solution.target, solution.lever, solution.unit]):
+    with plots.font_context([solution.target, solution.lever, solution.label, solution.unit]):
         return _draw_solution(solution, folder, fmt)
 
 
 def _draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
-    fig = plots.solve_curve(solution.points, solution.lever, solution.unit, solution.target,
-                            solution.probability, solution.answer if solution.status == "solved" else None)
+    fig = plots.solve_curve(solution.points, solution.label or solution.lever, solution.unit, solution.target,
+                            solution.probability, solution.answer if solution.status == "solved" else None,
+                            today=solution.today, answer_text=solution.answer_about() if solution.answer is not None
+                            else None)
     out = folder / "plots"
     out.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out / f"solve.{fmt}", fmt)

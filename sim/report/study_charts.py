@@ -165,14 +165,19 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     the probability asked for (dashed) and the answer (dotted)."""
     if solve.empty or not {"value", "probability", "ci_low", "ci_high", "met"} <= set(solve.columns):
         return None
+    from ..explore.design import percent
+    from ..explore.rounding import supported_percent
+    from ..scenario.labels import input_label
+
     rows = solve.sort_values("value", kind="stable")
     unit = str(settings.get("unit") or (rows["unit"].iloc[0] if "unit" in rows.columns else ""))
-    lever, target = settings.get("lever", "lever"), settings.get("target", "the target")
+    target = settings.get("target", "the target")
+    lever = str(settings.get("label") or input_label(str(settings.get("lever", "lever"))))
+    asked = settings.get("probability") if isinstance(settings.get("probability"), (int, float)) else None
     x = rows["value"].to_numpy(float)
     p, low, high = (rows[c].to_numpy(float) * 100 for c in ("probability", "ci_low", "ci_high"))
     met = rows["met"].astype(bool).to_numpy()
-    fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="P(met)",
-                         line={"color": "#BBBBBB", "width": 1}, hoverinfo="skip"))
+    fig = Figure()  # points only: between two evaluated values P is not known
     for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
         pick = met == flag
         if not pick.any():
@@ -182,25 +187,35 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
             marker={"color": colour, "symbol": symbol, "size": 10},
             error_y={"type": "data", "symmetric": False, "array": rounded(high[pick] - p[pick]),
                      "arrayminus": rounded(p[pick] - low[pick]), "color": colour},
-            customdata=[f"{lever_value(v, unit)}: P {a:.1f}% (95% interval {b:.1f}% to {c:.1f}%), {label}"
-                        for v, a, b, c in zip(x[pick], p[pick], low[pick], high[pick])],
+            customdata=[f"{lever_value(v, unit)}: P {supported_percent(a / 100, b / 100, c / 100, asked)} (95% interval "
+                        f"{b:.1f}% to {c:.1f}%), {label}" for v, a, b, c in zip(x[pick], p[pick], low[pick], high[pick])],
             hovertemplate="%{customdata}<extra></extra>"))
-    threshold = settings.get("probability")
-    if isinstance(threshold, (int, float)):
-        fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+    if asked is not None:
+        fig.add_hline(y=asked * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                      annotation_text=f"asked: {percent(asked)}", annotation_position="top left")
     answer = settings.get("answer")
     if settings.get("status") == "solved" and isinstance(answer, (int, float)):
         fig.add_vline(x=answer, line={"color": MEDIAN_COLOUR, "dash": "dot", "width": 1.5},
-                      annotation_text=plain(f"answer {lever_value(answer, unit)}"), annotation_position="bottom right")
+                      annotation_text=plain(f"needed {lever_value(answer, unit)}"), annotation_position="bottom right")
+    today = settings.get("today")
+    if isinstance(today, (int, float)):
+        fig.add_vline(x=today, line={"color": "#1F77B4", "dash": "dashdot", "width": 1.5},
+                      annotation_text=plain(f"today {lever_value(today, unit)}"), annotation_position="top right")
     _layout(fig, plain(f"P(target '{target}' met) against {lever}"), "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)
     fig.update_xaxes(zeroline=False)
-    fig.update_xaxes(title={"text": plain(f"{lever}" + (f" ({unit})" if unit and unit != "share" else ""))})
+    fig.update_xaxes(title={"text": plain(lever + (f" ({unit})" if unit and unit != "share" else ""))})
     fig.update_layout(hovermode="closest")
     return Chart("solve", "Solve: P(target met) against the lever",
-                 "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "
-                 "whisker; the dashed line is the probability asked for, the dotted line the answer.", fig, "solve")
+                 "Each value evaluated, as a point (no line: between two values P is not known): P(target met) (green "
+                 "circle met, red cross missed) with its 95% interval as a whisker; the dashed line is the probability "
+                 "asked for, the dotted line the value needed, the dash-dot line today's value.", fig, "solve")
+
+
+def _percent(p: float) -> str:
+    from ..explore.design import percent
+
+    return percent(p)
 
 
 def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
@@ -213,7 +228,10 @@ def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
     p = rows["probability"].to_numpy(float) * 100
     met = rows["met"].astype(bool).to_numpy()
     paths = [lever["path"] for lever in settings.get("levers") or [] if isinstance(lever, dict) and "path" in lever]
-    text = [", ".join(f"{path} = {row[path]:,.4g}" for path in paths if path in rows.columns)
+    from ..scenario.labels import input_labels
+
+    names = input_labels(paths)
+    text = [", ".join(f"{names[path]} = {row[path]:,.4g}" for path in paths if path in rows.columns)
             for _, row in rows.iterrows()]
     fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="Pareto front", line_shape="hv",
                          line={"color": "#4C72B0", "width": 1.5}, hoverinfo="skip"))
@@ -230,7 +248,7 @@ def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
     threshold = settings.get("probability")
     if isinstance(threshold, (int, float)):
         fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+                      annotation_text=f"asked: {_percent(threshold)}", annotation_position="top left")
     _layout(fig, plain(f"P(target '{settings.get('target', 'the target')}' met) against the package's cost"),
             "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)

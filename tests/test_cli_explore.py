@@ -39,11 +39,17 @@ def test_solve_prints_the_answer_with_its_unit_and_writes_files(grid_file, tmp_p
                    "--tolerance", "0.5", "-r", "30", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "answer: 30.08 MW (bracket 29.69 MW to 30.08 MW, tolerance 0.5 MW)" in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("smallest grid headroom (grid.headroom_mw) in [0 MW, 100 MW]")
+    # the file's 5 MW, evaluated with the same replications; 30 replications support whole percents;
+    # the answer is known to within the values whose interval contains 90% (30.08 to 100 MW)
+    assert "              5 MW  P     0%  [0.0%, 11.4%]  missed  (today)" in lines
+    assert lines[-2] == "grid headroom: today 5 MW (P 0%); needed at least about 30 MW for P >= 90%"
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "plots", "report.html", "solve.csv"]
     assert (out / "plots" / "solve.png").stat().st_size > 10_000
     table = pd.read_csv(out / "solve.csv")
     assert list(table.columns) == ["step", "value", "unit", "probability", "ci_low", "ci_high", "met", "replications"]
-    assert table.value.tolist()[:2] == [0, 100] and set(table.unit) == {"MW"}
+    assert table.value.tolist()[:2] == [0, 100] and table.value.tolist()[-1] == 5 and set(table.unit) == {"MW"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["solve"]["status"] == "solved" and manifest["solve"]["answer"] == 30.078125
     assert manifest["command"][:2] == ["capsim", "solve"]

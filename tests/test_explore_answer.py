@@ -76,3 +76,30 @@ def test_clipped_indices_outcomes_and_hints_by_hand():
     text, warning = varied_text([{"path": "projects.a.utilization", "kind": "uncertainty", "label": "a"}])
     assert text == "varied: 1 uncertainty (drawn)" and warning.startswith("the scenario declares no levers")
     assert varied_text([{"path": "policies.capex_subsidy.rate", "kind": "lever"}]) == ("varied: 1 policy lever", None)
+
+
+def test_solve_numbers_as_precise_as_the_replications_support():
+    from sim.explore.rounding import about, supported_percent
+
+    assert supported_percent(0.929, 0.91, 0.944) == "93%"  # interval +-1.7 points: whole percents
+    assert supported_percent(0.9297, 0.9246, 0.9345) == "93.0%"  # +-0.5 points: one decimal
+    assert supported_percent(0.7967, 0.748, 0.838, threshold=0.8) == "79.7%"  # never reads as reaching 80%
+    assert supported_percent(0.999, 0.996, 1.0) == "99.9%"  # below 1: never 100%
+    assert about(0.9297, 0.019) == "0.93" and about(31.25, 68.75) == "30" and about(0.1504, 0.0073) == "0.15"
+
+
+def test_solve_png_draws_points_not_a_line_and_tells_met_by_shape(tmp_path):
+    import pandas as pd
+    from sim.plots.solve import solve_curve
+
+    points = pd.DataFrame({"value": [0.2, 0.5, 1.0], "probability": [0.9, 0.85, 0.6], "ci_low": [0.85, 0.8, 0.55],
+                           "ci_high": [0.93, 0.89, 0.65], "met": [True, True, False]})
+    fig = solve_curve(points, "fast-track delay scale", "", "plan", 0.8, 0.5, today=0.5, answer_text="0.5")
+    ax = fig.axes[0]
+    assert not [line for line in ax.get_lines() if line.get_gid() == "curve"]
+    markers = {c.get_label(): c.lines[0].get_marker() for c in ax.containers}
+    assert markers == {"met (P with its 95% interval)": "o", "missed (P with its 95% interval)": "X"}
+    assert all(c.lines[0].get_linestyle() == "None" for c in ax.containers)
+    assert {line.get_gid() for line in ax.get_lines()} >= {"threshold", "answer", "today"}
+    labels = ax.get_legend_handles_labels()[1]
+    assert "today 0.5" in labels and "needed: about 0.5" in labels

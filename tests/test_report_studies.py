@@ -42,31 +42,41 @@ def test_explore_and_solve_write_report_html_unless_no_report(folders):
 
 def test_solve_answer_is_the_value_with_its_unit_bracket_and_uncertainty(folders):
     result = answer(read_folder(folders["solve"]))
+    # the file's headroom is 5 MW: evaluated too (0 of 30 met); the answer 31.25 MW is known only to
+    # within the values whose interval contains 90% (31.25 to 100 MW): "about 30 MW"
     assert result.sentences[0] == (
-        f"The smallest grid.headroom_mw at which target '{TARGET}' is met with probability at least 90% is "
-        "31.25 MW (30 replications per value, the same seed at every value): the search ended with the bracket "
-        "29.69 MW to 31.25 MW (tolerance 2 MW).")
+        f"Today grid headroom is 5 MW, where the chance is 0%; it needs to be at least about 30 MW for target "
+        f"'{TARGET}' to be met with probability at least 90% (30 replications per value, the same seed at every "
+        "value).")
+    assert result.sentences[1] == ("The search found 31.25 MW (the smallest value met, bracket 29.69 MW to 31.25 MW, "
+                                   "tolerance 2 MW).")
     # 30 of 30 met: Wilson's interval [88.6%, 100%] contains 90% at every value that meets
-    assert result.sentences[1].startswith("Uncertainty: from 31.25 MW to 100 MW the 95% interval of P contains 90%")
+    assert result.sentences[2].startswith("Uncertainty: from 31.25 MW to 100 MW the 95% interval of P contains 90%")
+    assert not any("grid.headroom_mw" in s for s in result.sentences)
     caption, table = result.tables[0]
-    assert list(table["grid.headroom_mw"]) == ["0 MW", "25 MW", "28.12 MW", "29.69 MW", "31.25 MW", "37.5 MW",
-                                               "50 MW", "100 MW"]
-    assert list(table["meets 90%"]) == ["missed"] * 4 + ["met"] * 4
-    assert table["P(met) [95% interval]"].iloc[0] == "0.0% [0.0% to 11.4%]"
+    assert list(table["grid headroom"]) == ["0 MW", "5 MW  (today)", "25 MW", "28.12 MW", "29.69 MW", "31.25 MW",
+                                            "37.5 MW", "50 MW", "100 MW"]
+    assert list(table["meets 90%"]) == ["missed"] * 5 + ["met"] * 4
+    assert table["P(met) [95% interval]"].iloc[0] == "0% [0.0% to 11.4%]"  # 30 replications: whole percents
     chart = charts_for(read_folder(folders["solve"]))
     assert [c.id for c in chart] == ["solve"]
     names = [t["name"] for t in chart[0].figure.data]
-    assert names == ["P(met)", "met", "missed"]
-    assert chart[0].figure.layout["shapes"][0]["y0"] == 90  # the threshold, in percent
+    assert names == ["met", "missed"]  # points only: no line joins two evaluations
+    assert [t["marker"]["symbol"] for t in chart[0].figure.data] == ["circle", "x"]  # shape as well as colour
+    shapes = chart[0].figure.layout["shapes"]
+    assert shapes[0]["y0"] == 90  # the threshold, in percent
+    assert [s["x0"] for s in shapes[1:]] == [31.25, 5]  # the value needed, today's value
 
 
 def test_solve_met_at_the_hard_end_and_missed_at_the_easy_end_say_so(folders):
     met = answer(read_folder(folders["met-at-end"])).sentences
-    assert met[0].startswith("The target is met even at 40 MW, the hard end of the range searched")
+    assert met[0].startswith("Today grid headroom is 5 MW, outside the range searched. The target is met even at "
+                             "40 MW, the hard end of the range searched")
     assert "the smallest value is 40 MW or beyond the range; widen it" in met[0]
     missed = answer(read_folder(folders["missed"])).sentences
-    assert missed[0].startswith("The target is missed even at 20 MW, the easy end of the range searched")
-    assert "no value of grid.headroom_mw from 0 MW to 20 MW gives" in missed[0]
+    assert missed[0].startswith("Today grid headroom is 5 MW, where the chance is 0%. Even at 20 MW, the easy end of "
+                                "the range searched, the chance is 0%")
+    assert "no value of grid headroom from 0 MW to 20 MW gives" in missed[0]
 
 
 def test_explore_answer_ranks_the_inputs_per_question_and_finds_the_prim_box(folders):

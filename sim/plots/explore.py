@@ -24,9 +24,11 @@ LABELS = {"ST": "total-order index ST", "S1": "first-order index S1", "mu_star":
 
 
 def output_label(output: str, unit: str = "") -> str:
+    from ..explore.answer import OUTPUT_TITLES
+
     if output.startswith("p_met["):
         return f"P(target {output[6:-1]!r} met)"
-    return f"{output}{f' ({unit})' if unit else ''}"
+    return f"{OUTPUT_TITLES.get(output, (output,))[0]}{f' ({unit})' if unit else ''}"
 
 
 def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax: Axes | None = None,
@@ -49,6 +51,8 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
 
     def bars(index: str, offset: float, height: float, colour: str) -> pd.DataFrame:
         s = series(index)
+        if index in ("ST", "S1"):  # a Sobol index lies in [0, 1]: estimates beyond are noise, shown clipped
+            s = s.assign(**{c: s[c].clip(0, 1) for c in ("value", "ci_low", "ci_high")})
         err = np.vstack([s["value"] - s["ci_low"], s["ci_high"] - s["value"]])
         ax.barh(y + offset, s["value"], height=height, color=colour, label=LABELS[index], gid=f"bars:{index}",
                 xerr=None if np.isnan(err).all() else np.clip(err, 0, None), error_kw={"elinewidth": 1, "capsize": 2})
@@ -57,7 +61,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
     if method == "sobol":
         main_rows = bars("ST", 0.18, 0.36, TOTAL_COLOUR)
         bars("S1", -0.18, 0.36, FIRST_COLOUR)
-        ax.set_xlabel("share of the output's variance (Sobol index)")
+        ax.set_xlabel("share of the output's variance (Sobol index, clipped to 0-1; estimates in sensitivity.csv)")
     elif method == "morris":
         main_rows = bars("mu_star", 0, 0.6, FIRST_COLOUR)
         sigma = series("sigma")

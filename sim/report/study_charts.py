@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from .charts import Chart, _layout, rounded, variant_styles
 from .figure import Figure, bar, heatmap, make_subplots, plain, scatter
@@ -105,6 +106,8 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str
         for name, table, colour, pattern in shown:
             value = table["value"].to_numpy(float)
             low, high = table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float)
+            if name in ("ST", "S1"):  # a Sobol index lies in [0, 1]: shown clipped (the estimate is in the table)
+                value, low, high = (np.clip(a, 0.0, 1.0) for a in (value, low, high))
             fig.add_trace(bar(
                 y=names, x=rounded(value), orientation="h", name=f"{name} ({INDEX_LABELS.get(name, name)})"
                 if name in INDEX_LABELS else name, marker={"color": colour, "pattern": {"shape": pattern}},

@@ -311,3 +311,25 @@ def test_morris_table_says_what_its_numbers_are(explore_file, tmp_path):
     headers = [line for line in lines if line.split()[:2] == ["rank", "input"]]
     assert "mu* (share 0-1) [95% interval]" in headers[0]  # the plan target's P(met) first
     assert "mu* (MWh) [95% interval]" in headers[1]  # then energy, in its own unit
+
+
+def test_explore_without_levers_warns_and_a_target_missed_everywhere_says_what_to_try(tmp_path):
+    """Only a drawn utilisation varies (no explore.levers, no --vary) and 5 MW of headroom never
+    connects the planned projects: the printout warns that no policy was varied and, as no sample
+    meets the target, says so instead of a PRIM box."""
+    data = grid_pair(uncertain=True)
+    data["uncertainty"]["parameters"] = {"projects.b.utilization": {"dist": "uniform", "low": 0.3, "high": 0.7}}
+    path = tmp_path / "no-levers.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("explore", str(path), "--method", "lhs", "-n", "4", "-r", "2", "-j", "1", "--no-plots",
+                   "--no-report", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == "varied: 1 uncertainty (drawn)"
+    assert lines[2] == ("warning: the scenario declares no levers (explore.levers) and none was given with --vary; "
+                        "only uncertainties and assumptions were varied (utilisation of b), so the ranking says which "
+                        "of them matter, not what to do; add policy levers (policies.*) to explore.levers or "
+                        "--vary policies.PATH=LOW:HIGH")
+    assert (f"target '{TARGET}': missed in every sample; it is met in no replication of any sample; widen the "
+            "ranges or add levers") in lines
+    assert not any("projects.b.utilization" in line for line in lines)

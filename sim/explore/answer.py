@@ -230,11 +230,11 @@ def shortfall_hint(best: float, probability: float, worst: float | None = None) 
     """What to try when a target misses ``probability`` in every sample, given the best (and worst)
     P(met) of a sample: a lower ``--probability`` below the best, or (never met, or the same P in
     every sample) wider ranges or other levers."""
+    if best <= 0:
+        return "it is met in no replication of any sample; widen the ranges or add levers"
     if worst is not None and best - worst < 1e-9:
         return (f"P(met) is {percent(best, 0, False)} in every sample: no input explored changes it; explore "
                 "other levers (explore.levers, --vary) or wider ranges")
-    if best <= 0:
-        return "it is met in no replication of any sample; widen the ranges or add levers"
     suggest = math.floor(best * 10) / 10
     if suggest <= 0 or suggest >= probability:
         suggest = round(best * 0.9, 2)

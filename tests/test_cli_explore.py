@@ -333,3 +333,19 @@ def test_explore_without_levers_warns_and_a_target_missed_everywhere_says_what_t
     assert (f"target '{TARGET}': missed in every sample; it is met in no replication of any sample; widen the "
             "ranges or add levers") in lines
     assert not any("projects.b.utilization" in line for line in lines)
+
+
+def test_calibration_targets_are_left_out_unless_included(tmp_path):
+    data = grid_pair(uncertain=True, explore={"levers": {"grid.headroom_mw": {"low": 0, "high": 60}}})
+    data["targets"].append({"name": "reported", "by": "2025-06", "total_eflops": 1, "role": "calibration"})
+    path = tmp_path / "cal.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    args = ("explore", str(path), "--method", "lhs", "-n", "8", "-r", "2", "-j", "1", "--no-plots", "--no-report")
+    left = run_cli(*args, "--out", str(tmp_path / "a"))
+    assert left.returncode == 0, left.stderr
+    assert "left out of the answer and of PRIM: calibration target 'reported'" in left.stdout
+    assert "target 'reported'" not in left.stdout.split("reported' (a reported past figure")[1]
+    kept = run_cli(*args, "--include-calibration", "--out", str(tmp_path / "b"))
+    assert kept.returncode == 0, kept.stderr
+    assert "left out" not in kept.stdout and "target 'reported': met in every sample" in kept.stdout
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["explore"]["include_calibration"] is True

@@ -89,7 +89,7 @@ def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -
     :func:`sim.explore.sensitivity.slugs` (distinct for distinct names); with a font for names
     DejaVu Sans cannot draw, or one warning (:func:`sim.plots.font_context`)."""
     names = [exploration.scenario.name, *(o.output for o in exploration.outputs),
-             *(i.path for i in exploration.design.inputs)]
+             *(i.path for i in exploration.design.inputs), *exploration.labels.values()]
     with plots.font_context(names):
         return _draw_exploration(exploration, folder, fmt)
 

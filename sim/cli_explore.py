@@ -62,6 +62,10 @@ def _add_explore(sub, add_simulation_options, once) -> None:
                               "drawn uncertainty.parameters); repeatable")
     explore.add_argument("--probability", type=_number, default=DEFAULT_PROBABILITY, metavar="P", action=once,
                          help=f"a sample misses a target when P(met) < P (scenario discovery; default {DEFAULT_PROBABILITY})")
+    explore.add_argument("--include-calibration", action="store_true",
+                         help="rank the inputs by the calibration targets too (role: calibration) and look for "
+                              "where they are missed (PRIM); by default they are left out: they check the model, "
+                              "they are not goals")
     add_simulation_options(explore, per=" per sample", out_suffix="-explore", printed="summary",
                            replications_help=f"replications per sample, the same for every sample "
                                              f"(default: {DEFAULT_REPLICATIONS})")
@@ -216,7 +220,8 @@ def cmd_explore(args: argparse.Namespace, progress_bar, executor) -> int:
     try:
         with executor(args) as (jobs, dask):
             exploration = explore(scenario, args.vary, args.method, samples, replications, args.seed,
-                                  args.probability, jobs=jobs, executor=dask, progress=progress)
+                                  args.probability, jobs=jobs, executor=dask, progress=progress,
+                                  include_calibration=args.include_calibration)
     finally:
         progress.close()
     write_exploration(exploration, out, force=args.force, command=["capsim", *sys.argv[1:]], started=started,

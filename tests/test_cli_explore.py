@@ -39,11 +39,17 @@ def test_solve_prints_the_answer_with_its_unit_and_writes_files(grid_file, tmp_p
                    "--tolerance", "0.5", "-r", "30", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "answer: 30.08 MW (bracket 29.69 MW to 30.08 MW, tolerance 0.5 MW)" in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("smallest grid headroom (grid.headroom_mw) in [0 MW, 100 MW]")
+    # the file's 5 MW, evaluated with the same replications; 30 replications support whole percents;
+    # the answer is known to within the values whose interval contains 90% (30.08 to 100 MW)
+    assert "              5 MW  P     0%  [0.0%, 11.4%]  missed  (today)" in lines
+    assert lines[-2] == "grid headroom: today 5 MW (P 0%); needed at least about 30 MW for P >= 90%"
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "plots", "report.html", "solve.csv"]
     assert (out / "plots" / "solve.png").stat().st_size > 10_000
     table = pd.read_csv(out / "solve.csv")
     assert list(table.columns) == ["step", "value", "unit", "probability", "ci_low", "ci_high", "met", "replications"]
-    assert table.value.tolist()[:2] == [0, 100] and set(table.unit) == {"MW"}
+    assert table.value.tolist()[:2] == [0, 100] and table.value.tolist()[-1] == 5 and set(table.unit) == {"MW"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["solve"]["status"] == "solved" and manifest["solve"]["answer"] == 30.078125
     assert manifest["command"][:2] == ["capsim", "solve"]
@@ -97,7 +103,11 @@ def test_explore_writes_tables_plots_and_prints_the_ranking(explore_file, tmp_pa
     lines = done.stdout.splitlines()
     assert lines[0] == ("Test region: sobol, N = 16, 2 inputs -> 64 samples x 8 replications "
                         "(common random numbers), seed 2")
-    assert lines[3].split()[:2] == ["rank", "input"] and lines[4].split()[1].rstrip("*") == "grid.headroom_mw"
+    # the plan target's own ranking, inputs by their plain labels (never averaged across outputs)
+    at = lines.index(f"target '{TARGET}': what decides P(met)")
+    assert lines[at + 1].split()[:2] == ["rank", "input"] and " ".join(lines[at + 2].split()[1:3]).rstrip("*") == "grid headroom"
+    assert lines[1] == "varied: 1 assumption (ranged), 1 uncertainty (drawn)"  # grid headroom is not a policy
+    assert lines[2].startswith("warning: no policy was varied: the levers declared are assumptions and risks")
     assert any(line.startswith(f"target '{TARGET}' missed in") for line in lines)
     assert sorted(p.name for p in out.iterdir()) == sorted([*EXPLORE_FILES, "manifest.json", "plots", "report.html"])
     samples = pd.read_csv(out / "samples.csv")
@@ -296,9 +306,46 @@ def test_morris_table_says_what_its_numbers_are(explore_file, tmp_path):
                    "--no-report", "--out", str(tmp_path / "m"))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "share of the largest" not in lines[1] or "the columns show mu* itself" in lines[1]
-    assert lines[1].startswith("inputs ranked by Morris mu* as a share of the largest mu* per output (the columns "
-                               "show mu* itself: the mean absolute change of the output over the input's range, "
-                               "in the column's unit)")
-    header = next(line for line in lines if line.startswith("rank"))
-    assert f"P(met) {TARGET} mu* (share 0-1)" in header and "energy_mwh mu* (MWh)" in header
+    assert any(line.startswith("inputs ranked per outcome by the Morris mu* (the mean change of the outcome over "
+                               "the input's range)") for line in lines)
+    headers = [line for line in lines if line.split()[:2] == ["rank", "input"]]
+    assert "mu* (share 0-1) [95% interval]" in headers[0]  # the plan target's P(met) first
+    assert "mu* (MWh) [95% interval]" in headers[1]  # then energy, in its own unit
+
+
+def test_explore_without_levers_warns_and_a_target_missed_everywhere_says_what_to_try(tmp_path):
+    """Only a drawn utilisation varies (no explore.levers, no --vary) and 5 MW of headroom never
+    connects the planned projects: the printout warns that no policy was varied and, as no sample
+    meets the target, says so instead of a PRIM box."""
+    data = grid_pair(uncertain=True)
+    data["uncertainty"]["parameters"] = {"projects.b.utilization": {"dist": "uniform", "low": 0.3, "high": 0.7}}
+    path = tmp_path / "no-levers.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("explore", str(path), "--method", "lhs", "-n", "4", "-r", "2", "-j", "1", "--no-plots",
+                   "--no-report", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == "varied: 1 uncertainty (drawn)"
+    assert lines[2] == ("warning: the scenario declares no levers (explore.levers) and none was given with --vary; "
+                        "only uncertainties and assumptions were varied (utilisation of b), so the ranking says which "
+                        "of them matter, not what to do; add policy levers (policies.*) to explore.levers or "
+                        "--vary policies.PATH=LOW:HIGH")
+    assert (f"target '{TARGET}': missed in every sample; it is met in no replication of any sample; widen the "
+            "ranges or add levers") in lines
+    assert not any("projects.b.utilization" in line for line in lines)
+
+
+def test_calibration_targets_are_left_out_unless_included(tmp_path):
+    data = grid_pair(uncertain=True, explore={"levers": {"grid.headroom_mw": {"low": 0, "high": 60}}})
+    data["targets"].append({"name": "reported", "by": "2025-06", "total_eflops": 1, "role": "calibration"})
+    path = tmp_path / "cal.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    args = ("explore", str(path), "--method", "lhs", "-n", "8", "-r", "2", "-j", "1", "--no-plots", "--no-report")
+    left = run_cli(*args, "--out", str(tmp_path / "a"))
+    assert left.returncode == 0, left.stderr
+    assert "left out of the answer and of PRIM: calibration target 'reported'" in left.stdout
+    assert "target 'reported'" not in left.stdout.split("reported' (a reported past figure")[1]
+    kept = run_cli(*args, "--include-calibration", "--out", str(tmp_path / "b"))
+    assert kept.returncode == 0, kept.stderr
+    assert "left out" not in kept.stdout and "target 'reported': met in every sample" in kept.stdout
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["explore"]["include_calibration"] is True

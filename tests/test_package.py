@@ -150,7 +150,7 @@ def test_cli_prints_the_package_and_writes_frontier(tmp_path):
     assert (out / "plots" / "frontier.png").is_file() and (out / "report.html").is_file()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert ("The cheapest package found at which target &#x27;3 EFLOPS&#x27; is met with probability at least 80% is "
-            "grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000") in report
+            "grid headroom = 15 MW, compute of c = 1,000") in report  # the levers by their plain labels
     assert "The trade-off: the Pareto front of P(target met) against cost" in report
     assert "Solve: the cheapest package, P(target met) against cost" in report
     manifest = json.loads((out / "manifest.json").read_text())

@@ -119,8 +119,8 @@ def test_report_of_a_real_solve_opens_offline(browser, tmp_path):
     folder = solve_folder(grid_file(tmp_path / "grid.yaml"), tmp_path / "solve", "--tolerance", "2")
     found = load(browser, folder / "report.html")
     check(found, charts=1)
-    assert found["answer"].startswith("The smallest grid.headroom_mw at which target 'all three online' is met "
-                                      "with probability at least 90% is 31.25 MW")
+    assert found["answer"].startswith("Today grid headroom is 5 MW, where the chance is 0%; it needs to be at least "
+                                      "about 30 MW for target 'all three online' to be met")
 
 
 def test_report_of_a_real_explore_opens_offline_with_every_chart_drawn(browser, tmp_path):
@@ -129,8 +129,11 @@ def test_report_of_a_real_explore_opens_offline_with_every_chart_drawn(browser, 
 
     folder = explore_folder(grid_file(tmp_path / "grid.yaml"), tmp_path / "explore")
     found = load(browser, folder / "report.html")
-    check(found, charts=7)  # a tornado per whole-run output (4), a heat map per yearly one (3)
-    assert found["answer"].startswith("The input")
+    # per question a tornado in outcome units (3), the P(met) map with PRIM's box (1), an index chart per
+    # whole-run output (4), a heat map per yearly one (3)
+    check(found, charts=11)
+    assert found["answer"].startswith("Varied: 2 assumptions (ranged)")
+    assert "grid.headroom_mw" not in found["answer"]  # inputs by their plain labels
 
 
 def test_run_report_with_sites_draws_a_panel_grid(browser, tmp_path):

@@ -42,54 +42,75 @@ def test_explore_and_solve_write_report_html_unless_no_report(folders):
 
 def test_solve_answer_is_the_value_with_its_unit_bracket_and_uncertainty(folders):
     result = answer(read_folder(folders["solve"]))
+    # the file's headroom is 5 MW: evaluated too (0 of 30 met); the answer 31.25 MW is known only to
+    # within the values whose interval contains 90% (31.25 to 100 MW): "about 30 MW"
     assert result.sentences[0] == (
-        f"The smallest grid.headroom_mw at which target '{TARGET}' is met with probability at least 90% is "
-        "31.25 MW (30 replications per value, the same seed at every value): the search ended with the bracket "
-        "29.69 MW to 31.25 MW (tolerance 2 MW).")
+        f"Today grid headroom is 5 MW, where the chance is 0%; it needs to be at least about 30 MW for target "
+        f"'{TARGET}' to be met with probability at least 90% (30 replications per value, the same seed at every "
+        "value).")
+    assert result.sentences[1] == ("The search found 31.25 MW (the smallest value met, bracket 29.69 MW to 31.25 MW, "
+                                   "tolerance 2 MW).")
     # 30 of 30 met: Wilson's interval [88.6%, 100%] contains 90% at every value that meets
-    assert result.sentences[1].startswith("Uncertainty: from 31.25 MW to 100 MW the 95% interval of P contains 90%")
+    assert result.sentences[2].startswith("Uncertainty: from 31.25 MW to 100 MW the 95% interval of P contains 90%")
+    assert not any("grid.headroom_mw" in s for s in result.sentences)
     caption, table = result.tables[0]
-    assert list(table["grid.headroom_mw"]) == ["0 MW", "25 MW", "28.12 MW", "29.69 MW", "31.25 MW", "37.5 MW",
-                                               "50 MW", "100 MW"]
-    assert list(table["meets 90%"]) == ["missed"] * 4 + ["met"] * 4
-    assert table["P(met) [95% interval]"].iloc[0] == "0.0% [0.0% to 11.4%]"
+    assert list(table["grid headroom"]) == ["0 MW", "5 MW  (today)", "25 MW", "28.12 MW", "29.69 MW", "31.25 MW",
+                                            "37.5 MW", "50 MW", "100 MW"]
+    assert list(table["meets 90%"]) == ["missed"] * 5 + ["met"] * 4
+    assert table["P(met) [95% interval]"].iloc[0] == "0% [0.0% to 11.4%]"  # 30 replications: whole percents
     chart = charts_for(read_folder(folders["solve"]))
     assert [c.id for c in chart] == ["solve"]
     names = [t["name"] for t in chart[0].figure.data]
-    assert names == ["P(met)", "met", "missed"]
-    assert chart[0].figure.layout["shapes"][0]["y0"] == 90  # the threshold, in percent
+    assert names == ["met", "missed"]  # points only: no line joins two evaluations
+    assert [t["marker"]["symbol"] for t in chart[0].figure.data] == ["circle", "x"]  # shape as well as colour
+    shapes = chart[0].figure.layout["shapes"]
+    assert shapes[0]["y0"] == 90  # the threshold, in percent
+    assert [s["x0"] for s in shapes[1:]] == [31.25, 5]  # the value needed, today's value
 
 
 def test_solve_met_at_the_hard_end_and_missed_at_the_easy_end_say_so(folders):
     met = answer(read_folder(folders["met-at-end"])).sentences
-    assert met[0].startswith("The target is met even at 40 MW, the hard end of the range searched")
+    assert met[0].startswith("Today grid headroom is 5 MW, outside the range searched. The target is met even at "
+                             "40 MW, the hard end of the range searched")
     assert "the smallest value is 40 MW or beyond the range; widen it" in met[0]
     missed = answer(read_folder(folders["missed"])).sentences
-    assert missed[0].startswith("The target is missed even at 20 MW, the easy end of the range searched")
-    assert "no value of grid.headroom_mw from 0 MW to 20 MW gives" in missed[0]
+    assert missed[0].startswith("Today grid headroom is 5 MW, where the chance is 0%. Even at 20 MW, the easy end of "
+                                "the range searched, the chance is 0%")
+    assert "no value of grid headroom from 0 MW to 20 MW gives" in missed[0]
 
 
-def test_explore_answer_ranks_the_inputs_by_st_and_finds_the_prim_box(folders):
+def test_explore_answer_ranks_the_inputs_per_question_and_finds_the_prim_box(folders):
     folder = read_folder(folders["explore"])
     assert folder.kind == "explore"
     sentences = answer(folder).sentences
-    assert sentences[0].startswith("The inputs that decide the outcome most are grid.headroom_mw and "
-                                   "projects.a.it_mw, ranked by the total-order Sobol index ST averaged over "
-                                   f"P(target '{TARGET}' met), energy_mwh, peak_facility_mw (sobol, N = 8, "
-                                   "32 samples × 10 replications)")
+    assert sentences[0] == "Varied: 2 assumptions (ranged) (sobol, N = 8, 32 samples × 10 replications)."
+    assert sentences[1].startswith("Warning: no policy was varied: the levers declared are assumptions and risks")
+    assert sentences[2].startswith(f"What decides P(target '{TARGET}' met): grid headroom (ST ")
     assert any("N = 8 is too small to read them as fact; rerun with --samples 32" in s for s in sentences)
+    assert not any("grid.headroom_mw" in s or "projects.a.it_mw" in s for s in sentences)  # plain labels only
     samples = pd.read_csv(folders["explore"] / "samples.csv")
     share = (samples[f"p_met[{TARGET}]"] < 0.9).mean()
     assert 0 < share < 1
     box = next(s for s in sentences if s.startswith(f"Target '{TARGET}' misses P(met) ≥ 90% in {share:.0%}"))
-    assert "the misses gather where grid.headroom_mw ≤ " in box and "100% of the samples in it miss" in box
-    bound = float(box.split("grid.headroom_mw ≤ ")[1].split(" MW")[0])
+    assert "the misses gather where grid headroom ≤ " in box and "100% of the samples in it miss" in box
+    bound = float(box.split("grid headroom ≤ ")[1].split(" MW")[0])
     assert bound < 30  # below 30 MW the target is always missed
-    table = answer(folder).tables[0][1]
-    assert list(table["input"]) == ["grid.headroom_mw", "projects.a.it_mw"]
-    assert list(table["range"]) == ["0 to 100 MW, lever", "5 to 15 MW, lever"]
+    caption, table = answer(folder).tables[0]
+    assert caption.startswith(f"What decides P(target '{TARGET}' met)")
+    assert list(table["input"])[0] == "grid headroom" and list(table["range"])[0] == "0 to 100 MW"
+    assert list(table["kind"])[0] == "assumption (ranged)"
     boxes = discovery_boxes(folder)
-    assert list(boxes["target"]) == [TARGET] and boxes["where"].iloc[0].startswith("grid.headroom_mw ≤ ")
+    assert list(boxes["target"]) == [TARGET] and boxes["where"].iloc[0].startswith("grid headroom ≤ ")
+
+
+def test_the_pmet_map_carries_prims_box_and_the_tornado_is_in_outcome_units(folders):
+    charts = {c.id: c for c in charts_for(read_folder(folders["explore"]))}
+    pmet = charts[f"pmet-{TARGET.replace(' ', '-')}"]
+    box = pmet.figure.layout["shapes"][0]
+    assert box["type"] == "rect" and box["x1"] < 30  # the box of the misses: headroom below 30 MW
+    effects = charts[f"effects-p-met-{TARGET.replace(' ', '-')}"]
+    low, high = effects.figure.data[1], effects.figure.data[2]
+    assert low["y"][0] == "grid headroom" and (low["x"][0], high["x"][0]) == (0.0, 100.0)  # P(met) in %
 
 
 def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_output(folders):
@@ -107,7 +128,7 @@ def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_outp
 
 def test_plotly_accepts_every_chart_of_an_explore_and_a_solve_and_writes_the_same_json(folders):
     charts = charts_for(read_folder(folders["explore"])) + charts_for(read_folder(folders["solve"]))
-    assert {c.id.split("-")[0] for c in charts} == {"tornado", "years", "solve"}
+    assert {c.id.split("-")[0] for c in charts} == {"effects", "pmet", "tornado", "years", "solve"}
     for chart in charts:
         assert json.loads(chart.figure.to_json()) == plotly_json(chart.figure), chart.id
 
@@ -150,6 +171,7 @@ def test_an_input_with_no_effect_is_named_as_one_to_fix_not_as_deciding(folders,
     table.loc[table["parameter"] == "projects.a.it_mw", ["value", "ci_low", "ci_high"]] = 0.0
     table.loc[table["parameter"] == "projects.a.it_mw", "stable"] = True
     sentences = answer(folder).sentences
-    assert sentences[0].startswith("The input that decides the outcome most is grid.headroom_mw, ranked by")
-    assert sentences[1] == ("1 input hardly moves any of them (ST below 0.01; can be fixed anywhere in its range): "
-                            "projects.a.it_mw.")
+    assert sentences[2].startswith(f"What decides P(target '{TARGET}' met): grid headroom (ST ")
+    assert not any(s.startswith("What decides") and "IT power of a" in s for s in sentences)
+    assert ("1 input hardly moves any of these outcomes (ST below 0.01; can be fixed anywhere in its range): "
+            "IT power of a.") in sentences

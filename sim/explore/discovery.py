@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .design import Design, percent
+from .design import Design, fmt, percent
 from .evaluate import Output
 
 COLUMNS = ["target", "step", "coverage", "density", "mass", "res_dim", "chosen", "parameter", "low", "high"]
@@ -99,15 +99,17 @@ def prim_trajectory(x: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, list[
     return pd.DataFrame(steps), limits
 
 
-def discovery_table(design: Design, outputs: list[Output], means: np.ndarray, probability: float) -> pd.DataFrame:
+def discovery_table(design: Design, outputs: list[Output], means: np.ndarray, probability: float,
+                    targets: list[str] | None = None) -> pd.DataFrame:
     """discovery.csv: for each target missed in some samples but not all, the PRIM trajectory, one
     row per (step, restricted input) with the input's range in that step's box (``low`` or
     ``high`` empty: that side is not restricted; a step that restricts nothing has one row with an
-    empty parameter), then the reported box (``chosen``, no step: the chosen step, pruned)."""
+    empty parameter), then the reported box (``chosen``, no step: the chosen step, pruned).
+    ``targets``: only these (default every target; explore leaves calibration targets out)."""
     rows: list[dict] = []
     x = pd.DataFrame(design.values, columns=[i.path for i in design.inputs])
     for target, y in missed(outputs, means, probability).items():
-        if y.all() or not y.any():
+        if y.all() or not y.any() or (targets is not None and target not in targets):
             continue
         trajectory, limits = prim_trajectory(x, y)
         start = limits[0]
@@ -170,32 +172,43 @@ def choose_step(trajectory: pd.DataFrame) -> int:
     return int(covered["density"].idxmax())
 
 
-def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units: dict[str, str]) -> list[str]:
-    """Printed lines: per target, how often it is missed and the chosen box."""
+def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units: dict[str, str],
+                      labels: dict[str, str] | None = None, best: dict[str, float] | None = None,
+                      probability: float | None = None, worst: dict[str, float] | None = None) -> list[str]:
+    """Printed lines: per target, how often it is missed and the chosen box (inputs by their
+    ``labels``); missed in every sample: the best P(met) of a sample and a lower ``--probability``
+    to try (``best``)."""
+    from .answer import shortfall_hint
+
+    labels, best, worst = labels or {}, best or {}, worst or {}
     lines = []
     for target, share in missed_share.items():
         if share == 0:
             lines.append(f"target {target!r}: met in every sample")
             continue
         if share == 1:
-            lines.append(f"target {target!r}: missed in every sample")
+            hint = (f"; {shortfall_hint(best[target], probability, worst.get(target))}"
+                    if target in best and probability else "")
+            lines.append(f"target {target!r}: missed in every sample{hint}")
             continue
         box = table[(table["target"] == target) & table["chosen"]]
         if box.empty:
             continue
         head = box.iloc[0]
-        ranges = "; ".join(_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
+        ranges = "; ".join(_range(labels.get(r.parameter, r.parameter), r.low, r.high, units.get(r.parameter, ""))
                            for r in box.itertuples() if r.parameter)
-        lines.append(f"target {target!r} missed in {percent(share, 0, False)} of samples; PRIM box (coverage "
+        where = (f"the misses gather where {ranges}" if ranges else
+                 "the misses are spread over the whole space explored (no range of the inputs holds them)")
+        lines.append(f"target {target!r} missed in {percent(share, 0, False)} of samples; {where} (PRIM box: coverage "
                      f"{percent(head.coverage, 0, False)}, density {percent(head.density, 0, False)}, "
-                     f"{percent(head.mass, 0, False)} of samples): {ranges or 'the whole space'}")
+                     f"{percent(head.mass, 0, False)} of samples)")
     return lines
 
 
 def _range(parameter: str, low: float, high: float, unit: str) -> str:
-    unit = f" {unit}" if unit else ""
+    unit = f" {unit}" if unit and unit != "share" else ""
     if np.isnan(low):
-        return f"{parameter} <= {high:,.4g}{unit}"
+        return f"{parameter} <= {fmt(high)}{unit}"
     if np.isnan(high):
-        return f"{parameter} >= {low:,.4g}{unit}"
-    return f"{parameter} {low:,.4g} to {high:,.4g}{unit}"
+        return f"{parameter} >= {fmt(low)}{unit}"
+    return f"{parameter} {fmt(low)} to {fmt(high)}{unit}"

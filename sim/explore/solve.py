@@ -36,6 +36,7 @@ from ..scenario.schema import Scenario
 from ..scenario.variants import with_fixed_values
 from .design import fmt, lever_input, percent
 from .evaluate import Evaluator, output_specs, wilson_interval
+from .rounding import about, supported_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +76,60 @@ class Solution:
     monotone: bool = True
     monotone_note: str = ""
     info: dict = field(default_factory=dict)
+    label: str = ""  # the lever's plain label (sim.scenario.labels)
+    today: float | None = None  # the lever's value in the scenario as given (evaluated too when in range)
+
+    @property
+    def best(self) -> tuple[float, float]:
+        """(value, P) of the evaluated value with the highest P (on a tie, the easiest to reach:
+        the smallest for ``smallest``)."""
+        rows = self.points.sort_values("value", ascending=self.direction == "smallest", kind="stable")
+        row = rows.loc[rows["probability"].idxmax()] if len(rows) else None
+        return (float(row["value"]), float(row["probability"])) if row is not None else (math.nan, math.nan)
+
+    def p_at(self, value: float | None) -> str | None:
+        """P at an evaluated ``value`` as the interval supports it (None: not evaluated)."""
+        if value is None:
+            return None
+        hit = self.points[self.points["value"] == value]
+        if hit.empty:
+            return None
+        row = hit.iloc[0]
+        return supported_percent(row["probability"], row["ci_low"], row["ci_high"], self.probability)
+
+    def answer_about(self) -> str:
+        """The answer as precisely as the search supports: rounded to the width of the range of values
+        the replications cannot tell apart (or of the final bracket)."""
+        width = max(self.bracket[1] - self.bracket[0], self.tolerance)
+        if self.straddle is not None:
+            width = max(width, self.straddle[1] - self.straddle[0])
+        text = about(self.answer, width) if self.answer is not None else "-"
+        return f"{text} {self.unit}".rstrip() if self.unit not in ("", "share") else text
+
+    def director_text(self) -> str:
+        """The answer in a sentence: today's value (and its P), what is needed, and what the easy end
+        gives when even that is not enough ("today 0.85; needed about 0.93 for P >= 50%")."""
+        goal = f"P >= {percent(self.probability)}"
+        name = self.label or self.lever
+        parts = []
+        if self.today is not None:
+            p_today = self.p_at(self.today)
+            parts.append(f"today {self.value_text(self.today)}" + (f" (P {p_today})" if p_today else
+                                                                   " (outside the range searched)"))
+        easy = self.high if self.direction == "smallest" else self.low
+        if self.status == "solved":
+            word = "at least" if self.direction == "smallest" else "at most"
+            parts.append(f"needed {word} about {self.answer_about()} for {goal}")
+        elif self.status == "met-at-end":
+            hard = self.low if self.direction == "smallest" else self.high
+            parts.append(f"{goal} already at {self.value_text(hard)}, the hard end of the range")
+        else:
+            value, p = self.best
+            parts.append(f"even at {self.value_text(easy)} the chance is {self.p_at(easy)}")
+            at_easy = self.points.loc[self.points["value"] == easy, "probability"]
+            if len(at_easy) and p > float(at_easy.iloc[0]):
+                parts.append(f"the best reached is {self.p_at(value)} at {self.value_text(value)}")
+        return f"{name}: " + "; ".join(parts)
 
     def value_text(self, value: float | None) -> str:
         if value is None:
@@ -85,19 +140,21 @@ class Solution:
         """What ``capsim solve`` prints."""
         goal = f"P(target {self.target!r} met) >= {percent(self.probability)}"
         word = "smallest" if self.direction == "smallest" else "largest"
-        lines = [f"{word} {self.lever} in [{self.value_text(self.low)}, {self.value_text(self.high)}] with {goal}; "
+        named = f"{self.label} ({self.lever})" if self.label else self.lever
+        lines = [f"{word} {named} in [{self.value_text(self.low)}, {self.value_text(self.high)}] with {goal}; "
                  f"{self.replications:,} replications per value, seed {self.seed} (common random numbers)"]
         rows = self.points.sort_values("value", kind="stable")
         for row in rows.itertuples(index=False):
-            lines.append(f"  {self.value_text(row.value):>16}  P {percent(row.probability, 1, False):>6}  "
+            lines.append(f"  {self.value_text(row.value):>16}  P {supported_percent(row.probability, row.ci_low, row.ci_high, self.probability):>6}  "
                          f"[{percent(row.ci_low, 1, False)}, {percent(row.ci_high, 1, False)}]  "
-                         f"{'met' if row.met else 'missed'}")
+                         f"{'met' if row.met else 'missed'}" + ("  (today)" if row.value == self.today else ""))
         hard, easy = (self.low, self.high) if self.direction == "smallest" else (self.high, self.low)
         if self.status == "met-at-end":
             lines.append(f"met even at {self.value_text(hard)}: the answer is {self.value_text(hard)} or beyond the "
                          "range; widen it to find where the target starts to be missed")
         elif self.status == "missed":
             inside = len(self.points) - 2
+            inside -= int(bool(self.info.get("today_evaluated")))  # today's value is not one of the scan
             lines.append(f"missed even at {self.value_text(easy)}"
                          + (f" and at {inside} values evenly between" if inside > 0 else "")
                          + f": no value evaluated in the range meets the target with {percent(self.probability)}; "
@@ -113,6 +170,7 @@ class Solution:
                 lines.append(f"uncertainty: no evaluated value has a 95% interval containing {percent(self.probability)}")
         if not self.monotone:
             lines.append(f"warning: {self.monotone_note}")
+        lines.append(self.director_text())
         return "\n".join(lines)
 
 
@@ -193,11 +251,17 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
     with Evaluator(replications, seed, jobs=jobs, executor=executor, progress=progress,
                    memory_limit_bytes=memory_limit_bytes) as evaluator:
         found = search(lambda xs: evaluate(evaluator, xs), low, high, smallest, tolerance, value_of)
+        today, extra = _today(scenario, lever), False
+        if today is not None and low <= today <= high and value_of(today) not in {p["value"] for p in points}:
+            today = value_of(today)
+            evaluate(evaluator, [today])  # the chance today, with the same replications (one more value)
+            extra = True
     status, answer, (bad, good), scanned_met = found
     import pandas as pd  # imported when a table is made (about 0.2 s)
 
     table = pd.DataFrame(points, columns=COLUMNS)
     monotone, note = _monotonicity(table, smallest, lever)
+    from ..scenario.labels import input_label
     met_easy = bool(table.met.iloc[1 if smallest else 0])  # the first two rows: low, then high
     if status == "met-at-end" and not met_easy:
         monotone, note = False, (f"P(met) is {'lower' if smallest else 'higher'} at {fmt(high)} than at {fmt(low)}: "
@@ -220,8 +284,18 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
         low=low, high=high, tolerance=float(tolerance), replications=int(replications), seed=int(seed),
         status=status, answer=answer, bracket=(min(bad, good), max(bad, good)), points=table,
         straddle=(float(straddle.min()), float(straddle.max())) if len(straddle) else None,
-        monotone=monotone, monotone_note=note, info={"target_index": t},
+        monotone=monotone, monotone_note=note, info={"target_index": t, "today_evaluated": extra}, label=input_label(lever, scenario),
+        today=None if today is None else float(today),
     )
+
+
+def _today(scenario: Scenario, lever: str) -> float | None:
+    """The lever's value in the scenario as given (None: not a plain number there)."""
+    try:
+        value = resolve_path(scenario, lever)
+    except PathError:
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def search(met_at: Callable[[list[float]], list[bool]], low: float, high: float, smallest: bool,

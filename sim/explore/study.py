@@ -23,6 +23,7 @@ from .design import DEFAULT_METHOD, DEFAULT_REPLICATIONS, Design, check_method, 
 from .discovery import discovery_summary, discovery_table, missed
 from .evaluate import Evaluator, Output, output_specs
 from .sensitivity import MAIN_INDEX, ranking, sensitivity_table
+from .answer import questions, summary_lines, target_order, varied_text
 from .solve import DEFAULT_PROBABILITY, check_probability
 
 CHUNK = 64
@@ -46,6 +47,7 @@ class Exploration:
     sensitivity: pd.DataFrame
     discovery: pd.DataFrame
     info: dict = field(default_factory=dict)
+    include_calibration: bool = False  # calibration targets in the answer and PRIM
 
     @property
     def samples(self) -> pd.DataFrame:
@@ -77,47 +79,54 @@ class Exploration:
     def missed_share(self) -> dict[str, float]:
         return {t: float(y.mean()) for t, y in missed(self.outputs, self.means, self.probability).items()}
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """{input path: its plain label} (the declared ``label:``, else derived from the path)."""
+        from ..scenario.labels import input_labels
+
+        return input_labels([i.path for i in self.design.inputs], self.scenario)
+
+    @property
+    def inputs_meta(self) -> list[dict]:
+        """The inputs as the manifest lists them: path, label, kind, low, high, unit, where."""
+        labels = self.labels
+        return [{"path": i.path, "label": labels[i.path], "kind": i.kind, "low": i.low, "high": i.high,
+                 "unit": i.unit, "where": i.where} for i in self.design.inputs]
+
+    @property
+    def targets_meta(self) -> list[dict]:
+        return [{"name": t.name, "by": t.by, "role": t.role} for t in self.scenario.targets]
+
+    def answered_targets(self) -> list[str]:
+        """The targets the answer and PRIM are about (calibration ones only with ``include_calibration``)."""
+        return target_order(self.targets_meta, self.include_calibration)[0]
+
     def summary_text(self) -> str:
-        """What ``capsim explore`` prints: the design, the inputs ranked, stability, PRIM boxes."""
+        """What ``capsim explore`` prints: the design, what was varied (a warning when no policy was),
+        the inputs ranked per question (plan targets first), stability, PRIM boxes."""
         d = self.design
         k = len(d.inputs)
         lines = [f"{self.scenario.name}: {d.method}, N = {d.samples}, {k} inputs -> {len(d):,} samples x "
                  f"{self.replications:,} replications (common random numbers), seed {self.seed}"]
-        index = MAIN_INDEX[d.method]
-        label = {"ST": "total-order Sobol index ST",
-                 "mu_star": "Morris mu* as a share of the largest mu* per output (the columns show mu* itself: "
-                            "the mean absolute change of the output over the input's range, in the column's unit)",
-                 "spearman": "Spearman rank correlation"}[index]
-        table = self.ranking()
-        outputs = [c for c in table.columns if c not in ("rank", "parameter", "score", "unstable")]
-        constant = [o for o in self.ranked_outputs if o not in outputs]
-        lines.append(f"inputs ranked by {label}, averaged over: {', '.join(outputs) or 'no output that varies'}")
-        if constant:
-            lines.append(f"no indices (the same in every sample): {', '.join(constant)}")
-        inputs = {i.path: i for i in d.inputs}
-        header = ["rank", "input", "range"] + [_short(o) for o in outputs]
-        if index == "mu_star":  # mu* is in each output's own unit: say which
-            units = {o.output: o.unit for o in self.outputs}
-            header[3:] = [f"{h} mu* ({_unit_label(units.get(o, ''))})" for h, o in zip(header[3:], outputs)]
-        body = []
-        for _, row in table.head(SHOWN_INPUTS).iterrows():
-            cells = [str(row["rank"]), row["parameter"] + ("*" if row["unstable"] else ""),
-                     inputs[row["parameter"]].describe()]
-            cells += ["-" if _nan(row[o]) else fmt(row[o]) if index == "mu_star" else f"{row[o]:.2f}" for o in outputs]
-            body.append(cells)
-        if len(table) > SHOWN_INPUTS:
-            body.append(["", f"... {len(table) - SHOWN_INPUTS} more in sensitivity.csv", ""] + [""] * len(outputs))
-        widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-        for cells in [header] + body:
-            lines.append("  ".join(format(c, ("<" if i in (1, 2) else ">") + str(w))
-                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip())
+        inputs = self.inputs_meta
+        varied, warning = varied_text(inputs)
+        lines.append(varied)
+        if warning:
+            lines.append(f"warning: {warning}")
+        qs, constant, left_out = questions(self.sensitivity, self.samples, inputs, self.targets_meta, d.method,
+                                           self.include_calibration)
+        units = {i.path: i.unit for i in d.inputs}
+        lines += summary_lines(qs, constant, left_out, d.method, units)
         unstable = int((~self.sensitivity["stable"]).sum())
         if unstable:
             lines.append(f"* unstable: {unstable} of {len(self.sensitivity)} indices have a 95% interval wider than "
                          f"+-0.1{' or a negative S1' if d.method == 'sobol' else ''}: N = {d.samples} is too small "
                          f"to read them as fact; rerun with --samples {d.samples * 4}")
-        units = {i.path: i.unit for i in d.inputs if i.unit and i.unit != "share"}
-        lines.extend(discovery_summary(self.discovery, self.missed_share(), units))
+        shares = {t: v for t, v in self.missed_share().items() if t in self.answered_targets()}
+        samples = self.samples
+        best = {t: float(samples[f"p_met[{t}]"].max()) for t in shares}
+        worst = {t: float(samples[f"p_met[{t}]"].min()) for t in shares}
+        lines.extend(discovery_summary(self.discovery, shares, units, self.labels, best, self.probability, worst))
         return "\n".join(lines)
 
 
@@ -137,10 +146,12 @@ def _nan(value) -> bool:
 def explore(scenario: Scenario, vary: Sequence[str] = (), method: str = DEFAULT_METHOD, samples: int | None = None,
             replications: int = DEFAULT_REPLICATIONS, seed: int = 0, probability: float = DEFAULT_PROBABILITY, *,
             jobs: int = 1, executor: Executor | None = None, progress: Callable[[int], None] | None = None,
-            memory_limit_bytes: int | None = None) -> Exploration:
+            memory_limit_bytes: int | None = None, include_calibration: bool = False) -> Exploration:
     """Explore ``scenario``: vary its drawn parameters, its ``explore.levers`` and ``vary``
     (``"PATH=LOW:HIGH"``) with ``method`` (sobol, morris, lhs) and ``samples`` (N), run every sample
-    for ``replications`` with ``seed`` (common random numbers), and analyse (see the module)."""
+    for ``replications`` with ``seed`` (common random numbers), and analyse (see the module).
+    Calibration targets (``role: calibration``) are left out of PRIM and of the printed answer
+    unless ``include_calibration``."""
     samples = DEFAULT_SAMPLES.get(method, 2) if samples is None else samples
     check_method(method, samples)
     check_probability(probability)
@@ -159,6 +170,7 @@ def explore(scenario: Scenario, vary: Sequence[str] = (), method: str = DEFAULT_
         scenario=scenario, design=design, outputs=outputs, means=means, replications=int(replications),
         seed=int(seed), probability=float(probability),
         sensitivity=sensitivity_table(design, outputs, means, seed),
-        discovery=discovery_table(design, outputs, means, probability),
-        info={"evaluations": evaluations(method, samples, len(inputs))},
+        discovery=discovery_table(design, outputs, means, probability, targets=target_order(
+            [{"name": t.name, "by": t.by, "role": t.role} for t in scenario.targets], include_calibration)[0]),
+        info={"evaluations": evaluations(method, samples, len(inputs))}, include_calibration=bool(include_calibration),
     )

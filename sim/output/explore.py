@@ -43,7 +43,8 @@ def solution_manifest(solution: Solution, scenario: Scenario, command: list[str]
                "high": solution.high, "tolerance": solution.tolerance, "status": solution.status,
                "answer": solution.answer, "bracket": list(solution.bracket),
                "straddle": list(solution.straddle) if solution.straddle else None,
-               "monotone": solution.monotone, "monotone_note": solution.monotone_note},
+               "monotone": solution.monotone, "monotone_note": solution.monotone_note,
+               "label": solution.label, "today": solution.today, "director": solution.director_text()},
         seed=solution.seed, replications=solution.replications,
     )
 
@@ -51,13 +52,15 @@ def solution_manifest(solution: Solution, scenario: Scenario, command: list[str]
 def draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
     """plots/solve.png: P(met) against the lever (with a font for names DejaVu Sans cannot draw,
     or one warning: :func:`sim.plots.font_context`)."""
-    with plots.font_context([solution.target, solution.lever, solution.unit]):
+    with plots.font_context([solution.target, solution.lever, solution.label, solution.unit]):
         return _draw_solution(solution, folder, fmt)
 
 
 def _draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[Path]:
-    fig = plots.solve_curve(solution.points, solution.lever, solution.unit, solution.target,
-                            solution.probability, solution.answer if solution.status == "solved" else None)
+    fig = plots.solve_curve(solution.points, solution.label or solution.lever, solution.unit, solution.target,
+                            solution.probability, solution.answer if solution.status == "solved" else None,
+                            today=solution.today, answer_text=solution.answer_about() if solution.answer is not None
+                            else None)
     out = folder / "plots"
     out.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out / f"solve.{fmt}", fmt)
@@ -67,12 +70,14 @@ def _draw_solution(solution: Solution, folder: Path, fmt: str = "png") -> list[P
 def exploration_manifest(exploration: Exploration, command: list[str] | None = None,
                          started: str | None = None) -> dict:
     d = exploration.design
-    inputs = [{"path": i.path, "kind": i.kind, "low": i.low, "high": i.high, "unit": i.unit, "where": i.where,
-               "distribution": getattr(i.dist, "dist", None) if i.dist is not None else "uniform"} for i in d.inputs]
+    labels = exploration.labels
+    inputs = [{"path": i.path, "label": labels[i.path], "kind": i.kind, "low": i.low, "high": i.high, "unit": i.unit,
+               "where": i.where, "distribution": getattr(i.dist, "dist", None) if i.dist is not None else "uniform"}
+              for i in d.inputs]
     return _manifest(
         exploration.scenario, command, started,
         explore={"method": d.method, "samples": d.samples, "evaluations": len(d), "inputs": inputs,
-                 "probability": exploration.probability},
+                 "probability": exploration.probability, "include_calibration": exploration.include_calibration},
         seed=exploration.seed, replications=exploration.replications,
     )
 
@@ -84,7 +89,7 @@ def draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") -
     :func:`sim.explore.sensitivity.slugs` (distinct for distinct names); with a font for names
     DejaVu Sans cannot draw, or one warning (:func:`sim.plots.font_context`)."""
     names = [exploration.scenario.name, *(o.output for o in exploration.outputs),
-             *(i.path for i in exploration.design.inputs)]
+             *(i.path for i in exploration.design.inputs), *exploration.labels.values()]
     with plots.font_context(names):
         return _draw_exploration(exploration, folder, fmt)
 
@@ -97,18 +102,27 @@ def _draw_exploration(exploration: Exploration, folder: Path, fmt: str = "png") 
     targets = slugs(o[6:-1] for o in table["output"] if o.startswith("p_met["))
     units = {o.output: o.unit for o in exploration.outputs if o.unit not in ("", "share")}
     inputs_units = {i.path: i.unit for i in exploration.design.inputs if i.unit not in ("", "share")}
+    labels = exploration.labels
     figures = {}
     whole = table[table["year"].isna()]
     for output in dict.fromkeys(whole["output"]):
-        figures[f"sensitivity-{_slug(output)}"] = plots.sensitivity_bars(table, output, units.get(output, ""))
+        figures[f"sensitivity-{_slug(output)}"] = plots.sensitivity_bars(table, output, units.get(output, ""),
+                                                                         labels=labels)
     index = MAIN_INDEX[exploration.design.method]
     for output in dict.fromkeys(table[table["year"].notna()]["output"]):
-        figures[f"years-{_slug(output)}"] = plots.sensitivity_heatmap(table, output, index, units.get(output, ""))
-    for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[")]:
-        pair = exploration.most_influential(output, 2)
+        figures[f"years-{_slug(output)}"] = plots.sensitivity_heatmap(table, output, index, units.get(output, ""),
+                                                                      labels=labels)
+    discovery = exploration.discovery
+    answered = exploration.answered_targets()
+    for output in [o for o in dict.fromkeys(whole["output"]) if o.startswith("p_met[") and o[6:-1] in answered]:
+        chosen = discovery[(discovery["target"] == output[6:-1]) & discovery["chosen"].astype(bool)]
+        box = {r.parameter: (r.low, r.high) for r in chosen.itertuples() if isinstance(r.parameter, str) and r.parameter}
+        ranked = exploration.most_influential(output, len(exploration.design.inputs))
+        pair = ([p for p in ranked if p in box] + [p for p in ranked if p not in box])[:2]
         if len(pair) == 2:
             figures[f"pmet-{targets[output[6:-1]]}"] = plots.pmet_map(samples, pair[0], pair[1], output[6:-1],
-                                                                   exploration.probability, inputs_units)
+                                                                   exploration.probability, inputs_units,
+                                                                   labels=labels, box=box)
     out = folder / "plots"
     out.mkdir(parents=True, exist_ok=True)
     written = []

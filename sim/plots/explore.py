@@ -24,12 +24,15 @@ LABELS = {"ST": "total-order index ST", "S1": "first-order index S1", "mu_star":
 
 
 def output_label(output: str, unit: str = "") -> str:
+    from ..explore.answer import OUTPUT_TITLES
+
     if output.startswith("p_met["):
         return f"P(target {output[6:-1]!r} met)"
-    return f"{output}{f' ({unit})' if unit else ''}"
+    return f"{OUTPUT_TITLES.get(output, (output,))[0]}{f' ({unit})' if unit else ''}"
 
 
-def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax: Axes | None = None) -> Figure:
+def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax: Axes | None = None,
+                     labels: Mapping[str, str] | None = None) -> Figure:
     """One whole-run ``output``'s indices, one row per input, the largest on top: Sobol ST (light)
     and S1 (dark) bars with their 95% intervals; Morris mu* with its interval and sigma as a dot;
     Spearman's correlation as a bar either side of 0. Unstable indices are starred."""
@@ -48,6 +51,8 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
 
     def bars(index: str, offset: float, height: float, colour: str) -> pd.DataFrame:
         s = series(index)
+        if index in ("ST", "S1"):  # a Sobol index lies in [0, 1]: estimates beyond are noise, shown clipped
+            s = s.assign(**{c: s[c].clip(0, 1) for c in ("value", "ci_low", "ci_high")})
         err = np.vstack([s["value"] - s["ci_low"], s["ci_high"] - s["value"]])
         ax.barh(y + offset, s["value"], height=height, color=colour, label=LABELS[index], gid=f"bars:{index}",
                 xerr=None if np.isnan(err).all() else np.clip(err, 0, None), error_kw={"elinewidth": 1, "capsize": 2})
@@ -56,7 +61,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
     if method == "sobol":
         main_rows = bars("ST", 0.18, 0.36, TOTAL_COLOUR)
         bars("S1", -0.18, 0.36, FIRST_COLOUR)
-        ax.set_xlabel("share of the output's variance (Sobol index)")
+        ax.set_xlabel("share of the output's variance (Sobol index, clipped to 0-1; estimates in sensitivity.csv)")
     elif method == "morris":
         main_rows = bars("mu_star", 0, 0.6, FIRST_COLOUR)
         sigma = series("sigma")
@@ -68,7 +73,8 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
         ax.axvline(0, color=MEDIAN_COLOUR, linewidth=0.8)
         ax.set_xlabel("Spearman rank correlation with the output")
     unstable = ~main_rows["stable"].astype(bool)
-    ax.set_yticks(y, [f"{p}{' *' if bad else ''}" for p, bad in zip(order, unstable)])
+    labels = labels or {}
+    ax.set_yticks(y, [f"{labels.get(p, p)}{' *' if bad else ''}" for p, bad in zip(order, unstable)])
     style_axes(ax)
     ax.grid(False, axis="y")
     set_title(ax, wrap(f"Which inputs decide {output_label(output, unit)}", 80), loc="left", fontweight="bold")
@@ -78,7 +84,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax:
 
 
 def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit: str = "",
-                        ax: Axes | None = None) -> Figure:
+                        ax: Axes | None = None, labels: Mapping[str, str] | None = None) -> Figure:
     """The per-year ``index`` (ST, mu_star or spearman) of a time-dependent ``output``: inputs
     (rows, the largest on average on top) x calendar years; each cell's value is written in it,
     starred when unstable."""
@@ -103,7 +109,7 @@ def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit
             ax.text(j, i, f"{v:.2f}{'*' if not bool(stable.iat[i, j]) else ''}", ha="center", va="center",
                     fontsize=8, color="white" if dark else MEDIAN_COLOUR)
     ax.set_xticks(range(values.shape[1]), [str(int(y)) for y in values.columns])
-    ax.set_yticks(range(len(values)), list(values.index))
+    ax.set_yticks(range(len(values)), [(labels or {}).get(p, p) for p in values.index])
     ax.set_xlabel("calendar year")
     fig.colorbar(image, ax=ax, label=LABELS[index], shrink=0.8)
     set_title(ax, wrap(f"{LABELS[index]} of {output_label(output, unit)}, per year (* unstable)",
@@ -112,11 +118,14 @@ def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit
 
 
 def pmet_map(samples: pd.DataFrame, x: str, y: str, target: str, probability: float,
-             units: Mapping[str, str] | None = None, ax: Axes | None = None) -> Figure:
+             units: Mapping[str, str] | None = None, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
+             box: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """P(target met) of every sample (colour) against two inputs ``x`` and ``y`` (usually the two
     most influential): where the colour turns from blue (met) to red (missed) is the edge of the
-    region in which the target is met; samples below ``probability`` are ringed."""
-    units = units or {}
+    region in which the target is met; samples below ``probability`` are ringed. ``box``: PRIM's
+    box of the misses ({input: (low, high)}, NaN an open side), drawn dashed on the two inputs;
+    inputs named by their ``labels``."""
+    units, labels = units or {}, labels or {}
     column = f"p_met[{target}]"
     fig, ax = new_figure(ax, (8, 6))
     p = samples[column].to_numpy(float)
@@ -130,10 +139,20 @@ def pmet_map(samples: pd.DataFrame, x: str, y: str, target: str, probability: fl
     for axis, name, setter in ((ax.xaxis, x, ax.set_xlabel), (ax.yaxis, y, ax.set_ylabel)):
         axis.set_major_formatter(Thousands())
         unit = units.get(name, "")
-        setter(f"{name}{f' ({unit})' if unit else ''}")
+        setter(f"{labels.get(name, name)}{f' ({unit})' if unit else ''}")
+    if box and (x in box or y in box):
+        from matplotlib.patches import Rectangle
+
+        def side(name: str, values: pd.Series) -> tuple[float, float]:
+            low, high = box.get(name, (np.nan, np.nan))
+            return (float(values.min()) if np.isnan(low) else low, float(values.max()) if np.isnan(high) else high)
+
+        (x0, x1), (y0, y1) = side(x, samples[x]), side(y, samples[y])
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, linestyle="--", linewidth=1.6,
+                               edgecolor=MEDIAN_COLOUR, label="PRIM box of the misses", gid="prim-box", zorder=4))
     style_axes(ax)
-    if missed.any():
+    if missed.any() or box:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=9, frameon=False)
-    set_title(ax, wrap(f"P({target!r} met) over the two most influential inputs", 70), loc="left",
-                 fontweight="bold")
+    set_title(ax, wrap(f"Where {target!r} is met: P(met) of each sample over the two inputs that decide it most",
+                       70), loc="left", fontweight="bold")
     return fig

@@ -21,7 +21,8 @@ import pandas as pd
 from .decisions import robustness_parts, verdict_sentence, views_sentence
 from .ranking import compare_answer, other_kinds
 from .read import ResultsFolder
-from .studies import explore_answer, package_answer, solve_answer
+from .explore_answer import explore_answer
+from .studies import package_answer, solve_answer
 from ..analysis.criteria import TABLE_ROWS
 from ..scenario.criteria import CRITERIA, FORMER
 from .text import band, criteria_text, number, pick_variant, rows_of, value_at

@@ -39,7 +39,8 @@ from .ranking import rank_by
 from .reproduce import EMBED_MAX_BYTES, reproduce_section  # noqa: F401
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
-from .studies import box_range, input_units, method_of, package_settings, solve_settings
+from .explore_answer import box_range, input_labels_of
+from .studies import input_units, method_of, package_settings, solve_settings
 from .findings import band_reading, state_findings
 from .compare_charts import cost_effect_chart, differences_chart, variant_info, variants_chart
 from .study_charts import frontier_chart, heatmap_charts, solve_chart, tornado_charts
@@ -115,7 +116,11 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     sensitivity = folder.table("sensitivity")
     if sensitivity is not None:
         method = method_of(folder)
-        charts += tornado_charts(sensitivity, method) + heatmap_charts(sensitivity, method)
+        from .explore_charts import effect_charts, pmet_charts
+
+        labels = input_labels_of(folder)
+        charts += (effect_charts(folder) + pmet_charts(folder) + tornado_charts(sensitivity, method, labels)
+                   + heatmap_charts(sensitivity, method, labels))
     if folder.table("solve") is not None:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     if folder.table("frontier") is not None:
@@ -129,15 +134,16 @@ def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:
     if table is None or "chosen" not in table.columns:
         return None
     units = input_units(folder)
+    labels = input_labels_of(folder)
     rows = []
     for target, box in table[table["chosen"].astype(bool)].groupby("target", sort=False):
         head = box.iloc[0]
-        ranges = [box_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
+        ranges = [box_range(labels.get(r.parameter, r.parameter), r.low, r.high, units.get(r.parameter, ""))
                   for r in box.itertuples() if isinstance(r.parameter, str) and r.parameter]
         rows.append({"target": target, "coverage (share of misses in the box)": f"{head['coverage']:.0%}",
                      "density (share of the box that misses)": f"{head['density']:.0%}",
                      "samples in the box": f"{head['mass']:.0%}",
-                     "where": "; ".join(ranges) or "the whole space"})
+                     "where": "; ".join(ranges) or "spread over the whole space explored (no box)"})
     return pd.DataFrame(rows) if rows else None
 
 

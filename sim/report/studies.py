@@ -126,110 +126,9 @@ def _range_text(spec: dict) -> str:
     low, high = spec.get("low"), spec.get("high")
     if not isinstance(low, (int, float)) or not isinstance(high, (int, float)):
         return ""
-    return f"{low:,.4g} to {high:,.4g}{unit}, {spec.get('kind') or 'input'}"
+    from ..explore.design import fmt
 
-
-def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
-    """(sentences, [(caption, table)]): the inputs that decide the outcome, then the PRIM boxes."""
-    table = folder.table("sensitivity")
-    settings = explore_settings(folder)
-    method = method_of(folder)
-    index = main_index(method)
-    n, runs = settings.get("samples"), settings.get("evaluations")
-    ranked, outputs, constant = ranking(folder)
-    design = f"{method}, N = {n}" if n is not None else method
-    if isinstance(runs, int):
-        design += f", {runs:,} samples"
-    if isinstance(folder.manifest.get("replications"), int):
-        design += f" × {folder.manifest['replications']:,} replications"
-    sentences = []
-    if ranked.empty:
-        sentences.append(f"No output varies over the samples ({design}): no input moves the outcome within the "
-                         "ranges explored.")
-    elif not (ranked["score"] >= NEGLIGIBLE).any():
-        sentences.append(f"No input moves the outcome much ({design}): every {index} is below {NEGLIGIBLE}.")
-    else:
-        deciding = ranked[ranked["score"] >= NEGLIGIBLE]
-        top = list(deciding["input"][:3])
-        listed = top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
-        about = ", ".join(output_label(o) for o in outputs)
-        first = ranked.iloc[0]
-        lead = first[f"{index}: {output_label(outputs[0])}"]
-        lead_in = "The inputs that decide the outcome most are" if len(top) > 1 else \
-            "The input that decides the outcome most is"
-        sentences.append(f"{lead_in} {listed}, ranked by the "
-                         f"{INDEX_LABELS.get(index, index)} averaged over {about} ({design}). "
-                         f"{first['input']} leads with {index} {lead} on {output_label(outputs[0])}.")
-        idle = list(ranked["input"][ranked["score"] < NEGLIGIBLE])
-        if idle:
-            many = len(idle) > 1
-            sentences.append(f"{len(idle)} input{'s' if many else ''} hardly move{'' if many else 's'} any of them "
-                             f"({index} below {NEGLIGIBLE}; can be fixed anywhere in its range): "
-                             + ", ".join(idle) + ".")
-    if constant:
-        sentences.append("The same in every sample, so no input moves it: "
-                         + ", ".join(output_label(o) for o in constant) + ".")
-    unstable = int((~table["stable"].astype(bool)).sum()) if "stable" in table.columns else 0
-    if unstable:
-        sentences.append(f"{unstable} of {len(table)} indices (marked *) have a 95% interval wider than ±0.1"
-                         + (" or a negative S1" if method == "sobol" else "")
-                         + (f": N = {n} is too small to read them as fact; rerun with --samples {n * 4}."
-                            if isinstance(n, int) else ": too few samples to read them as fact."))
-    sentences += discovery_sentences(folder)
-    ranked = ranked.drop(columns="score", errors="ignore")
-    tables = [] if ranked.empty else [(f"Inputs ranked by {INDEX_LABELS.get(index, index)}, most decisive first: "
-                                       "value [95% interval]; * an unstable index", ranked)]
-    return sentences, tables
-
-
-def missed_shares(folder: ResultsFolder) -> dict[str, float]:
-    """Per target: the share of samples whose P(met) is below the explore's probability."""
-    samples = folder.table("samples")
-    probability = explore_settings(folder).get("probability")
-    if samples is None or not isinstance(probability, (int, float)):
-        return {}
-    return {c[6:-1]: float((samples[c] < probability).mean()) for c in samples.columns
-            if c.startswith("p_met[") and c.endswith("]")}
-
-
-def discovery_sentences(folder: ResultsFolder) -> list[str]:
-    """Per target: met in every sample, missed in every sample, or where it is missed (PRIM's box)."""
-    probability = explore_settings(folder).get("probability")
-    discovery = folder.table("discovery")
-    units = input_units(folder)
-    goal = f"P(met) ≥ {probability:.0%}" if isinstance(probability, (int, float)) else "the probability asked"
-    sentences = []
-    for target, share in missed_shares(folder).items():
-        if share == 0:
-            sentences.append(f"Target '{target}' reaches {goal} in every sample.")
-            continue
-        if share == 1:
-            sentences.append(f"Target '{target}' misses {goal} in every sample: no combination of the inputs "
-                             "within their ranges meets it.")
-            continue
-        box = pd.DataFrame() if discovery is None else discovery[(discovery["target"] == target)
-                                                                 & discovery["chosen"].astype(bool)]
-        text = f"Target '{target}' misses {goal} in {share:.0%} of the samples"
-        if box.empty:
-            sentences.append(text + ".")
-            continue
-        head = box.iloc[0]
-        ranges = [box_range(r.parameter, r.low, r.high, units.get(r.parameter, ""))
-                  for r in box.itertuples() if isinstance(r.parameter, str) and r.parameter]
-        where = " and ".join(ranges) if ranges else "anywhere in the space explored"
-        sentences.append(f"{text}; the misses gather where {where}: that box holds {head.coverage:.0%} of the "
-                         f"misses (coverage), {head.density:.0%} of the samples in it miss (density), and it "
-                         f"spans {head.mass:.0%} of the samples (PRIM).")
-    return sentences
-
-
-def box_range(parameter: str, low: float, high: float, unit: str) -> str:
-    unit = f" {unit}" if unit and unit != "share" else ""
-    if pd.isna(low):
-        return f"{parameter} ≤ {high:,.4g}{unit}"
-    if pd.isna(high):
-        return f"{parameter} ≥ {low:,.4g}{unit}"
-    return f"{parameter} is {low:,.4g} to {high:,.4g}{unit}"
+    return f"{fmt(low)} to {fmt(high)}{unit}, {spec.get('kind') or 'input'}"
 
 
 # --- solve ------------------------------------------------------------------------------------
@@ -247,54 +146,103 @@ def lever_value(value: float | None, unit: str) -> str:
     return f"{text} {unit}" if unit and unit != "share" else text
 
 
+def _pct(p: float, low: float | None = None, high: float | None = None, threshold: float | None = None) -> str:
+    """A probability as its interval supports (:func:`sim.explore.rounding.supported_percent`), or
+    as given when no interval is known (:func:`sim.explore.design.percent`)."""
+    from ..explore.design import percent
+    from ..explore.rounding import supported_percent
+
+    if not isinstance(p, (int, float)) or math.isnan(p):
+        return "–"
+    if low is None or high is None:
+        return percent(float(p), 0, False)
+    return supported_percent(float(p), float(low), float(high), threshold)
+
+
 def solve_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.DataFrame]]]:
-    """(sentences, [(caption, table)]): the answer with its unit and bracket, its uncertainty."""
+    """(sentences, [(caption, table)]): the answer in the director's words (today's value and its
+    chance, what is needed, about as precisely as the search supports), then its bracket and
+    uncertainty; the lever by its plain label."""
+    from ..explore.design import percent
+    from ..explore.rounding import about
+    from ..scenario.labels import input_label
+
     s = solve_settings(folder)
     points = folder.table("solve")
     if not s:
         return [], []
     unit = str(s.get("unit") or "")
     p = float(s.get("probability", math.nan))
-    lever, target = s.get("lever", "the lever"), s.get("target", "the target")
+    path = str(s.get("lever", "the lever"))
+    lever = str(s.get("label") or input_label(path, folder.manifest.get("resolved_scenario")))
+    target = s.get("target", "the target")
     word = "largest" if s.get("direction") == "largest" else "smallest"
-    goal = f"target '{target}' is met with probability at least {p:.0%}"
+    asked = percent(p) if math.isfinite(p) else "the probability asked"
+    goal = f"target '{target}' is met with probability at least {asked}"
     n = folder.manifest.get("replications")
     per = f" ({n:,} replications per value, the same seed at every value)" if isinstance(n, int) else ""
     low, high = s.get("low"), s.get("high")
     hard, easy = (low, high) if word == "smallest" else (high, low)
     status = s.get("status")
+    rows = points.sort_values("value", kind="stable") if points is not None else pd.DataFrame()
+
+    def chance(value) -> str | None:
+        if rows.empty or value is None:
+            return None
+        hit = rows[rows["value"] == value]
+        return None if hit.empty else _pct(hit["probability"].iloc[0], hit["ci_low"].iloc[0], hit["ci_high"].iloc[0], p)
+
     sentences = []
+    today = s.get("today")
+    now = ""
+    if isinstance(today, (int, float)):
+        now = f"Today {lever} is {lever_value(today, unit)}" + (f", where the chance is {chance(today)}"
+                                                                 if chance(today) else ", outside the range searched")
     if status == "solved":
+        answer_value = s.get("answer")
         bracket = s.get("bracket") or [None, None]
-        sentences.append(f"The {word} {lever} at which {goal} is {lever_value(s.get('answer'), unit)}{per}: the "
-                         f"search ended with the bracket {lever_value(bracket[0], unit)} to "
-                         f"{lever_value(bracket[1], unit)} (tolerance {lever_value(s.get('tolerance'), unit)}).")
         straddle = s.get("straddle")
+        widths = [b - a for a, b in (bracket, straddle or bracket) if isinstance(a, (int, float)) and
+                  isinstance(b, (int, float))] + [float(s.get("tolerance") or 0)]
+        rough = about(float(answer_value), max(widths)) if isinstance(answer_value, (int, float)) else "–"
+        rough = f"{rough} {unit}" if unit and unit != "share" else rough
+        need = "at least" if word == "smallest" else "at most"
+        lead = ((f"{now}; " if now else "") + f"{'it' if now else lever} needs to be {need} about {rough} for target "
+                f"'{target}' to be met with probability at least {asked}")
+        sentences.append(lead[0].upper() + lead[1:] + f"{per}.")
+        sentences.append(f"The search found {lever_value(answer_value, unit)} (the {word} value met, bracket "
+                         f"{lever_value(bracket[0], unit)} to {lever_value(bracket[1], unit)}, tolerance "
+                         f"{lever_value(s.get('tolerance'), unit)}).")
         if straddle:
             sentences.append(f"Uncertainty: from {lever_value(straddle[0], unit)} to {lever_value(straddle[1], unit)}"
-                             f" the 95% interval of P contains {p:.0%}, so there the replications cannot tell met "
+                             f" the 95% interval of P contains {asked}, so there the replications cannot tell met "
                              "from missed; more replications (-r) narrow that range.")
         else:
-            sentences.append(f"Uncertainty: at no value evaluated does the 95% interval of P contain {p:.0%}.")
+            sentences.append(f"Uncertainty: at no value evaluated does the 95% interval of P contain {asked}.")
     elif status == "met-at-end":
-        sentences.append(f"The target is met even at {lever_value(hard, unit)}, the hard end of the range searched: "
-                         f"{goal} already there{per}, so the {word} value is {lever_value(hard, unit)} or beyond "
-                         "the range; widen it to find where the target starts to be missed.")
+        sentences.append((f"{now}. " if now else "") + f"The target is met even at {lever_value(hard, unit)}, the hard "
+                         f"end of the range searched: {goal} already there{per}, so the {word} value is "
+                         f"{lever_value(hard, unit)} or beyond the range; widen it to find where the target starts "
+                         "to be missed.")
     elif status == "missed":
-        sentences.append(f"The target is missed even at {lever_value(easy, unit)}, the easy end of the range "
-                         f"searched{per}: no value of {lever} from {lever_value(low, unit)} to "
-                         f"{lever_value(high, unit)} gives {goal}; widen the range or look at other levers.")
+        best = rows.loc[rows["probability"].idxmax()] if not rows.empty else None
+        text = (f"{now}. " if now else "") + (f"Even at {lever_value(easy, unit)}, the easy end of the range searched, "
+                                              f"the chance is {chance(easy) or '–'}{per}: no value of {lever} from "
+                                              f"{lever_value(low, unit)} to {lever_value(high, unit)} gives {goal}")
+        if best is not None and chance(easy) != chance(best["value"]) and best["value"] != easy:
+            text += f"; the best reached is {chance(best['value'])} at {lever_value(best['value'], unit)}"
+        sentences.append(text + "; widen the range or look at other levers.")
     if s.get("monotone") is False and s.get("monotone_note"):
         sentences.append(f"Warning: {s['monotone_note']}")
     tables = []
-    if points is not None:
-        rows = points.sort_values("value", kind="stable")
-        tables.append((f"Every value evaluated, by lever value: P(target met) with its 95% Wilson interval",
+    if not rows.empty:
+        tables.append((f"Every value evaluated, by value of {lever}: P(target met) with its 95% Wilson interval "
+                       "(rounded to what the interval supports)",
                        pd.DataFrame({
-                           f"{lever}": [lever_value(v, unit) for v in rows["value"]],
-                           "P(met) [95% interval]": [f"{a:.1%} [{b:.1%} to {c:.1%}]" for a, b, c in
+                           f"{lever}": [lever_value(v, unit) + ("  (today)" if v == today else "") for v in rows["value"]],
+                           "P(met) [95% interval]": [f"{_pct(a, b, c, p)} [{b:.1%} to {c:.1%}]" for a, b, c in
                                                      zip(rows["probability"], rows["ci_low"], rows["ci_high"])],
-                           f"meets {p:.0%}": ["met" if bool(m) else "missed" for m in rows["met"]],
+                           f"meets {asked}": ["met" if bool(m) else "missed" for m in rows["met"]],
                            "step": rows["step"].astype(int).to_numpy(),
                        })))
     return sentences, tables
@@ -320,18 +268,22 @@ def package_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
     p = float(s.get("probability", math.nan))
     target = s.get("target", "the target")
     answer = s.get("answer") if isinstance(s.get("answer"), dict) else {}
-    package = ", ".join(f"{path} = {lever_value(value, units.get(path, ''))}" for path, value in answer.items())
+    from ..scenario.labels import input_labels
+
+    names = input_labels(list(units) + list(answer), folder.manifest.get("resolved_scenario"))
+    package = ", ".join(f"{names[path]} = {lever_value(value, units.get(path, ''))}" for path, value in answer.items())
     ci = s.get("answer_ci") or [math.nan, math.nan]
     n = folder.manifest.get("replications")
     per = f" ({n:,} replications per package, the same seed for every package)" if isinstance(n, int) else ""
-    p_text = f"P {float(s.get('answer_probability', math.nan)):.1%} (95% interval {ci[0]:.1%} to {ci[1]:.1%})"
+    p_text = (f"P {_pct(float(s.get('answer_probability', math.nan)), ci[0], ci[1], p)} (95% interval {ci[0]:.1%} "
+              f"to {ci[1]:.1%})")
     cost = f"{float(s.get('answer_cost_cny', math.nan)):,.0f} CNY"
     if s.get("status") == "solved":
         sentences = [f"The cheapest package found at which target '{target}' is met with probability at least "
-                     f"{p:.0%} is {package}{per}: {p_text}, cost {cost} (public money simulated plus the levers' "
+                     f"{_pct(p)} is {package}{per}: {p_text}, cost {cost} (public money simulated plus the levers' "
                      "declared costs)."]
     else:
-        sentences = [f"No package in the ranges searched meets target '{target}' with probability {p:.0%}{per}; "
+        sentences = [f"No package in the ranges searched meets target '{target}' with probability {_pct(p)}{per}; "
                      f"the best reached is {package}: {p_text}, cost {cost}. Widen the ranges or add levers."]
     sentences.append("The search: a grid of every lever's values, then bisection near the met/missed boundary "
                      "(docs/explore.md); the table lists the trade-off, the packages no cheaper package beats on P.")
@@ -341,9 +293,9 @@ def package_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
         table = {"cost (CNY)": [f"{v:,.0f}" for v in rows["cost_cny"]]}
         for path in units:
             if path in rows.columns:
-                table[path] = [lever_value(v, units[path]) for v in rows[path]]
-        table["P(met) [95% interval]"] = [f"{a:.1%} [{b:.1%} to {c:.1%}]" for a, b, c in
+                table[names[path]] = [lever_value(v, units[path]) for v in rows[path]]
+        table["P(met) [95% interval]"] = [f"{_pct(a, b, c, p)} [{b:.1%} to {c:.1%}]" for a, b, c in
                                           zip(rows["probability"], rows["ci_low"], rows["ci_high"])]
-        table[f"meets {p:.0%}"] = ["met" if bool(m) else "missed" for m in rows["met"]]
+        table[f"meets {_pct(p)}"] = ["met" if bool(m) else "missed" for m in rows["met"]]
         tables.append(("The trade-off: the Pareto front of P(target met) against cost", pd.DataFrame(table)))
     return sentences, tables

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from .charts import Chart, _layout, rounded
 from .figure import Figure, bar, heatmap, plain, scatter
@@ -27,9 +28,11 @@ def _slugs(table: pd.DataFrame) -> dict[str, str]:
     return slugs(table["output"]) if "output" in table.columns else {}
 
 
-def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
+def tornado_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str] | None = None) -> list[Chart]:
     """One bar chart per whole-run output with indices: the method's main index per input (Sobol:
-    ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred."""
+    ST, and S1 beside it) with its 95% interval, largest at the top; an unstable index starred;
+    inputs by their ``labels`` (plain names)."""
+    labels = labels or {}
     index = main_index(method)
     whole = whole_run(sensitivity)
     ids = _slugs(sensitivity)
@@ -40,7 +43,7 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         main = main.sort_values("size", ascending=False, kind="stable").head(MOST_INPUTS)
         if main.empty:
             continue
-        names = [p + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
+        names = [labels.get(p, p) + ("*" if not bool(st) else "") for p, st in zip(main["parameter"], main["stable"])]
         fig = Figure()
         shown = [(index, main, MEDIAN_COLOUR, "")]
         if index == "ST":
@@ -49,6 +52,8 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         for name, table, colour, pattern in shown:
             value = table["value"].to_numpy(float)
             low, high = table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float)
+            if name in ("ST", "S1"):  # a Sobol index lies in [0, 1]: shown clipped (the estimate is in the table)
+                value, low, high = (np.clip(a, 0.0, 1.0) for a in (value, low, high))
             fig.add_trace(bar(
                 y=names, x=rounded(value), orientation="h", name=f"{name} ({INDEX_LABELS.get(name, name)})"
                 if name in INDEX_LABELS else name, marker={"color": colour, "pattern": {"shape": pattern}},
@@ -72,9 +77,10 @@ def tornado_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
     return charts
 
 
-def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
-    """One heat map per output with per-year indices: the main index of each input (rows) in each
-    calendar year (columns), every cell with its value as text."""
+def heatmap_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str] | None = None) -> list[Chart]:
+    """One heat map per output with per-year indices: the main index of each input (rows, by its
+    ``labels``) in each calendar year (columns), every cell with its value as text."""
+    labels = labels or {}
     index = main_index(method)
     yearly = sensitivity[sensitivity["year"].notna() & (sensitivity["index"] == index)]
     ids = _slugs(sensitivity)
@@ -88,7 +94,7 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str) -> list[Chart]:
         grid = grid.loc[order]
         values = [rounded(row) for row in grid.to_numpy(float)]
         years = [str(int(c)) for c in grid.columns]
-        fig = Figure(heatmap(z=values, x=years, y=list(grid.index), colorscale=VIRIDIS_SCALE,
+        fig = Figure(heatmap(z=values, x=years, y=[labels.get(p, p) for p in grid.index], colorscale=VIRIDIS_SCALE,
                              colorbar={"title": {"text": index}},
                              text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
                              texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
@@ -108,14 +114,19 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
     the probability asked for (dashed) and the answer (dotted)."""
     if solve.empty or not {"value", "probability", "ci_low", "ci_high", "met"} <= set(solve.columns):
         return None
+    from ..explore.design import percent
+    from ..explore.rounding import supported_percent
+    from ..scenario.labels import input_label
+
     rows = solve.sort_values("value", kind="stable")
     unit = str(settings.get("unit") or (rows["unit"].iloc[0] if "unit" in rows.columns else ""))
-    lever, target = settings.get("lever", "lever"), settings.get("target", "the target")
+    target = settings.get("target", "the target")
+    lever = str(settings.get("label") or input_label(str(settings.get("lever", "lever"))))
+    asked = settings.get("probability") if isinstance(settings.get("probability"), (int, float)) else None
     x = rows["value"].to_numpy(float)
     p, low, high = (rows[c].to_numpy(float) * 100 for c in ("probability", "ci_low", "ci_high"))
     met = rows["met"].astype(bool).to_numpy()
-    fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="P(met)",
-                         line={"color": "#BBBBBB", "width": 1}, hoverinfo="skip"))
+    fig = Figure()  # points only: between two evaluated values P is not known
     for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
         pick = met == flag
         if not pick.any():
@@ -125,25 +136,35 @@ def solve_chart(solve: pd.DataFrame, settings: dict) -> Chart | None:
             marker={"color": colour, "symbol": symbol, "size": 10},
             error_y={"type": "data", "symmetric": False, "array": rounded(high[pick] - p[pick]),
                      "arrayminus": rounded(p[pick] - low[pick]), "color": colour},
-            customdata=[f"{lever_value(v, unit)}: P {a:.1f}% (95% interval {b:.1f}% to {c:.1f}%), {label}"
-                        for v, a, b, c in zip(x[pick], p[pick], low[pick], high[pick])],
+            customdata=[f"{lever_value(v, unit)}: P {supported_percent(a / 100, b / 100, c / 100, asked)} (95% interval "
+                        f"{b:.1f}% to {c:.1f}%), {label}" for v, a, b, c in zip(x[pick], p[pick], low[pick], high[pick])],
             hovertemplate="%{customdata}<extra></extra>"))
-    threshold = settings.get("probability")
-    if isinstance(threshold, (int, float)):
-        fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+    if asked is not None:
+        fig.add_hline(y=asked * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                      annotation_text=f"asked: {percent(asked)}", annotation_position="top left")
     answer = settings.get("answer")
     if settings.get("status") == "solved" and isinstance(answer, (int, float)):
         fig.add_vline(x=answer, line={"color": MEDIAN_COLOUR, "dash": "dot", "width": 1.5},
-                      annotation_text=plain(f"answer {lever_value(answer, unit)}"), annotation_position="bottom right")
+                      annotation_text=plain(f"needed {lever_value(answer, unit)}"), annotation_position="bottom right")
+    today = settings.get("today")
+    if isinstance(today, (int, float)):
+        fig.add_vline(x=today, line={"color": "#1F77B4", "dash": "dashdot", "width": 1.5},
+                      annotation_text=plain(f"today {lever_value(today, unit)}"), annotation_position="top right")
     _layout(fig, plain(f"P(target '{target}' met) against {lever}"), "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)
     fig.update_xaxes(zeroline=False)
-    fig.update_xaxes(title={"text": plain(f"{lever}" + (f" ({unit})" if unit and unit != "share" else ""))})
+    fig.update_xaxes(title={"text": plain(lever + (f" ({unit})" if unit and unit != "share" else ""))})
     fig.update_layout(hovermode="closest")
     return Chart("solve", "Solve: P(target met) against the lever",
-                 "Each value evaluated: P(target met) (green circle met, red cross missed) with its 95% interval as a "
-                 "whisker; the dashed line is the probability asked for, the dotted line the answer.", fig, "solve")
+                 "Each value evaluated, as a point (no line: between two values P is not known): P(target met) (green "
+                 "circle met, red cross missed) with its 95% interval as a whisker; the dashed line is the probability "
+                 "asked for, the dotted line the value needed, the dash-dot line today's value.", fig, "solve")
+
+
+def _percent(p: float) -> str:
+    from ..explore.design import percent
+
+    return percent(p)
 
 
 def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
@@ -156,7 +177,10 @@ def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
     p = rows["probability"].to_numpy(float) * 100
     met = rows["met"].astype(bool).to_numpy()
     paths = [lever["path"] for lever in settings.get("levers") or [] if isinstance(lever, dict) and "path" in lever]
-    text = [", ".join(f"{path} = {row[path]:,.4g}" for path in paths if path in rows.columns)
+    from ..scenario.labels import input_labels
+
+    names = input_labels(paths)
+    text = [", ".join(f"{names[path]} = {row[path]:,.4g}" for path in paths if path in rows.columns)
             for _, row in rows.iterrows()]
     fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="Pareto front", line_shape="hv",
                          line={"color": "#4C72B0", "width": 1.5}, hoverinfo="skip"))
@@ -173,7 +197,7 @@ def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
     threshold = settings.get("probability")
     if isinstance(threshold, (int, float)):
         fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=f"asked: {threshold:.0%}", annotation_position="top left")
+                      annotation_text=f"asked: {_percent(threshold)}", annotation_position="top left")
     _layout(fig, plain(f"P(target '{settings.get('target', 'the target')}' met) against the package's cost"),
             "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)

@@ -197,26 +197,35 @@ class Supply(Sourced):
 
 # --- uncertainty ----------------------------------------------------------------------------
 
+LABEL_DOC = ("A plain name for this input in explore's and solve's texts and charts (e.g. 'grid headroom'); "
+             "omitted: one derived from its path (sim/scenario/labels.py)")
 
-class Fixed(Sourced):
+
+class Labelled(Sourced):
+    """A block that may carry a plain ``label`` for the texts (an uncertainty, a lever)."""
+
+    label: str | None = Field(None, min_length=1, max_length=80, description=LABEL_DOC)
+
+
+class Fixed(Labelled):
     dist: Literal["fixed"]
     value: Number
 
 
-class Uniform(Sourced):
+class Uniform(Labelled):
     dist: Literal["uniform"]
     low: Number
     high: Number
 
 
-class Triangular(Sourced):
+class Triangular(Labelled):
     dist: Literal["triangular"]
     low: Number
     mode: Number
     high: Number
 
 
-class Normal(Sourced):
+class Normal(Labelled):
     dist: Literal["normal"]
     mean: Number
     sd: Number = Field(ge=0)
@@ -224,7 +233,7 @@ class Normal(Sourced):
     high: Number | None = Field(None, description="Optional upper bound (truncation)")
 
 
-class Lognormal(Sourced):
+class Lognormal(Labelled):
     dist: Literal["lognormal"]
     median: Number = Field(gt=0, description="exp(mu)")
     sigma: Number = Field(ge=0, le=MAX_SIGMA, description="Standard deviation of the logarithm (at most 10)")
@@ -402,7 +411,7 @@ class Variant(Sourced):
 # --- exploration --------------------------------------------------------------------------
 
 
-class Lever(Sourced):
+class Lever(Labelled):
     """A range a numeric value of the scenario is explored over (``capsim explore``, ``capsim solve``)."""
 
     low: float = Field(allow_inf_nan=False, description="Lowest value explored, in the unit of the value it names")

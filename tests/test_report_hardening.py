@@ -26,7 +26,8 @@ import sim
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.report import page, read
-from sim.report.charts import TIMELINE_MAX_ROWS, timeline_chart
+from sim.report.charts import TIMELINE_MAX_ROWS
+from sim.report.plan_charts import timeline_chart
 from sim.report.page import charts_for
 
 GUIZHOU = EXAMPLE.parent / "guizhou.yaml"
@@ -555,7 +556,7 @@ def test_names_reach_every_figure_as_plain_text(tmp_path):
 
 
 def test_site_lever_and_output_names_are_plain_text_in_titles():
-    from sim.report.charts import sites_chart
+    from sim.report.plan_charts import sites_chart
     from sim.report.study_charts import solve_chart, tornado_charts
 
     sites = pd.DataFrame([{"variant": "base", "month": "2025-01", "site": "<b>s</b>", "metric": "facility_mw",

@@ -34,8 +34,9 @@ from ..run.signals import SIGNALLED, signals_held
 from ..version import __version__
 from .answer import Answer, answer
 from .assets import CSS, DRAW
-from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart,
-                     variants_growth_chart)
+from .charts import Chart, growth_chart, limits_chart, power_chart, share_chart, variants_growth_chart
+from .plan_charts import project_names, site_names, sites_chart, timeline_chart
+from .timeaxis import share_x_range
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
@@ -92,9 +93,9 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         basis = folder.accounting_label(str(base["variant"].iloc[0]) if "variant" in base.columns else None)
         charts += [growth_chart(monthly, specs, basis), share_chart(monthly, specs), power_chart(monthly, annual, specs)]
     if folder.table("sites") is not None:
-        charts.append(sites_chart(folder.table("sites")))
+        charts.append(sites_chart(folder.table("sites"), site_names(folder.scenario)))
     if projects is not None:
-        charts.append(timeline_chart(projects))
+        charts.append(timeline_chart(projects, project_names(folder.scenario)))
     compare = folder.table("compare")
     if compare is not None:
         by = rank_by(folder, compare)
@@ -114,7 +115,9 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     if folder.table("frontier") is not None:
         charts.append(frontier_chart(folder.table("frontier"), package_settings(folder)))
-    return [c for c in charts if c is not None]
+    charts = [c for c in charts if c is not None]
+    share_x_range(charts)  # one time axis for the page
+    return charts
 
 
 def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:

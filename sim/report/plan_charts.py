@@ -120,11 +120,11 @@ def timeline_chart(projects: pd.DataFrame, names: dict[str, str] | None = None) 
                               customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     _planned_and_slips(fig, rows)
     _built_column(fig, rows)
-    height = max(320, 170 + ROW_PX * len(rows))
+    height = max(300, 130 + ROW_PX * len(rows))
     _layout(fig, "When the projects come online" + (f"<br><sub>{total:,} projects: {note}</sub>" if note else ""),
             "", height=height)
     fig.update_yaxes(autorange="reversed", rangemode="normal", title={"text": None}, automargin=True,
-                     type="category", categoryorder="array", categoryarray=list(rows["_label"]),
+                     type="category", categoryorder="array", categoryarray=[plain(label) for label in rows["_label"]],
                      tickfont={"size": 11})
     month_axis(fig)
     fig.update_xaxes(hoverformat="%b %Y")
@@ -182,7 +182,7 @@ def _built_column(fig: Figure, rows: pd.DataFrame) -> None:
     if "go_share" not in rows:
         return
     notes = fig.layout.setdefault("annotations", [])
-    notes.append({"x": 1.01, "y": 1.0, "xref": "paper", "yref": "paper", "text": "<b>built in<br>% of runs</b>",
+    notes.append({"x": 1.01, "y": 1.0, "xref": "paper", "yref": "paper", "text": "built in<br>% of runs",
                   "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 11}})
     for _, r in rows.iterrows():
         share = pd.to_numeric(r["go_share"], errors="coerce")

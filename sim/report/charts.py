@@ -75,7 +75,7 @@ def _layout(fig: Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> F
 
 def median_band(fig: Figure, rows: pd.DataFrame, name: str, colour: str, unit: str, scale: float = 1.0,
                 dash: str = "solid", symbol: str | None = None, width: float = 2.5, x: str = "month",
-                shape: str = "hv", **where) -> None:
+                shape: str = "vh", **where) -> None:
     """A P10–P90 band and the median line of ``rows`` (one metric), in one legend group; a month
     at its last day (:mod:`sim.report.timeaxis`)."""
     xs = [month_end(m) if x == "month" else m for m in rows[x].astype(str)]
@@ -236,7 +236,7 @@ def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart 
         for i, (metric, unit) in enumerate(panels):
             _, label, colour = LIMIT_SERIES[metric]  # as in the limits plot
             median_band(fig, rows_of(rows, metric), label, colour, unit, dash=DASHES[i % len(DASHES)],
-                        symbol=SYMBOLS[i], shape="hv", row=units.index(unit) + 1, col=1)
+                        symbol=SYMBOLS[i], shape="vh", row=units.index(unit) + 1, col=1)
         _layout(fig, "Shared limits", "", height=260 + 200 * len(units))
         month_axis(fig)
         return Chart("limits", "Shared limits: grid and accelerator supply",
@@ -297,7 +297,7 @@ def variants_growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) 
         style = styles[name]
         fig.add_trace(scatter(x=[month_end(m) for m in rows["month"]], y=rounded(rows["p50"]), mode="lines+markers", name=name,
                               line={"color": style["color"], "dash": style["dash"], "width": style["width"],
-                                    "shape": "hv"},
+                                    "shape": "vh"},
                               marker={"symbol": style["symbol"], "size": 7, "maxdisplayed": 10},
                               customdata=[name] * len(rows),  # not in the template: a name may hold "%{"
                               hovertemplate="%{customdata}: %{y:,.4g} EFLOPS<extra></extra>"))

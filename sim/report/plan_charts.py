@@ -11,13 +11,26 @@ panel titled with its site's name and peak.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
-from ..colours import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, VARIANT_PALETTE
-from .charts import (CLASS_NAMES, CLASS_STYLE, GRID_COLOUR, MONTH_TEXT, Chart, _layout, fit_timeline, median_band,
-                     rounded)
+from ..colours import (
+    CLASS_COLOURS,
+    MEDIAN_COLOUR,
+    SERIES_COLOURS,
+    VARIANT_PALETTE,
+    short,
+)
+from .charts import (
+    CLASS_NAMES,
+    CLASS_STYLE,
+    GRID_COLOUR,
+    MONTH_TEXT,
+    Chart,
+    _layout,
+    fit_timeline,
+    median_band,
+    rounded,
+)
 from .figure import Figure, make_subplots, plain, scatter
 from .text import pick_variant, rows_of
 from .timeaxis import month_axis, month_end, month_start
@@ -28,18 +41,6 @@ SLIP_COLOUR = "#C0392B"
 LABEL_CHARS = 48
 """Longest row label or panel title, characters (the full name is in the hover text)."""
 ROW_PX = 24
-
-
-def short(text: str, most: int = LABEL_CHARS) -> str:
-    """``text`` in at most ``most`` characters: without its bracketed asides when too long, then
-    its start and end around an ellipsis ('Construction pipeline, tranche a: Datong city and ETDZ')."""
-    text = " ".join(str(text).split())
-    if len(text) > most:
-        text = " ".join(re.sub(r"\s*\([^()]*\)", "", text).split()) or text
-    if len(text) <= most:
-        return text
-    head = (most - 1) * 2 // 3
-    return text[:head].rstrip() + "…" + text[len(text) - (most - 1 - head):].lstrip()
 
 
 def project_names(scenario: dict | None) -> dict[str, str]:
@@ -60,7 +61,7 @@ def _mid(month: str) -> str:
 
 def _labels(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """One distinct row label per project: its short name (with its id where two names clash)."""
-    labels = [short(names.get(str(p), str(p))) for p in rows["project"]]
+    labels = [short(names.get(str(p), str(p)), LABEL_CHARS) for p in rows["project"]]
     clash = {label for label in labels if labels.count(label) > 1}
     return [f"{label} ({p})" if label in clash else label for label, p in zip(labels, rows["project"])]
 
@@ -207,7 +208,7 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
     cols = 1 if len(ids) == 1 else 2
     count = -(-len(ids) // cols)
     titles = ["all sites, stacked (median)"] + ([""] if cols == 2 else []) + [
-        plain(f"{short(names.get(s, s))}: peak {peaks[s]:,.0f} MW") for s in ids]
+        plain(f"{short(names.get(s, s), LABEL_CHARS)}: peak {peaks[s]:,.0f} MW") for s in ids]
     fig = make_subplots(rows=count + 1, cols=cols, subplot_titles=titles, vertical_spacing=min(0.1, 0.45 / count),
                         horizontal_spacing=0.08, row_heights=[1.6] + [1.0] * count)
     for i, s in enumerate(ids):  # the stack: every site's median, in sites.csv's order

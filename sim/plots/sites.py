@@ -94,7 +94,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
         ax.set_xlabel("")
         ax.set_ylim(0, top * 1.08 if top > 0 else 1)  # one scale for every panel
         ax.yaxis.set_major_formatter(Thousands())
-        title = f"{short(context.site_names.get(name, name), 34 if ncols == 3 else 52)}: peak {power['p50'].max():,.0f} MW"
+        title = f"{short(context.site_names.get(name, name), 26 if ncols == 3 else 40)}: peak {power['p50'].max():,.0f} MW"
         set_title(ax, title, loc="left", fontsize=9 if ncols == 3 else 10, fontweight="bold")
         banded = drop_thin_bands(ax, [band]) or banded
     for ax in axes[len(names):]:
@@ -126,11 +126,10 @@ def _stacked(ax, facility: pd.DataFrame, names: list[str], context: PlotContext)
     style_axes(ax)
     date_axis(ax)
     ax.set_xlabel("")
-    ax.set_ylim(bottom=0)
+    ncols = 2 if len(names) <= 8 else 3
+    ax.set_ylim(0, max(float(sum(layers).max()), 1e-9) * (1.12 + 0.09 * math.ceil(len(names) / ncols)))
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW")
     set_title(ax, "all sites, stacked (median facility power)", loc="left", fontsize=10, fontweight="bold")
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-              ncols=1 if len(names) <= 12 else 2, borderaxespad=0)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=ncols, borderaxespad=0.3)  # above the stack
 

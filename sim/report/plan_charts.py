@@ -38,7 +38,7 @@ from .timeaxis import month_axis, month_end, month_start
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 SLIP_COLOUR = "#C0392B"
 """The arrow from the planned month to the median simulated month."""
-LABEL_CHARS = 48
+LABEL_CHARS = 56
 """Longest row label or panel title, characters (the full name is in the hover text)."""
 ROW_PX = 24
 

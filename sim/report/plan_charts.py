@@ -215,9 +215,9 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
         median = rows_of(rows[rows["site"] == s], "facility_mw")
         colour = VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
         fig.add_trace(scatter(x=[month_end(m) for m in median["month"]], y=rounded(median["p50"]), mode="lines",
-                              stackgroup="sites", name=short(names.get(s, s), 40),
+                              stackgroup="sites", name=short(names.get(s, s), LABEL_CHARS),
                               line={"width": 0.5, "color": colour}, fillcolor=colour,
-                              customdata=[f"{short(names.get(s, s), 40)}: {v:,.0f} MW" for v in median["p50"]],
+                              customdata=[f"{short(names.get(s, s), LABEL_CHARS)}: {v:,.0f} MW" for v in median["p50"]],
                               hovertemplate="%{customdata}<extra></extra>"), row=1, col=1)
     if cols == 2:
         fig.layout["xaxis2"]["visible"] = False

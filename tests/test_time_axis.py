@@ -210,3 +210,16 @@ def test_the_page_names_sites_and_projects_from_the_scenario(tmp_path):
     charts = {c.id: c for c in charts_for(read_folder(folder))}
     assert charts["timeline"].figure.layout["yaxis"]["categoryarray"] == ["Project One"]
     assert "Site Town: peak 650 MW" in [a["text"] for a in charts["sites"].figure.layout["annotations"]]
+
+
+def test_the_stack_of_many_sites_keeps_the_largest_and_sums_the_others():
+    """30 sites with medians 1 to 30 MW: the 11 largest stacked by name, the other 19 (1 + ... + 19 =
+    190 MW) one grey layer, in the report and the PNG alike."""
+    rows = pd.DataFrame([{"variant": "base", "month": m, "site": f"s{i}", "metric": k, "p10": i, "p50": i + 1.0,
+                          "p90": i + 2.0} for i in range(30) for m in ("2025-01", "2025-02")
+                         for k in ("facility_mw", "it_load_mw")])
+    stack = [t for t in sites_chart(rows).figure.data if t.get("stackgroup")]
+    assert [t["name"] for t in stack] == [f"s{i}" for i in range(19, 30)] + ["19 other sites"]
+    assert stack[-1]["y"] == [190.0, 190.0] and stack[-1]["fillcolor"] == "#BBBBBB"
+    legend = plots.sites(rows).axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == [f"s{i}" for i in range(19, 30)] + ["19 other sites"]

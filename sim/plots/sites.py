@@ -35,6 +35,8 @@ PANELS_HEIGHT_IN = 7.4
 
 STACK_HEIGHT_IN = 2.6
 """Height of the stacked area of all sites, on the first page."""
+STACK_MOST = 12
+"""Layers of the stack at most: beyond, the largest sites by peak and one layer for the others."""
 SITES_PER_PAGE = 24
 """Panels in one file at most (8 rows of 3): more sites continue in ``sites-2``, ``sites-3``, ...
 (300 sites in one figure were panels a few pixels tall)."""
@@ -120,14 +122,20 @@ def _stacked(ax, facility: pd.DataFrame, names: list[str], context: PlotContext)
     x = month_dates(months, "end")
     layers = [facility[facility["site"] == n].set_index("month")["p50"].reindex(months).fillna(0.0).to_numpy(float)
               for n in names]
-    ax.stackplot(x, layers, colors=[VARIANT_PALETTE[i % len(VARIANT_PALETTE)] for i in range(len(names))],
-                 labels=[short(context.site_names.get(n, n), 40) for n in names], alpha=0.85, linewidth=0,
-                 gid="stack:sites")
+    labels = [short(context.site_names.get(n, n), 40) for n in names]
+    colours = [VARIANT_PALETTE[i % len(VARIANT_PALETTE)] for i in range(len(names))]
+    if len(names) > STACK_MOST:  # the largest by peak, the others as one grey layer
+        keep = sorted(sorted(range(len(names)), key=lambda i: -layers[i].max())[:STACK_MOST - 1])
+        rest = [i for i in range(len(names)) if i not in keep]
+        layers = [layers[i] for i in keep] + [sum(layers[i] for i in rest)]
+        labels = [labels[i] for i in keep] + [f"{len(rest):,} other sites"]
+        colours = colours[:len(keep)] + ["#BBBBBB"]
+    ax.stackplot(x, layers, colors=colours, labels=labels, alpha=0.85, linewidth=0, gid="stack:sites")
     style_axes(ax)
     date_axis(ax)
     ax.set_xlabel("")
-    ncols = 2 if len(names) <= 8 else 3
-    ax.set_ylim(0, max(float(sum(layers).max()), 1e-9) * (1.12 + 0.09 * math.ceil(len(names) / ncols)))
+    ncols = 2 if len(layers) <= 8 else 3
+    ax.set_ylim(0, max(float(sum(layers).max()), 1e-9) * (1.12 + 0.09 * math.ceil(len(layers) / ncols)))
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel("MW")
     set_title(ax, "all sites, stacked (median facility power)", loc="left", fontsize=10, fontweight="bold")

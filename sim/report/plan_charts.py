@@ -41,6 +41,8 @@ SLIP_COLOUR = "#C0392B"
 LABEL_CHARS = 56
 """Longest row label or panel title, characters (the full name is in the hover text)."""
 ROW_PX = 24
+STACK_MOST = 12
+"""Layers of the sites' stack at most: beyond, the largest sites by peak and one for the others."""
 
 
 def project_names(scenario: dict | None) -> dict[str, str]:
@@ -211,13 +213,17 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
         plain(f"{short(names.get(s, s), LABEL_CHARS)}: peak {peaks[s]:,.0f} MW") for s in ids]
     fig = make_subplots(rows=count + 1, cols=cols, subplot_titles=titles, vertical_spacing=min(0.1, 0.45 / count),
                         horizontal_spacing=0.08, row_heights=[1.6] + [1.0] * count)
-    for i, s in enumerate(ids):  # the stack: every site's median, in sites.csv's order
-        median = rows_of(rows[rows["site"] == s], "facility_mw")
-        colour = VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
-        fig.add_trace(scatter(x=[month_end(m) for m in median["month"]], y=rounded(median["p50"]), mode="lines",
-                              stackgroup="sites", name=short(names.get(s, s), LABEL_CHARS),
-                              line={"width": 0.5, "color": colour}, fillcolor=colour,
-                              customdata=[f"{short(names.get(s, s), LABEL_CHARS)}: {v:,.0f} MW" for v in median["p50"]],
+    layers = [(short(names.get(s, s), LABEL_CHARS), rows_of(rows[rows["site"] == s], "facility_mw")
+               .set_index("month")["p50"]) for s in ids]
+    if len(layers) > STACK_MOST:  # the largest by peak, the others as one grey layer
+        keep = sorted(sorted(range(len(ids)), key=lambda i: -peaks[ids[i]])[:STACK_MOST - 1])
+        rest = [layers[i][1] for i in range(len(ids)) if i not in keep]
+        layers = [layers[i] for i in keep] + [(f"{len(rest):,} other sites", pd.concat(rest, axis=1).sum(axis=1))]
+    for i, (name, median) in enumerate(layers):  # the stack: every site's median, in sites.csv's order
+        colour = "#BBBBBB" if name.endswith("other sites") and i == STACK_MOST - 1 else VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
+        fig.add_trace(scatter(x=[month_end(m) for m in median.index], y=rounded(median), mode="lines",
+                              stackgroup="sites", name=name, line={"width": 0.5, "color": colour}, fillcolor=colour,
+                              customdata=[f"{name}: {v:,.0f} MW" for v in median],
                               hovertemplate="%{customdata}<extra></extra>"), row=1, col=1)
     if cols == 2:
         fig.layout["xaxis2"]["visible"] = False

@@ -229,7 +229,8 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
         fig.layout["xaxis2"]["visible"] = False
         fig.layout["yaxis2"]["visible"] = False
         fig.layout["xaxis"]["domain"] = [0.0, 1.0]
-    top = max(float(rows_of(rows, "facility_mw")["p90"].max()), 1e-9) * 1.08
+    top = float(rows_of(rows, "facility_mw")["p90"].max()) * 1.08
+    top = top if top > 0 else 1.0  # every site at 0 MW: an axis of 0 to 1 MW
     for i, s in enumerate(ids):
         site = rows[rows["site"] == s]
         where = {"row": i // cols + 2, "col": i % cols + 1}

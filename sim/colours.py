@@ -1,8 +1,10 @@
-"""The colours every figure shares, matplotlib's plots (:mod:`sim.plots.style`) and the report's
+"""The colours (and the short labels, :func:`short`) every figure shares, matplotlib's plots (:mod:`sim.plots.style`) and the report's
 Plotly charts (:mod:`sim.report.palette`) alike; plain hex strings, so the report imports no
 matplotlib."""
 
 from __future__ import annotations
+
+import re
 
 CLASS_COLOURS = {"general": "#4C72B0", "intelligent": "#DD8452", "supercomputing": "#55A868"}
 """One colour per class of compute, in every plot."""
@@ -14,3 +16,26 @@ VARIANT_PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BE
                    "#E377C2", "#BCBD22", "#7F7F7F", "#393B79", "#FF9896", "#98DF8A", "#C5B0D5",
                    "#FFBB78", "#9EDAE5", "#C49C94", "#F7B6D2", "#DBDB8D", "#AEC7E8")
 """Colours of the variants other than the base, in order of first appearance in the tables."""
+LIMIT_PANELS = {"grid": "grid headroom, facility MW", "supply": "accelerators, PFLOPS (declared precision)"}
+"""The shared limits' panels: title of each, in the limits plot and the report's chart alike."""
+LIMIT_SERIES = {
+    "grid_free_mw": ("grid", "free headroom", "#4C72B0"),
+    "grid_queue_mw": ("grid", "grid requested, waiting", "#C44E52"),
+    "supply_stock_pflops": ("supply", "accelerators delivered, not allocated", "#55A868"),
+    "supply_backlog_pflops": ("supply", "accelerators requested, waiting", "#8C564B"),
+}
+"""Each shared-limit metric: its panel, its name and its colour, in the PNG and the HTML alike."""
+
+
+def short(text: str, most: int) -> str:
+    """``text`` (a site's or project's name) in at most ``most`` characters: without its bracketed
+    asides when too long, then its start and end around an ellipsis ('Construction pipeline,
+    tranche a (started before Aug 2023): Datong city and ETDZ (aggregate)' -> 'Construction
+    pipeline, tranche a: Datong city and ETDZ')."""
+    text = " ".join(str(text).split())
+    if len(text) > most:
+        text = " ".join(re.sub(r"\s*\([^()]*\)", "", text).split()) or text
+    if len(text) <= most:
+        return text
+    head = (most - 1) * 2 // 3
+    return text[:head].rstrip() + "…" + text[len(text) - (most - 1 - head):].lstrip()

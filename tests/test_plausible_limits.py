@@ -238,7 +238,11 @@ def test_sites_figures_pages_keep_the_tables_order():
     figures = sites_figures(pd.DataFrame(rows))
     assert list(figures) == ["sites", "sites-2"]
     titles = [[ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] for fig in figures.values()]
-    assert titles == [[f"s{i}" for i in range(24)], ["s24"]]
+    # the first page opens with the stack of every site; each panel its site and peak (issue 25)
+    assert titles == [["all sites, stacked (median facility power)"] + [f"s{i}: peak 2 MW" for i in range(24)],
+                      ["s24: peak 2 MW"]]
+    stacked = figures["sites"].axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in stacked] == [f"s{i}" for i in range(11)] + ["14 other sites"]
     assert "(page 2 of 2)" in figures["sites-2"]._suptitle.get_text()
 
 

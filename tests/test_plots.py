@@ -141,8 +141,8 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     assert len(by_gid(fig, "median:total")) == 1 and len(by_gid(fig, "band:total")) == 1
     stars = by_gid(fig, "target:")
     assert [s.get_gid() for s in stars] == ["target:plan 2025", "target:plan 2026"]
-    # markers on the step of month `by` (its middle), at the target value
-    assert [s.get_xdata()[0] for s in stars] == [np.datetime64("2025-12-16T12:00"), np.datetime64("2026-12-16T12:00")]
+    # markers at the end of month `by` (where its value is drawn), at the target value
+    assert [s.get_xdata()[0] for s in stars] == [np.datetime64("2026-01-01"), np.datetime64("2027-01-01")]
     assert [s.get_ydata()[0] for s in stars] == [4.0, 4.5]
     probability = results.targets.set_index("target").loc["plan 2026", "probability"]
     labels = [a.get_text() for a in by_gid(fig, "target-label:")]
@@ -198,15 +198,21 @@ def test_growth_leaves_out_a_class_too_thin_to_see():
 
 @pytest.mark.parametrize("plot, metric, value", [(plots.growth, "total_eflops", 9.0),
                                                  (plots.share, "intelligent_share", 0.35)])
-def test_a_target_star_sits_on_the_step_of_its_month(plot, metric, value):
-    """'by 2025-12' is the value at the end of December, drawn as the step spanning December."""
+def test_a_target_star_sits_at_the_end_of_its_month_where_the_step_ends(plot, metric, value):
+    """'by 2025-12' is the value at the end of December: the star sits where December's step ends
+    (issue 25: the PNG and the report draw every monthly value at its month's end)."""
     context = plots.PlotContext(name="Star", start="2025-01", end="2026-12",
                                 targets=(plots.TargetMark("plan 2025", "2025-12", {metric: value}),))
     table = LIKE_SHANXI if metric == "total_eflops" else share_table(0.85, 0.9, 0.95)
     (star,) = by_gid(plot(table, None, context), "target:")
     x = star.get_xdata()[0]
-    assert np.datetime64("2025-12-01") < x < np.datetime64("2026-01-01")
-    assert x == np.datetime64("2025-12-16T12:00")  # the middle of the month, like a flow's point
+    assert x == np.datetime64("2026-01-01")  # the instant December ends
+    fig = plot(table, None, context)
+    median = [line for line in fig.axes[0].get_lines() if str(line.get_gid()).startswith("median:")][0]
+    xs, ys = list(median.get_xdata()), median.get_ydata()
+    december = table[(table["metric"] == metric) & (table["month"] == "2025-12")]["p50"].iloc[0]
+    scale = 100 if metric == "intelligent_share" else 1
+    assert ys[xs.index(np.datetime64("2026-01-01")) - 1] == pytest.approx(december * scale)  # the step up to it
 
 
 def test_a_target_label_stays_inside_the_axes_under_a_high_curve():
@@ -247,13 +253,13 @@ def share_table(p10: float, p50: float, p90: float, months: int = 24) -> pd.Data
                          "p5": p10, "p10": p10, "p50": p50, "p90": p90, "p95": p90})
 
 
-def test_share_y_range_fits_a_narrow_band_far_from_zero():
+def test_share_y_axis_starts_at_zero_as_the_report():
     context = plots.PlotContext(name="Narrow", start="2025-01", end="2026-12", targets=(
         plots.TargetMark("ninety-five", "2026-06", {"intelligent_share": 0.95}),))
     fig = plots.share(share_table(0.92, 0.95, 0.98), None, context)
     bottom, top = fig.axes[0].get_ylim()
-    # data and target span 92-98%: margins of 12% and 15% of the 6-point span
-    assert (bottom, top) == pytest.approx((92 - 0.72, 98 + 0.9))
+    # from 0 as the report's chart (issue 25: the PNG started at 88%, the HTML at 0); 98% + 15% over 100%
+    assert (bottom, top) == pytest.approx((0, 100))
 
 
 def label_boxes(fig: Figure) -> list:
@@ -520,8 +526,9 @@ def test_limits_draws_each_limit_present_as_median_and_band(results, context):
     grid, supply = fig.axes
     assert grid.get_ylabel() == "grid headroom, facility MW"
     assert legend_texts(grid) == ["free headroom, P10 to P90", "free headroom, median",
-                                  "requested, waiting, P10 to P90", "requested, waiting, median"]
-    assert legend_texts(supply)[1::2] == ["delivered, not allocated, median", "requested, waiting, median"]
+                                  "grid requested, waiting, P10 to P90", "grid requested, waiting, median"]
+    assert legend_texts(supply)[1::2] == ["accelerators delivered, not allocated, median",
+                                          "accelerators requested, waiting, median"]
     (free,) = [l for l in grid.get_lines() if l.get_gid() == "median:free headroom"]
     assert free.get_ydata()[:3].tolist() == [100.0, 94.0, 88.0]  # steps at the end of each month
     only_grid = plots.limits(with_limit_metrics(results.monthly, ("grid_free_mw", "grid_queue_mw")), context)
@@ -544,7 +551,7 @@ def test_limits_leave_out_a_series_that_is_zero_in_every_month(results, context)
     fig = plots.limits(monthly, context)
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["grid: never binds (nothing waits in any month)"]
     assert fig.get_supxlabel() == (
-        "supply: never binds (delivered, not allocated; requested, waiting: 0 in every month)")
+        "supply: never binds (accelerators delivered, not allocated; accelerators requested, waiting: 0 in every month)")
 
 
 def test_limits_file_is_written_only_when_the_metrics_are_there(results, tmp_path):

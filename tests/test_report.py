@@ -158,7 +158,7 @@ def test_limits_section_appears_with_the_grid_and_supply_metrics(tmp_path):
     chart = charts_for(read_folder(run_folder(tmp_path / "b", **limits)))[-1]
     assert chart.title == "Shared limits: grid and accelerator supply"
     names = [t["name"] for t in chart.figure.data]
-    assert "grid free, median" in names and "supply backlog, median" in names
+    assert "free headroom, median" in names and "accelerators requested, waiting, median" in names
     assert len({t["line"]["dash"] for t in chart.figure.data if t["name"].endswith("median")}) == 4
 
 

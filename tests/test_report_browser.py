@@ -149,9 +149,10 @@ def test_run_report_with_sites_draws_a_panel_grid(browser, tmp_path):
     found = load(browser, sim.report.write(folder)[0])
     check(found, charts=6)  # growth, share, power, sites, timeline, limits
     assert browser.execute_script("return Array.from(document.querySelectorAll('#chart-sites .annotation-text'))"
-                                  ".map(a => a.textContent)") == ["north", "county", "east"]
-    # per site: the P90 and P10 edges of the band, the median, the IT load
-    assert browser.execute_script("return document.querySelectorAll('#chart-sites .scatterlayer .trace').length") == 12
+                                  ".map(a => a.textContent)") == ["all sites, stacked (median)", "north: peak 100 MW",
+                                                                  "county: peak 3 MW", "east: peak 40 MW"]
+    # the stack (one trace per site), then per site: the P90 and P10 edges of the band, the median, the IT load
+    assert browser.execute_script("return document.querySelectorAll('#chart-sites .scatterlayer .trace').length") == 15
 
 
 def test_the_checks_see_a_request_and_a_console_error(browser, tmp_path):

@@ -26,7 +26,8 @@ import sim
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.report import page, read
-from sim.report.charts import TIMELINE_MAX_ROWS, timeline_chart
+from sim.report.charts import TIMELINE_MAX_ROWS
+from sim.report.plan_charts import timeline_chart
 from sim.report.page import charts_for
 
 GUIZHOU = EXAMPLE.parent / "guizhou.yaml"
@@ -555,13 +556,14 @@ def test_names_reach_every_figure_as_plain_text(tmp_path):
 
 
 def test_site_lever_and_output_names_are_plain_text_in_titles():
-    from sim.report.charts import sites_chart
+    from sim.report.plan_charts import sites_chart
     from sim.report.study_charts import solve_chart, tornado_charts
 
     sites = pd.DataFrame([{"variant": "base", "month": "2025-01", "site": "<b>s</b>", "metric": "facility_mw",
                            "p10": 1.0, "p50": 2.0, "p90": 3.0}])
     chart = sites_chart(sites)
-    assert [a["text"] for a in chart.figure.layout["annotations"]] == ["&lt;b&gt;s&lt;/b&gt;"]
+    assert [a["text"] for a in chart.figure.layout["annotations"]] == ["all sites, stacked (median)",
+                                                                       "&lt;b&gt;s&lt;/b&gt;: peak 2 MW"]
     solve = pd.DataFrame({"value": [1.0, 2.0], "probability": [0.1, 0.9], "ci_low": [0.0, 0.8],
                           "ci_high": [0.2, 1.0], "met": [False, True]})
     chart = solve_chart(solve, {"lever": "<i>lever</i>", "target": "<b>t</b>", "unit": "<u>MW</u>",
@@ -591,13 +593,13 @@ def test_the_timeline_of_5000_projects_shows_the_largest_and_one_row_per_class(t
     rows = list(dict.fromkeys(y for d in chart.figure.data for y in d["y"] if y is not None))
     assert len(rows) == TIMELINE_MAX_ROWS == 48
     kept = TIMELINE_MAX_ROWS - 3
-    assert rows[:3] == ["p4999", "p4997", "p4995"]  # class of the largest first, its largest projects first
+    assert rows[:3] == ["p4956", "p4960", "p4964"]  # general first; same planned and median month: by id
     largest = {f"p{i:04d}" for i in range(n - kept, n)}
     # the other 4,955 (p0000 to p4954): general i % 4 == 0 (0 to 4952: 1,239), supercomputing i % 4 == 2
     # (2 to 4954: 1,239), intelligent the odd ones (1 to 4953: 2,477)
     assert set(rows) - largest == {"+1,239 smaller (general)", "+2,477 smaller (intelligent (AI))",
                                    "+1,239 smaller (supercomputing)"}
-    assert chart.figure.layout["height"] == 120 + 24 * 48 <= 1300
+    assert chart.figure.layout["height"] == 130 + 24 * 48 <= 1300
     title = chart.figure.layout["title"]["text"]
     assert f"5,000 projects: the {kept} largest by peak facility MW shown, the other 4,955 aggregated per class" in title
     assert "aggregated" in chart.description

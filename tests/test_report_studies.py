@@ -155,12 +155,13 @@ def test_a_run_with_sites_csv_gets_one_power_panel_per_site(tmp_path):
     charts = charts_for(read_folder(folder))
     assert [c.id for c in charts][:5] == ["growth", "share", "power", "sites", "timeline"]
     sites = next(c for c in charts if c.id == "sites")
-    assert [a["text"] for a in sites.figure.layout["annotations"]] == ["north", "county"]
+    assert [a["text"] for a in sites.figure.layout["annotations"]] == [
+        "all sites, stacked (median)", "north: peak 103 MW", "county: peak 6 MW"]  # one scale, names, peaks
     medians = {t["name"]: list(t["y"]) for t in sites.figure.data if t["name"].endswith("median")}
     assert medians["north facility power, median"] == [100.0, 101.0, 102.0, 103.0]
     assert medians["county facility power, median"] == [3.0, 4.0, 5.0, 6.0]
     assert medians["county IT load, median"] == [2.4] * 4
-    assert "Small multiples, one panel per site (2)" in sites.description
+    assert "every site (2), then one panel per site on one MW scale" in sites.description
 
 
 def test_an_input_with_no_effect_is_named_as_one_to_fix_not_as_deciding(folders, tmp_path):

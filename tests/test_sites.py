@@ -134,8 +134,9 @@ def test_sites_plot_one_panel_per_site_drawing_the_table():
     table = eight_sites()
     fig = plots.sites(table, plots.PlotContext(name="Test", replications=100))
     assert isinstance(fig, Figure)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title(loc="left") for ax in panels] == [f"site{k}" for k in range(8)]
+    stack, *panels = [ax for ax in fig.axes if ax.get_visible()]  # the stack of all sites, then one panel each
+    assert stack.get_title(loc="left") == "all sites, stacked (median facility power)"
+    assert [ax.get_title(loc="left") for ax in panels] == [f"site{k}: peak {100 * (k + 1)} MW" for k in range(8)]
     for k, ax in enumerate(panels):
         medians = [line for line in ax.get_lines() if line.get_gid() == f"median:site{k} facility"]
         assert len(medians) == 1
@@ -163,7 +164,7 @@ def test_sites_plot_fits_a_screen_with_8_or_20_sites():
     for data, columns in ((table, 2), (twenty, 3)):
         fig = plots.sites(data, plots.PlotContext(name="Test"))
         assert fig.get_size_inches()[1] * 150 <= 1290
-        panels = [ax for ax in fig.axes if ax.get_visible()]
+        panels = [ax for ax in fig.axes[1:] if ax.get_visible()]  # after the stack of all sites
         assert len(panels) == data["site"].nunique()
         assert len({round(ax.get_position().x0, 3) for ax in panels}) == columns
 

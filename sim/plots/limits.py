@@ -13,6 +13,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..colours import LIMIT_PANELS as LIMIT_TITLES
+from ..colours import LIMIT_SERIES
 from .style import (
     PlotContext,
     Thousands,
@@ -28,12 +30,10 @@ from .style import (
     wrap,
 )
 
-LIMIT_PANELS = (
-    ("grid", "grid headroom, facility MW", (("grid_free_mw", "free headroom", "#4C72B0"),
-                                            ("grid_queue_mw", "requested, waiting", "#C44E52"))),
-    ("supply", "accelerators, PFLOPS (declared precision)", (("supply_stock_pflops", "delivered, not allocated", "#55A868"),
-                                                             ("supply_backlog_pflops", "requested, waiting", "#C44E52"))),
-)
+LIMIT_PANELS = tuple((panel, title, tuple((metric, label, colour) for metric, (where, label, colour)
+                                           in LIMIT_SERIES.items() if where == panel))
+                     for panel, title in LIMIT_TITLES.items())
+"""(panel, title, ((metric, name, colour), ...)) from :mod:`sim.colours`, shared with the report."""
 LIMIT_METRICS = tuple(metric for _, _, series in LIMIT_PANELS for metric, _, _ in series)
 WAITING = {"grid": "grid_queue_mw", "supply": "supply_backlog_pflops"}
 """The metric of each limit that says it binds (something waits)."""

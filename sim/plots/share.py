@@ -31,7 +31,7 @@ from .style import (
 def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: PlotContext | None = None,
           ax: Axes | None = None, variant: str | None = None) -> Figure:
     """AI-compute share of total EFLOPS: median and P10-P90 band, with each target share. The y
-    range fits the band and the targets (a 92-98% band is not squashed against 100%)."""
+    axis starts at 0%, as the report's chart does, and ends a little above the band and the targets."""
     context = context_or_default(context)
     fig, ax = new_figure(ax, (10, 5))
     rows = metric_rows(pick_variant(monthly, variant), "intelligent_share")
@@ -40,8 +40,8 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     hanging = [t.criteria["intelligent_share"] * 100 for t in context.targets
                if "intelligent_share" in t.criteria and t.by in rows.index
                and rows.loc[t.by, "p50"] >= t.criteria["intelligent_share"]]
-    fit_ylim(ax, [*(rows["p10"] * 100), *(rows["p90"] * 100), *goals], 0, 100,
-             label_below=min(hanging) if hanging else None)
+    fit_ylim(ax, [*(rows["p10"] * 100), *(rows["p90"] * 100), *goals], 0, 100, zero_below=1.0,
+             label_below=min(hanging) if hanging else None)  # from 0, as the report's chart
     date_axis(ax)
     marked = mark_targets(ax, context, "intelligent_share", target_probabilities(targets, variant), 100,
                            lambda y: f"≥ {y:,.0f}%", rows["p50"])

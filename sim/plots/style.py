@@ -4,9 +4,9 @@ Conventions shared by every plot:
 
 * colours: :data:`CLASS_COLOURS` for the classes of compute, :func:`variant_colours` for
   variants (the base variant is always dark grey);
-* months are dates on the x axis. A stock (capacity, share) is the value at the *end* of its
-  month, drawn as a step that spans the month; a target's star sits on that step, in the middle
-  of its month ``by``; a flow (power, PUE) is drawn at the middle of its month;
+* months are dates; every monthly value is drawn at the *end* of its month, as the targets (and
+  the report, :mod:`sim.report.timeaxis`): a stock as a step spanning its month up to the star of a
+  target ``by`` that month; a flow (power, PUE: the month's average) as a line through month ends;
 * bands are P10 to P90 across replications, lines the median (P50);
 * a legend lists only what is drawn: a band too narrow to see beside its line, an area too thin
   to see, a series that is 0 in every month are left out (:func:`drop_thin_bands`);
@@ -86,6 +86,7 @@ class PlotContext:
     targets: tuple[TargetMark, ...] = ()
     replications: int | None = None
     variants: tuple[tuple[str, str, str], ...] = ()  # (name, kind or "", plain label) per variant of the scenario
+    site_names: Mapping[str, str] = field(default_factory=dict)  # site id -> its name: in the scenario
 
     @classmethod
     def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
@@ -104,6 +105,7 @@ class PlotContext:
             end=horizon.get("end"),
             targets=targets,
             replications=replications,
+            site_names={str(k): str((v or {}).get("name") or k) for k, v in (data.get("sites") or {}).items()},
             variants=tuple((n, v.get("kind") or "", variant_label(n, v))
                            for n, v in (data.get("variants") or {}).items() if isinstance(v, dict)),
         )
@@ -307,7 +309,7 @@ def drop_thin_bands(ax: Axes, bands: Sequence[Band]) -> bool:
 def median_band(ax: Axes, rows: pd.DataFrame, colour: str, label: str, scale: float = 1.0,
                 stock: bool = False) -> Band:
     """Median line and P10-P90 band of monthly ``rows``: a stock as steps spanning each month, a
-    flow as a line through the middle of each month. Returns the band (for :func:`drop_thin_bands`)."""
+    flow as a line through the end of each month. Returns the band (for :func:`drop_thin_bands`)."""
     width = (rows["p90"].to_numpy(float) - rows["p10"].to_numpy(float)) * scale
     if stock:
         x, q = month_steps(rows, ("p10", "p50", "p90"), scale)
@@ -316,7 +318,7 @@ def median_band(ax: Axes, rows: pd.DataFrame, colour: str, label: str, scale: fl
         ax.step(x, q["p50"], where="post", color=colour, linewidth=LINE_PT, label=f"{label}, median",
                 gid=f"median:{label}")
         return Band(band, width)
-    x = month_dates(rows.index, "mid")
+    x = month_dates(rows.index, "end")
     band = ax.fill_between(x, rows["p10"] * scale, rows["p90"] * scale, color=colour, alpha=BAND_ALPHA,
                            linewidth=0, label=f"{label}, P10 to P90", gid=f"band:{label}")
     ax.plot(x, rows["p50"] * scale, color=colour, linewidth=LINE_PT, label=f"{label}, median", gid=f"median:{label}")
@@ -385,7 +387,7 @@ def _place_label(ax: Axes, text: str, x: float, high: float, low: float, early: 
     wide = (max(len(line) for line in lines) * TARGET_FONT_PT * 0.6 + 16) / axes_pt * (x1 - x0)  # x units
     tall = (len(lines) * TARGET_FONT_PT * 1.3 + 12) / points_per_unit(ax)  # y units, with offset and box
     near = 10 / points_per_unit(ax)  # the offset from the star
-    at = mdates.date2num(month_dates(median.index, "mid"))
+    at = mdates.date2num(month_dates(median.index, "end"))
     values = median.to_numpy(float) * scale
 
     def crossed(right: bool, bottom: float, top: float) -> bool:
@@ -410,8 +412,7 @@ def _place_label(ax: Axes, text: str, x: float, high: float, low: float, early: 
 def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
                   scale: float, fmt, median: pd.Series | None = None) -> int:
     """A marker at (month ``by``, minimum) for each target with ``metric``, and labels. The marker
-    sits in the middle of the month, on the step that shows the month's value (a stock's value at
-    the end of the month spans its month), so that "by 2025-12" is read on December's step.
+    sits at the end of the month, where the month's value is drawn (a stock's step ends there).
 
     Targets whose labels would overlap (the same month and value, or close) share one label that
     lists them in order of value, so labels never cover each other. A label goes to the right of its
@@ -421,7 +422,7 @@ def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Map
     marks = [t for t in context.targets if metric in t.criteria]
     points = []
     for target in marks:
-        x = month_dates([target.by], "mid")[0]  # on the step of month ``by`` (its value at the month's end)
+        x = month_dates([target.by], "end")[0]  # where month ``by``'s value is drawn
         y = target.criteria[metric] * scale
         ax.plot([x], [y], linestyle="none", marker="*", markersize=15, color=TARGET_COLOUR,
                 markeredgecolor="white", markeredgewidth=0.8, zorder=5, gid=f"target:{target.name}")
@@ -429,7 +430,7 @@ def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Map
     for group in _clusters(points, ax):
         group = sorted(group, key=lambda i: -points[i][1])  # highest value first
         anchor = marks[group[0]]
-        x, y = month_dates([anchor.by], "mid")[0], points[group[0]][1]
+        x, y = month_dates([anchor.by], "end")[0], points[group[0]][1]
         text = "\n".join(points[i][2] for i in group)
         if median is not None and anchor.by in median.index:
             early = list(median.index).index(anchor.by) < 0.4 * len(median.index)

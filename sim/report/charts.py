@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..colours import LIMIT_PANELS, LIMIT_SERIES
 from ..scenario.criteria import CRITERIA
 from .figure import TEMPLATE_NONE, Figure, bar, make_subplots, plain, scatter
 from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR, VARIANT_PALETTE
+from .timeaxis import month_axis, month_end, year_axis
 from .text import BASE, CRITERIA_LABELS, band, pick_variant, rows_of
 
 CLASS_STYLE = {"general": ("dash", "circle"), "intelligent": ("dot", "diamond"),
@@ -73,9 +75,10 @@ def _layout(fig: Figure, title: str, y_title: str, height: int = HEIGHT_PX) -> F
 
 def median_band(fig: Figure, rows: pd.DataFrame, name: str, colour: str, unit: str, scale: float = 1.0,
                 dash: str = "solid", symbol: str | None = None, width: float = 2.5, x: str = "month",
-                shape: str = "hv", **where) -> None:
-    """A P10–P90 band and the median line of ``rows`` (one metric), in one legend group."""
-    xs = list(rows[x].astype(str))
+                shape: str = "vh", **where) -> None:
+    """A P10–P90 band and the median line of ``rows`` (one metric), in one legend group; a month
+    at its last day (:mod:`sim.report.timeaxis`)."""
+    xs = [month_end(m) if x == "month" else m for m in rows[x].astype(str)]
     p10, p50, p90 = (rounded(rows[c].to_numpy(float) * scale) for c in ("p10", "p50", "p90"))
     group = name
     if not all(a == b for a, b in zip(p10, p90)):
@@ -89,14 +92,6 @@ def median_band(fig: Figure, rows: pd.DataFrame, name: str, colour: str, unit: s
     fig.add_trace(scatter(x=xs, y=p50, mode="lines+markers" if symbol else "lines", name=f"{name}, median",
                           line={"color": colour, "dash": dash, "width": width, "shape": shape}, marker=marker,
                           legendgroup=group, customdata=hover, hovertemplate="%{customdata}"), **where)
-
-
-def month_end(month: str) -> str:
-    """The first day of the month after ``month`` ('2025-12' -> '2026-01-01'): where a stock's
-    value at the end of ``month`` is drawn."""
-    year, number = int(month[:4]), int(month[5:7])
-    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    return f"{year:04d}-{number:02d}-01"
 
 
 def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, at=None, **where) -> int:
@@ -131,6 +126,7 @@ def growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart 
             median_band(fig, part, CLASS_NAMES[cls], CLASS_COLOURS[cls], "EFLOPS", dash=dash, symbol=symbol)
     _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
     _layout(fig, f"Compute capacity by class<br><sub>EFLOPS {plain(basis)}</sub>", "EFLOPS")
+    month_axis(fig)
     fig.update_layout(margin={"t": 80})
     return Chart("growth", "Compute capacity by class against the targets",
                  f"Line chart of total compute and each class in EFLOPS ({basis}) by month: medians as lines "
@@ -146,6 +142,7 @@ def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
     median_band(fig, rows, "AI share", CLASS_COLOURS["intelligent"], "%", scale=100.0)
     _targets(fig, specs, "intelligent_share", 100.0, "%")
     _layout(fig, "Share of intelligent (AI) compute", "% of total EFLOPS")
+    month_axis(fig)
     return Chart("share", "AI-compute share against the targets",
                  "Line chart of the AI share of total compute in percent by month: median line, P10 to P90 band, "
                  "targets as stars.", fig)
@@ -178,8 +175,10 @@ def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | N
                           hovertemplate="%{x}: %{customdata}<extra></extra>"), row=2, col=1)
     _layout(fig, "Power and energy", "", height=560 if has_energy else HEIGHT_PX)
     fig.update_yaxes(title={"text": "MW"}, row=1, col=1)
+    month_axis(fig, row=1, col=1)
     if has_energy:  # years as categories (not numbers: no '2,024.5' ticks)
-        fig.update_yaxes(title={"text": "TWh"}, row=2, col=1).update_xaxes(type="category", row=2, col=1)
+        fig.update_yaxes(title={"text": "TWh"}, row=2, col=1)
+        year_axis(fig, row=2, col=1)
     fig.update_layout(hovermode="closest")
     return Chart("power", "Facility power and IT load, energy per year",
                  "Top: monthly facility power (solid) and IT load (dashed) in MW, medians with P10 to P90 bands. "
@@ -220,55 +219,6 @@ def fit_timeline(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return pd.concat([shown.assign(_members=0), pd.DataFrame(groups)], ignore_index=True), note
 
 
-def timeline_chart(projects: pd.DataFrame) -> Chart | None:
-    rows = pick_variant(projects)
-    needed = {"online_p10", "online_p50", "online_p90"}
-    if not needed <= set(rows.columns):
-        return None
-    if "status" in rows.columns and (rows["status"] != "operating").any():
-        rows = rows[rows["status"] != "operating"]
-    rows = rows[rows["online_p50"].astype(str).str.match(r"^\d{4}-\d{2}$")]
-    if rows.empty:
-        return None
-    total = len(rows)
-    rows, note = fit_timeline(rows)
-    fig = Figure()
-    for cls in dict.fromkeys(rows.get("class", pd.Series(["project"] * len(rows)))):
-        part = rows[rows["class"] == cls] if "class" in rows.columns else rows
-        colour = CLASS_COLOURS.get(cls, MEDIAN_COLOUR)
-        symbol = CLASS_STYLE.get(cls, ("solid", "circle"))[1]
-        xs, ys = [], []
-        for _, r in part.iterrows():
-            low = r["online_p10"] if r["online_p10"] != "never" else r["online_p50"]
-            high = r["online_p90"] if r["online_p90"] != "never" else r["online_p50"]
-            xs += [low, high, None]
-            ys += [r["project"], r["project"], None]
-        fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 6},
-                              name=f"{CLASS_NAMES.get(cls, cls)}: P10 to P90", legendgroup=str(cls),
-                              hoverinfo="skip"))
-        if "_members" in part.columns:  # the aggregated rows have their bar, but no median
-            part = part[part["_members"] == 0]
-        hover = [f"{r['project']} ({cls}, {r.get('site', '')}, {r.get('status', '')}): online P50 {r['online_p50']}, "
-                 f"P10–P90 {r['online_p10']} to {r['online_p90']}"
-                 + (f"; goes ahead in {float(r['go_share']):.0%} of runs" if "go_share" in r else "")
-                 for _, r in part.iterrows()]
-        fig.add_trace(scatter(x=list(part["online_p50"]), y=list(part["project"]), mode="markers",
-                              marker={"symbol": symbol, "size": 11, "color": colour,
-                                      "line": {"width": 1, "color": "white"}},
-                              name=f"{CLASS_NAMES.get(cls, cls)}: median month online", legendgroup=str(cls),
-                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    height = max(300, 120 + 24 * len(rows))
-    _layout(fig, "When the projects come online" + (f"<br><sub>{total:,} projects: {note}</sub>" if note else ""),
-            "", height=height)
-    fig.update_yaxes(autorange="reversed", rangemode="normal", title={"text": None}, automargin=True)
-    fig.update_layout(hovermode="closest", **({"margin": {"t": 80}} if note else {}))
-    return Chart("timeline", "Project timeline",
-                 "Timeline of each project not operating at the start: a bar from the P10 to the P90 month it "
-                 "comes online and a marker at the median month; the marker's shape tells the class."
-                 + (f" {total:,} projects: {note}; an aggregated row is a bar from the earliest P10 to the latest "
-                    "P90 month of its projects, with no median." if note else ""), fig)
-
-
 def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart | None:
     """Shared limits: grid headroom and queue (MW), accelerator backlog and stock (PFLOPS) when
     monthly.csv has them; else the mean months each project waited for grid or accelerators."""
@@ -277,15 +227,14 @@ def limits_chart(monthly: pd.DataFrame, projects: pd.DataFrame | None) -> Chart 
               "PFLOPS"), ("supply_stock_pflops", "PFLOPS")) if not rows_of(rows, m).empty]
     if panels:
         units = list(dict.fromkeys(u for _, u in panels))
-        fig = make_subplots(rows=len(units), cols=1, vertical_spacing=0.16,
-                            subplot_titles=[f"grid connections ({u})" if u == "MW" else f"accelerator supply ({u})"
-                                            for u in units])
+        fig = make_subplots(rows=len(units), cols=1, vertical_spacing=0.16, shared_xaxes=True,
+                            subplot_titles=[LIMIT_PANELS["grid" if u == "MW" else "supply"] for u in units])
         for i, (metric, unit) in enumerate(panels):
-            label = metric.rsplit("_", 1)[0].replace("_", " ")
-            median_band(fig, rows_of(rows, metric), label, VARIANT_PALETTE[i], unit, dash=DASHES[i % len(DASHES)],
-                        symbol=SYMBOLS[i], shape="linear", row=units.index(unit) + 1, col=1)
+            _, label, colour = LIMIT_SERIES[metric]  # as in the limits plot
+            median_band(fig, rows_of(rows, metric), label, colour, unit, dash=DASHES[i % len(DASHES)],
+                        symbol=SYMBOLS[i], shape="vh", row=units.index(unit) + 1, col=1)
         _layout(fig, "Shared limits", "", height=260 + 200 * len(units))
-        fig.update_layout(hovermode="closest")
+        month_axis(fig)
         return Chart("limits", "Shared limits: grid and accelerator supply",
                      "Monthly grid headroom and queue in MW and accelerator backlog and stock in PFLOPS, medians "
                      "with P10 to P90 bands; each series has its own dash and marker.", fig, "limits")
@@ -333,29 +282,3 @@ def variant_styles(names: list[str]) -> dict[str, dict]:
     return styles
 
 
-def sites_chart(sites: pd.DataFrame) -> Chart | None:
-    """Facility power of each site, monthly average MW, median with P10–P90 band and the median IT
-    load: one panel per site (two columns, sites.csv's order), each with its own MW scale."""
-    rows = pick_variant(sites)
-    names = list(rows["site"].unique()) if "site" in rows.columns else []
-    if not names or rows_of(rows, "facility_mw").empty:
-        return None
-    cols = 1 if len(names) == 1 else 2
-    count = -(-len(names) // cols)
-    fig = make_subplots(rows=count, cols=cols, shared_xaxes=True, subplot_titles=[plain(n) for n in names],
-                        vertical_spacing=min(0.12, 0.5 / count), horizontal_spacing=0.08)
-    for i, name in enumerate(names):
-        site = rows[rows["site"] == name]
-        where = {"row": i // cols + 1, "col": i % cols + 1}
-        median_band(fig, rows_of(site, "facility_mw"), f"{name} facility power", SERIES_COLOURS["facility_mw"], "MW",
-                    shape="linear", **where)
-        it_load = rows_of(site, "it_load_mw")
-        if not it_load.empty:
-            median_band(fig, it_load.assign(p10=it_load["p50"], p90=it_load["p50"]), f"{name} IT load",
-                        SERIES_COLOURS["it_load_mw"], "MW", dash="dash", width=1.5, shape="linear", **where)
-    _layout(fig, "Power by site, monthly average MW (each panel its own scale)", "", height=140 + 190 * count)
-    fig.update_layout(showlegend=False, hovermode="closest")
-    fig.update_annotations(font={"size": 12})
-    return Chart("sites", "Power by site",
-                 f"Small multiples, one panel per site ({len(names)}): monthly facility power in MW, median (solid) "
-                 "with its P10 to P90 band, and the median IT load (dashed); each panel has its own scale.", fig)

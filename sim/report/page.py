@@ -32,8 +32,10 @@ from .answer import Answer, answer
 from .assets import CSS, DRAW
 from .brief import brief_ids, collapsed, print_note, section_class
 from .bundle import plotly_scripts
-from .charts import (Chart, growth_chart, limits_chart, power_chart, share_chart, sites_chart, timeline_chart)
+from .charts import Chart, growth_chart, limits_chart, power_chart, share_chart
 from .goal_charts import goals_chart, power_aims
+from .plan_charts import project_names, site_names, sites_chart, timeline_chart
+from .timeaxis import share_x_range
 from .read import ResultsFolder, read_folder
 from .ranking import rank_by
 from .reproduce import EMBED_MAX_BYTES, reproduce_section  # noqa: F401
@@ -95,9 +97,9 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
                    power_aims(power_chart(monthly, annual), monthly, annual, specs, folder.table("targets")),
                    goals_chart(monthly, annual, specs, folder.table("targets"))]
     if folder.table("sites") is not None:
-        charts.append(sites_chart(folder.table("sites")))
+        charts.append(sites_chart(folder.table("sites"), site_names(folder.scenario)))
     if projects is not None:
-        charts.append(timeline_chart(projects))
+        charts.append(timeline_chart(projects, project_names(folder.scenario)))
     compare = folder.table("compare")
     if compare is not None:
         by = rank_by(folder, compare)
@@ -125,7 +127,9 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     if folder.table("frontier") is not None:
         charts.append(frontier_chart(folder.table("frontier"), package_settings(folder)))
-    return [c for c in charts if c is not None]
+    charts = [c for c in charts if c is not None]
+    share_x_range(charts)  # one time axis for the page
+    return charts
 
 
 def discovery_boxes(folder: ResultsFolder) -> pd.DataFrame | None:

@@ -135,7 +135,7 @@ def test_report_goals_chart_has_each_aim_on_its_panel(results):
     for name, (scale, met_2025) in MONTHLY.items():
         trace = aims[axis[name]]
         points = dict(zip(trace["customdata"], zip(trace["x"], trace["y"], trace["marker"]["symbol"])))
-        for by, end, met in (("2025-12", "2026-01-01", met_2025), ("2026-01", "2026-02-01", not met_2025)):
+        for by, end, met in (("2025-12", "2025-12-31", met_2025), ("2026-01", "2026-01-31", not met_2025)):
             hover = next(h for h in points if h.startswith(f"{name} {by} (plan)"))
             assert points[hover] == (end, pytest.approx(FIGURES[name] * scale), "star" if met else "x"), (name, by)
             assert ("meets it" if met else "misses it") in hover
@@ -147,7 +147,7 @@ def test_report_goals_chart_has_each_aim_on_its_panel(results):
     carbon = aims["x7"]
     assert carbon["x"] == ["2025", "2026", "2025"] and carbon["marker"]["symbol"] == ["star", "x", "star"]
     ai = aims["x3"]
-    assert ai["x"] == ["2027-01-01"] and ai["y"] == [2] and ai["text"] == ["AI 2026"]
+    assert ai["x"] == ["2026-12-31"] and ai["y"] == [2] and ai["text"] == ["AI 2026"]
     racks = aims["x"]  # the two 6,000 aims a month apart share one label; 'all 2025' has its own
     assert sorted(racks["text"]) == ["", "all 2025", "racks 2025-12, racks 2026-01"]
     # the measure itself, at each month's end, with its band

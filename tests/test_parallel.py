@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.cli import Progress
+from sim.cli.progress import Progress
 from sim.run.memory import MemoryLimitError, check_memory, parse_bytes, replication_bytes, run_bytes
 from sim.run.parallel import WorkerError, process_pool
 from sim.engine.build import build_plan
@@ -397,7 +397,7 @@ def test_the_preloading_thread_leaves_ctrl_c_and_sigterm_to_the_main_thread(monk
     Python runs their handlers; the main thread's mask is left as it was."""
     import argparse
 
-    from sim.cli_workers import Preloader
+    from sim.cli.workers import Preloader
 
     preloader = Preloader(argparse.Namespace(no_plots=True, no_report=True), enabled=True)
     seen: dict = {}
@@ -423,7 +423,7 @@ def test_what_the_preloading_threads_first_task_raises_is_raised_in_the_main_thr
     thread would swallow (SystemExit), and nothing is imported after it."""
     import argparse
 
-    from sim.cli_workers import Preloader
+    from sim.cli.workers import Preloader
 
     def check() -> None:
         raise failure

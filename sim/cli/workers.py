@@ -17,9 +17,9 @@ from pathlib import Path
 
 from concurrent.futures.process import BrokenProcessPool
 
-from .errors import ScenarioError
-from .run.parallel import DASK_CONNECT_TIMEOUT_S
-from .run.signals import signals_held
+from ..errors import ScenarioError
+from ..run.parallel import DASK_CONNECT_TIMEOUT_S
+from ..run.signals import signals_held
 
 POST_TASKS = 10
 """At most as many workers for the tables, plots and report as they make tasks (two tables, eight
@@ -34,7 +34,7 @@ def executor_of(args: argparse.Namespace):
     Without ``--scheduler`` the library starts its own worker processes when a run has more than
     one block of replications to share among them; without ``--jobs`` too, only when the run is
     long enough to pay for starting them (jobs ``None``: :func:`sim.run.simulate.auto_jobs`)."""
-    from .run.parallel import cores, dask_executor
+    from ..run.parallel import cores, dask_executor
 
     if not args.scheduler:
         yield args.jobs, None
@@ -50,7 +50,7 @@ def executor_of(args: argparse.Namespace):
 def pool_size(args: argparse.Namespace) -> int:
     """Worker processes the command may fork: ``--jobs`` or every core; 0 with ``--scheduler``
     (Dask runs the replications, the rest runs here), ``--jobs 1`` or one core."""
-    from .run.parallel import cores
+    from ..run.parallel import cores
 
     wanted = args.jobs or cores()
     return 0 if args.scheduler or wanted < 2 else wanted
@@ -141,7 +141,7 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
     does something else first (prints nothing, writes nothing: ``capsim run`` makes its summary).
     Started only when ``wanted`` (there are plots or a report to share out, or tables large enough
     to pay for it)."""
-    from .run.parallel import attribute_of, cores, inherited, process_pool, worker_died
+    from ..run.parallel import attribute_of, cores, inherited, process_pool, worker_died
 
     if preloader is not None:
         preloader.join()
@@ -173,8 +173,8 @@ def results_pool(args: argparse.Namespace, results, wanted: bool, preloader: Pre
 def simulation_wants_workers(args: argparse.Namespace, scenario, replications: int) -> bool:
     """Whether the replications run on worker processes: ``--jobs`` above 1, or without ``--jobs``
     a run long enough to pay for them (:func:`sim.run.simulate.auto_jobs`)."""
-    from .engine.build import build_plan
-    from .run.simulate import auto_jobs
+    from ..engine.build import build_plan
+    from ..run.simulate import auto_jobs
 
     if args.jobs is not None:
         return args.jobs > 1
@@ -189,15 +189,15 @@ def folder_writer(args: argparse.Namespace, pool=None):
         return None
 
     def write(folder: Path) -> None:
-        from .run.parallel import run_concurrently
+        from ..run.parallel import run_concurrently
 
         tasks = []
         if not args.no_report:
-            from .report.page import write_report
+            from ..report.page import write_report
 
             tasks.append((write_report, folder))
         if not args.no_plots:
-            from .output.plotfiles import write_plots
+            from ..output.plotfiles import write_plots
 
             tasks.append((write_plots, folder, "png", None, pool))
         run_concurrently(pool, tasks)

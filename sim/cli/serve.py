@@ -1,6 +1,6 @@
 """The ``capsim serve`` command: a local web app on a scenario (:mod:`sim.serve`, docs/serve.md).
 
-:mod:`sim.cli` registers it with :func:`add_command` and runs :func:`cmd_serve`.
+The options, and the server: 127.0.0.1 by default, a warning for any other host.
 """
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .exits import EXIT_INPUT, EXIT_OK
+from .options import MAX_SEED, Once, whole_number
+
 EXTRA_MESSAGE = "capsim serve needs Dash: pip install 'capsim[serve]'"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-EXIT_OK, EXIT_INPUT = 0, 2
 
 
 def _port(text: str) -> int:
@@ -19,29 +21,29 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def add_command(sub, whole_number, once) -> None:
-    from .serve import DEFAULT_REPLICATIONS
+def add_command(sub) -> None:
+    from ..serve import DEFAULT_REPLICATIONS
 
     serve = sub.add_parser("serve", help="a local web app: move the scenario's levers and see the answer at once")
     serve.add_argument("scenario", metavar="FILE", nargs="?", default=None,
                        help="scenario YAML file (default: the shipped scenarios/shanxi.yaml)")
-    serve.add_argument("--port", type=_port, default=8050, action=once, help="port (default: 8050; 0: any free port)")
-    serve.add_argument("--host", default="127.0.0.1", action=once,
+    serve.add_argument("--port", type=_port, default=8050, action=Once, help="port (default: 8050; 0: any free port)")
+    serve.add_argument("--host", default="127.0.0.1", action=Once,
                        help="address to listen on (default: 127.0.0.1, this computer only)")
-    serve.add_argument("-r", "--replications", type=whole_number(1, 100_000), default=DEFAULT_REPLICATIONS, action=once,
+    serve.add_argument("-r", "--replications", type=whole_number(1, 100_000), default=DEFAULT_REPLICATIONS, action=Once,
                        help=f"replications of every answer (default: {DEFAULT_REPLICATIONS}, under a second for the "
                             f"shipped scenarios on two cores)")
-    serve.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0, action=once,
+    serve.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, action=Once,
                        help="random seed of the base and of every setting (default: 0)")
     serve.add_argument("--open", action="store_true", help="open the app in the web browser")
     serve.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .scenario.load import load_scenario, shipped_scenario
+    from ..scenario.load import load_scenario, shipped_scenario
 
     try:
-        from .serve.app import build_app
+        from ..serve.app import build_app
     except ImportError as exc:
         if getattr(exc, "name", "") not in ("dash", "flask", "werkzeug"):
             raise
@@ -72,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(address)
-    from .run.signals import SIGNALLED
+    from ..run.signals import SIGNALLED
 
     try:
         server.serve_forever()  # werkzeug's returns on Ctrl-C (it catches the KeyboardInterrupt)

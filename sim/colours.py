@@ -1,4 +1,4 @@
-"""The colours (and the short labels, :func:`short`) every figure shares, matplotlib's plots (:mod:`sim.plots.style`) and the report's
+"""The colours (and the short labels, :func:`short`) every figure shares, matplotlib's plots (:mod:`sim.plots.context`) and the report's
 Plotly charts (:mod:`sim.report.palette`) alike; plain hex strings, so the report imports no
 matplotlib."""
 

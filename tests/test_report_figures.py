@@ -125,10 +125,10 @@ def test_a_row_and_col_need_a_grid_that_has_them():
 def test_the_report_colours_are_the_plots_colours():
     from plotly.colors import sequential
 
-    from sim.plots import style
+    from sim.plots import context
 
     for name in ("CLASS_COLOURS", "MEDIAN_COLOUR", "TARGET_COLOUR", "SERIES_COLOURS", "VARIANT_PALETTE"):
-        assert getattr(palette, name) == getattr(style, name), name
+        assert getattr(palette, name) == getattr(context, name), name
     assert list(palette.VIRIDIS) == sequential.Viridis
 
 

@@ -7,7 +7,8 @@ label, targets, horizon) and an optional ``ax``, and returns the
 compute no statistics. They never call ``pyplot`` nor set a backend; a figure is a plain
 :class:`~matplotlib.figure.Figure`, and :func:`sim.output.plotfiles.write_plots` saves figures to
 files. One module per plot kind (:mod:`.growth`, :mod:`.share`, :mod:`.power`, :mod:`.pue`,
-:mod:`.goals`, :mod:`.timeline`, :mod:`.limits`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`.
+:mod:`.goals`, :mod:`.timeline`, :mod:`.limits`, :mod:`.sites`, :mod:`.compare`), with what they share in :mod:`.style`
+(axes, bands, legends), :mod:`.context` (PlotContext, colours, labels) and :mod:`.marks` (targets).
 
 Example::
 
@@ -18,19 +19,7 @@ Example::
 """
 
 from .compare import COMPARE_GROUPS, compare, compare_curves, compare_differences, compare_figures
-from .explore import pmet_map, sensitivity_bars, sensitivity_heatmap
-from .fonts import MissingFontWarning, font_context
-from .frontier import frontier_chart
-from .goals import goal_measures, goals
-from .growth import growth
-from .limits import LIMIT_METRICS, has_limits, limits
-from .power import energy_annual, power, power_monthly
-from .pue import pue
-from .share import share
-from .sites import sites, sites_figures
-from .solve import solve_curve
-from .style import (
-    BAND_ALPHA,
+from .context import (
     BASE_VARIANT,
     CLASS_COLOURS,
     CLASS_LABELS,
@@ -42,10 +31,20 @@ from .style import (
     VARIANT_PALETTE,
     PlotContext,
     TargetMark,
-    Thousands,
-    month_dates,
     variant_colours,
 )
+from .explore import pmet_map, sensitivity_bars, sensitivity_heatmap
+from .fonts import MissingFontWarning, font_context
+from .frontier import frontier_chart
+from .goals import goal_measures, goals
+from .growth import growth
+from .limits import LIMIT_METRICS, has_limits, limits
+from .power import energy_annual, power, power_monthly
+from .pue import pue
+from .share import share
+from .sites import sites, sites_figures
+from .solve import solve_curve
+from .style import BAND_ALPHA, Thousands, month_dates
 from .timeline import TIMELINE_ROW_IN, timeline
 
 __all__ = [

@@ -22,23 +22,25 @@ from .compare_panels import (
     variant_multiples,
     zero_sentence,
 )
-from .style import (
+from .context import (
     BASE_VARIANT,
     COMPARE_OUTPUTS,
     MEDIAN_COLOUR,
     OUTPUT_LABELS,
     PlotContext,
-    Thousands,
     context_or_default,
+    variant_colours,
+)
+from .marks import mark_targets
+from .style import (
+    Thousands,
     date_axis,
     in_basis,
     fit_ylim,
-    mark_targets,
     month_steps,
     new_figure,
     set_title,
     style_axes,
-    variant_colours,
     wrap,
 )
 

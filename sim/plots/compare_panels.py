@@ -17,10 +17,9 @@ import pandas as pd
 from matplotlib.figure import SubFigure
 
 from ..months import month_label
+from .context import BASE_VARIANT, PlotContext
 from .style import (
     BAND_ALPHA,
-    BASE_VARIANT,
-    PlotContext,
     Thousands,
     date_axis,
     month_steps,

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..explore.design import percent
-from .style import MEDIAN_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
+from .context import MEDIAN_COLOUR
+from .style import Thousands, new_figure, set_title, style_axes, wrap
 
 FIRST_COLOUR = "#1F77B4"
 TOTAL_COLOUR = "#AEC7E8"

@@ -12,7 +12,8 @@ from matplotlib.ticker import PercentFormatter
 
 from ..explore.design import percent
 from .solve import MET_COLOUR, MISSED_COLOUR
-from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
+from .context import MEDIAN_COLOUR, TARGET_COLOUR
+from .style import Thousands, new_figure, set_title, style_axes, wrap
 
 FRONT_COLOUR = "#4C72B0"
 

@@ -30,23 +30,23 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from ..scenario.criteria import CRITERIA
-from .style import (
-    BAND_ALPHA,
+from .context import (
     CLASS_COLOURS,
     MEDIAN_COLOUR,
     TARGET_COLOUR,
-    TARGET_FONT_PT,
     PlotContext,
-    Thousands,
     context_or_default,
+    pick_variant,
+)
+from .marks import TARGET_FONT_PT, mark_targets, target_probabilities
+from .style import (
+    BAND_ALPHA,
+    Thousands,
     date_axis,
-    mark_targets,
     median_band,
     metric_rows,
     month_dates,
-    pick_variant,
     style_axes,
-    target_probabilities,
     wrap,
 )
 

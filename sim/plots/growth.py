@@ -7,28 +7,28 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import (
+from .context import (
     CLASS_LABELS,
     CLASS_ORDER,
     MEDIAN_COLOUR,
-    VISIBLE_PT,
     PlotContext,
-    Thousands,
     class_colour,
     context_or_default,
+    pick_variant,
+)
+from .marks import mark_targets, target_legend_handle, target_probabilities
+from .style import (
+    VISIBLE_PT,
+    Thousands,
     date_axis,
     in_basis,
     legend_right,
-    mark_targets,
     metric_rows,
     month_steps,
     new_figure,
-    pick_variant,
     points_per_unit,
     set_title,
     style_axes,
-    target_legend_handle,
-    target_probabilities,
     wide_enough,
     wrap,
 )

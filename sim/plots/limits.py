@@ -15,16 +15,14 @@ from matplotlib.figure import Figure
 
 from ..colours import LIMIT_PANELS as LIMIT_TITLES
 from ..colours import LIMIT_SERIES
+from .context import PlotContext, context_or_default, pick_variant
 from .style import (
-    PlotContext,
     Thousands,
-    context_or_default,
     date_axis,
     drop_thin_bands,
     legend_right,
     median_band,
     metric_rows,
-    pick_variant,
     set_title,
     style_axes,
     wrap,

@@ -8,22 +8,24 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .goals import mark_year_aims, year_medians, year_spans
-from .style import (
+from .context import (
     MEDIAN_COLOUR,
     SERIES_COLOURS,
     PlotContext,
-    Thousands,
     context_or_default,
+    pick_variant,
+)
+from .marks import target_probabilities
+from .style import (
+    Thousands,
     date_axis,
     drop_thin_bands,
     legend_right,
     median_band,
     metric_rows,
     new_figure,
-    pick_variant,
     set_title,
     style_axes,
-    target_probabilities,
 )
 
 

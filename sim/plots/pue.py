@@ -8,12 +8,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .goals import mark_year_aims, year_medians, year_spans
-from .style import (
+from .context import (
     CLASS_COLOURS,
     MEDIAN_COLOUR,
     PlotContext,
-    Thousands,
     context_or_default,
+    pick_variant,
+)
+from .marks import target_probabilities
+from .style import (
+    Thousands,
     date_axis,
     drop_thin_bands,
     legend_right,
@@ -21,10 +25,8 @@ from .style import (
     metric_rows,
     month_dates,
     new_figure,
-    pick_variant,
     set_title,
     style_axes,
-    target_probabilities,
 )
 
 

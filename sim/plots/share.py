@@ -7,23 +7,23 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .style import (
+from .context import (
     CLASS_COLOURS,
     PlotContext,
     context_or_default,
+    pick_variant,
+)
+from .marks import mark_targets, target_legend_handle, target_probabilities
+from .style import (
     date_axis,
     drop_thin_bands,
     fit_ylim,
     legend_right,
-    mark_targets,
     median_band,
     metric_rows,
     new_figure,
-    pick_variant,
     set_title,
     style_axes,
-    target_legend_handle,
-    target_probabilities,
     wrap,
 )
 

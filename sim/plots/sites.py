@@ -11,18 +11,20 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..colours import short
-from .style import (
-    BAND_ALPHA,
+from .context import (
     SERIES_COLOURS,
     VARIANT_PALETTE,
     PlotContext,
-    Thousands,
     context_or_default,
+    pick_variant,
+)
+from .style import (
+    BAND_ALPHA,
+    Thousands,
     date_axis,
     drop_thin_bands,
     median_band,
     month_dates,
-    pick_variant,
     set_title,
     style_axes,
 )

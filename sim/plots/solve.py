@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..explore.design import percent
-from .style import MEDIAN_COLOUR, TARGET_COLOUR, Thousands, new_figure, set_title, style_axes, wrap
+from .context import MEDIAN_COLOUR, TARGET_COLOUR
+from .style import Thousands, new_figure, set_title, style_axes, wrap
 
 MET_COLOUR = "#2CA02C"
 MISSED_COLOUR = "#D62728"

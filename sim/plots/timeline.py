@@ -11,17 +11,19 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from .style import (
+from .context import (
     CLASS_LABELS,
     CLASS_ORDER,
     MEDIAN_COLOUR,
     PlotContext,
     class_colour,
     context_or_default,
+    pick_variant,
+)
+from .style import (
     date_axis,
     month_dates,
     new_figure,
-    pick_variant,
     set_title,
     style_axes,
     wrap,

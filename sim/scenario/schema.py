@@ -1,4 +1,5 @@
-"""The scenario format, version 1: frozen pydantic models. Every default lives here.
+"""The scenario format, version 1: frozen pydantic models. Every default lives here (the policy
+levers' in :mod:`sim.scenario.policies`, the field types in :mod:`sim.scenario.fields`).
 
 Stage 2 of the pipeline. :func:`sim.scenario.load_scenario` reads YAML with :mod:`sim.scenario.yamlio`,
 validates it against :class:`Scenario` and then runs the cross-field checks of
@@ -13,66 +14,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag
 
-from ..months import parse_month
 from .facts import SOURCES_TAGS, Sources
+from .fields import (  # noqa: F401 (re-exported: sim.scenario.schema.CLASSES and the others)
+    CLASSES, PRECISIONS, STATUSES, ComputeClass, Fraction, Month, Number, Precision, Pue, Slug, Sourced, Status,
+    Strict, Temperature)
 from .limits import (  # noqa: F401 (re-exported: sim.scenario.schema.MAX_IT_MW and the others)
     MIN_YEAR, MAX_YEAR, MAX_IT_MW, MAX_GRID_MW, MAX_PFLOPS, MAX_EFLOPS, MAX_CNY,
     MIN_PRICE_CNY, MAX_PRICE_CNY, MAX_MONTHS, MIN_TEMP_C, MAX_TEMP_C, MAX_PUE, MAX_FACTOR,
     MIN_RACK_KW, MAX_RACK_KW, MAX_SHARE, MAX_T_PER_MWH, MAX_SIGMA, PLAUSIBLE_LIMITS)
 from .criteria import NAMES as CRITERION_NAMES, ROLE_DOC, criterion_field
+from .policies import CapexSubsidy, ComputeVouchers, Emissions, FastTrack, Policies, PueCap  # noqa: F401 (re-exported)
 
 SCHEMA_VERSION = 1
-
-STATUSES = ("operating", "construction", "registered", "planned")
-CLASSES = ("general", "intelligent", "supercomputing")
-PRECISIONS = ("FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8")
-
-
-def _month(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"must be a month written YYYY-MM in quotes or plain, e.g. 2026-06 (got {value!r})")
-    year, _ = parse_month(value)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"must be a month in the years {MIN_YEAR}..{MAX_YEAR} (got {value!r})")
-    return value
-
-
-Month = Annotated[str, BeforeValidator(_month), Field(description="Month, YYYY-MM", examples=["2026-06"])]
-Slug = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifier: letters, digits, '-' and '_' (no dots)"),
-]
-def _number(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError(f"must be a number (got {str(value).lower()})")
-    return value
-
-
-Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
-"""A finite number (NaN, .inf and values too large for a float, such as 1e400, are refused; so are true/false)."""
-Whole = Annotated[int, BeforeValidator(_number)]
-Fraction = Annotated[Number, Field(ge=0, le=1)]
-Temperature = Annotated[Number, Field(ge=MIN_TEMP_C, le=MAX_TEMP_C)]
-Pue = Annotated[Number, Field(le=MAX_PUE)]
-"""A PUE; at least 1 is a cross-field rule (sim.scenario.consistency) with its own message."""
-Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
-Status = Literal["operating", "construction", "registered", "planned"]
-ComputeClass = Literal["general", "intelligent", "supercomputing"]
-Precision = Literal["FP64", "FP32", "TF32", "FP16", "BF16", "FP8", "INT8"]
-
-
-class Strict(BaseModel):
-    """Base: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-
-class Sourced(Strict):
-    """A block whose numbers can say where they come from."""
-
-    source: str | None = Field(None, description="Where the numbers come from (a reference id or 'assumption: ...')")
 
 
 # --- time -----------------------------------------------------------------------------------
@@ -291,100 +246,6 @@ class Target(Sourced):
         """The criteria given, as {metric: figure} in :data:`~sim.scenario.criteria.CRITERIA` order
         (each with its direction there: at least or at most the figure)."""
         return {n: getattr(self, n) for n in CRITERION_NAMES if getattr(self, n) is not None}
-
-
-# --- policies -------------------------------------------------------------------------------
-
-
-def _one_or_many(value: object) -> object:
-    return (value,) if isinstance(value, str) else value
-
-
-FROM_DOC = (
-    "First month the lever is in force: it reaches only projects whose decision is still open then "
-    "(docs/policies.md); omitted = in force before the horizon, reaching every project not operating"
-)
-UNTIL_DOC = "Last month the lever is in force: projects planned online after it are not reached; omitted = no end"
-
-ClassList = Annotated[tuple[ComputeClass, ...], BeforeValidator(_one_or_many)]
-
-
-class CapexSubsidy(Sourced):
-    """A capital subsidy: a share of each eligible project's investment, paid as its phases come online."""
-
-    rate: Fraction = Field(description="Share of the project's investment_cny paid as subsidy, 0..1")
-    classes: ClassList | None = Field(
-        None, alias="class", description="Eligible class or list of classes; omitted = every class"
-    )
-    min_pflops: Number = Field(0.0, ge=0, le=MAX_PFLOPS, description="Eligible only with at least this much compute, PFLOPS at `precision`")
-    precision: Precision | None = Field(
-        None, description="Precision min_pflops is quoted at (converted with accounting.factors); omitted = reporting basis"
-    )
-    annual_budget_cny: Number | None = Field(
-        None, ge=0, le=MAX_CNY, description="Subsidy paid per calendar year at most, CNY (at most 1e15); unpaid claims carry over; omitted = unlimited"
-    )
-    go_probability_bonus: Fraction = Field(
-        0.0, description="Assumption: added to an eligible project's go probability (capped at 1)"
-    )
-    delay_reduction_months: Number = Field(
-        0.0, ge=0, le=MAX_MONTHS,
-        description="Assumption: months taken off an eligible project's drawn delay (not below 0; at most 1200)"
-    )
-    from_: Month | None = Field(None, alias="from", description=FROM_DOC + "; paid for phases online from this month")
-    until: Month | None = Field(None, description=UNTIL_DOC + "; paid for phases online up to this month")
-
-
-class ComputeVouchers(Sourced):
-    """Vouchers that buy PFLOPS-hours on the spare part of online intelligent capacity."""
-
-    annual_budget_cny: Number = Field(ge=0, le=MAX_CNY,
-                                      description="Voucher budget per calendar year, CNY (at most 1e15); unspent budget lapses")
-    price_cny_per_pflops_hour: Number = Field(ge=MIN_PRICE_CNY, le=MAX_PRICE_CNY,
-                                              description="Price of one PFLOPS-hour at `precision`, CNY (1e-6..1e9)")
-    precision: Precision | None = Field(
-        None, description="Precision the price is quoted at (converted with accounting.factors); omitted = reporting basis"
-    )
-    from_: Month | None = Field(None, alias="from", description="First month vouchers are spent; omitted = horizon start")
-    until: Month | None = Field(None, description="Last month vouchers are spent; omitted = horizon end")
-
-
-class PueCap(Sourced):
-    """A ceiling on the design annual PUE of new projects."""
-
-    max_annual_pue: Number = Field(ge=1, le=MAX_PUE, description="Highest design annual PUE allowed (1..5)")
-    from_: Month | None = Field(None, alias="from", description=FROM_DOC)
-    until: Month | None = Field(None, description=UNTIL_DOC)
-    action: Literal["reject", "upgrade"] = Field(description="reject: never built; upgrade: switch to `cooling`")
-    cooling: str | None = Field(None, description="Key of the cooling an upgraded project switches to (action: upgrade)")
-    extra_capex_share: Number = Field(0.0, ge=0, le=MAX_SHARE,
-                                      description="Upgrade adds this share to investment_cny (at most 100)")
-    delay_months: Whole = Field(0, ge=0, le=int(MAX_MONTHS),
-                                description="Upgrade moves the planned online month this many months later (at most 1200)")
-
-
-class Emissions(Sourced):
-    """Carbon of the facility energy that is not green."""
-
-    grid_t_per_mwh: Number = Field(ge=0, le=MAX_T_PER_MWH, description="Emission factor of grid power, tCO2 per MWh (at most 10)")
-    green_share: Fraction | dict[Year, Fraction] = Field(
-        0.0, description="Share of facility energy that is green, 0..1, or {year: share} (linear between years, flat beyond)"
-    )
-
-
-class FastTrack(Sourced):
-    """Faster approvals: the drawn delay of registered and planned projects is scaled."""
-
-    delay_scale: Number = Field(ge=0, le=MAX_SHARE, description="Multiplier on the drawn delay (0.5 halves it; at most 100)")
-    from_: Month | None = Field(None, alias="from", description=FROM_DOC)
-    until: Month | None = Field(None, description=UNTIL_DOC)
-
-
-class Policies(Sourced):
-    capex_subsidy: CapexSubsidy | None = None
-    compute_vouchers: ComputeVouchers | None = None
-    pue_cap: PueCap | None = None
-    emissions: Emissions | None = None
-    fast_track: FastTrack | None = None
 
 
 # --- variants -------------------------------------------------------------------------------

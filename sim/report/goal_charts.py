@@ -92,6 +92,8 @@ def _aims(fig, name: str, specs: list[dict], medians: dict, probabilities: dict,
     """The aims of criterion ``name``: a star where the median (``medians`` by x) meets them, an X
     where it misses them, labelled with their targets' names (:func:`_labels`)."""
     marks = [s for s in specs if _is_figure(s.get(name))]
+    if not marks:  # no empty 'target' trace (a quota without a peak-MW aim, or the reverse)
+        return 0
     sign = "≥" if CRITERIA[name].at_least else "≤"
     xs = [at(s) for s in marks]
     verdicts = [meets(name, medians.get(x, float("nan")), s[name]) for s, x in zip(marks, xs)]

@@ -152,7 +152,7 @@ def test_report_goals_chart_has_each_aim_on_its_panel(results):
     assert sorted(racks["text"]) == ["", "all 2025", "racks 2025-12, racks 2026-01"]
     # the measure itself, at each month's end, with its band
     line = next(t for t in figure["data"] if t.get("xaxis") == "x4" and t.get("name", "").endswith("median"))
-    assert line["x"][:2] == ["2025-02-01", "2025-03-01"] and line["y"][11:13] == [50, 70]
+    assert line["x"][:2] == ["2025-01-31", "2025-02-28"] and line["y"][11:13] == [50, 70]
     assert figure["layout"]["yaxis6"]["rangemode"] == "normal"  # PUE not from 0
 
 

@@ -4,8 +4,7 @@ replications: the page's shape does not depend on them), opened from file:// wit
 off, at 1000 px wide, and printed to PDF by Chromium.
 
 Each test asserts one property of the page from the DOM with the functions of
-tests/report_pages.py; a property that other work is to make true is marked xfail (not strict)
-with the reason, so it turns into a pass when that work lands.
+tests/report_pages.py.
 """
 
 from __future__ import annotations
@@ -137,23 +136,21 @@ def test_the_answer_opens_with_the_verdict(pages, name):
                     r"\d+%", verdict), verdict
 
 
-# --- what other work on issue 25 is to make true (xfail until it lands) ------------------------
+# --- issue 25 items 1 and 4 (plain input labels; one time axis) ------------------------------
 
-@pytest.mark.parametrize("name", [n if n.startswith(("run", "compare")) else pytest.param(n, marks=pytest.mark.xfail(
-    strict=False, reason="issue 25 item 1: plain labels for the inputs of an explore and a solve (another change)"))
-    for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_no_dotted_input_path_in_the_visible_text(pages, name):
-    assert dotted_paths(pages[name]["text"]) == []
+    # the Reproduce section's command is what to type (a solve's --lever names its path): not a label
+    text = re.sub(r"To get the same tables again, run capsim .*? with the scenario file ", "", pages[name]["text"])
+    assert dotted_paths(text) == []
 
 
-@pytest.mark.xfail(strict=False, reason="issue 25 item 4: one x range for every chart of a page (another change)")
 @pytest.mark.parametrize("name", ["run-shanxi", "run-guizhou"])
 def test_every_time_chart_of_a_run_shares_the_x_range(pages, name):
     ranges = [r for axes in pages[name]["x_ranges"].values() for r in axes]
     assert len(ranges) >= 3 and all(r == ranges[0] for r in ranges), pages[name]["x_ranges"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 25 item 4: monthly values at month end, as the targets (another change)")
 def test_the_hover_label_at_the_target_month_shows_the_answer_value(folders, browser):
     """Guizhou's plan 2026 target: the answer's total compute in 2026-12 is what the growth chart's
     hover label says at the end of December 2026."""

@@ -234,7 +234,7 @@ def test_explore_reports_p_met_and_each_criterions_measure(tmp_path):
     assert (u < 0.25).sum() == 2
     for line in ("target 'racks 2025-12': missed in every sample", "target 'racks 2026-01': met in every sample",
                  "target 'pue 2025-12': missed in every sample", "target 'public_cost_cny 2026-01': missed in every sample",
-):
+                 "target 'pue 2026-01' missed in 25% of samples; the misses gather where utilisation of b <= "):
         assert line in result.stdout, line
     assert "target 'energy_mwh 2026-01' missed in" in result.stdout
     assert "the misses gather where utilisation of b >=" in result.stdout  # the input by its plain label

@@ -21,6 +21,7 @@ from report_folders import monthly as monthly_table
 from sim import plots
 from sim.colours import LIMIT_SERIES, short
 from sim.report.charts import growth_chart, limits_chart, power_chart
+from sim.report.goal_charts import power_aims
 from sim.report.page import charts_for
 from sim.report.plan_charts import sites_chart, timeline_chart
 from sim.report.read import read_folder
@@ -77,8 +78,9 @@ def test_annual_bars_have_a_categorical_year_axis():
     monthly = monthly_table()
     annual = pd.DataFrame([{"variant": "base", "year": y, "metric": "energy_mwh", "mean": 1e6, "p10": 1e6,
                             "p50": 1e6, "p90": 1e6} for y in (2024, 2025, 2026)])
-    fig = power_chart(monthly, annual, [{"name": "quota", "by": "2025-12", "role": "plan",
-                                         "energy_mwh": 2e6}]).figure
+    # the aims come from goal_charts.power_aims since issue 24 (no longer an argument of power_chart)
+    fig = power_aims(power_chart(monthly, annual), monthly, annual, [{"name": "quota", "by": "2025-12",
+                                                                      "role": "plan", "energy_mwh": 2e6}]).figure
     assert fig.layout["xaxis2"]["type"] == "category" and fig.layout["xaxis"]["type"] == "date"
     bars = next(t for t in fig.data if t["type"] == "bar")
     assert bars["x"] == ["2024", "2025", "2026"]

@@ -205,8 +205,9 @@ def effect_text(row, unit: str, input_unit: str) -> str:
             f"{outcome(row.low_mean, unit)} -> {outcome(row.high_mean, unit)}")
 
 
-def varied_text(inputs: list[dict]) -> tuple[str, str | None]:
-    """(what was varied, by kind; a warning when no policy was varied, or None)."""
+def varied_text(inputs: list[dict], plain: bool = False) -> tuple[str, str | None]:
+    """(what was varied, by kind; a warning when no policy was varied, or None). ``plain``: the
+    warning for the report page, in words without scenario paths (the printout names them)."""
     roles: dict[str, list[str]] = {}
     for i in inputs:
         roles.setdefault(input_role(str(i["path"]), str(i.get("kind") or "lever")), []).append(
@@ -221,9 +222,12 @@ def varied_text(inputs: list[dict]) -> tuple[str, str | None]:
     what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     head = ("no policy was varied: the levers declared are assumptions and risks, not decisions" if levers
             else "the scenario declares no levers (explore.levers) and none was given with --vary")
+    fix = "add policy levers (policies.*) to explore.levers or --vary policies.PATH=LOW:HIGH"
+    if plain:
+        head = head.replace(" (explore.levers)", " to explore")
+        fix = "add policies to the levers of the scenario's explore section, or vary a policy with --vary"
     return text, (f"{head}; only uncertainties and assumptions were varied ({what}), so the ranking says which "
-                  "of them matter, not what to do; add policy levers (policies.*) to explore.levers or "
-                  "--vary policies.PATH=LOW:HIGH")
+                  f"of them matter, not what to do; {fix}")
 
 
 def shortfall_hint(best: float, probability: float, worst: float | None = None) -> str:

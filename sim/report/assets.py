@@ -47,7 +47,7 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 600; mar
   header, main, footer { max-width: none; padding: 0; }
   nav, .modebar-container { display: none !important; }
   h2 { break-after: avoid; }
-  figure.chart, .answer { break-inside: avoid; }
+  figure.chart, .answer p { break-inside: avoid; }  /* a long answer (an explore's) may break between paragraphs */
   .scroll { max-height: none; overflow: visible; border: none; }
   .scroll thead th { position: static; }
   thead { display: table-header-group; }
@@ -58,6 +58,8 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 600; mar
   section.more:has(details[open]) { display: block; break-before: page; }
   details > summary { display: none; }
   table { font-size: 9.5pt; }
+  table.key { font-size: 8.5pt; }
+  .screen-only { display: none; }  /* columns the brief leaves out (the ranking's shared limits) */
   h2 { margin-top: 14px; }
   figure.chart { margin: 8px 0 12px; }
   .print-note { display: block; font-size: 9pt; }
@@ -68,6 +70,9 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 600; mar
 PRINT_WIDTH_PX = 1220
 """The width of a printed page in the page's CSS pixels: landscape A4 less the 10 mm margins (277 mm,
 1,047 px) at the print style's zoom of 0.85."""
+PRINT_HEIGHT_PX = 640
+"""The tallest a printed chart is drawn (CSS pixels): landscape A4's 190 mm (718 px) at the zoom of
+0.85 is 845 px, less room for the chart's heading and caption, so that every chart fits one page."""
 DRAW = """
 (function () {
   var figures = JSON.parse(document.getElementById("capsim-figures").textContent);
@@ -85,7 +90,8 @@ DRAW = """
         var h = heights[gd.id] = heights[gd.id] || gd._fullLayout.height, full = gd._fullLayout;
         var rows = new Set(Object.keys(full).filter(function (k) { return /^yaxis\\d*$/.test(k); })
           .map(function (k) { return full[k].domain.join(); })).size;  /* panels stacked: keep more height */
-        Plotly.relayout(gd, {width: PRINT_WIDTH_PX, height: Math.min(h, Math.max(320, Math.round(h * (rows > 1 ? 0.85 : 0.6))))});
+        var tall = Math.min(h, Math.max(320, Math.round(h * (rows > 1 ? 0.85 : 0.6))));
+        Plotly.relayout(gd, {width: PRINT_WIDTH_PX, height: Math.min(tall, PRINT_HEIGHT_PX)});  /* one page at most */
       });
     }
     function forScreen() {
@@ -117,10 +123,10 @@ DRAW = """
     draw();
   }).catch(function (error) { fail("plotly.js could not be unpacked (" + error + ")"); throw error; });
 })();
-""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX))
+""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX)).replace("PRINT_HEIGHT_PX", str(PRINT_HEIGHT_PX))
 """Unpacks plotly.js (:mod:`sim.report.bundle`: gzip and base64, with the browser's DecompressionStream),
 runs it, then draws every figure of the ``capsim-figures`` JSON block into the div of the same id;
 charts follow the page's width. Before printing, the brief's charts (:mod:`sim.report.brief`) are
 laid out at the printed page's width and 0.6 of their height (0.85 with panels stacked; 320 px at
-least), and back after. A browser that cannot unpack it gets a sentence
+least, :data:`PRINT_HEIGHT_PX` at most), and back after. A browser that cannot unpack it gets a sentence
 in each chart's place instead of a blank."""

@@ -82,7 +82,7 @@ def explore_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
         design += f" × {folder.manifest['replications']:,} replications"
     inputs = explore_inputs_meta(folder)
     units = {str(i["path"]): str(i.get("unit") or "") for i in inputs}
-    varied, warning = varied_text(inputs)
+    varied, warning = varied_text(inputs, plain=True)
     sentences = [f"{varied[0].upper()}{varied[1:]} ({design})."]
     if warning:
         sentences.append(f"Warning: {warning}.")

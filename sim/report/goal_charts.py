@@ -25,6 +25,7 @@ from .charts import Chart, _layout, median_band, month_end, rounded
 from .figure import make_subplots, scatter
 from .palette import CLASS_COLOURS, MEDIAN_COLOUR, SERIES_COLOURS, TARGET_COLOUR
 from .text import number, pick_variant, rows_of
+from .timeaxis import month_axis
 
 PANELS = {  # criterion: (table, metric, scale, unit shown, title, colour)
     "racks": ("monthly", "racks", 1.0, "racks", "Standard racks, end of month", MEDIAN_COLOUR),
@@ -92,6 +93,8 @@ def _aims(fig, name: str, specs: list[dict], medians: dict, probabilities: dict,
     """The aims of criterion ``name``: a star where the median (``medians`` by x) meets them, an X
     where it misses them, labelled with their targets' names (:func:`_labels`)."""
     marks = [s for s in specs if _is_figure(s.get(name))]
+    if not marks:  # no empty 'target' trace (a quota without a peak-MW aim, or the reverse)
+        return 0
     sign = "≥" if CRITERIA[name].at_least else "≤"
     xs = [at(s) for s in marks]
     verdicts = [meets(name, medians.get(x, float("nan")), s[name]) for s, x in zip(marks, xs)]
@@ -189,6 +192,7 @@ def goals_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None, specs: list[
             median_band(fig, rows, PANELS[name][4], colour, unit, scale=scale, x="end", shape="linear", **where)
             medians = dict(zip(rows["end"], rows["p50"].astype(float)))
             _aims(fig, name, specs, medians, probabilities, lambda s: month_end(s["by"]), scale, unit, **where)
+            month_axis(fig, **where)  # a date axis: the page's one x range (timeaxis.share_x_range) applies
         else:
             rows = rows.assign(year=rows["year"].astype(int).astype(str))
             median_band(fig, rows, PANELS[name][4], colour, unit, scale=scale, x="year", symbol="circle",

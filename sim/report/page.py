@@ -37,7 +37,7 @@ from .goal_charts import goals_chart, power_aims
 from .plan_charts import project_names, site_names, sites_chart, timeline_chart
 from .timeaxis import share_x_range
 from .read import ResultsFolder, read_folder
-from .ranking import rank_by
+from .ranking import LIMIT_COLUMNS, rank_by
 from .reproduce import EMBED_MAX_BYTES, reproduce_section  # noqa: F401
 from .sources import (SOURCES_MD, anchor, docs_url_problem, cited_ids, linked, own_entries, read_entries,
                       scenario_sources)
@@ -64,12 +64,15 @@ def esc(value: object) -> str:
 
 
 def html_table(table: pd.DataFrame, caption: str, cls: str = "", scroll: bool = False, raw: tuple[str, ...] = (),
-               table_id: str | None = None, tight: tuple[str, ...] = ()) -> str:
+               table_id: str | None = None, tight: tuple[str, ...] = (), screen: tuple[str, ...] = ()) -> str:
     """A table with a caption and header cells (``scope="col"``); columns in ``raw`` hold HTML,
-    columns in ``tight`` do not wrap; numbers align right."""
+    columns in ``tight`` do not wrap, columns in ``screen`` are not printed; numbers align right."""
     numeric = {c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) or any(
         h in str(c) for h in NUMERIC_HINTS) and c not in raw and "basis" not in str(c)}
-    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>' for c in table.columns)
+    only = {c: " screen-only" if c in screen else "" for c in table.columns}
+    marks = {c: " ".join(n for n in ("num" if c in numeric else "", only[c].strip()) if n) for c in table.columns}
+    head = "".join(f'<th scope="col"{mark}>{esc(c)}</th>' for c in table.columns
+                   for mark in [f' class="{marks[c]}"' if marks[c] else ""])
     body = []
     for _, row in table.iterrows():
         cells = []
@@ -77,7 +80,7 @@ def html_table(table: pd.DataFrame, caption: str, cls: str = "", scroll: bool = 
             value = row[c]
             text = value if c in raw else esc("" if pd.isna(value) else value)
             kind = "num" if c in numeric else "tight" if c in tight else "text"
-            cells.append(f'<td class="{kind}">{text}</td>')
+            cells.append(f'<td class="{kind}{only[c]}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{table_id}"' if table_id else ""
     out = (f'<table class="{cls}"{ident}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
@@ -166,8 +169,8 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
         caption = f"Ranking of the runs, best first, by {result.ranked_by}" if result.ranked_by else "Ranking of the runs"
         if ": all tie" in result.ranked_by:  # no run is best (sim.report.ranking.compare_answer)
             caption = f"Ranking of the runs by {result.ranked_by}"
-        parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",
-                                tight=("variant", "first met (P50)", "kind")))
+        parts.append(html_table(result.ranking, caption, cls="key", table_id="ranking",  # the brief: no limits
+                                tight=("variant", "first met (P50)", "kind"), screen=tuple(t for _, t in LIMIT_COLUMNS)))
     for caption, table in result.tables:
         parts.append(html_table(table, caption, cls="key", scroll=True, tight=("input", "kind")))
     if result.figures:

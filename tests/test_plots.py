@@ -139,8 +139,8 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     colours = [matplotlib.colors.to_hex(a.get_facecolor()[0]) for a in by_gid(fig, "class:")]
     assert colours == [plots.CLASS_COLOURS[c].lower() for c in ("general", "intelligent")]
     assert len(by_gid(fig, "median:total")) == 1 and len(by_gid(fig, "band:total")) == 1
-    stars = by_gid(fig, "target:")
-    assert [s.get_gid() for s in stars] == ["target:plan 2025", "target:plan 2026"]
+    stars = [m for m in by_gid(fig, "target") if hasattr(m, "get_marker")]  # a star met, an X missed
+    assert [s.get_gid().split(":", 1)[1] for s in stars] == ["plan 2025", "plan 2026"]
     # markers at the end of month `by` (where its value is drawn), at the target value
     assert [s.get_xdata()[0] for s in stars] == [np.datetime64("2026-01-01"), np.datetime64("2027-01-01")]
     assert [s.get_ydata()[0] for s in stars] == [4.0, 4.5]
@@ -148,8 +148,9 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     labels = [a.get_text() for a in by_gid(fig, "target-label:")]
     assert labels[0].startswith("plan 2025: ≥ 4 EFLOPS\nwhole target met by 2025-12 in")
     assert labels[1] == f"plan 2026: ≥ 4.5 EFLOPS\nmet by 2026-12 in {probability:.0%} of runs"
-    assert legend_texts(ax) == ["general, median", "intelligent (AI), median", "total, P10 to P90", "total, median",
-                                "target"]
+    assert legend_texts(ax)[:4] == ["general, median", "intelligent (AI), median", "total, P10 to P90",
+                                    "total, median"]
+    assert set(legend_texts(ax)[4:]) <= {"target, met at the median", "target, missed at the median"}
     assert ax.get_legend().get_title().get_text() == (
         "line: median of 40 replications\nband: P10 to P90\nsupercomputing: median 0 EFLOPS")
 
@@ -244,7 +245,7 @@ def test_share_shows_median_band_and_the_share_target_only(results, context):
     assert len(by_gid(fig, "median:AI share")) == 1 and len(by_gid(fig, "band:AI share")) == 1
     stars = by_gid(fig, "target:")
     assert [(s.get_gid(), s.get_ydata()[0]) for s in stars] == [("target:plan 2025", 50.0)]
-    assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target"]
+    assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target, met at the median"]
 
 
 def share_table(p10: float, p50: float, p90: float, months: int = 24) -> pd.DataFrame:
@@ -288,7 +289,22 @@ def test_target_labels_never_overlap():
         "plan B: ≥ 50%", "met by 2026-06 in 30% of runs"]
     boxes = label_boxes(fig)
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    assert len(by_gid(fig, "target:")) == 4  # every star is still drawn
+    assert len([m for m in by_gid(fig, "target") if hasattr(m, "get_marker")]) == 4  # every marker is still drawn
+
+
+@pytest.mark.parametrize("plot, metric, table", [
+    (plots.growth, "total_eflops", LIKE_SHANXI), (plots.share, "intelligent_share", share_table(0.3, 0.4, 0.6))])
+def test_a_target_the_median_misses_is_an_x_as_on_the_goals_chart(plot, metric, table):
+    """One convention on every chart (the goals and power panels already had it): a star where the
+    median meets the aim at the target's month, an X where it misses it, and the legend says which."""
+    december = float(table[(table["metric"] == metric) & (table["month"] == "2025-12")]["p50"].iloc[0])
+    context = plots.PlotContext(name="Stars", start="2025-01", end="2026-12", targets=(
+        plots.TargetMark("within", "2025-12", {metric: december * 0.9}),
+        plots.TargetMark("beyond", "2025-12", {metric: december * 1.1})))
+    fig = plot(table, None, context)
+    assert [(m.get_gid(), m.get_marker()) for m in by_gid(fig, "target") if hasattr(m, "get_marker")] == [
+        ("target:within", "*"), ("target-missed:beyond", "X")]
+    assert legend_texts(fig.axes[0])[-2:] == ["target, met at the median", "target, missed at the median"]
 
 
 # --- 3. power --------------------------------------------------------------------------------

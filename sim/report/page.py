@@ -133,7 +133,7 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     if folder.table("solve") is not None:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     if folder.table("frontier") is not None:
-        charts.append(frontier_chart(folder.table("frontier"), package_settings(folder)))
+        charts.append(frontier_chart(folder.table("frontier"), package_settings(folder), folder.table("packages")))
     charts = [c for c in charts if c is not None]
     share_x_range(charts)  # one time axis for the page
     return charts

@@ -389,6 +389,28 @@ def test_timeline_arrows_a_planned_month_moved_by_a_policy(context):
     assert "moved by policies (mean months)" in labels
 
 
+def test_timeline_rows_are_names_shortened_at_word_ends_and_its_arrow_is_not_the_reports_red(results, context):
+    """The PNG listed ids (reg-unnamed-05) where the report lists names: both use sim.colours.row_names
+    (a long name shortened between words, never 'Construc…'); its arrow (moved by policies) is purple,
+    the report's (slip: planned -> median month) red."""
+    import importlib
+
+    from matplotlib.colors import to_hex
+
+    from sim.report.plan_charts import SLIP_COLOUR
+    from sim.report.plan_charts import timeline_chart as html
+
+    long = "Construction pipeline, tranche a (started before Aug 2023): Datong city and ETDZ general-purpose centres"
+    names = {"old-general": "Old general centre", "new-ai": long}
+    fig = plots.timeline(results.projects, dataclasses.replace(context, project_names=names))
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert shown == ["Old general centre", "Construction pipeline, tranche a…centres", "hpc"]
+    rows = html(results.projects, names).figure.layout["yaxis"]["categoryarray"]
+    assert "Construction pipeline, tranche a…centres" in rows and set(rows) <= set(shown)  # the same names
+    shift = importlib.import_module("sim.plots.timeline").SHIFT_COLOUR
+    assert to_hex(shift) != to_hex(SLIP_COLOUR)
+
+
 def many_projects(n: int) -> dict:
     classes = ("general", "intelligent", "supercomputing")
     statuses = ("operating", "construction", "registered", "planned")

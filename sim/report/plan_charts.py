@@ -15,9 +15,11 @@ import pandas as pd
 
 from ..colours import (
     CLASS_COLOURS,
+    LABEL_CHARS,
     MEDIAN_COLOUR,
     SERIES_COLOURS,
     VARIANT_PALETTE,
+    row_names,
     short,
 )
 from .charts import (
@@ -38,8 +40,6 @@ from .timeaxis import month_axis, month_end, month_start
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 SLIP_COLOUR = "#C0392B"
 """The arrow from the planned month to the median simulated month."""
-LABEL_CHARS = 56
-"""Longest row label or panel title, characters (the full name is in the hover text)."""
 ROW_PX = 24
 STACK_MOST = 12
 """Layers of the sites' stack at most: beyond, the largest sites by peak and one for the others."""
@@ -63,9 +63,7 @@ def _mid(month: str) -> str:
 
 def _labels(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """One distinct row label per project: its short name (with its id where two names clash)."""
-    labels = [short(names.get(str(p), str(p)), LABEL_CHARS) for p in rows["project"]]
-    clash = {label for label in labels if labels.count(label) > 1}
-    return [f"{label} ({p})" if label in clash else label for label, p in zip(labels, rows["project"])]
+    return row_names(rows["project"], names)
 
 
 def timeline_order(rows: pd.DataFrame) -> pd.DataFrame:

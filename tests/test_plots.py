@@ -753,6 +753,22 @@ def test_compare_figures_stay_under_3000_px_with_many_variants_and_targets(resul
     assert figures["compare-capacity-2"].get_suptitle().startswith("Testland: variants compared, capacity (2 of 5)")
 
 
+def test_compare_notes_fold_under_the_panels_and_only_capacity_names_the_basis(results, context):
+    """Shanxi's compare-power-2.png was a 255-px image of text notes alone: the notes now sit under the
+    last page's panels; and power and carbon say no EFLOPS accounting basis in their titles."""
+    monthly, _ = compare_inputs(results)
+    row = {"when": "", "unit": "MW", "stat": "mean", "base": 100.0, "value": 101.0, "bound": ""}
+    rows = [{**row, "variant": f"v{i}", "output": "peak_facility_mw", "diff_mean": 1.0 + i, "diff_ci_low": 0.5 + i,
+             "diff_ci_high": 1.5 + i} for i in range(64)]  # one panel of 19 inches: the page is full
+    rows += [{**row, "variant": f"v{i}", "output": "carbon_t", "unit": "t", "diff_mean": 0.0, "diff_ci_low": 0.0,
+              "diff_ci_high": 0.0} for i in range(64)]  # all 0: a line of text
+    figures = plots.compare_figures(monthly, pd.DataFrame(rows), context)
+    assert [stem for stem in figures if stem.startswith("compare-power")] == ["compare-power"]
+    power = figures["compare-power"]
+    assert by_gid(power, "zero-note:") and power.get_suptitle() == "Testland: variants compared, power"
+    assert figures["compare-capacity"].get_suptitle().endswith(", FP16 equivalent")
+
+
 def test_compare_per_year_outputs_are_one_line_per_variant(results, context):
     monthly, table = compare_inputs(results)
     extra = table[table.output == "energy_mwh"].assign(when="2027", diff_mean=lambda t: t.diff_mean * 2,

@@ -214,6 +214,16 @@ def test_png_sites_share_one_scale_with_names_and_peaks():
     assert big.get_ylim() == small.get_ylim() == pytest.approx((0, 650 * 1.1 * 1.08))
 
 
+def test_one_site_is_its_own_panel_without_a_stack_of_one_layer_above_it():
+    """A one-site scenario drew 'all sites, stacked' and then the same site again: one panel now."""
+    one = sites_table().query("site == 'big'")
+    fig = sites_chart(one, SITE_NAMES).figure
+    assert [a["text"] for a in fig.layout["annotations"]] == ["Big City: peak 650 MW"]
+    assert not [t for t in fig.data if t.get("stackgroup")]
+    png = plots.sites(one, plots.PlotContext(name="T", site_names=SITE_NAMES))
+    assert [ax.get_title(loc="left") for ax in png.axes if ax.get_visible()] == ["Big City: peak 650 MW"]
+
+
 def test_the_page_names_sites_and_projects_from_the_scenario(tmp_path):
     scenario = {**SCENARIO, "sites": {"s": {**SCENARIO["sites"]["s"], "name": "Site Town"}},
                 "projects": [{**SCENARIO["projects"][0], "name": "Project One"}]}

@@ -307,6 +307,18 @@ def test_a_target_the_median_misses_is_an_x_as_on_the_goals_chart(plot, metric, 
     assert legend_texts(fig.axes[0])[-2:] == ["target, met at the median", "target, missed at the median"]
 
 
+def test_target_labels_lie_under_the_median_lines():
+    """Label boxes covered the lines (gansu's goals.png, the 2025 PUE peak in pue.png): a label is drawn
+    under every data line, its faint box over the bands only."""
+    context = plots.PlotContext(name="Under", start="2025-01", end="2026-12", targets=(
+        plots.TargetMark("plan", "2025-12", {"intelligent_share": 0.5}),))
+    fig = plots.share(share_table(0.3, 0.4, 0.6), None, context)
+    (label,) = by_gid(fig, "target-label:")
+    lines = [line for line in fig.axes[0].get_lines() if str(line.get_gid()).startswith("median:")]
+    assert lines and all(label.get_zorder() < line.get_zorder() for line in lines)
+    assert label.get_bbox_patch().get_alpha() < 0.6
+
+
 # --- 3. power --------------------------------------------------------------------------------
 
 

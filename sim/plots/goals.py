@@ -34,6 +34,7 @@ from ..scenario.criteria import CRITERIA
 from .style import (
     BAND_ALPHA,
     CLASS_COLOURS,
+    LABEL_Z,
     MEDIAN_COLOUR,
     TARGET_COLOUR,
     TARGET_FONT_PT,
@@ -158,8 +159,8 @@ def mark_year_aims(ax: Axes, context: PlotContext, name: str, probabilities: Map
         ha = "left" if where < 0.12 else "right" if where > 0.88 else "center"
         ax.annotate("\n".join(lines), (x, y), xytext=({"left": -6, "right": 6, "center": 0}[ha], 10),
                     textcoords="offset points", ha=ha, va="bottom", fontsize=TARGET_FONT_PT, color=TARGET_COLOUR,
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-                    gid="target-label:" + " + ".join(t.name for t in targets), zorder=6)
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.55},
+                    gid="target-label:" + " + ".join(t.name for t in targets), zorder=LABEL_Z)
     return len(marks)
 
 

@@ -53,7 +53,10 @@ def effect_charts(folder) -> list[Chart]:
             fig.add_trace(scatter(
                 y=names, x=rounded(values), mode="markers+text", name=f"input in its {end}est fifth of the samples",
                 marker={"color": colour, "symbol": symbol, "size": 12}, text=inputs,
-                textposition="middle left" if end == "low" else "middle right",
+                # each label on the outer side of its bar's end (an input that lowers the outcome has its
+                # low end on the right): the two never run into each other ("0.371 / 0.63 months")
+                textposition=["middle left" if v < other or (v == other and end == "low") else "middle right"
+                              for v, other in zip(values, high if end == "low" else low)],
                 customdata=[f"{n} about {i}: {plain(outcome(m, q.unit))}"
                             for n, i, m in zip(names, inputs, rows[f"{end}_mean"])],
                 hovertemplate="%{customdata}<extra></extra>"))
@@ -63,7 +66,8 @@ def effect_charts(folder) -> list[Chart]:
         span = float(max(high.max(), low.max()) - min(high.min(), low.min())) or 1.0
         fig.update_xaxes(title={"text": plain(f"{what} ({axis_unit})")}, rangemode="normal",
                          range=[float(min(high.min(), low.min())) - 0.25 * span, float(max(high.max(), low.max())) + 0.25 * span])
-        fig.update_layout(hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+        fig.update_layout(hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+                          margin={"t": 130}, title={"y": 0.98, "yanchor": "top"})  # the legend under the title
         charts.append(Chart(f"effects-{ids[q.output]}",
                             f"What moves {what}",
                             "Tornado chart, one bar per input that moves the outcome, the widest effect at the top: "

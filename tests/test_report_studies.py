@@ -124,6 +124,9 @@ def test_tornado_labels_sit_outside_each_bar_and_its_legend_under_the_title(fold
             assert (pa, pb) == (("middle left", "middle right") if a <= b else ("middle right", "middle left"))
         layout = chart.figure.layout
         assert layout["margin"]["t"] >= 130 and layout["title"]["yanchor"] == "top"
+    pmet = next(c for c in charts_for(read_folder(folders["explore"])) if c.id.startswith("pmet-")).figure.layout
+    assert all(len(line) <= 36 for line in pmet["yaxis"]["title"]["text"].split("<br>"))  # not cut at the edge
+    assert pmet["legend"]["y"] <= -0.2 and pmet["margin"]["b"] >= 120  # under the x-axis title, not on it
 
 
 def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_output(folders):

@@ -56,9 +56,12 @@ def test_differences_one_row_of_panels_per_kind_without_calibration_or_all_zero_
     data, layout = chart.figure.data, chart.figure.layout
     titles = [a["text"] for a in layout["annotations"] if a["text"]]
     # one panel per output, titled with the base's own value; peak MW in the base's peak year; TWh
-    assert titles == ["P(met) (points)<br>base 25%", "EFLOPS at target (EFLOPS)<br>base 180 EFLOPS",
+    # each over lines of at most 22 characters (110 / 5 panels), so neighbours never run into each other
+    assert titles == ["P(met) (points)<br>base 25%", "EFLOPS at target<br>(EFLOPS)<br>base 180 EFLOPS",
                       "peak power 2026 (MW)<br>base 1,000 MW", "public money (bn CNY)<br>base 2 bn CNY",
                       "facility energy (TWh)<br>base 10 TWh"]
+    assert all(len(line) <= 22 for t in titles for line in t.split("<br>"))
+    assert all(layout[k].get("tickangle") == 0 for k in layout if k.startswith("xaxis"))  # upright tick labels
     assert not any("calibration" in t for t in titles)
     # rows by kind: policies, then risks, then views; 'same' differs in no run and is left out
     assert {tuple(t["y"]) for t in data} == {("fast", "capex subsidy"), ("late",), ("fp32",)}

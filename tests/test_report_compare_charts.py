@@ -91,6 +91,11 @@ def test_small_multiples_one_panel_per_variant_the_base_in_grey_but_not_under_a_
     fp32_axis = next(t["xaxis"] for t in medians if t["name"] == "fp32")
     assert len(greys) == 4 and fp32_axis not in {t["xaxis"] for t in greys}
     assert all(t["line"]["color"] == "#9A9A9A" for t in greys)
+    # every panel labels its years (not only the bottom row), and the unit is said
+    layout = chart.figure.layout
+    assert all(layout[k].get("showticklabels") is True for k in layout if k.startswith("xaxis"))
+    assert all(layout[k]["title"]["text"].endswith("<br>EFLOPS") for k in layout
+               if k.startswith("yaxis") and layout[k].get("title"))
 
 
 def test_cost_against_effect_only_for_policies_that_add_public_money():

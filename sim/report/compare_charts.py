@@ -84,7 +84,7 @@ def variants_chart(monthly: pd.DataFrame, info: dict, basis: str) -> Chart | Non
     shown = set()
     for r, (key, heading, chunk) in enumerate(cells, start=1):
         if heading not in shown:  # the first row of panels of each kind names the kind
-            fig.update_yaxes(title={"text": heading, "font": {"size": 12}}, row=r, col=1)
+            fig.update_yaxes(title={"text": f"{heading}<br>EFLOPS", "font": {"size": 12}}, row=r, col=1)
             shown.add(heading)
         for c, name in enumerate(chunk, start=1):
             own = total[total["variant"] == name]
@@ -105,7 +105,9 @@ def variants_chart(monthly: pd.DataFrame, info: dict, basis: str) -> Chart | Non
                                   customdata=[_about(info, name)] * len(own),  # not in the template: may hold "%{"
                                   hovertemplate="%{customdata}<br>median %{y:,.4g} EFLOPS<extra></extra>"),
                           row=r, col=c)
-    _layout(fig, "Total compute of each variant (colour) against the base (grey)", "", height=120 + 200 * len(cells))
+    _layout(fig, "Total compute of each variant (colour) against the base (grey)<br><sub>median total EFLOPS by "
+            "month, P10 to P90 band</sub>", "", height=120 + 200 * len(cells))
+    fig.update_xaxes(showticklabels=True, tickformat="%Y")  # every panel says its years, not only the bottom one
     fig.update_layout(hovermode="closest", margin={"t": 90})
     fig.update_annotations(font={"size": 12})
     headings = ", ".join(f"{h} ({len(m)})" for _, h, m in rows)

@@ -27,6 +27,11 @@ LIMIT_SERIES = {
 """Each shared-limit metric: its panel, its name and its colour, in the PNG and the HTML alike."""
 
 
+LABEL_CHARS = 56
+"""Longest name on a chart's row or panel title, characters, in the PNG and the report alike (the
+full name is in the report's hover text)."""
+
+
 def short(text: str, most: int) -> str:
     """``text`` (a site's or project's name) in at most ``most`` characters: without its bracketed
     asides when too long, then its start and end around an ellipsis ('Construction pipeline,
@@ -38,4 +43,19 @@ def short(text: str, most: int) -> str:
     if len(text) <= most:
         return text
     head = (most - 1) * 2 // 3
-    return text[:head].rstrip() + "…" + text[len(text) - (most - 1 - head):].lstrip()
+    start, tail = text[:head], text[len(text) - (most - 1 - head):]
+    if " " in start.strip():  # whole words either side of the ellipsis, not 'Construc…'
+        start = start[:start.rstrip().rfind(" ")] if not text[head:head + 1].isspace() else start
+    if " " in tail.strip() and not text[len(text) - len(tail) - 1:len(text) - len(tail)].isspace():
+        tail = tail[tail.find(" ") + 1:]
+    return start.rstrip(" ,;:") + "…" + tail.lstrip()
+
+
+def row_names(ids, names) -> list[str]:
+    """One distinct label per id (a project's timeline row): its name from ``names`` (the id without
+    one) shortened by :func:`short` to :data:`LABEL_CHARS`, with the id where two names clash. The
+    PNG timeline and the report's share it."""
+    ids = [str(i) for i in ids]
+    labels = [short(names.get(i, i), LABEL_CHARS) for i in ids]
+    clash = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} ({i})" if label in clash else label for label, i in zip(labels, ids)]

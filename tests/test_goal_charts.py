@@ -163,6 +163,18 @@ def test_no_goals_chart_without_such_targets(results):
     assert goals_chart(results.monthly, results.annual, specs) is None
 
 
+def test_a_calibration_target_is_not_an_other_goal(results):
+    """A calibration target (reported past figures) is not a goal: no "Other goals" panel for it, in
+    the report or the PNG."""
+    specs = [{"name": "calibration 2025", "by": "2026-01", "racks": 100, "role": "calibration"}]
+    assert goals_chart(results.monthly, results.annual, specs) is None
+    context = plots.PlotContext(name="T", targets=(plots.TargetMark("calibration 2025", "2026-01", {"racks": 100.0},
+                                                                    "calibration"),))
+    assert plots.goal_measures(context, results.monthly, results.annual) == []
+    with pytest.raises(ValueError):
+        plots.goals(results.monthly, results.annual, None, context)
+
+
 def test_run_writes_goals_png_and_the_report_chart(tmp_path):
     path = tmp_path / "criteria.yaml"
     path.write_text(json.dumps(data()), encoding="utf-8")

@@ -236,3 +236,27 @@ def test_public_cost_is_the_simulated_subsidy_and_a_negative_cost_counts_from_hi
     chosen = package_levers(scenario, ["grid.headroom_mw:0:40:-1e6", "policies.capex_subsidy.rate:0.02:0.1"])
     solution = solve_package(scenario, chosen, TARGET, 0.8, replications=1)
     assert (solution.best["grid.headroom_mw"], solution.best["declared_cost_cny"]) == (40, 0)
+
+
+def test_the_report_draws_the_solve_as_the_png_does():
+    """The report drew only the front, joined, on its own x range and without the answer ringed, while
+    frontier.png drew every package: now both draw every package, the front as a step, the answer
+    ringed, on one x range (0 to 20 M CNY, 4% room: -0.8 to 20.8); a P of 79.96% [79.2, 80.7] next to an
+    80% threshold reads 79.96%, not 80%."""
+    from sim.plots import frontier_chart as png
+    from sim.report.study_charts import frontier_chart as html
+
+    packages = pd.DataFrame({"step": [0, 1, 2, 3], "cost_cny": [0, 5e6, 15e6, 20e6],
+                             "probability": [0.0, 0.7996, 1.0, 1.0], "ci_low": [0.0, 0.792, 0.99, 0.99],
+                             "ci_high": [0.01, 0.807, 1.0, 1.0], "met": [False, False, True, True],
+                             "on_front": [True, True, True, False]})
+    settings = {"target": TARGET, "probability": 0.8, "status": "solved", "answer_step": 2}
+    figure = html(packages[packages["on_front"]], settings, packages).figure.to_dict()
+    traces = {t["name"]: t for t in figure["data"]}
+    assert traces["package: met"]["x"] == [15, 20] and traces["package: missed"]["x"] == [0, 5]
+    assert traces["Pareto front (highest P for the cost)"]["line"]["shape"] == "hv"
+    assert traces["Pareto front (highest P for the cost)"]["x"] == [0, 5, 15]
+    assert traces["cheapest package met"]["x"] == [15] and traces["cheapest package met"]["y"] == [100]
+    assert figure["layout"]["xaxis"]["range"] == pytest.approx([-0.8, 20.8])
+    assert png(packages, TARGET, 0.8, answer_step=2).axes[0].get_xlim() == pytest.approx((-0.8, 20.8))
+    assert traces["package: missed"]["customdata"][1].startswith("5.0 M CNY: P 79.96%, missed")

@@ -139,8 +139,8 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     colours = [matplotlib.colors.to_hex(a.get_facecolor()[0]) for a in by_gid(fig, "class:")]
     assert colours == [plots.CLASS_COLOURS[c].lower() for c in ("general", "intelligent")]
     assert len(by_gid(fig, "median:total")) == 1 and len(by_gid(fig, "band:total")) == 1
-    stars = by_gid(fig, "target:")
-    assert [s.get_gid() for s in stars] == ["target:plan 2025", "target:plan 2026"]
+    stars = [m for m in by_gid(fig, "target") if hasattr(m, "get_marker")]  # a star met, an X missed
+    assert [s.get_gid().split(":", 1)[1] for s in stars] == ["plan 2025", "plan 2026"]
     # markers at the end of month `by` (where its value is drawn), at the target value
     assert [s.get_xdata()[0] for s in stars] == [np.datetime64("2026-01-01"), np.datetime64("2027-01-01")]
     assert [s.get_ydata()[0] for s in stars] == [4.0, 4.5]
@@ -148,8 +148,9 @@ def test_growth_shows_classes_total_band_and_targets(results, context):
     labels = [a.get_text() for a in by_gid(fig, "target-label:")]
     assert labels[0].startswith("plan 2025: ≥ 4 EFLOPS\nwhole target met by 2025-12 in")
     assert labels[1] == f"plan 2026: ≥ 4.5 EFLOPS\nmet by 2026-12 in {probability:.0%} of runs"
-    assert legend_texts(ax) == ["general, median", "intelligent (AI), median", "total, P10 to P90", "total, median",
-                                "target"]
+    assert legend_texts(ax)[:4] == ["general, median", "intelligent (AI), median", "total, P10 to P90",
+                                    "total, median"]
+    assert set(legend_texts(ax)[4:]) <= {"target, met at the median", "target, missed at the median"}
     assert ax.get_legend().get_title().get_text() == (
         "line: median of 40 replications\nband: P10 to P90\nsupercomputing: median 0 EFLOPS")
 
@@ -244,7 +245,7 @@ def test_share_shows_median_band_and_the_share_target_only(results, context):
     assert len(by_gid(fig, "median:AI share")) == 1 and len(by_gid(fig, "band:AI share")) == 1
     stars = by_gid(fig, "target:")
     assert [(s.get_gid(), s.get_ydata()[0]) for s in stars] == [("target:plan 2025", 50.0)]
-    assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target"]
+    assert legend_texts(ax) == ["AI share, P10 to P90", "AI share, median", "target, met at the median"]
 
 
 def share_table(p10: float, p50: float, p90: float, months: int = 24) -> pd.DataFrame:
@@ -288,7 +289,34 @@ def test_target_labels_never_overlap():
         "plan B: ≥ 50%", "met by 2026-06 in 30% of runs"]
     boxes = label_boxes(fig)
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    assert len(by_gid(fig, "target:")) == 4  # every star is still drawn
+    assert len([m for m in by_gid(fig, "target") if hasattr(m, "get_marker")]) == 4  # every marker is still drawn
+
+
+@pytest.mark.parametrize("plot, metric, table", [
+    (plots.growth, "total_eflops", LIKE_SHANXI), (plots.share, "intelligent_share", share_table(0.3, 0.4, 0.6))])
+def test_a_target_the_median_misses_is_an_x_as_on_the_goals_chart(plot, metric, table):
+    """One convention on every chart (the goals and power panels already had it): a star where the
+    median meets the aim at the target's month, an X where it misses it, and the legend says which."""
+    december = float(table[(table["metric"] == metric) & (table["month"] == "2025-12")]["p50"].iloc[0])
+    context = plots.PlotContext(name="Stars", start="2025-01", end="2026-12", targets=(
+        plots.TargetMark("within", "2025-12", {metric: december * 0.9}),
+        plots.TargetMark("beyond", "2025-12", {metric: december * 1.1})))
+    fig = plot(table, None, context)
+    assert [(m.get_gid(), m.get_marker()) for m in by_gid(fig, "target") if hasattr(m, "get_marker")] == [
+        ("target:within", "*"), ("target-missed:beyond", "X")]
+    assert legend_texts(fig.axes[0])[-2:] == ["target, met at the median", "target, missed at the median"]
+
+
+def test_target_labels_lie_under_the_median_lines():
+    """Label boxes covered the lines (gansu's goals.png, the 2025 PUE peak in pue.png): a label is drawn
+    under every data line, its faint box over the bands only."""
+    context = plots.PlotContext(name="Under", start="2025-01", end="2026-12", targets=(
+        plots.TargetMark("plan", "2025-12", {"intelligent_share": 0.5}),))
+    fig = plots.share(share_table(0.3, 0.4, 0.6), None, context)
+    (label,) = by_gid(fig, "target-label:")
+    lines = [line for line in fig.axes[0].get_lines() if str(line.get_gid()).startswith("median:")]
+    assert lines and all(label.get_zorder() < line.get_zorder() for line in lines)
+    assert label.get_bbox_patch().get_alpha() < 0.6
 
 
 # --- 3. power --------------------------------------------------------------------------------
@@ -371,6 +399,28 @@ def test_timeline_arrows_a_planned_month_moved_by_a_policy(context):
     assert (start, end) == ("2025-07", "2025-10")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "moved by policies (mean months)" in labels
+
+
+def test_timeline_rows_are_names_shortened_at_word_ends_and_its_arrow_is_not_the_reports_red(results, context):
+    """The PNG listed ids (reg-unnamed-05) where the report lists names: both use sim.colours.row_names
+    (a long name shortened between words, never 'Construc…'); its arrow (moved by policies) is purple,
+    the report's (slip: planned -> median month) red."""
+    import importlib
+
+    from matplotlib.colors import to_hex
+
+    from sim.report.plan_charts import SLIP_COLOUR
+    from sim.report.plan_charts import timeline_chart as html
+
+    long = "Construction pipeline, tranche a (started before Aug 2023): Datong city and ETDZ general-purpose centres"
+    names = {"old-general": "Old general centre", "new-ai": long}
+    fig = plots.timeline(results.projects, dataclasses.replace(context, project_names=names))
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert shown == ["Old general centre", "Construction pipeline, tranche a…centres", "hpc"]
+    rows = html(results.projects, names).figure.layout["yaxis"]["categoryarray"]
+    assert "Construction pipeline, tranche a…centres" in rows and set(rows) <= set(shown)  # the same names
+    shift = importlib.import_module("sim.plots.timeline").SHIFT_COLOUR
+    assert to_hex(shift) != to_hex(SLIP_COLOUR)
 
 
 def many_projects(n: int) -> dict:
@@ -713,6 +763,22 @@ def test_compare_figures_stay_under_3000_px_with_many_variants_and_targets(resul
     for fig in figures.values():
         assert fig.get_size_inches()[1] * plotfiles.DPI <= 3000
     assert figures["compare-capacity-2"].get_suptitle().startswith("Testland: variants compared, capacity (2 of 5)")
+
+
+def test_compare_notes_fold_under_the_panels_and_only_capacity_names_the_basis(results, context):
+    """Shanxi's compare-power-2.png was a 255-px image of text notes alone: the notes now sit under the
+    last page's panels; and power and carbon say no EFLOPS accounting basis in their titles."""
+    monthly, _ = compare_inputs(results)
+    row = {"when": "", "unit": "MW", "stat": "mean", "base": 100.0, "value": 101.0, "bound": ""}
+    rows = [{**row, "variant": f"v{i}", "output": "peak_facility_mw", "diff_mean": 1.0 + i, "diff_ci_low": 0.5 + i,
+             "diff_ci_high": 1.5 + i} for i in range(64)]  # one panel of 19 inches: the page is full
+    rows += [{**row, "variant": f"v{i}", "output": "carbon_t", "unit": "t", "diff_mean": 0.0, "diff_ci_low": 0.0,
+              "diff_ci_high": 0.0} for i in range(64)]  # all 0: a line of text
+    figures = plots.compare_figures(monthly, pd.DataFrame(rows), context)
+    assert [stem for stem in figures if stem.startswith("compare-power")] == ["compare-power"]
+    power = figures["compare-power"]
+    assert by_gid(power, "zero-note:") and power.get_suptitle() == "Testland: variants compared, power"
+    assert figures["compare-capacity"].get_suptitle().endswith(", FP16 equivalent")
 
 
 def test_compare_per_year_outputs_are_one_line_per_variant(results, context):

@@ -188,3 +188,27 @@ def test_names_show_as_plain_text_in_the_charts_not_as_plotly_markup(browser, tm
     assert "<b>x</b> & <i>y</i>" in found["texts"]
     assert found["bold"] == 0 and found["italic"] == 0 and found["elements"] == 0
     assert found["control"] > 0  # the growth chart's title has a real <br><sub>: markup does show as tspans
+
+
+def test_answer_tables_stay_readable_with_long_descriptions(browser, tmp_path):
+    """Long texts (the Shanxi variants' EFLOPS basis and descriptions run to 250 characters) once made text columns
+    wrap letter by letter ("supe/rco/mpu/ting") and a 6-row ranking 4,500 px tall: words stay
+    whole, no cell is narrower than 40 px, a long text shows three lines with the whole of it on hover."""
+    folder = compare_folder(tmp_path / "cmp")
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    long = ("Faster approvals: registered projects' drawn delays halved (assumption, range 0.3-0.8) (* rests on an "
+            "assumed investor response to the subsidy, supercomputing at FP64, added as quoted) ") * 2
+    for v in ("base", "cheap", "fast", "slow"):  # the ranking's "EFLOPS basis" column
+        data["runs"][v]["applied"]["set"] = {"accounting": {"label": long}}
+    (folder / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    load(browser, sim.report.write(folder)[0])
+    browser.set_window_size(1000, 1000)
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#answer td')).map(td => "
+        "[td.getBoundingClientRect().width, td.innerText])")
+    assert min(width for width, _ in cells) >= 40, [c for c in cells if c[0] < 40]
+    assert browser.execute_script("return document.getElementById('ranking').getBoundingClientRect().height") < 500
+    clamped = browser.execute_script("return Array.from(document.querySelectorAll('#ranking .clamp')).map(d => "
+                                     "[d.title, d.getBoundingClientRect().height])")
+    assert clamped and all(title == long.strip() or title == long for title, _ in clamped)
+    assert all(height < 80 for _, height in clamped)  # three lines of 13.5 px text

@@ -56,9 +56,12 @@ def test_differences_one_row_of_panels_per_kind_without_calibration_or_all_zero_
     data, layout = chart.figure.data, chart.figure.layout
     titles = [a["text"] for a in layout["annotations"] if a["text"]]
     # one panel per output, titled with the base's own value; peak MW in the base's peak year; TWh
-    assert titles == ["P(met) (points)<br>base 25%", "EFLOPS at target (EFLOPS)<br>base 180 EFLOPS",
+    # each over lines of at most 22 characters (110 / 5 panels), so neighbours never run into each other
+    assert titles == ["P(met) (points)<br>base 25%", "EFLOPS at target<br>(EFLOPS)<br>base 180 EFLOPS",
                       "peak power 2026 (MW)<br>base 1,000 MW", "public money (bn CNY)<br>base 2 bn CNY",
                       "facility energy (TWh)<br>base 10 TWh"]
+    assert all(len(line) <= 22 for t in titles for line in t.split("<br>"))
+    assert all(layout[k].get("tickangle") == 0 for k in layout if k.startswith("xaxis"))  # upright tick labels
     assert not any("calibration" in t for t in titles)
     # rows by kind: policies, then risks, then views; 'same' differs in no run and is left out
     assert {tuple(t["y"]) for t in data} == {("fast", "capex subsidy"), ("late",), ("fp32",)}
@@ -88,6 +91,11 @@ def test_small_multiples_one_panel_per_variant_the_base_in_grey_but_not_under_a_
     fp32_axis = next(t["xaxis"] for t in medians if t["name"] == "fp32")
     assert len(greys) == 4 and fp32_axis not in {t["xaxis"] for t in greys}
     assert all(t["line"]["color"] == "#9A9A9A" for t in greys)
+    # every panel labels its years (not only the bottom row), and the unit is said
+    layout = chart.figure.layout
+    assert all(layout[k].get("showticklabels") is True for k in layout if k.startswith("xaxis"))
+    assert all(layout[k]["title"]["text"].endswith("<br>EFLOPS") for k in layout
+               if k.startswith("yaxis") and layout[k].get("title"))
 
 
 def test_cost_against_effect_only_for_policies_that_add_public_money():

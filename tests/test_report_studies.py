@@ -113,6 +113,22 @@ def test_the_pmet_map_carries_prims_box_and_the_tornado_is_in_outcome_units(fold
     assert low["y"][0] == "grid headroom" and (low["x"][0], high["x"][0]) == (0.0, 100.0)  # P(met) in %
 
 
+def test_tornado_labels_sit_outside_each_bar_and_its_legend_under_the_title(folders):
+    """'0.371 / 0.63 months' ran into each other where an input lowers the outcome (its low end on the
+    right): each label goes on the outer side of its end; the legend sits under the title, not on it."""
+    charts = [c for c in charts_for(read_folder(folders["explore"])) if c.id.startswith("effects-")]
+    assert charts
+    for chart in charts:
+        low, high = chart.figure.data[1], chart.figure.data[2]
+        for a, b, pa, pb in zip(low["x"], high["x"], low["textposition"], high["textposition"]):
+            assert (pa, pb) == (("middle left", "middle right") if a <= b else ("middle right", "middle left"))
+        layout = chart.figure.layout
+        assert layout["margin"]["t"] >= 130 and layout["title"]["yanchor"] == "top"
+    pmet = next(c for c in charts_for(read_folder(folders["explore"])) if c.id.startswith("pmet-")).figure.layout
+    assert all(len(line) <= 36 for line in pmet["yaxis"]["title"]["text"].split("<br>"))  # not cut at the edge
+    assert pmet["legend"]["y"] <= -0.2 and pmet["margin"]["b"] >= 120  # under the x-axis title, not on it
+
+
 def test_explore_charts_one_bar_chart_per_output_and_one_heatmap_per_yearly_output(folders):
     folder = read_folder(folders["explore"])
     ids = [c.id for c in charts_for(folder)]

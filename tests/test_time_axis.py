@@ -49,7 +49,7 @@ def test_the_value_under_the_target_is_the_target_months_value():
     """Hovering the 2026-12 target showed the 2027-01 value (188) while the text said 186: the
     target and December's value now share one x, the last day of December."""
     fig = growth_chart(around_new_year(), PLAN, "as reported").figure
-    (star,) = [t for t in fig.data if t["name"] == "target"]
+    (star,) = [t for t in fig.data if t["name"].startswith("target")]
     median = next(t for t in fig.data if t["name"] == "total, median")
     assert star["x"] == ["2026-12-31"]
     assert median["x"] == ["2026-11-30", "2026-12-31", "2027-01-31"]
@@ -58,6 +58,18 @@ def test_the_value_under_the_target_is_the_target_months_value():
     # the unified hover's header, in d3's time format (the same directives as strftime's)
     assert fig.layout["hovermode"] == "x unified" and fig.layout["xaxis"]["hoverformat"] == END_OF_MONTH
     assert datetime.date(2026, 12, 31).strftime(END_OF_MONTH) == "Dec 2026 (end of month)"
+
+
+def test_the_report_marks_a_target_the_median_misses_with_an_x_as_the_pngs():
+    """December's median is 186 EFLOPS: an aim of 180 is met there (a star), one of 190 missed (an X),
+    as on the goals and power charts and every PNG (sim.plots.aims); a calibration target is neither."""
+    specs = [{"name": "within", "by": "2026-12", "role": "plan", "total_eflops": 180.0},
+             {"name": "beyond", "by": "2026-12", "role": "plan", "total_eflops": 190.0},
+             {"name": "past", "by": "2026-11", "role": "calibration", "total_eflops": 181.0}]
+    fig = growth_chart(around_new_year(), specs, "as reported").figure
+    marks = {t["name"]: (t["marker"]["symbol"], t["y"]) for t in fig.data if "target" in t["name"]}
+    assert marks == {"target, met at the median": ("star", [180.0]), "target, missed at the median": ("x", [190.0]),
+                     "calibration target": ("diamond-open", [181.0])}
 
 
 def test_every_chart_of_a_page_has_one_month_range(tmp_path):
@@ -202,6 +214,16 @@ def test_png_sites_share_one_scale_with_names_and_peaks():
     assert big.get_title(loc="left") == "Big City: peak 650 MW"
     assert small.get_title(loc="left") == "Lüliang (\"data valley\"): peak 3 MW"
     assert big.get_ylim() == small.get_ylim() == pytest.approx((0, 650 * 1.1 * 1.08))
+
+
+def test_one_site_is_its_own_panel_without_a_stack_of_one_layer_above_it():
+    """A one-site scenario drew 'all sites, stacked' and then the same site again: one panel now."""
+    one = sites_table().query("site == 'big'")
+    fig = sites_chart(one, SITE_NAMES).figure
+    assert [a["text"] for a in fig.layout["annotations"]] == ["Big City: peak 650 MW"]
+    assert not [t for t in fig.data if t.get("stackgroup")]
+    png = plots.sites(one, plots.PlotContext(name="T", site_names=SITE_NAMES))
+    assert [ax.get_title(loc="left") for ax in png.axes if ax.get_visible()] == ["Big City: peak 650 MW"]
 
 
 def test_the_page_names_sites_and_projects_from_the_scenario(tmp_path):

@@ -46,3 +46,15 @@ def about(value: float, width: float) -> str:
     rounded = round(value / step) * step
     decimals = max(0, -int(math.floor(math.log10(step))))
     return fmt(round(rounded, decimals))
+
+
+def cost_axis(costs) -> tuple[float, float]:
+    """The x range of a package solve's frontier chart (``costs``: every package evaluated, in the
+    axis' unit), the same in plots/frontier.png and the report: from 0 (or the lowest cost, when one
+    is negative) to the highest, with 4% room either side."""
+    values = [float(c) for c in costs if math.isfinite(float(c))]
+    if not values:
+        return (0.0, 1.0)
+    low, high = min(0.0, min(values)), max(0.0, max(values))
+    room = 0.04 * (high - low) or 1.0
+    return (low - room, high + room)

@@ -265,7 +265,8 @@ def _panel_height(rows: pd.DataFrame) -> float:
 
 def _pages(panels: list[tuple[object, float]], first_extra: float, notes: int) -> list[list[tuple[object, float]]]:
     """Panels packed in order into pages no taller than :data:`MAX_FIGURE_IN` (the first page also
-    holds ``first_extra`` inches, the last the lines of text)."""
+    holds ``first_extra`` inches, the last the lines of text: folded under its panels even where
+    they make it taller, never a page of notes alone)."""
     pages: list[list[tuple[str, float]]] = [[]]
     used = first_extra + 0.6
     for panel, height in panels:
@@ -274,8 +275,6 @@ def _pages(panels: list[tuple[object, float]], first_extra: float, notes: int) -
             used = 0.6
         pages[-1].append((panel, height))
         used += height
-    if notes and used + TEXT_LINE_IN * notes > MAX_FIGURE_IN:
-        pages.append([])
     return pages
 
 
@@ -364,7 +363,8 @@ def _compare_page(monthly, context, colours, labels, panels, notes, top_height, 
                         color="#444444", gid=f"zero-note:{i}")
                 done += line.count("\n") + 1
     part = f" ({number} of {total})" if total > 1 else ""
-    fig.suptitle(wrap(f"{context.name}: variants compared, {group}{part}, {context.accounting}", 110), x=0.01,
+    basis = f", {context.accounting}" if group == "capacity" else ""  # only EFLOPS have an accounting basis
+    fig.suptitle(wrap(f"{context.name}: variants compared, {group}{part}{basis}", 110), x=0.01,
                  ha="left", fontweight="bold")
     return fig
 

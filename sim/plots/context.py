@@ -72,6 +72,7 @@ class PlotContext:
     replications: int | None = None
     variants: tuple[tuple[str, str, str], ...] = ()  # (name, kind or "", plain label) per variant of the scenario
     site_names: Mapping[str, str] = field(default_factory=dict)  # site id -> its name: in the scenario
+    project_names: Mapping[str, str] = field(default_factory=dict)  # project id -> its name: (the timeline's rows)
 
     @classmethod
     def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
@@ -91,6 +92,8 @@ class PlotContext:
             targets=targets,
             replications=replications,
             site_names={str(k): str((v or {}).get("name") or k) for k, v in (data.get("sites") or {}).items()},
+            project_names={str(p.get("id")): str(p.get("name") or p.get("id"))
+                           for p in data.get("projects") or () if isinstance(p, dict)},
             variants=tuple((n, v.get("kind") or "", variant_label(n, v))
                            for n, v in (data.get("variants") or {}).items() if isinstance(v, dict)),
         )

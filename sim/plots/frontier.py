@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..explore.design import percent
+from ..explore.rounding import cost_axis
 from .solve import MET_COLOUR, MISSED_COLOUR
 from .context import MEDIAN_COLOUR, TARGET_COLOUR
 from .style import Thousands, new_figure, set_title, style_axes, wrap
@@ -47,6 +48,7 @@ def frontier_chart(packages: pd.DataFrame, target: str, probability: float, answ
                        linewidths=1.5, zorder=4, label="cheapest package met", gid="answer")
     style_axes(ax)
     ax.set_ylim(-3, 103)
+    ax.set_xlim(*cost_axis(cost))  # the report's range too
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.xaxis.set_major_formatter(Thousands())
     ax.set_xlabel("cost of the package (million CNY: public cost simulated + declared lever costs)")

@@ -17,6 +17,7 @@ where it misses it: met or missed is read from the shape, not only the colour.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -32,6 +33,7 @@ from matplotlib.ticker import PercentFormatter
 from ..scenario.criteria import CRITERIA
 from .context import (
     CLASS_COLOURS,
+    LABEL_Z,
     MEDIAN_COLOUR,
     TARGET_COLOUR,
     PlotContext,
@@ -76,7 +78,7 @@ def goal_measures(context: PlotContext, monthly: pd.DataFrame | None = None,
                   annual: pd.DataFrame | None = None) -> list[str]:
     """The measures of :data:`PANELS` some target of ``context`` sets, in panel order; given the
     tables, only those whose rows they hold."""
-    used = {name for target in context.targets for name in target.criteria}
+    used = {name for target in context.targets if target.role == "plan" for name in target.criteria}
     tables = {"monthly": monthly, "annual": annual}
     return [name for name in PANELS if name in used and (
         monthly is None or (tables[PANELS[name][0]] is not None and PANELS[name][1] in set(tables[PANELS[name][0]]["metric"])))]
@@ -157,8 +159,8 @@ def mark_year_aims(ax: Axes, context: PlotContext, name: str, probabilities: Map
         ha = "left" if where < 0.12 else "right" if where > 0.88 else "center"
         ax.annotate("\n".join(lines), (x, y), xytext=({"left": -6, "right": 6, "center": 0}[ha], 10),
                     textcoords="offset points", ha=ha, va="bottom", fontsize=TARGET_FONT_PT, color=TARGET_COLOUR,
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-                    gid="target-label:" + " + ".join(t.name for t in targets), zorder=6)
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.55},
+                    gid="target-label:" + " + ".join(t.name for t in targets), zorder=LABEL_Z)
     return len(marks)
 
 
@@ -222,6 +224,7 @@ def goals(monthly: pd.DataFrame, annual: pd.DataFrame | None = None, targets: pd
     where it misses it, labelled with the target's name and the share of runs in which the whole
     target is met (from ``targets``). Raises ValueError when no target sets such a measure."""
     context = context_or_default(context)
+    context = dataclasses.replace(context, targets=tuple(t for t in context.targets if t.role == "plan"))  # not calibration
     measures = goal_measures(context, monthly, annual)
     if not measures:
         raise ValueError("no target sets a measure drawn by the goals plot")

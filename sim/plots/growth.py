@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .aims import aim_handles, mark_missed
 from .context import (
     CLASS_LABELS,
     CLASS_ORDER,
@@ -73,12 +74,12 @@ def growth(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: 
     date_axis(ax)
     mark_targets(ax, context, "total_eflops", target_probabilities(targets, variant), 1.0,
                   lambda y: f"≥ {y:,g} EFLOPS", total["p50"])
+    mark_missed(ax, context, "total_eflops", total["p50"])
     ax.yaxis.set_major_formatter(Thousands())
     ax.set_ylabel(wrap(f"{in_basis('EFLOPS', context.accounting)}, end of month", 48))
     set_title(ax, wrap(f"{context.name}: compute capacity, {context.accounting}", 80), loc="left",
               fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
-    if any(t.criteria.get("total_eflops") is not None for t in context.targets):
-        handles.append(target_legend_handle())
+    handles += aim_handles(ax)
     legend_right(ax, handles, "\n".join([context.band_note(banded), *thin]))
     return fig

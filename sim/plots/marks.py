@@ -100,6 +100,11 @@ def _place_label(ax: Axes, text: str, x: float, high: float, low: float, early: 
     return early, False
 
 
+LABEL_Z = 1.8
+"""A target's label lies under the data lines (zorder 2) and over the bands (1): its faint box never
+hides a median (gansu's 2025 PUE peak, the racks curve under 'aim 2026')."""
+
+
 def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],
                   scale: float, fmt, median: pd.Series | None = None) -> int:
     """A marker at (month ``by``, minimum) for each target with ``metric``, and labels. The marker
@@ -136,8 +141,8 @@ def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Map
         ax.annotate(text, (x, y), xytext=(8 if early else -8, -10 if below else 8),
                     textcoords="offset points", ha="left" if early else "right", va="top" if below else "bottom",
                     fontsize=TARGET_FONT_PT, color=TARGET_COLOUR,
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-                    gid="target-label:" + " + ".join(marks[i].name for i in group), zorder=6)
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.55},
+                    gid="target-label:" + " + ".join(marks[i].name for i in group), zorder=LABEL_Z)
     return len(marks)
 
 

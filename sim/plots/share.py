@@ -7,6 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from .aims import aim_handles, mark_missed
 from .context import (
     CLASS_COLOURS,
     PlotContext,
@@ -45,6 +46,7 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     date_axis(ax)
     marked = mark_targets(ax, context, "intelligent_share", target_probabilities(targets, variant), 100,
                            lambda y: f"≥ {y:,.0f}%", rows["p50"])
+    mark_missed(ax, context, "intelligent_share", rows["p50"])
     style_axes(ax)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_ylabel("AI share of total EFLOPS (%), end of month")
@@ -53,6 +55,6 @@ def share(monthly: pd.DataFrame, targets: pd.DataFrame | None = None, context: P
     banded = drop_thin_bands(ax, [band])
     handles, _ = ax.get_legend_handles_labels()
     if marked:
-        handles.append(target_legend_handle())
+        handles += aim_handles(ax)
     legend_right(ax, handles, context.band_note(banded))
     return fig

@@ -74,7 +74,7 @@ def sites(table: pd.DataFrame, context: PlotContext | None = None, variant: str 
         raise ValueError("the sites table has no rows")
     ncols = 1 if len(names) == 1 else 2 if len(names) <= 8 else 3
     nrows = math.ceil(len(names) / ncols)
-    stack = page is None or page[0] == 1
+    stack = (page is None or page[0] == 1) and len(every) > 1  # one site: its panel is the total
     panels_in = min(PANEL_HEIGHT_IN * nrows, PANELS_HEIGHT_IN - (STACK_HEIGHT_IN if stack else 0.0))  # a screen
     fig = Figure(figsize=(11, round(1.2 + panels_in + (STACK_HEIGHT_IN if stack else 0), 6)), layout="constrained")
     grid = fig.add_gridspec(nrows + stack, ncols, height_ratios=[STACK_HEIGHT_IN] * stack + [panels_in / nrows] * nrows)

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from ..colours import row_names
 from .context import (
     CLASS_LABELS,
     CLASS_ORDER,
@@ -32,8 +33,9 @@ from .style import (
 TIMELINE_ROW_IN = 0.16
 """Height of one project row, inches (11.5 points, for 8-point names): the figure grows with the
 number of projects."""
-SHIFT_COLOUR = "#C0392B"
-"""Arrow from the planned month in the file to where the policy levers moved it."""
+SHIFT_COLOUR = "#7B3FA0"
+"""Arrow from the planned month in the file to where the policy levers moved it: purple, not the
+report's red slip arrow (planned -> median month, sim.report.plan_charts), which means another thing."""
 MIN_SHIFT_MONTHS = 0.05
 """Smaller mean policy shifts are not drawn."""
 
@@ -159,13 +161,13 @@ def timeline(projects: pd.DataFrame, context: PlotContext | None = None, ax: Axe
         for _, row in rows.iterrows():
             drawn |= _draw_row(ax, row, y, colour, left, right)
             ticks.append(y)
-            labels.append(row["project"])
+            labels.append(str(row["project"]))
             y += 1
     ax.add_collection(LineCollection([[(0, y), (1, y)] for y in ticks], colors="#EEEEEE", linewidths=0.6, zorder=0,
                                      transform=ax.get_yaxis_transform(), snap=True), autolim=False)  # a rule along each row
     ax.text(1.02, -0.9, "built in\n% of runs", transform=ax.get_yaxis_transform(), ha="left", va="bottom",
             fontsize=8, fontweight="bold", gid="go-header")
-    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_yticks(ticks, row_names(labels, context.project_names), fontsize=8)
     ax.set_ylim(y - 0.4, -0.6)
     ax.set_xlim(left, right)
     style_axes(ax)

@@ -22,12 +22,18 @@ nav a { color: var(--accent); }
 .note { color: var(--muted); font-size: 13px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13.5px; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; caption-side: top; }
-th, td { border-bottom: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
-td.text { overflow-wrap: anywhere; }
+td.text { overflow-wrap: break-word; min-width: 5em; }  /* words stay whole: break-word leaves the column's min width */
 td.tight { white-space: nowrap; }
+th { overflow-wrap: normal; hyphens: manual; }
+@media screen {  /* long cells: three lines, the whole text on hover (and all of it in print) */
+  .clamp { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3;
+           overflow: hidden; min-width: 8em; cursor: help; }
+  .fit { overflow-x: auto; }
+}
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--rule); }
 .scroll table { margin: 0; }
 .scroll thead th { position: sticky; top: 0; }

@@ -94,22 +94,42 @@ def median_band(fig: Figure, rows: pd.DataFrame, name: str, colour: str, unit: s
                           legendgroup=group, customdata=hover, hovertemplate="%{customdata}"), **where)
 
 
-def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, at=None, **where) -> int:
-    """Each target with criterion ``metric`` as a star at its month's end (``at(spec)``: another x);
-    its hover text gives the criterion's direction."""
+def _targets(fig: Figure, specs: list[dict], metric: str, scale: float, unit: str, at=None,
+             medians: pd.Series | None = None, **where) -> int:
+    """Each target with criterion ``metric`` at its month's end (``at(spec)``: another x): a star where
+    ``medians`` (the drawn median by month, unscaled) meets the aim there, an X where it misses it (as
+    the goals charts and the PNGs, :mod:`sim.plots.aims`), a calibration target an open diamond; its
+    hover text gives the criterion's direction."""
     marks = [s for s in specs if isinstance(s.get(metric), (int, float))]
     if not marks:
         return 0
     sign = "≥" if CRITERIA[metric].at_least else "≤"
-    fig.add_trace(scatter(
-        x=[(at or (lambda s: month_end(s["by"])))(s) for s in marks], y=rounded([s[metric] * scale for s in marks]),
-        mode="markers+text",
-        name="target" if all(s["role"] == "plan" for s in marks) else "target (plan / calibration)",
-        marker={"symbol": ["star" if s["role"] == "plan" else "x-thin-open" for s in marks], "size": 16,
-                "color": TARGET_COLOUR, "line": {"width": 2, "color": TARGET_COLOUR}},
-        text=[s["name"] if s["role"] == "plan" else "" for s in marks], textposition="top center", textfont={"color": TARGET_COLOUR, "size": 11},
-        customdata=[f"{s['name']} ({s['role']}): {sign} {s[metric] * scale:g} {unit} by {s['by']}" for s in marks],
-        hovertemplate="%{customdata}<extra></extra>"), **where)
+
+    def kind(s: dict) -> str:
+        if s["role"] != "plan":
+            return "calibration target"
+        value = float(medians.get(s["by"], float("nan"))) if medians is not None else float("nan")
+        tolerance = 1 - 1e-9 if CRITERIA[metric].at_least else 1 + 1e-9
+        missed = math.isfinite(value) and ((value < s[metric] * tolerance) if CRITERIA[metric].at_least
+                                           else (value > s[metric] * tolerance))
+        return "target, missed at the median" if missed else "target, met at the median"
+
+    symbols = {"target, met at the median": "star", "target, missed at the median": "x",
+               "calibration target": "diamond-open"}
+    for name, symbol in symbols.items():
+        group = [s for s in marks if kind(s) == name]
+        if not group:
+            continue
+        fig.add_trace(scatter(
+            x=[(at or (lambda s: month_end(s["by"])))(s) for s in group],
+            y=rounded([s[metric] * scale for s in group]), mode="markers+text", name=name,
+            marker={"symbol": symbol, "size": 16 if symbol == "star" else 13, "color": TARGET_COLOUR,
+                    "line": {"width": 2 if symbol == "diamond-open" else 1, "color": TARGET_COLOUR}},
+            text=[s["name"] if s["role"] == "plan" else "" for s in group], textposition="top center",
+            textfont={"color": TARGET_COLOUR, "size": 11},
+            customdata=[f"{s['name']} ({s['role']}): {sign} {s[metric] * scale:g} {unit} by {s['by']}"
+                        for s in group],
+            hovertemplate="%{customdata}<extra></extra>"), **where)
     return len(marks)
 
 
@@ -124,14 +144,14 @@ def growth_chart(monthly: pd.DataFrame, specs: list[dict], basis: str) -> Chart 
         part = rows_of(rows, f"{cls}_eflops")
         if not part.empty and part["p90"].abs().sum() > 0:
             median_band(fig, part, CLASS_NAMES[cls], CLASS_COLOURS[cls], "EFLOPS", dash=dash, symbol=symbol)
-    _targets(fig, specs, "total_eflops", 1.0, "EFLOPS")
+    _targets(fig, specs, "total_eflops", 1.0, "EFLOPS", medians=total.set_index("month")["p50"])
     _layout(fig, f"Compute capacity by class<br><sub>EFLOPS {plain(basis)}</sub>", "EFLOPS")
     month_axis(fig)
     fig.update_layout(margin={"t": 80})
     return Chart("growth", "Compute capacity by class against the targets",
                  f"Line chart of total compute and each class in EFLOPS ({basis}) by month: medians as lines "
                  f"(total solid, general dashed, AI dotted, supercomputing dash-dot) with P10 to P90 bands; "
-                 f"targets as stars.", fig)
+                 f"targets as stars where the median meets them, Xs where it misses.", fig)
 
 
 def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
@@ -140,12 +160,12 @@ def share_chart(monthly: pd.DataFrame, specs: list[dict]) -> Chart | None:
         return None
     fig = Figure()
     median_band(fig, rows, "AI share", CLASS_COLOURS["intelligent"], "%", scale=100.0)
-    _targets(fig, specs, "intelligent_share", 100.0, "%")
+    _targets(fig, specs, "intelligent_share", 100.0, "%", medians=rows.set_index("month")["p50"])
     _layout(fig, "Share of intelligent (AI) compute", "% of total EFLOPS")
     month_axis(fig)
     return Chart("share", "AI-compute share against the targets",
                  "Line chart of the AI share of total compute in percent by month: median line, P10 to P90 band, "
-                 "targets as stars.", fig)
+                 "targets as stars where the median meets them, Xs where it misses.", fig)
 
 
 def power_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None) -> Chart | None:

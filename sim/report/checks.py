@@ -245,7 +245,7 @@ KEYS = {"monthly": ("variant", "month", "metric"), "annual": ("variant", "year",
         "sites": ("variant", "month", "site", "metric"), "targets": ("variant", "target"),
         "projects": ("variant", "project"), "ranking": ("variant",), "compare": ("variant", "output", "when", "stat"),
         "sensitivity": ("output", "year", "parameter", "index"), "solve": ("step",), "frontier": ("step",),
-        "samples": ("sample",), "robustness": ("policy", "scenario")}
+        "packages": ("step",), "samples": ("sample",), "robustness": ("policy", "scenario")}
 """Columns that tell a table's rows apart: capsim writes each combination once."""
 
 
@@ -305,7 +305,7 @@ def check_table(path: Path, table: pd.DataFrame) -> None:
         for column in table.columns:
             if str(column).startswith("probability["):
                 _range(path, table, str(column), 0, 1)
-    elif name == "frontier":
+    elif name in ("frontier", "packages"):
         for column in ("probability", "ci_low", "ci_high"):
             _range(path, table, column, 0, 1, required=True)
         _range(path, table, "step", 0, whole=True, required=True)

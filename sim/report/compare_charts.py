@@ -84,7 +84,7 @@ def variants_chart(monthly: pd.DataFrame, info: dict, basis: str) -> Chart | Non
     shown = set()
     for r, (key, heading, chunk) in enumerate(cells, start=1):
         if heading not in shown:  # the first row of panels of each kind names the kind
-            fig.update_yaxes(title={"text": heading, "font": {"size": 12}}, row=r, col=1)
+            fig.update_yaxes(title={"text": f"{heading}<br>EFLOPS", "font": {"size": 12}}, row=r, col=1)
             shown.add(heading)
         for c, name in enumerate(chunk, start=1):
             own = total[total["variant"] == name]
@@ -105,7 +105,9 @@ def variants_chart(monthly: pd.DataFrame, info: dict, basis: str) -> Chart | Non
                                   customdata=[_about(info, name)] * len(own),  # not in the template: may hold "%{"
                                   hovertemplate="%{customdata}<br>median %{y:,.4g} EFLOPS<extra></extra>"),
                           row=r, col=c)
-    _layout(fig, "Total compute of each variant (colour) against the base (grey)", "", height=120 + 200 * len(cells))
+    _layout(fig, "Total compute of each variant (colour) against the base (grey)<br><sub>median total EFLOPS by "
+            "month, P10 to P90 band</sub>", "", height=120 + 200 * len(cells))
+    fig.update_xaxes(showticklabels=True, tickformat="%Y")  # every panel says its years, not only the bottom one
     fig.update_layout(hovermode="closest", margin={"t": 90})
     fig.update_annotations(font={"size": 12})
     headings = ", ".join(f"{h} ({len(m)})" for _, h, m in rows)
@@ -151,6 +153,16 @@ def _all_zero(panels, name: str) -> bool:
     return True
 
 
+def _header(title: str, base: str, panels: int) -> str:
+    """A panel's title over as many lines as its column's width needs (six panels across a page
+    leave about 18 characters: 'EFLOPS at target (EFLOPS) base 39.25 EFLOPS' ran into its neighbour)."""
+    import textwrap
+
+    width = max(12, 110 // max(panels, 1))
+    return "<br>".join(textwrap.wrap(title, width, break_long_words=False) + textwrap.wrap(base, width,
+                                                                                          break_long_words=False))
+
+
 def differences_chart(compare: pd.DataFrame, order: list[str], target: str | None, info: dict) -> Chart | None:
     """Each variant's paired difference to the base with its 95% interval (see the module docstring)."""
     panels = _panels(compare, target)
@@ -159,7 +171,7 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
     rows = kind_rows([n for n in names if n not in same], info)
     if not panels or not rows:
         return None
-    titles = [f"{t} ({u})<br>{b}" for t, u, _, _, b in panels]
+    titles = [_header(f"{t} ({u})", b, len(panels)) for t, u, _, _, b in panels]
     fig = make_subplots(rows=len(rows), cols=len(panels), horizontal_spacing=0.03,
                         subplot_titles=titles + [""] * (len(panels) * (len(rows) - 1)),
                         row_heights=[len(m) + 1.5 for _, _, m in rows], vertical_spacing=0.06)
@@ -190,8 +202,8 @@ def differences_chart(compare: pd.DataFrame, order: list[str], target: str | Non
     count = sum(len(m) for _, _, m in rows)
     _layout(fig, "Difference to the base, mean with 95% interval", "", height=max(360, 160 + 34 * count + 60 * len(rows)))
     fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True)
-    fig.update_xaxes(rangemode="normal", zeroline=True)
-    fig.update_layout(hovermode="closest", margin={"t": 120})
+    fig.update_xaxes(rangemode="normal", zeroline=True, tickangle=0, nticks=4)  # upright, few: they never collide
+    fig.update_layout(hovermode="closest", margin={"t": 150})
     fig.update_annotations(font={"size": 11})
     left_out = (f" No difference from the base in any run (left out): {', '.join(_label(info, n) for n in same)}."
                 if same else "")

@@ -53,7 +53,10 @@ def effect_charts(folder) -> list[Chart]:
             fig.add_trace(scatter(
                 y=names, x=rounded(values), mode="markers+text", name=f"input in its {end}est fifth of the samples",
                 marker={"color": colour, "symbol": symbol, "size": 12}, text=inputs,
-                textposition="middle left" if end == "low" else "middle right",
+                # each label on the outer side of its bar's end (an input that lowers the outcome has its
+                # low end on the right): the two never run into each other ("0.371 / 0.63 months")
+                textposition=["middle left" if v < other or (v == other and end == "low") else "middle right"
+                              for v, other in zip(values, high if end == "low" else low)],
                 customdata=[f"{n} about {i}: {plain(outcome(m, q.unit))}"
                             for n, i, m in zip(names, inputs, rows[f"{end}_mean"])],
                 hovertemplate="%{customdata}<extra></extra>"))
@@ -63,7 +66,8 @@ def effect_charts(folder) -> list[Chart]:
         span = float(max(high.max(), low.max()) - min(high.min(), low.min())) or 1.0
         fig.update_xaxes(title={"text": plain(f"{what} ({axis_unit})")}, rangemode="normal",
                          range=[float(min(high.min(), low.min())) - 0.25 * span, float(max(high.max(), low.max())) + 0.25 * span])
-        fig.update_layout(hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+        fig.update_layout(hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+                          margin={"t": 130}, title={"y": 0.98, "yanchor": "top"})  # the legend under the title
         charts.append(Chart(f"effects-{ids[q.output]}",
                             f"What moves {what}",
                             "Tornado chart, one bar per input that moves the outcome, the widest effect at the top: "
@@ -127,10 +131,10 @@ def pmet_charts(folder) -> list[Chart]:
             note = (" The dashed box is PRIM's box of the misses" + (f" (it also needs {'; '.join(others)})"
                                                                    if others else "") + ".")
         title = plain(f"Where target '{q.target}' is met: P(met) of each sample")
-        _layout(fig, title, plain(_axis(labels.get(y, y), units.get(y, ""))), height=480)
+        _layout(fig, title, _wrapped(_axis(labels.get(y, y), units.get(y, ""))), height=520)
         fig.update_xaxes(title={"text": plain(_axis(labels.get(x, x), units.get(x, "")))})
-        fig.update_yaxes(rangemode="normal")
-        fig.update_layout(hovermode="closest")
+        fig.update_yaxes(rangemode="normal", automargin=True)
+        fig.update_layout(hovermode="closest", legend={"y": -0.2}, margin={"b": 120})  # under the x title
         charts.append(Chart(f"pmet-{ids[q.target]}", f"Where target '{q.target}' is met",
                             "Scatter chart: each sample placed by the two inputs that decide this target most, blue "
                             "circle where P(met) reaches the probability asked for, red cross where it does not."
@@ -145,6 +149,14 @@ def _side(limit, values: pd.Series) -> tuple[float, float]:
     lo, hi = limit
     return (low if lo is None or (isinstance(lo, float) and math.isnan(lo)) else float(lo),
             high if hi is None or (isinstance(hi, float) and math.isnan(hi)) else float(hi))
+
+
+def _wrapped(text: str, width: int = 36) -> str:
+    """A long y-axis title over lines of at most ``width`` characters (it was cut at the page's
+    edge: 'nd ETDZ general-purpose data cen'), as plain text joined by Plotly's line breaks."""
+    import textwrap
+
+    return "<br>".join(plain(line) for line in textwrap.wrap(text, width, break_long_words=False)) or plain(text)
 
 
 def _axis(label: str, unit: str) -> str:

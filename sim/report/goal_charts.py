@@ -166,7 +166,7 @@ def goals_chart(monthly: pd.DataFrame, annual: pd.DataFrame | None, specs: list[
                 targets: pd.DataFrame | None = None) -> Chart | None:
     """The "other goals" chart (module docstring), or None when no target sets one of its measures
     (or the tables lack them). ``targets``: targets.csv, for the share of runs meeting each target."""
-    specs = list(specs)
+    specs = [s for s in specs if s.get("role", "plan") == "plan"]  # calibration targets are not goals
     monthly_rows = pick_variant(monthly)
     annual_rows = pick_variant(annual) if annual is not None else None
     panels = []

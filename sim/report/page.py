@@ -56,6 +56,10 @@ TITLES = {"run": "a simulation run", "compare": "a comparison of variants", "exp
 SECTIONS = (("answer", "The answer"), ("charts", "Charts"), ("compare", "Variants compared"),
             ("limits", "Shared limits"), ("sensitivity", "Sensitivity"), ("solve", "Solve"),
             ("calibration", "Calibration"), ("sources", "Assumptions and sources"), ("reproduce", "Reproduce"))
+TIGHT_CHARS = 18
+"""A cell of a ``tight`` column longer than this wraps (at spaces) rather than widening the table."""
+CLAMP_CHARS = 60
+"""A text cell longer than this shows three lines, the whole text on hover (title) and in print."""
 NUMERIC_HINTS = ("[", "%", "EFLOPS", "MW", "TWh", "CNY", "rank", "probability", "rows")
 
 
@@ -78,14 +82,17 @@ def html_table(table: pd.DataFrame, caption: str, cls: str = "", scroll: bool = 
         cells = []
         for c in table.columns:
             value = row[c]
-            text = value if c in raw else esc("" if pd.isna(value) else value)
-            kind = "num" if c in numeric else "tight" if c in tight else "text"
+            plain_text = "" if c in raw or pd.isna(value) else str(value)
+            text = value if c in raw else esc(plain_text)
+            kind = "num" if c in numeric else "tight" if c in tight and len(plain_text) <= TIGHT_CHARS else "text"
+            if len(plain_text) > CLAMP_CHARS:  # three lines on screen, the whole text on hover (and in print)
+                text = f'<div class="clamp" title="{esc(plain_text)}">{text}</div>'
             cells.append(f'<td class="{kind}{only[c]}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{table_id}"' if table_id else ""
     out = (f'<table class="{cls}"{ident}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
            f'<tbody>{"".join(body)}</tbody></table>')
-    return f'<div class="scroll">{out}</div>' if scroll else out
+    return f'<div class="scroll">{out}</div>' if scroll else f'<div class="fit">{out}</div>'
 
 
 def charts_for(folder: ResultsFolder) -> list[Chart]:
@@ -129,7 +136,7 @@ def charts_for(folder: ResultsFolder) -> list[Chart]:
     if folder.table("solve") is not None:
         charts.append(solve_chart(folder.table("solve"), solve_settings(folder)))
     if folder.table("frontier") is not None:
-        charts.append(frontier_chart(folder.table("frontier"), package_settings(folder)))
+        charts.append(frontier_chart(folder.table("frontier"), package_settings(folder), folder.table("packages")))
     charts = [c for c in charts if c is not None]
     share_x_range(charts)  # one time axis for the page
     return charts

@@ -15,9 +15,11 @@ import pandas as pd
 
 from ..colours import (
     CLASS_COLOURS,
+    LABEL_CHARS,
     MEDIAN_COLOUR,
     SERIES_COLOURS,
     VARIANT_PALETTE,
+    row_names,
     short,
 )
 from .charts import (
@@ -38,8 +40,6 @@ from .timeaxis import month_axis, month_end, month_start
 CLASS_ORDER = ("general", "intelligent", "supercomputing")
 SLIP_COLOUR = "#C0392B"
 """The arrow from the planned month to the median simulated month."""
-LABEL_CHARS = 56
-"""Longest row label or panel title, characters (the full name is in the hover text)."""
 ROW_PX = 24
 STACK_MOST = 12
 """Layers of the sites' stack at most: beyond, the largest sites by peak and one for the others."""
@@ -63,9 +63,7 @@ def _mid(month: str) -> str:
 
 def _labels(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """One distinct row label per project: its short name (with its id where two names clash)."""
-    labels = [short(names.get(str(p), str(p)), LABEL_CHARS) for p in rows["project"]]
-    clash = {label for label in labels if labels.count(label) > 1}
-    return [f"{label} ({p})" if label in clash else label for label, p in zip(labels, rows["project"])]
+    return row_names(rows["project"], names)
 
 
 def timeline_order(rows: pd.DataFrame) -> pd.DataFrame:
@@ -209,12 +207,13 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
     peaks = {s: float(rows_of(rows[rows["site"] == s], "facility_mw")["p50"].max()) for s in ids}
     cols = 1 if len(ids) == 1 else 2
     count = -(-len(ids) // cols)
-    titles = ["all sites, stacked (median)"] + ([""] if cols == 2 else []) + [
+    stack = len(ids) > 1  # one site: its own panel is the total, no stack of one layer above it
+    titles = (["all sites, stacked (median)"] + ([""] if cols == 2 else [])) * stack + [
         plain(f"{short(names.get(s, s), LABEL_CHARS)}: peak {peaks[s]:,.0f} MW") for s in ids]
-    fig = make_subplots(rows=count + 1, cols=cols, subplot_titles=titles, vertical_spacing=min(0.1, 0.45 / count),
-                        horizontal_spacing=0.08, row_heights=[1.6] + [1.0] * count)
+    fig = make_subplots(rows=count + stack, cols=cols, subplot_titles=titles, vertical_spacing=min(0.1, 0.45 / count),
+                        horizontal_spacing=0.08, row_heights=[1.6] * stack + [1.0] * count)
     layers = [(short(names.get(s, s), LABEL_CHARS), rows_of(rows[rows["site"] == s], "facility_mw")
-               .set_index("month")["p50"]) for s in ids]
+               .set_index("month")["p50"]) for s in ids] if stack else []
     if len(layers) > STACK_MOST:  # the largest by peak, the others as one grey layer
         keep = sorted(sorted(range(len(ids)), key=lambda i: -peaks[ids[i]])[:STACK_MOST - 1])
         rest = [layers[i][1] for i in range(len(ids)) if i not in keep]
@@ -233,7 +232,7 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
     top = top if top > 0 else 1.0  # every site at 0 MW: an axis of 0 to 1 MW
     for i, s in enumerate(ids):
         site = rows[rows["site"] == s]
-        where = {"row": i // cols + 2, "col": i % cols + 1}
+        where = {"row": i // cols + 1 + stack, "col": i % cols + 1}
         median_band(fig, rows_of(site, "facility_mw"), f"{s} facility power", SERIES_COLOURS["facility_mw"], "MW",
                     shape="linear", **where)
         it_load = rows_of(site, "it_load_mw")
@@ -244,13 +243,14 @@ def sites_chart(sites: pd.DataFrame, names: dict[str, str] | None = None) -> Cha
     for trace in fig.data:
         if trace.get("stackgroup") is None:
             trace["showlegend"] = False
-    _layout(fig, "Power by site, monthly average MW (the panels share one scale)", "", height=260 + 170 * (count + 1))
+    _layout(fig, "Power by site, monthly average MW (the panels share one scale)", "", height=260 + 170 * (count + stack))
     month_axis(fig)
     fig.update_layout(legend={"y": -0.04, "font": {"size": 11}})
     fig.update_xaxes(gridcolor=GRID_COLOUR)
     fig.update_annotations(font={"size": 12})
     fig.update_yaxes(title={"text": "MW"}, row=1, col=1)
     return Chart("sites", "Power by site",
-                 f"A stacked area of the median facility power of every site ({len(ids)}), then one panel per site "
-                 "on one MW scale, titled with the site's name and its peak: monthly facility power, median (solid) "
+                 (f"A stacked area of the median facility power of every site ({len(ids)}), then one panel per site "
+                  if stack else "One panel for the one site ")
+                 + "on one MW scale, titled with the site's name and its peak: monthly facility power, median (solid) "
                  "with its P10 to P90 band, and the median IT load (dashed).", fig)

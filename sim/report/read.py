@@ -31,7 +31,7 @@ from ..errors import ScenarioError
 from .checks import check_folder, check_manifest, check_table, depth_and_numbers
 
 KINDS = ("run", "compare", "explore", "solve")
-TABLE_ORDER = ("solve", "frontier", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
+TABLE_ORDER = ("solve", "frontier", "packages", "sensitivity", "discovery", "samples", "compare", "ranking", "robustness", "targets",
                "monthly", "annual", "projects", "sites")
 """Tables the report knows, in the order the page lists them; it reads no other file but manifest.json."""
 REQUIRED_COLUMNS = {
@@ -46,6 +46,7 @@ REQUIRED_COLUMNS = {
                    "recommended"),
     "solve": ("step", "value", "probability", "ci_low", "ci_high", "met"),
     "frontier": ("step", "cost_cny", "probability", "ci_low", "ci_high", "met"),
+    "packages": ("step", "cost_cny", "probability", "ci_low", "ci_high", "met"),
     "sensitivity": ("output", "year", "parameter", "index", "value", "ci_low", "ci_high", "stable"),
     "discovery": ("target", "coverage", "density", "mass", "chosen", "parameter", "low", "high"),
     "samples": ("sample",),

@@ -167,42 +167,62 @@ def _percent(p: float) -> str:
     return percent(p)
 
 
-def frontier_chart(front: pd.DataFrame, settings: dict) -> Chart | None:
-    """The Pareto front of a package solve (frontier.csv): P(target met) against cost as a step line,
-    each package a marker (green circle met, red cross missed), the probability asked for dashed."""
+def frontier_chart(front: pd.DataFrame, settings: dict, packages: pd.DataFrame | None = None) -> Chart | None:
+    """A package solve as plots/frontier.png draws it: every package evaluated (packages.csv; the
+    front alone without it) as a marker (green circle met, red cross missed), the Pareto front
+    (frontier.csv) as a step (P between two packages is not known: no sloping line), the probability
+    asked for dashed, the cheapest package met ringed, and the x range of the PNG
+    (:func:`sim.explore.rounding.cost_axis`)."""
     if front.empty or not {"cost_cny", "probability", "met"} <= set(front.columns):
         return None
-    rows = front.sort_values("cost_cny", kind="stable")
+    from ..explore.rounding import cost_axis, supported_percent
+
+    every = packages if packages is not None and not packages.empty else front
+    rows = every.sort_values("cost_cny", kind="stable")
     x = rows["cost_cny"].to_numpy(float) / 1e6
     p = rows["probability"].to_numpy(float) * 100
     met = rows["met"].astype(bool).to_numpy()
+    threshold = settings.get("probability")
+    asked = float(threshold) if isinstance(threshold, (int, float)) else None
+    shown = [supported_percent(a, lo, hi, asked) for a, lo, hi in
+             zip(rows["probability"].astype(float), rows["ci_low"].astype(float), rows["ci_high"].astype(float))]
     paths = [lever["path"] for lever in settings.get("levers") or [] if isinstance(lever, dict) and "path" in lever]
     from ..scenario.labels import input_labels
 
     names = input_labels(paths)
     text = [", ".join(f"{names[path]} = {row[path]:,.4g}" for path in paths if path in rows.columns)
             for _, row in rows.iterrows()]
-    fig = Figure(scatter(x=rounded(x), y=rounded(p), mode="lines", name="Pareto front", line_shape="hv",
-                         line={"color": "#4C72B0", "width": 1.5}, hoverinfo="skip"))
-    for flag, label, colour, symbol in ((True, "met", MET_COLOUR, "circle"), (False, "missed", MISSED_COLOUR, "x")):
+    on_front = front.sort_values("cost_cny", kind="stable")
+    fig = Figure(scatter(x=rounded(on_front["cost_cny"].to_numpy(float) / 1e6),
+                         y=rounded(on_front["probability"].to_numpy(float) * 100), mode="lines",
+                         name="Pareto front (highest P for the cost)",
+                         line={"color": "#4C72B0", "width": 1.5, "shape": "hv"}, hoverinfo="skip"))
+    for flag, label, colour, symbol in ((True, "package: met", MET_COLOUR, "circle"),
+                                        (False, "package: missed", MISSED_COLOUR, "x")):
         pick = met == flag
         if not pick.any():
             continue
         fig.add_trace(scatter(
             x=rounded(x[pick]), y=rounded(p[pick]), mode="markers", name=label,
-            marker={"color": colour, "symbol": symbol, "size": 10},
-            customdata=[f"{c:,.1f} M CNY: P {a:.1f}%, {label}; {t}" for c, a, t in
-                        zip(x[pick], p[pick], [t for t, k in zip(text, pick) if k])],
+            marker={"color": colour, "symbol": symbol, "size": 9},
+            customdata=[f"{c:,.1f} M CNY: P {a}, {label[9:]}; {t}" for c, a, t, k in zip(x, shown, text, pick) if k],
             hovertemplate="%{customdata}<extra></extra>"))
-    threshold = settings.get("probability")
-    if isinstance(threshold, (int, float)):
-        fig.add_hline(y=threshold * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=f"asked: {_percent(threshold)}", annotation_position="top left")
+    step = settings.get("answer_step")
+    chosen = (rows["step"] == step).to_numpy() if settings.get("status") == "solved" and "step" in rows else None
+    if chosen is not None and chosen.any():
+        fig.add_trace(scatter(x=rounded(x[chosen]), y=rounded(p[chosen]), mode="markers", name="cheapest package met",
+                              marker={"symbol": "circle-open", "size": 20, "color": MEDIAN_COLOUR,
+                                      "line": {"width": 2, "color": MEDIAN_COLOUR}}, hoverinfo="skip"))
+    if asked is not None:
+        fig.add_hline(y=asked * 100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                      annotation_text=f"asked: {_percent(asked)}", annotation_position="top left")
     _layout(fig, plain(f"P(target '{settings.get('target', 'the target')}' met) against the package's cost"),
             "P(met), %", height=420)
     fig.update_yaxes(range=[-3, 103], zeroline=False)
-    fig.update_xaxes(zeroline=False, title={"text": "cost of the package (million CNY)"})
-    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(zeroline=False, range=list(cost_axis(x)),
+                     title={"text": "cost of the package (million CNY: public cost simulated + declared lever costs)"})
+    fig.update_layout(hovermode="closest", legend={"y": -0.22}, margin={"b": 110})  # below the axis title
     return Chart("frontier", "Solve: the cheapest package, P(target met) against cost",
-                 "The Pareto front: each package on it has a higher P than every cheaper package evaluated (green "
-                 "circle met, red cross missed); the dashed line is the probability asked for.", fig, "solve")
+                 "Every package evaluated (green circle met, red cross missed), the Pareto front as a step (each "
+                 "package on it has a higher P than every cheaper one; between two packages P is not known), the "
+                 "cheapest package met ringed; the dashed line is the probability asked for.", fig, "solve")

@@ -33,14 +33,13 @@ from matplotlib.ticker import PercentFormatter
 from ..scenario.criteria import CRITERIA
 from .context import (
     CLASS_COLOURS,
-    LABEL_Z,
     MEDIAN_COLOUR,
     TARGET_COLOUR,
     PlotContext,
     context_or_default,
     pick_variant,
 )
-from .marks import TARGET_FONT_PT, mark_targets, target_probabilities
+from .marks import LABEL_Z, TARGET_FONT_PT, mark_targets, target_probabilities
 from .style import (
     BAND_ALPHA,
     Thousands,

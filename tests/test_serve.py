@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import math
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,6 +23,8 @@ from sim.serve.overlay import GREY, charts, overlay
 from sim.serve.state import Refused, State, decode, encode, number_text, scenario_hash
 
 pytest.importorskip("dash")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +186,20 @@ def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanx
     assert mine.grid.headroom_mw == 900 and mine.policies.capex_subsidy.rate == 0
     names = zipfile.ZipFile(io.BytesIO(tables_zip(runner, state, "h"))).namelist()
     assert names == ["monthly.csv", "annual.csv", "targets.csv", "projects.csv", "variant.yaml"]
+
+
+def test_serve_works_without_pyyaml():
+    # `pip install -e '.[serve]'` has no PyYAML (only the test extra has it): every serve module
+    # imports and the variant download is written with ruamel, capsim's own YAML library.
+    code = ("import sys; sys.modules['yaml'] = None\n"
+            "import importlib, pkgutil, sim, sim.serve\n"
+            "for m in pkgutil.iter_modules(sim.serve.__path__): importlib.import_module('sim.serve.' + m.name)\n"
+            "from sim.serve.compute import Runner\nfrom sim.serve.state import State\n"
+            "from sim.serve.downloads import variant_yaml\n"
+            "r = Runner(sim.load_scenario('scenarios/shanxi.yaml'), 1)\n"
+            "sys.stdout.write(variant_yaml(r, State({'grid.headroom_mw': 900.0}, None, 0), 'h').decode())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("serve-setting:\n  description: a setting made in capsim serve\n"
+                                "  source: capsim serve (scenario h, capsim 0.1.0)\n"
+                                "  set:\n    grid.headroom_mw: 900.0\n")

@@ -27,3 +27,9 @@ def test_verdict_peak_is_the_same_highest_median():
     monthly = pd.DataFrame({"metric": "facility_mw", "month": ["2025-01", "2025-02", "2025-03"],
                             "p10": [10.0, 21.0, 21.6], "p50": [10.0, 25.0, 28.0], "p90": [10.0, 29.0, 37.6]})
     assert grid_text({}, monthly).startswith("peak facility 28 MW (median), +18 MW over 2025-01")
+
+
+def test_each_runs_peak_is_left_out_when_it_reads_the_same():
+    power = np.array([[1.0, 5.0], [2.0, 6.0], [3.0, 7.0]])  # every run peaks in the last month
+    assert peak_text(power, "2025-01") == ("peak monthly facility power: 6 [5 - 7] MW in 2025-02, "
+                                          "the month with the highest median")

@@ -66,11 +66,12 @@ def peak_text(power: np.ndarray, start: str) -> str:
     names: "peak monthly facility power" is the month with the highest median, with that month's
     P10 - P90 (the verdict's "peak facility ... (median)" and the report's key figure of the same
     name); "each run's own peak month" is the P50 [P10 - P90] of every replication's highest month
-    (higher, as the runs peak in different months)."""
+    (higher, as the runs peak in different months; left out when it reads the same)."""
     medians = np.quantile(power, 0.5, axis=0)
     m = int(np.argmax(medians))
-    return (f"peak monthly facility power: {_band(power[:, m], ',.0f')} MW in {month_label(start, m)}, "
-            f"the month with the highest median; each run's own peak month: {_band(power.max(axis=1), ',.0f')} MW")
+    highest, own = _band(power[:, m], ',.0f'), _band(power.max(axis=1), ',.0f')
+    text = f"peak monthly facility power: {highest} MW in {month_label(start, m)}, the month with the highest median"
+    return text if own == highest else text + f"; each run's own peak month: {own} MW"  # said once when the same
 
 
 def _figures(results: Results, target, m: int) -> str:

@@ -203,3 +203,21 @@ def test_serve_works_without_pyyaml():
     assert done.stdout.endswith("serve-setting:\n  description: a setting made in capsim serve\n"
                                 "  source: capsim serve (scenario h, capsim 0.1.0)\n"
                                 "  set:\n    grid.headroom_mw: 900.0\n")
+
+
+def test_slider_marks_fit_the_slider_and_today_never_prints_over_an_end():
+    from sim.serve.levers import Lever
+    from sim.serve.marks import LEFT, RIGHT, short_number, slider_marks
+
+    def lever(low, today, high):
+        return Lever("p", "p", "", today, low, high, False, "s", "policy")
+
+    assert [short_number(v) for v in (0.0625, 1500, 25_000, 200_000_000, 2e9)] == \
+        ["0.0625", "1,500", "25,000", "200 M", "2 bn"]
+    middle = slider_marks(lever(0.0625, 50e6, 200e6))  # today 25% of the way: a mark of its own
+    assert middle == {0.0625: {"label": "0.0625", "style": {**LEFT, "white-space": "nowrap"}},
+                      200e6: {"label": "200 M", "style": RIGHT}, 50e6: {"label": "today"}}
+    assert [m["label"] for m in slider_marks(lever(0, 0, 10)).values()] == ["0 (today)", "10"]
+    assert [m["label"] for m in slider_marks(lever(0, 1.5, 10)).values()] == ["0 (today 1.5)", "10"]  # 15%: merged
+    assert [m["label"] for m in slider_marks(lever(0, 8.5, 10)).values()] == ["0", "(today 8.5) 10"]
+    assert [m["label"] for m in slider_marks(lever(0, 10, 10)).values()] == ["0", "10 (today)"]

@@ -27,6 +27,7 @@ from .compute import Busy, Runner
 from .downloads import tables_zip, variant_yaml
 from .headline import differences, headline
 from .levers import Lever, levers_of
+from .marks import slider_marks
 from .overlay import charts
 from .state import Refused, State, decode, encode, from_values, scenario_hash
 
@@ -44,8 +45,7 @@ def number(value: float, unit: str = "") -> str:
 
 
 def lever_control(i: int, lever: Lever) -> html.Div:
-    marks = {lever.low: number(lever.low), lever.high: number(lever.high)}
-    marks[lever.today] = "today"
+    marks = slider_marks(lever)  # short end labels inside the slider's width, "today" never over an end
     return html.Div([
         html.Label(lever.label, title=f"{lever.path}\nsource: {lever.source}",
                    style={"font-weight": "600", "cursor": "help"}),

@@ -163,7 +163,8 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
     base, setting = runner.run(State(seed=0)), runner.run(State({"grid.headroom_mw": 900.0}, None, 0))
     drawn = charts(base, setting, [t.model_dump(mode="json", by_alias=True) | {"role": t.role or "plan"}
                                    for t in base.scenario.targets], "as reported")
-    assert [c.id for c in drawn] == ["growth", "share", "power"]
+    # Shanxi's calibration target on intelligent EFLOPS is a measure of the goals chart
+    assert [c.id for c in drawn] == ["growth", "share", "power", "goals"]
     growth = drawn[0].figure.data
     greys = [t for t in growth if t.get("legendgroup") == "base"]
     assert greys and all(t.get("line", {}).get("color", GREY) == GREY for t in greys)
@@ -221,3 +222,23 @@ def test_slider_marks_fit_the_slider_and_today_never_prints_over_an_end():
     assert [m["label"] for m in slider_marks(lever(0, 1.5, 10)).values()] == ["0 (today 1.5)", "10"]  # 15%: merged
     assert [m["label"] for m in slider_marks(lever(0, 8.5, 10)).values()] == ["0", "(today 8.5) 10"]
     assert [m["label"] for m in slider_marks(lever(0, 10, 10)).values()] == ["0", "10 (today)"]
+
+
+def test_the_app_draws_the_goals_chart_and_one_time_axis():
+    # tests/data/review-gansu.yaml: targets on racks, utilisation, PUE and green share (a reviewer's file)
+    from sim.report.timeaxis import date_axes
+    from sim.serve.app import build_app
+
+    gansu = sim.load_scenario(ROOT / "tests" / "data" / "review-gansu.yaml")
+    specs = [{**t.model_dump(mode="json", by_alias=True, exclude_none=True), "role": t.role or "plan"}
+             for t in gansu.targets]
+    runner = Runner(gansu, 2)
+    drawn = charts(runner.run(State(seed=0)), runner.run(State({"policies.capex_subsidy.rate": 0.1}, None, 0)),
+                   specs, "as reported")
+    assert [c.id for c in drawn] == ["growth", "share", "power", "goals"]
+    ranges = {tuple(c.figure.layout[n]["range"]) for c in drawn for n in date_axes(c.figure.layout)}
+    assert len(ranges) == 1  # capacity, AI share and power side by side on one month range
+    goals = {t.get("name", "") for t in drawn[3].figure.data}
+    assert "base (grey)" in goals
+    assert "goals" in str(build_app(gansu, 2, runner=runner).layout)
+    assert "'goals'" not in str(build_app(sim.load_scenario("scenarios/guizhou.yaml"), 2).layout)  # EFLOPS, share

@@ -20,8 +20,8 @@ def address_of(process) -> str:
     return line[line.index("http://"):].split()[0]
 
 
-def stop(process) -> tuple[str, str]:
-    process.send_signal(signal.SIGINT)
+def stop(process, how=signal.SIGINT) -> tuple[str, str]:
+    process.send_signal(how)
     out, err = process.communicate(timeout=30)
     return out, err
 
@@ -38,16 +38,19 @@ def test_serve_prints_its_address_serves_the_page_and_writes_nothing(tmp_path):
     finally:
         _, err = stop(process)
     assert process.returncode == 0 and "Traceback" not in err
+    assert err.splitlines()[-1] == "capsim serve: stopped"
     assert snapshot(tmp_path) == before
 
 
-def test_an_open_host_prints_a_warning():
+def test_an_open_host_prints_a_warning_and_sigterm_stops_it():
     process = start("serve", "scenarios/guizhou.yaml", "--port", "0", "--host", "0.0.0.0", "-r", "5")
     try:
         address_of(process)
     finally:
-        _, err = stop(process)
+        _, err = stop(process, signal.SIGTERM)  # how a service manager stops a server: it stopped, not failed
     assert "capsim serve: warning: listening on 0.0.0.0: anyone who can reach this computer" in err
+    assert err.splitlines()[-1] == "capsim serve: stopped" and "terminated" not in err
+    assert process.returncode == 143  # the exit code of SIGTERM (README's exit codes)
 
 
 @pytest.mark.parametrize("args, message", [

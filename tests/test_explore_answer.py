@@ -10,6 +10,7 @@ is met exactly when old's compute >= 1,000 PFLOPS. Each target must name its own
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from explore_scenarios import grid_pair
 
@@ -72,7 +73,8 @@ def test_clipped_indices_outcomes_and_hints_by_hand():
     assert outcome(643_850_704, "CNY") == "644 M CNY" and outcome(1.7e9, "CNY") == "1.7 bn CNY"
     assert shortfall_hint(0.75, 0.9).startswith("the best sample reaches P(met) 75%; rerun with --probability 0.7")
     assert shortfall_hint(0.0, 0.9).startswith("it is met in no replication of any sample")
-    assert shortfall_hint(0.15, 0.9, 0.15).startswith("P(met) is 15% in every sample: no input explored changes it")
+    assert shortfall_hint(0.15, 0.9, 0.15).startswith(
+        "met in 15% of the simulated futures in every sample: no explored input changes it")
     text, warning = varied_text([{"path": "projects.a.utilization", "kind": "uncertainty", "label": "a"}])
     assert text == "varied: 1 uncertainty (drawn)" and warning.startswith("the scenario declares no levers")
     assert varied_text([{"path": "policies.capex_subsidy.rate", "kind": "lever"}]) == ("varied: 1 policy lever", None)
@@ -103,3 +105,18 @@ def test_solve_png_draws_points_not_a_line_and_tells_met_by_shape(tmp_path):
     assert {line.get_gid() for line in ax.get_lines()} >= {"threshold", "answer", "today"}
     labels = ax.get_legend_handles_labels()[1]
     assert "today 0.5" in labels and "needed: about 0.5" in labels
+
+
+def test_missed_in_every_sample_only_when_p_met_is_0():
+    from sim.explore.discovery import discovery_summary
+
+    table = pd.DataFrame(columns=["target", "chosen", "parameter", "low", "high", "coverage", "density", "mass"])
+    shares = {"same": 1.0, "never": 1.0, "some": 1.0}
+    best, worst = {"same": 0.24, "never": 0.0, "some": 0.45}, {"same": 0.24, "never": 0.0, "some": 0.05}
+    assert discovery_summary(table, shares, {}, best=best, probability=0.8, worst=worst) == [
+        "target 'same': met in 24% of the simulated futures in every sample: no explored input changes it; "
+        "explore other levers (explore.levers, --vary) or wider ranges",
+        "target 'never': missed in every sample; it is met in no replication of any sample; widen the ranges or "
+        "add levers",
+        "target 'some': P(met) below 80% in every sample; the best sample reaches P(met) 45%; rerun with "
+        "--probability 0.4 to see where it comes closest (PRIM needs samples on both sides of the threshold)"]

@@ -59,7 +59,7 @@ def test_cheapest_package_is_the_headroom_corner_exactly():
                                 & (solution.packages["projects.c.compute.pflops"] == 1000)]
     assert refined["grid.headroom_mw"].tolist() == [15, 12.5, 13.75, 14.375, 14.6875]
     text = solution.summary_text()
-    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in text
+    assert "answer: grid headroom = 15 MW, compute of c = 1,000 PFLOPS" in text  # the inputs' plain labels
     assert "P 100.0% [" in text and "cost 15,000,000 CNY" in text
 
 
@@ -88,7 +88,25 @@ def test_no_package_suffices_says_so_and_the_best_reached():
     assert not solution.packages.met.any() and (solution.packages.phase == "grid").all()
     assert (solution.best["grid.headroom_mw"], solution.best["projects.c.compute.pflops"]) == (0, 1000)
     text = solution.summary_text()
-    assert "no package in the ranges meets the target with 80%; the best reached is grid.headroom_mw = 0 MW" in text
+    # P is 0 at every package: no "best reached", but that nothing in the ranges moves P above 0
+    assert ("no package in the ranges moves P above 0: the target is missed in every replication of every package "
+            "evaluated (P 0.0% [0.0%, 79.3%] (95% Wilson interval)); widen the ranges or add levers") in text
+    assert "best reached" not in text
+    assert "1 replication per package" in text and "Pareto front of P against cost, 1 package):" in text
+
+
+def test_package_text_uses_declared_labels_and_says_the_best_reached_above_zero():
+    data = step_data()
+    data["explore"] = {"levers": {"grid.headroom_mw": {"low": 0, "high": 10, "label": "new grid for the park"}}}
+    scenario = sim.scenario_from_data(data)
+    solution = solve_package(scenario, levers(scenario, headroom=(0, 10, 1e6), c=(1000, 1900, 1e5)), TARGET, 0.8,
+                             replications=1)
+    # P above 0 but below 0.8 somewhere: the best reached is named (a table where package 2 reaches 50%)
+    solution.packages.loc[1, "probability"] = 0.5
+    solution.best = {**solution.packages.loc[1].to_dict()}
+    text = solution.summary_text()
+    assert "  lever new grid for the park (grid.headroom_mw in [0 MW, 10 MW], 1,000,000 CNY per unit above 0)" in text
+    assert "the best reached is new grid for the park = " in text and "grid.headroom_mw =" not in text
 
 
 def test_declared_cost_from_the_free_end():
@@ -141,7 +159,7 @@ def test_cli_prints_the_package_and_writes_frontier(tmp_path):
                    "projects.c.compute.pflops:1000:3000:1e5", "--target", TARGET, "--probability", "0.8", "-r", "2",
                    "-j", "1", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in done.stdout
+    assert "answer: grid headroom = 15 MW, compute of c = 1,000 PFLOPS" in done.stdout
     assert "cost 15,000,000 CNY" in done.stdout
     front = pd.read_csv(out / "frontier.csv")
     assert front.cost_cny.tolist() == [0, 15_000_000]
@@ -213,8 +231,8 @@ def test_cli_without_lever_uses_explore_levers(tmp_path):
     done = run_cli("solve", str(path), "--target", TARGET, "--probability", "0.8", "-r", "1", "-j", "1",
                    "--no-plots", "--no-report", "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    assert "answer: grid.headroom_mw = 15 MW, projects.c.compute.pflops = 1,000" in done.stdout
-    assert "lever grid.headroom_mw in [0 MW, 40 MW], 1,000,000 CNY per unit above 0" in done.stdout
+    assert "answer: grid headroom = 15 MW, compute of c = 1,000 PFLOPS" in done.stdout
+    assert "lever grid headroom (grid.headroom_mw in [0 MW, 40 MW], 1,000,000 CNY per unit above 0)" in done.stdout
 
 
 def test_public_cost_is_the_simulated_subsidy_and_a_negative_cost_counts_from_high():

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import math
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,6 +23,8 @@ from sim.serve.overlay import GREY, charts, overlay
 from sim.serve.state import Refused, State, decode, encode, number_text, scenario_hash
 
 pytest.importorskip("dash")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +163,8 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
     base, setting = runner.run(State(seed=0)), runner.run(State({"grid.headroom_mw": 900.0}, None, 0))
     drawn = charts(base, setting, [t.model_dump(mode="json", by_alias=True) | {"role": t.role or "plan"}
                                    for t in base.scenario.targets], "as reported")
-    assert [c.id for c in drawn] == ["growth", "share", "power"]
+    # Shanxi's calibration target on intelligent EFLOPS is a measure of the goals chart
+    assert [c.id for c in drawn] == ["growth", "share", "power", "goals"]
     growth = drawn[0].figure.data
     greys = [t for t in growth if t.get("legendgroup") == "base"]
     assert greys and all(t.get("line", {}).get("color", GREY) == GREY for t in greys)
@@ -181,3 +187,58 @@ def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanx
     assert mine.grid.headroom_mw == 900 and mine.policies.capex_subsidy.rate == 0
     names = zipfile.ZipFile(io.BytesIO(tables_zip(runner, state, "h"))).namelist()
     assert names == ["monthly.csv", "annual.csv", "targets.csv", "projects.csv", "variant.yaml"]
+
+
+def test_serve_works_without_pyyaml():
+    # `pip install -e '.[serve]'` has no PyYAML (only the test extra has it): every serve module
+    # imports and the variant download is written with ruamel, capsim's own YAML library.
+    code = ("import sys; sys.modules['yaml'] = None\n"
+            "import importlib, pkgutil, sim, sim.serve\n"
+            "for m in pkgutil.iter_modules(sim.serve.__path__): importlib.import_module('sim.serve.' + m.name)\n"
+            "from sim.serve.compute import Runner\nfrom sim.serve.state import State\n"
+            "from sim.serve.downloads import variant_yaml\n"
+            "r = Runner(sim.load_scenario('scenarios/shanxi.yaml'), 1)\n"
+            "sys.stdout.write(variant_yaml(r, State({'grid.headroom_mw': 900.0}, None, 0), 'h').decode())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("serve-setting:\n  description: a setting made in capsim serve\n"
+                                "  source: capsim serve (scenario h, capsim 0.1.0)\n"
+                                "  set:\n    grid.headroom_mw: 900.0\n")
+
+
+def test_slider_marks_fit_the_slider_and_today_never_prints_over_an_end():
+    from sim.serve.levers import Lever
+    from sim.serve.marks import LEFT, RIGHT, short_number, slider_marks
+
+    def lever(low, today, high):
+        return Lever("p", "p", "", today, low, high, False, "s", "policy")
+
+    assert [short_number(v) for v in (0.0625, 1500, 25_000, 200_000_000, 2e9)] == \
+        ["0.0625", "1,500", "25,000", "200 M", "2 bn"]
+    middle = slider_marks(lever(0.0625, 50e6, 200e6))  # today 25% of the way: a mark of its own
+    assert middle == {0.0625: {"label": "0.0625", "style": {**LEFT, "white-space": "nowrap"}},
+                      200e6: {"label": "200 M", "style": RIGHT}, 50e6: {"label": "today"}}
+    assert [m["label"] for m in slider_marks(lever(0, 0, 10)).values()] == ["0 (today)", "10"]
+    assert [m["label"] for m in slider_marks(lever(0, 1.5, 10)).values()] == ["0 (today 1.5)", "10"]  # 15%: merged
+    assert [m["label"] for m in slider_marks(lever(0, 8.5, 10)).values()] == ["0", "(today 8.5) 10"]
+    assert [m["label"] for m in slider_marks(lever(0, 10, 10)).values()] == ["0", "10 (today)"]
+
+
+def test_the_app_draws_the_goals_chart_and_one_time_axis():
+    # tests/data/review-gansu.yaml: targets on racks, utilisation, PUE and green share (a reviewer's file)
+    from sim.report.timeaxis import date_axes
+    from sim.serve.app import build_app
+
+    gansu = sim.load_scenario(ROOT / "tests" / "data" / "review-gansu.yaml")
+    specs = [{**t.model_dump(mode="json", by_alias=True, exclude_none=True), "role": t.role or "plan"}
+             for t in gansu.targets]
+    runner = Runner(gansu, 2)
+    drawn = charts(runner.run(State(seed=0)), runner.run(State({"policies.capex_subsidy.rate": 0.1}, None, 0)),
+                   specs, "as reported")
+    assert [c.id for c in drawn] == ["growth", "share", "power", "goals"]
+    ranges = {tuple(c.figure.layout[n]["range"]) for c in drawn for n in date_axes(c.figure.layout)}
+    assert len(ranges) == 1  # capacity, AI share and power side by side on one month range
+    goals = {t.get("name", "") for t in drawn[3].figure.data}
+    assert "base (grey)" in goals
+    assert "goals" in str(build_app(gansu, 2, runner=runner).layout)
+    assert "'goals'" not in str(build_app(sim.load_scenario("scenarios/guizhou.yaml"), 2).layout)  # EFLOPS, share

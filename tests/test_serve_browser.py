@@ -97,12 +97,12 @@ def shown(browser) -> dict:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(browser, 30).until(lambda d: d.execute_script(
-        "return ['growth', 'share', 'power'].every(i => document.getElementById(i) && "
+        "return ['growth', 'share', 'power', 'goals'].every(i => document.getElementById(i) && "
         "document.getElementById(i).querySelector('.js-plotly-plot svg.main-svg'))"))
     return browser.execute_script("""
         const out = {headline: {}, charts: {}};
         document.querySelectorAll('[id^="headline-"]').forEach(e => out.headline[e.id] = e.dataset.value);
-        for (const id of ['growth', 'share', 'power']) {
+        for (const id of ['growth', 'share', 'power', 'goals']) {  // goals: Shanxi's AI EFLOPS calibration
             const gd = document.getElementById(id).querySelector('.js-plotly-plot');
             out.charts[id] = gd ? gd.data.map(t => ({name: t.name, x: t.x, y: t.y})) : null;
         }
@@ -201,7 +201,8 @@ def callback_request(app, values: list, search: str = "") -> dict:
     """The request the page sends when a slider moves, with ``values`` as the sliders' values."""
     levers = [{"id": {"index": i, "type": "lever"}, "property": "value"} for i in range(len(values))]
     outputs = ["url.search", '{"index":["ALL"],"type":"lever"}.value', "variant.value", "status.children",
-               "headline.children", "ab.children", "growth.figure", "share.figure", "power.figure", "get-yaml.href",
+               "headline.children", "ab.children", "growth.figure", "share.figure", "power.figure",
+               *(["goals.figure"] if "goals" in str(app.layout) else []), "get-yaml.href",
                "get-zip.href"]
     return {"output": ".." + "...".join(outputs) + "..",
             "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} if i != 1 else levers

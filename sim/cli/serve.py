@@ -80,11 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.serve_forever()  # werkzeug's returns on Ctrl-C (it catches the KeyboardInterrupt)
     finally:
         server.server_close()
-    if SIGNALLED.raised is not KeyboardInterrupt:  # SIGTERM (Terminated): the CLI says so, exit 143
-        SIGNALLED.check()
-    SIGNALLED.reset()  # Ctrl-C is how the app is stopped: not an interrupted command
+    terminated = SIGNALLED.raised not in (None, KeyboardInterrupt)  # SIGTERM: exit 143, but the app just stopped
+    SIGNALLED.reset()  # Ctrl-C or SIGTERM is how the app is stopped: no "terminated; no results written"
     print("capsim serve: stopped", file=sys.stderr)
-    return EXIT_OK
+    return 143 if terminated else EXIT_OK
 
 
 def _cannot_listen(host: str, port: int) -> str | None:

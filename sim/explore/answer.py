@@ -35,6 +35,9 @@ OUTPUT_TITLES = {"energy_mwh": ("facility energy over the horizon", "MWh"),
                  "peak_facility_mw": ("peak facility power", "MW"),
                  "public_cost_cny": ("public cost (subsidy paid + voucher spend)", "CNY"),
                  "carbon_t": ("carbon over the horizon", "t")}
+YEAR_TITLES = {"energy_mwh": "facility energy per year", "peak_facility_mw": "peak facility power in the year",
+               "total_eflops": "total compute at the year's end"}
+"""The plain names of the per-year outputs (``energy_mwh[2027]``: sim.explore.evaluate.key_outputs)."""
 KIND_WORDS = {"policy": "policy lever", "assumption": "assumption (ranged)", "uncertainty": "uncertainty (drawn)"}
 KIND_PLURALS = {"policy": "policy levers", "assumption": "assumptions (ranged)", "uncertainty": "uncertainties (drawn)"}
 FIFTH = 0.2
@@ -237,8 +240,8 @@ def shortfall_hint(best: float, probability: float, worst: float | None = None) 
     if best <= 0:
         return "it is met in no replication of any sample; widen the ranges or add levers"
     if worst is not None and best - worst < 1e-9:
-        return (f"P(met) is {percent(best, 0, False)} in every sample: no input explored changes it; explore "
-                "other levers (explore.levers, --vary) or wider ranges")
+        return (f"met in {percent(best, 0, False)} of the simulated futures in every sample: no explored input "
+                "changes it; explore other levers (explore.levers, --vary) or wider ranges")
     suggest = math.floor(best * 10) / 10
     if suggest <= 0 or suggest >= probability:
         suggest = round(best * 0.9, 2)

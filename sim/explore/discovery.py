@@ -186,10 +186,14 @@ def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units
         if share == 0:
             lines.append(f"target {target!r}: met in every sample")
             continue
-        if share == 1:
-            hint = (f"; {shortfall_hint(best[target], probability, worst.get(target))}"
-                    if target in best and probability else "")
-            lines.append(f"target {target!r}: missed in every sample{hint}")
+        if share == 1:  # "missed in every sample" only when no sample meets it in any replication (P 0)
+            hint = shortfall_hint(best[target], probability, worst.get(target)) if target in best and probability else ""
+            if target in best and best[target] > 0:
+                same = worst.get(target) is not None and best[target] - worst[target] < 1e-9
+                lines.append(f"target {target!r}: {hint}" if same else
+                             f"target {target!r}: P(met) below {percent(probability, 0, False)} in every sample; {hint}")
+            else:
+                lines.append(f"target {target!r}: missed in every sample" + (f"; {hint}" if hint else ""))
             continue
         box = table[(table["target"] == target) & table["chosen"]]
         if box.empty:

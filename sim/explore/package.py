@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, ScenarioError
+from ..scenario.labels import input_labels
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from ..scenario.variants import with_fixed_values
@@ -186,19 +187,25 @@ class PackageSolution:
     best: dict  # the answer (solved) or the best reached (missed): a row of packages
     grid_points: int
     info: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)  # path -> the input's plain label (sim.scenario.labels)
+
+    def label(self, lever: PackageLever) -> str:
+        return self.labels.get(lever.path) or lever.path
 
     def package_text(self, row: dict) -> str:
-        return ", ".join(f"{lever.path} = {lever.value_text(row[lever.path])}" for lever in self.levers)
+        return ", ".join(f"{self.label(lever)} = {lever.value_text(row[lever.path])}" for lever in self.levers)
 
     def summary_text(self) -> str:
         """What ``capsim solve`` prints for a package."""
         goal = f"P(target {self.target!r} met) >= {percent(self.probability)}"
-        lines = [f"cheapest package of {len(self.levers)} levers with {goal}; {self.replications:,} replications per "
+        lines = [f"cheapest package of {_count(len(self.levers), 'lever')} with {goal}; {_count(self.replications, 'replication')} per "
                  f"package, seed {self.seed} (common random numbers)"]
-        lines += [f"  lever {lever.describe()}" for lever in self.levers]
+        lines += [f"  lever {self.label(lever)}" + (f" ({lever.describe()})" if self.label(lever) != lever.path
+                                                      else lever.describe()[len(lever.path):])
+                  for lever in self.levers]
         grid = int((self.packages.phase == "grid").sum())
-        lines.append(f"evaluated {len(self.packages)} packages: a grid of {grid} ({self.grid_points} values per lever),"
-                     f" then {len(self.packages) - grid} by bisection near the met/missed boundary")
+        lines.append(f"evaluated {_count(len(self.packages), 'package')}: a grid of {grid} ({self.grid_points} values "
+                     f"per lever), then {len(self.packages) - grid} by bisection near the met/missed boundary")
         b = self.best
         p_text = (f"P {percent(b['probability'], 1, False)} [{percent(b['ci_low'], 1, False)}, "
                   f"{percent(b['ci_high'], 1, False)}] (95% Wilson interval)")
@@ -209,15 +216,22 @@ class PackageSolution:
             if b["ci_low"] <= self.probability:
                 lines.append(f"uncertainty: the 95% interval of its P contains {percent(self.probability)}; more "
                              "replications (-r) tell met from missed there")
+        elif self.packages.probability.max() <= 0:
+            lines.append(f"no package in the ranges moves P above 0: the target is missed in every replication "
+                         f"of every package evaluated ({p_text}); widen the ranges or add levers")
         else:
             lines.append(f"no package in the ranges meets the target with {percent(self.probability)}; the best "
                          f"reached is {self.package_text(b)}")
             lines.append(f"  {p_text}; cost {fmt(b['cost_cny'])} CNY; widen the ranges or add levers")
-        lines.append(f"trade-off (Pareto front of P against cost, {len(self.frontier)} packages):")
+        lines.append(f"trade-off (Pareto front of P against cost, {_count(len(self.frontier), 'package')}):")
         for row in self.frontier.to_dict("records"):
             lines.append(f"  {fmt(row['cost_cny']):>16} CNY  P {percent(row['probability'], 1, False):>6}  "
                          f"{'met' if row['met'] else 'missed':6}  {self.package_text(row)}")
         return "\n".join(lines)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def solve_package(scenario: Scenario, levers: Sequence[PackageLever], target: str,
@@ -303,7 +317,8 @@ def solve_package(scenario: Scenario, levers: Sequence[PackageLever], target: st
     best = {k: v for k, v in best.to_dict().items() if k != "_neg"}
     return PackageSolution(levers=levers, target=target, probability=float(probability),
                            replications=int(replications), seed=int(seed), status=status, packages=table,
-                           frontier=frontier, best=best, grid_points=per)
+                           frontier=frontier, best=best, grid_points=per,
+                           labels=input_labels([lever.path for lever in levers], scenario))
 
 
 def _boundary_segments(rows: dict[tuple, dict], axes: list[list[float]], levers: Sequence[PackageLever]) -> list[dict]:

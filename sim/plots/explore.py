@@ -24,12 +24,13 @@ LABELS = {"ST": "total-order index ST", "S1": "first-order index S1", "mu_star":
           "sigma": "Morris σ", "spearman": "Spearman rank correlation"}
 
 
-def output_label(output: str, unit: str = "") -> str:
-    from ..explore.answer import OUTPUT_TITLES
+def output_label(output: str, unit: str = "", per_year: bool = False) -> str:
+    from ..explore.answer import OUTPUT_TITLES, YEAR_TITLES
 
     if output.startswith("p_met["):
         return f"P(target {output[6:-1]!r} met)"
-    return f"{OUTPUT_TITLES.get(output, (output,))[0]}{f' ({unit})' if unit else ''}"
+    name = YEAR_TITLES[output] if per_year and output in YEAR_TITLES else OUTPUT_TITLES.get(output, (output,))[0]
+    return f"{name}{f' ({unit})' if unit else ''}"
 
 
 def sensitivity_bars(sensitivity: pd.DataFrame, output: str, unit: str = "", ax: Axes | None = None,
@@ -97,6 +98,9 @@ def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit
     stable = rows.pivot(index="parameter", columns="year", values="stable")
     order = values.abs().mean(axis=1).sort_values(ascending=False, kind="stable").index
     values, stable = values.loc[order], stable.loc[order]
+    clipped = index in ("ST", "S1")  # a Sobol index lies in [0, 1]: estimates beyond are noise, shown clipped
+    if clipped:
+        values = values.clip(0, 1)
     fig, ax = new_figure(ax, (max(7.0, 4.5 + 0.9 * values.shape[1]), 2.2 + 0.34 * len(values)))
     signed = index == "spearman"
     scale = float(np.nanmax(np.abs(values.to_numpy(float)))) or 1.0
@@ -111,10 +115,11 @@ def sensitivity_heatmap(sensitivity: pd.DataFrame, output: str, index: str, unit
                     fontsize=8, color="white" if dark else MEDIAN_COLOUR)
     ax.set_xticks(range(values.shape[1]), [str(int(y)) for y in values.columns])
     ax.set_yticks(range(len(values)), [(labels or {}).get(p, p) for p in values.index])
-    ax.set_xlabel("calendar year")
+    ax.set_xlabel("calendar year" + ("\n(Sobol index, clipped to 0-1; estimates in sensitivity.csv)" if clipped else ""))
     fig.colorbar(image, ax=ax, label=LABELS[index], shrink=0.8)
-    set_title(ax, wrap(f"{LABELS[index]} of {output_label(output, unit)}, per year (* unstable)",
-                      int(6 * fig.get_figwidth())), loc="left", fontweight="bold")
+    # wrapped to the axes' own width (long input names push it right): the title fits the image
+    set_title(ax, wrap(f"{LABELS[index]} of {output_label(output, unit, per_year=True)}, per year (* unstable)",
+                      max(30, int(4 * fig.get_figwidth()))), loc="left", fontweight="bold")
     return fig
 
 

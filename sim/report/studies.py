@@ -66,8 +66,15 @@ def ranked_outputs(table: pd.DataFrame) -> list[str]:
     return [o for o in outputs if o.startswith("p_met[")] + [o for o in RANKED_OUTPUTS if o in outputs]
 
 
-def output_label(output: str) -> str:
-    """``p_met[plan 2030]`` -> ``P(target 'plan 2030' met)``; ``eflops_at[X]`` -> ``EFLOPS at target 'X'``."""
+def output_label(output: str, per_year: bool = False) -> str:
+    """``p_met[plan 2030]`` -> ``P(target 'plan 2030' met)``; ``eflops_at[X]`` -> ``EFLOPS at target 'X'``;
+    ``energy_mwh`` -> ``facility energy over the horizon`` (``per_year``: ``facility energy per year``)."""
+    from ..explore.answer import OUTPUT_TITLES, YEAR_TITLES
+
+    if per_year and output in YEAR_TITLES:
+        return YEAR_TITLES[output]
+    if output in OUTPUT_TITLES:
+        return OUTPUT_TITLES[output][0]
     if output.startswith("p_met[") and output.endswith("]"):
         return f"P(target '{output[6:-1]}' met)"
     if output.startswith("eflops_at[") and output.endswith("]"):

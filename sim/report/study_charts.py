@@ -92,20 +92,23 @@ def heatmap_charts(sensitivity: pd.DataFrame, method: str, labels: dict[str, str
             continue
         order = grid.abs().mean(axis=1).sort_values(ascending=False, kind="stable").index[:MOST_INPUTS]
         grid = grid.loc[order]
-        values = [rounded(row) for row in grid.to_numpy(float)]
+        clipped = index in ("ST", "S1")  # a Sobol index lies in [0, 1]: shown clipped (the estimate is in the table)
+        values = [rounded(np.clip(row, 0.0, 1.0) if clipped else row) for row in grid.to_numpy(float)]
         years = [str(int(c)) for c in grid.columns]
         fig = Figure(heatmap(z=values, x=years, y=[labels.get(p, p) for p in grid.index], colorscale=VIRIDIS_SCALE,
                              colorbar={"title": {"text": index}},
                              text=[[number(v, ".2f") if v is not None else "" for v in row] for row in values],
                              texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3g}<extra></extra>"))
-        _layout(fig, f"{index} of each input by year: {plain(output_label(output))}", "",
+        _layout(fig, f"{index} of each input by year: {plain(output_label(output, per_year=True))}", "",
                 height=max(260, 140 + 34 * len(grid)))
         fig.update_yaxes(autorange="reversed", rangemode="normal", automargin=True, title={"text": None})
         fig.update_xaxes(type="category")
         fig.update_layout(hovermode="closest")
-        charts.append(Chart(f"years-{ids[output]}", f"When each input matters: {output_label(output)}",
+        charts.append(Chart(f"years-{ids[output]}", f"When each input matters: {output_label(output, per_year=True)}",
                             f"Heat map of the {index} of each input (rows) in each calendar year (columns); every "
-                            "cell also shows its value as text.", fig, "sensitivity"))
+                            "cell also shows its value as text" + (" (a Sobol index lies in 0–1: estimates beyond are "
+                                                                   "shown clipped; sensitivity.csv has them)"
+                                                                   if clipped else "") + ".", fig, "sensitivity"))
     return charts
 
 

@@ -27,7 +27,8 @@ from .compute import Busy, Runner
 from .downloads import tables_zip, variant_yaml
 from .headline import differences, headline
 from .levers import Lever, levers_of
-from .overlay import charts
+from .marks import slider_marks
+from .overlay import charts, has_goals
 from .state import Refused, State, decode, encode, from_values, scenario_hash
 
 CHART_IDS = ("growth", "share", "power")
@@ -44,8 +45,7 @@ def number(value: float, unit: str = "") -> str:
 
 
 def lever_control(i: int, lever: Lever) -> html.Div:
-    marks = {lever.low: number(lever.low), lever.high: number(lever.high)}
-    marks[lever.today] = "today"
+    marks = slider_marks(lever)  # short end labels inside the slider's width, "today" never over an end
     return html.Div([
         html.Label(lever.label, title=f"{lever.path}\nsource: {lever.source}",
                    style={"font-weight": "600", "cursor": "help"}),
@@ -70,6 +70,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
     specs = [{**t.model_dump(mode="json", by_alias=True, exclude_none=True), "role": t.role or "plan"}
              for t in scenario.targets]
     basis = scenario.accounting.label or "as reported"
+    chart_ids = CHART_IDS + (("goals",) if has_goals(specs) else ())  # the goals chart when a target sets one
 
     def parse(search: str | None) -> State:
         return decode(search, levers, variants, scenario_id, __version__, seed)
@@ -114,7 +115,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
                       "overflow-y": "auto"}),
             dcc.Loading(html.Div([
                 html.Div(id="headline"), html.Div(id="ab"),
-                *[dcc.Graph(id=i, config={"displaylogo": False}, mathjax=False) for i in CHART_IDS],
+                *[dcc.Graph(id=i, config={"displaylogo": False}, mathjax=False) for i in chart_ids],
             ]), id="loading", delay_show=150, overlay_style={"visibility": "visible", "opacity": 0.55},
                 parent_style={"flex": "1 1 auto", "min-width": "0"}),
         ], style={"display": "flex", "align-items": "flex-start"}),
@@ -122,7 +123,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
 
     outputs = [Output("url", "search"), Output({"type": "lever", "index": ALL}, "value"), Output("variant", "value"),
                Output("status", "children"), Output("headline", "children"), Output("ab", "children"),
-               *[Output(i, "figure") for i in CHART_IDS], Output("get-yaml", "href"), Output("get-zip", "href")]
+               *[Output(i, "figure") for i in chart_ids], Output("get-yaml", "href"), Output("get-zip", "href")]
 
     @app.callback(*outputs, Input("url", "search"), Input({"type": "lever", "index": ALL}, "value"),
                   Input("variant", "value"), Input("pinned", "data"))
@@ -150,7 +151,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
                 state = from_values(levers, moved, variant, seed_of(search))
                 sliders, url = keep_sliders, encode(state, scenario_id, __version__)
         except Refused as exc:
-            return [no_update, keep_sliders, no_update, f"Refused, not simulated: {exc}", *([no_update] * 7)]
+            return [no_update, keep_sliders, no_update, f"Refused, not simulated: {exc}", *([no_update] * (len(outputs) - 4))]
         link = encode(state, scenario_id, __version__)
         head = [url, sliders, state.variant if from_url else no_update]
         try:
@@ -172,7 +173,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
         moved = ", ".join(f"{p} = {v:g}" for p, v in state.values.items()) or "every lever at today's value"
         status = f"Setting: {moved}" + (f"; variant {state.variant}" if state.variant else "")
         return [*head, status, headline_block(headline(setting)), ab_block(a, setting, pinned),
-                *[figure_dict(by_id.get(i)) for i in CHART_IDS],
+                *[figure_dict(by_id.get(i)) for i in chart_ids],
                 f"/download/variant.yaml{link}", f"/download/tables.zip{link}"]
 
     @app.callback(Output("pinned", "data"), Input("pin", "n_clicks"), Input("unpin", "n_clicks"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-import yaml
+from ruamel.yaml import YAML
 
 from ..scenario.variants import variant_changes
 from ..version import __version__
@@ -34,7 +34,12 @@ def variant_yaml(runner: Runner, state: State, scenario_id: str) -> bytes:
     entry = {NAME: {"description": "a setting made in capsim serve",
                     "source": f"capsim serve (scenario {scenario_id}, capsim {__version__})",
                     "set": changes_of(runner, state)}}
-    return (head + yaml.safe_dump(entry, sort_keys=False, allow_unicode=True)).encode("utf-8")
+    out = io.StringIO()
+    writer = YAML(typ="rt", pure=True)  # ruamel, capsim's YAML library (PyYAML is only a test extra)
+    writer.default_flow_style = False
+    writer.allow_unicode = True
+    writer.dump(entry, out)
+    return (head + out.getvalue()).encode("utf-8")
 
 
 def tables_zip(runner: Runner, state: State, scenario_id: str) -> bytes:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 
 from ..report.charts import Chart, growth_chart, power_chart, share_chart
-from ..report.goal_charts import power_aims
+from ..report.goal_charts import goal_measures, goals_chart, power_aims
+from ..report.timeaxis import share_x_range
 
 GREY = "#9a9aa3"
 GREY_BAND = "rgba(154,154,163,0.18)"
@@ -47,12 +48,22 @@ def overlay(base: Chart | None, setting: Chart | None) -> Chart | None:
 
 
 def charts(base, setting, specs: list[dict], basis: str) -> list[Chart]:
-    """Capacity against the targets, AI share, power and energy: the base (Results) in grey under
-    the setting (Results) in colour."""
+    """Capacity against the targets, AI share, power and energy, and (when a target sets racks,
+    utilisation, green share, ...: :func:`has_goals`) the report's goals chart: the base (Results)
+    in grey under the setting (Results) in colour, every month axis on one range (as in the report)."""
     out = []
-    for draw in (lambda r: growth_chart(r.monthly, specs, basis), lambda r: share_chart(r.monthly, specs),
-                 lambda r: power_aims(power_chart(r.monthly, r.annual), r.monthly, r.annual, specs)):
+    draws = [lambda r: growth_chart(r.monthly, specs, basis), lambda r: share_chart(r.monthly, specs),
+             lambda r: power_aims(power_chart(r.monthly, r.annual), r.monthly, r.annual, specs)]
+    if has_goals(specs):
+        draws.append(lambda r: goals_chart(r.monthly, r.annual, specs, r.targets))
+    for draw in draws:
         chart = overlay(draw(base) if base is not setting else None, draw(setting))
         if chart is not None:
             out.append(chart)
+    share_x_range(out)
     return out
+
+
+def has_goals(specs: list[dict]) -> bool:
+    """Whether a target sets a measure only the goals chart draws (racks, utilisation, green share, ...)."""
+    return bool(goal_measures(specs))

@@ -172,7 +172,8 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
 def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanxi, tmp_path):
     state = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)
     text = variant_yaml(runner, state, "h").decode()
-    assert "# run it as it is: capsim run FILE --seed 0 --variant no-subsidy --set grid.headroom_mw=900.0" in text
+    assert "# run it as it is: capsim run FILE -r 8 --seed 0 --variant no-subsidy --set grid.headroom_mw=900.0" in text
+    assert "run: capsim run FILE -r 8 --seed 0 --variant serve-setting\n" in text
     entry = yaml.safe_load(text)["serve-setting"]
     assert entry["set"] == {"policies.capex_subsidy.rate": 0, "grid.headroom_mw": 900.0}
     data = shanxi.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -181,3 +182,29 @@ def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanx
     assert mine.grid.headroom_mw == 900 and mine.policies.capex_subsidy.rate == 0
     names = zipfile.ZipFile(io.BytesIO(tables_zip(runner, state, "h"))).namelist()
     assert names == ["monthly.csv", "annual.csv", "targets.csv", "projects.csv", "variant.yaml"]
+
+
+def test_the_downloaded_command_gives_the_apps_numbers(guizhou, tmp_path):
+    """The YAML's "run it as it is" command has the app's replications (-r), not capsim run's
+    default 1,000: its tables are the app's, which are sim.simulate's with the same seed and R."""
+    import shlex
+
+    import pandas as pd
+
+    from safety import capsim
+
+    app = Runner(guizhou, 7, 0)
+    state = State({"grid.headroom_mw": 300.0}, None, 0)
+    line = next(x for x in variant_yaml(app, state, "h").decode().splitlines() if x.startswith("# run it as it is:"))
+    args = shlex.split(line.split("capsim run ", 1)[1])
+    assert args[:3] == ["FILE", "-r", "7"]
+    done = capsim("run", "scenarios/guizhou.yaml", *args[1:], "--out", tmp_path / "out", "--no-plots", "--no-report", "-q")
+    assert done.returncode == 0, done.stderr
+    mine = app.run(state)
+    expected = sim.simulate(sim.apply_variant(guizhou, None, {"grid.headroom_mw": 300}), replications=7, seed=0)
+    for name in ("annual", "targets"):
+        written = pd.read_csv(tmp_path / "out" / f"{name}.csv")
+        pd.testing.assert_frame_equal(getattr(mine, name).reset_index(drop=True),
+                                      getattr(expected, name).reset_index(drop=True))
+        shown = pd.read_csv(io.StringIO(getattr(mine, name).to_csv(index=False)))
+        pd.testing.assert_frame_equal(written, shown)

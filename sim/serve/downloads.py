@@ -28,9 +28,10 @@ def variant_yaml(runner: Runner, state: State, scenario_id: str) -> bytes:
     sets = " ".join(f"--set {p}={v!r}" for p, v in state.values.items())
     head = (f"# capsim serve setting: scenario {scenario_id}, capsim {__version__}, seed {state.seed}\n"
             f"# link: {encode(state, scenario_id, __version__)}\n"
-            f"# run it as it is: capsim run FILE --seed {state.seed}"
+            f"# run it as it is: capsim run FILE -r {runner.replications} --seed {state.seed}"
             + (f" --variant {state.variant}" if state.variant else "") + (f" {sets}" if sets else "") + "\n"
-            f"# or put the entry below under the scenario's `variants:` and run: capsim run FILE --variant {NAME}\n")
+            f"# or put the entry below under the scenario's `variants:` and run: "
+            f"capsim run FILE -r {runner.replications} --seed {state.seed} --variant {NAME}\n")
     entry = {NAME: {"description": "a setting made in capsim serve",
                     "source": f"capsim serve (scenario {scenario_id}, capsim {__version__})",
                     "set": changes_of(runner, state)}}

@@ -149,9 +149,54 @@ def test_a_stale_request_is_not_run_and_a_full_queue_is_refused(runner, monkeypa
     before = runner.runs
     assert runner.run(State({"grid.headroom_mw": 901.0}, None, 0), first) is None
     assert runner.runs == before
-    monkeypatch.setattr(runner, "_waiting", 4)
+    monkeypatch.setattr(runner, "_waiting", [None] * 4)
     with pytest.raises(Busy, match="4 requests are waiting"):
         runner.run(State({"grid.headroom_mw": 902.0}, None, 0))
+    monkeypatch.setattr(runner, "_waiting", [first] * 4)  # superseded waiters do not count
+    assert runner.run(State({"grid.headroom_mw": 902.0}, None, 0), runner.ticket()) is not None
+
+
+def test_a_burst_runs_the_one_running_then_the_last_value_never_refused(shanxi, monkeypatch):
+    """Ten slider requests (headroom 600 to 933) while the first runs: the older waiting ones are
+    dropped (None), none is refused as Busy, and the last value is the one computed next."""
+    import threading
+
+    import sim.serve.compute as compute
+
+    app = Runner(shanxi, 2, 0)
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def fake(scenario, replications, seed, jobs):
+        ran.append(scenario.grid.headroom_mw)
+        started.set()
+        assert release.wait(60)
+        return ran[-1]
+
+    monkeypatch.setattr(compute, "simulate", fake)
+    answers, took = {}, threading.Event()
+
+    def request(value):
+        ticket = app.ticket()
+        took.set()  # the next request is sent after this one arrived: the order of a burst
+        try:
+            answers[value] = app.run(State({"grid.headroom_mw": value}, None, 0), ticket)
+        except Busy as exc:
+            answers[value] = exc
+
+    values = [600.0 + 37 * k for k in range(10)]  # 600 ... 933
+    threads = []
+    for value in values:
+        took.clear()
+        threads.append(threading.Thread(target=request, args=(value,)))
+        threads[-1].start()
+        assert took.wait(60)
+        if value == 600.0:
+            assert started.wait(60)  # 600 is running
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert ran == [600.0, 933.0]
+    assert answers == {600.0: 600.0, **{v: None for v in values[1:-1]}, 933.0: 933.0}
 
 
 def test_the_base_is_grey_under_the_setting_in_colour(runner):

@@ -253,3 +253,24 @@ def test_the_downloaded_command_gives_the_apps_numbers(guizhou, tmp_path):
                                       getattr(expected, name).reset_index(drop=True))
         shown = pd.read_csv(io.StringIO(getattr(mine, name).to_csv(index=False)))
         pd.testing.assert_frame_equal(written, shown)
+
+
+def test_the_headline_pue_is_against_the_scenarios_pue_aim_not_the_new_build_cap(guizhou):
+    from sim.serve.headline import headline
+
+    base = {f.id: f for f in headline(sim.simulate(guizhou, replications=3, seed=0))}
+    assert base["pue"].label == "Annual PUE 2028 (P50)"
+    assert base["pue"].text == (f"{base['pue'].value:.3f} (no PUE aim for the fleet in the scenario; "
+                                f"the PUE cap 1.25 binds new builds only)")
+    data = guizhou.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["targets"] = [*data["targets"], {"name": "PUE aim", "by": "2027-12", "pue": 1.2}]
+    results = sim.simulate(sim.scenario_from_data(data), replications=3, seed=0)
+    pue = float(results.annual.query("metric == 'pue' and year.astype('str') == '2027'")["p50"].iloc[0])
+    assert pue > 1.2
+    figures = {f.id: f for f in headline(results)}
+    assert (figures["pue"].label, figures["pue"].value) == ("Annual PUE 2027 (P50)", pue)
+    assert figures["pue"].text == f"{pue:.3f}, {pue - 1.2:.3f} above the aim of 1.2 (PUE aim)"
+    met = figures["p-4"]  # the target's P(met) says how far over, not "short ... too high"
+    assert met.label == "P(PUE aim met by 2027-12)"
+    assert f"; in 2027-12: PUE {pue - 1.2:.3f} above the aim of 1.2 at the median" in met.text
+    assert "short" not in met.text and "too high" not in met.text

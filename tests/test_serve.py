@@ -274,3 +274,15 @@ def test_the_headline_pue_is_against_the_scenarios_pue_aim_not_the_new_build_cap
     assert met.label == "P(PUE aim met by 2027-12)"
     assert f"; in 2027-12: PUE {pue - 1.2:.3f} above the aim of 1.2 at the median" in met.text
     assert "short" not in met.text and "too high" not in met.text
+
+
+def test_the_download_says_when_a_lever_overrides_a_value_the_variant_sets(runner):
+    fp16 = State({"accounting.factors.FP16": 0.5, "grid.headroom_mw": 900.0}, "fp32-equivalent", 0)
+    entry = yaml.safe_load(variant_yaml(runner, fp16, "h").decode())["serve-setting"]
+    # the variant sets FP16 x 0.25 (and its label says so); the lever's 0.5 is what runs, and said
+    assert entry["description"] == ("a setting made in capsim serve: variant fp32-equivalent, with "
+                                    "accounting.factors.FP16 set to 0.5 (the variant sets 0.25)")
+    assert entry["set"]["accounting"]["factors"]["FP16"] == 0.25 and entry["set"]["accounting.factors.FP16"] == 0.5
+    plain = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)  # a lever the variant does not set: no override
+    assert yaml.safe_load(variant_yaml(runner, plain, "h").decode())["serve-setting"]["description"] == (
+        "a setting made in capsim serve: variant no-subsidy")

@@ -9,10 +9,11 @@ import zipfile
 
 import yaml
 
-from ..scenario.variants import variant_changes
+from ..scenario.paths import resolve_path
+from ..scenario.variants import apply_variant, variant_changes
 from ..version import __version__
 from .compute import Runner
-from .state import State, encode
+from .state import State, encode, number_text
 
 NAME = "serve-setting"
 
@@ -21,6 +22,20 @@ def changes_of(runner: Runner, state: State) -> dict:
     """path -> value: the variant's own changes (if one is on), then the levers' values."""
     changes = {c.path: c.value for c in variant_changes(runner.scenario, state.variant)} if state.variant else {}
     return {**changes, **state.values}
+
+
+def description(runner: Runner, state: State) -> str:
+    """'a setting made in capsim serve', naming the variant and each lever that overrides a value the
+    variant sets (its label would otherwise contradict the numbers): 'variant fp32-equivalent, with
+    accounting.factors.FP16 set to 0.5 (the variant sets 0.25)'."""
+    if not state.variant:
+        return "a setting made in capsim serve"
+    paths = [c.path for c in variant_changes(runner.scenario, state.variant)]
+    varied = apply_variant(runner.scenario, state.variant)
+    overrides = [f"{p} set to {number_text(v)} (the variant sets {number_text(float(resolve_path(varied, p)))})"
+                 for p, v in state.values.items()
+                 if any(p == q or p.startswith(q + ".") for q in paths) and float(resolve_path(varied, p)) != v]
+    return f"a setting made in capsim serve: variant {state.variant}" + (f", with {', '.join(overrides)}" if overrides else "")
 
 
 def variant_yaml(runner: Runner, state: State, scenario_id: str) -> bytes:
@@ -32,7 +47,7 @@ def variant_yaml(runner: Runner, state: State, scenario_id: str) -> bytes:
             + (f" --variant {state.variant}" if state.variant else "") + (f" {sets}" if sets else "") + "\n"
             f"# or put the entry below under the scenario's `variants:` and run: "
             f"capsim run FILE -r {runner.replications} --seed {state.seed} --variant {NAME}\n")
-    entry = {NAME: {"description": "a setting made in capsim serve",
+    entry = {NAME: {"description": description(runner, state),
                     "source": f"capsim serve (scenario {scenario_id}, capsim {__version__})",
                     "set": changes_of(runner, state)}}
     return (head + yaml.safe_dump(entry, sort_keys=False, allow_unicode=True)).encode("utf-8")

@@ -5,6 +5,7 @@ tests/test_serve_browser.py."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import zipfile
 
@@ -286,3 +287,51 @@ def test_the_download_says_when_a_lever_overrides_a_value_the_variant_sets(runne
     plain = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)  # a lever the variant does not set: no override
     assert yaml.safe_load(variant_yaml(runner, plain, "h").decode())["serve-setting"]["description"] == (
         "a setting made in capsim serve: variant no-subsidy")
+
+
+def answer_request(n: int, values: list, variant=None, pinned=None, search: str = "") -> dict:
+    """The callback request the page sends when a slider moves (as tests/test_serve_browser.py's)."""
+    levers = [{"id": {"index": i, "type": "lever"}, "property": "value"} for i in range(n)]
+    outputs = ["url.search", '{"index":["ALL"],"type":"lever"}.value', "variant.value", "status.children",
+               "headline.children", "ab.children", "growth.figure", "share.figure", "power.figure", "get-yaml.href",
+               "get-zip.href"]
+    return {"output": ".." + "...".join(outputs) + "..",
+            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} if i != 1 else levers[:len(values)]
+                        for i, o in enumerate(outputs)],
+            "inputs": [{"id": "url", "property": "search", "value": search},
+                       [{**lever, "value": v} for lever, v in zip(levers, values)],
+                       {"id": "variant", "property": "value", "value": variant},
+                       {"id": "pinned", "property": "data", "value": pinned}],
+            "changedPropIds": ['{"index":0,"type":"lever"}.value'], "state": []}
+
+
+def test_a_malformed_callback_request_gets_400_and_no_simulation(guizhou):
+    from sim.serve.app import build_app
+    from sim.version import __version__
+
+    runner = Runner(guizhou, 2, 0)
+    app = build_app(guizhou, 2, 0, runner)
+    client, n = app.server.test_client(), len(app.levers)
+    today = [lever.today for lever in app.levers]
+    grid = [lever.path for lever in app.levers].index("grid.headroom_mw")
+    bad_a = f"?scenario={app.scenario_id}&capsim={__version__}&seed=0&grid.headroom_mw=99999"
+    cases = [
+        ({**dict(enumerate(today)), grid: float("nan")}, {}, "must be a finite number (got nan)"),
+        ({**dict(enumerate(today)), grid: float("inf")}, {}, "must be a finite number (got inf)"),
+        ({**dict(enumerate(today)), grid: "300"}, {}, "must be a finite number (got '300')"),
+        ({**dict(enumerate(today)), grid: 501.0}, {}, "501 is outside the lever's range 0 to 500"),
+        (dict(enumerate(today[:-1])), {}, "does not match this app's levers"),
+        (dict(enumerate(today)), {"variant": "nope"}, "unknown variant 'nope'"),
+        (dict(enumerate(today)), {"pinned": bad_a}, "the pinned setting A: grid.headroom_mw: 99999 is outside the lever's range"),
+    ]
+    for values, extra, message in cases:
+        body = answer_request(n, list(values.values()), **extra)
+        response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 400 and message in response.get_data(as_text=True), (message, response.data)
+    response = client.post("/_dash-update-component", data=b"not json", content_type="application/json")
+    assert response.status_code == 400
+    assert runner.runs == 0  # nothing simulated, not even the base
+    good = answer_request(n, [300.0 if k == grid else v for k, v in enumerate(today)])
+    response = client.post("/_dash-update-component", data=json.dumps(good), content_type="application/json")
+    assert response.status_code == 200 and "grid.headroom_mw = 300" in response.get_data(as_text=True)
+    assert runner.runs == 2  # the base and the setting

@@ -335,3 +335,55 @@ def test_a_malformed_callback_request_gets_400_and_no_simulation(guizhou):
     response = client.post("/_dash-update-component", data=json.dumps(good), content_type="application/json")
     assert response.status_code == 200 and "grid.headroom_mw = 300" in response.get_data(as_text=True)
     assert runner.runs == 2  # the base and the setting
+
+
+def test_a_burst_of_callback_requests_shows_the_last_value(guizhou, monkeypatch):
+    """Ten slider requests to the app while the first one's base runs: the older ones are dropped
+    (204), none is Busy, and the last, 433 MW, is the one computed and shown."""
+    import threading
+
+    import sim.serve.compute as compute
+    from sim.serve.app import build_app
+
+    runner = Runner(guizhou, 2, 0)
+    app = build_app(guizhou, 2, 0, runner)
+    n, today = len(app.levers), [lever.today for lever in app.levers]
+    grid = [lever.path for lever in app.levers].index("grid.headroom_mw")
+    started, release, took, real = threading.Event(), threading.Event(), threading.Event(), compute.simulate
+
+    def slow_first(*args, **kwargs):
+        if not started.is_set():
+            started.set()
+            assert release.wait(60)
+        return real(*args, **kwargs)
+
+    def ticket(original=runner.ticket):
+        number = original()
+        took.set()
+        return number
+
+    monkeypatch.setattr(compute, "simulate", slow_first)
+    monkeypatch.setattr(runner, "ticket", ticket)
+    answers = {}
+
+    def post(value):
+        body = answer_request(n, [value if k == grid else v for k, v in enumerate(today)])
+        response = app.server.test_client().post("/_dash-update-component", data=json.dumps(body),
+                                                 content_type="application/json")
+        answers[value] = (response.status_code, response.get_data(as_text=True))
+
+    values = [100.0 + 37 * k for k in range(10)]  # 100 ... 433
+    threads = []
+    for value in values:
+        took.clear()
+        threads.append(threading.Thread(target=post, args=(value,)))
+        threads[-1].start()
+        assert took.wait(60)
+        if value == values[0]:
+            assert started.wait(60)  # the first request is running the base
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert [answers[v][0] for v in values] == [204] * 9 + [200]
+    assert "grid.headroom_mw = 433" in answers[433.0][1] and "Busy" not in answers[433.0][1]
+    assert runner.runs == 2  # the base and 433

@@ -158,8 +158,8 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
         try:
             pin = parse(pinned) if pinned else None  # an invalid A is refused before anything runs
             ticket = runner.ticket()
-            base = runner.run(State(seed=state.seed))
-            setting = runner.run(state, ticket)
+            base = runner.run(State(seed=state.seed), ticket)  # a burst waiting for the base is superseded too
+            setting = runner.run(state, ticket) if base is not None else None
             if setting is None:
                 raise PreventUpdate  # a newer request came: this one is stale
             a = runner.run(pin) if pin is not None else None

@@ -115,7 +115,9 @@ def test_fifo_without_writer_is_not_waited_on(tmp_path):
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
     assert refused(tmp_path, "validate", str(fifo), timeout=20) == (
-        f"{fifo}:1:1: the file is empty; a scenario is a mapping of keys (name:, horizon:, ...)")
+        f"{fifo}: is not a regular file (a named pipe, FIFO) and gave nothing to read; give a scenario YAML file")
+    assert refused(tmp_path, "validate", "/dev/null", timeout=20) == (
+        "/dev/null: is not a regular file (a device) and gave nothing to read; give a scenario YAML file")
 
 
 @pytest.mark.parametrize("text, where", [

@@ -42,15 +42,32 @@ def test_serve_prints_its_address_serves_the_page_and_writes_nothing(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_an_open_host_prints_a_warning_and_sigterm_stops_it():
+def test_an_open_host_prints_a_warning_and_the_local_address_to_open_and_sigterm_stops_it():
     process = start("serve", "scenarios/guizhou.yaml", "--port", "0", "--host", "0.0.0.0", "-r", "5")
     try:
-        address_of(process)
+        address = address_of(process)
+        assert address.startswith("http://127.0.0.1:")  # not http://0.0.0.0:PORT/, which is no address to open
+        assert "capsim serve: Guizhou" in urllib.request.urlopen(address, timeout=30).read().decode()
     finally:
         _, err = stop(process, signal.SIGTERM)  # how a service manager stops a server: it stopped, not failed
-    assert "capsim serve: warning: listening on 0.0.0.0: anyone who can reach this computer" in err
+    assert "capsim serve: warning: listening on 0.0.0.0, every address of this computer: anyone who can reach" in err
     assert err.splitlines()[-1] == "capsim serve: stopped" and "terminated" not in err
     assert process.returncode == 143  # the exit code of SIGTERM (README's exit codes)
+
+
+def test_the_host_check_warns_for_every_host_but_loopback():
+    from sim.serve.hosts import listen_address
+
+    assert listen_address("127.0.0.1", 8050) == ("http://127.0.0.1:8050/", None)
+    assert listen_address("127.0.0.2", 8050) == ("http://127.0.0.2:8050/", None)  # all of 127/8 is loopback
+    assert listen_address("::1", 8050) == ("http://[::1]:8050/", None)
+    assert listen_address("localhost", 8050) == ("http://localhost:8050/", None)
+    address, warning = listen_address("0.0.0.0", 8050)
+    assert address == "http://127.0.0.1:8050/" and warning.startswith("listening on 0.0.0.0, every address")
+    address, warning = listen_address("::", 8050)
+    assert address == "http://[::1]:8050/" and "anyone who can reach it on port 8050" in warning
+    address, warning = listen_address("192.0.2.7", 8050)
+    assert address == "http://192.0.2.7:8050/" and warning.startswith("listening on 192.0.2.7: anyone who can reach")
 
 
 @pytest.mark.parametrize("args, message", [

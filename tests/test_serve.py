@@ -5,6 +5,7 @@ tests/test_serve_browser.py."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import subprocess
 import sys
@@ -154,9 +155,54 @@ def test_a_stale_request_is_not_run_and_a_full_queue_is_refused(runner, monkeypa
     before = runner.runs
     assert runner.run(State({"grid.headroom_mw": 901.0}, None, 0), first) is None
     assert runner.runs == before
-    monkeypatch.setattr(runner, "_waiting", 4)
+    monkeypatch.setattr(runner, "_waiting", [None] * 4)
     with pytest.raises(Busy, match="4 requests are waiting"):
         runner.run(State({"grid.headroom_mw": 902.0}, None, 0))
+    monkeypatch.setattr(runner, "_waiting", [first] * 4)  # superseded waiters do not count
+    assert runner.run(State({"grid.headroom_mw": 902.0}, None, 0), runner.ticket()) is not None
+
+
+def test_a_burst_runs_the_one_running_then_the_last_value_never_refused(shanxi, monkeypatch):
+    """Ten slider requests (headroom 600 to 933) while the first runs: the older waiting ones are
+    dropped (None), none is refused as Busy, and the last value is the one computed next."""
+    import threading
+
+    import sim.serve.compute as compute
+
+    app = Runner(shanxi, 2, 0)
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def fake(scenario, replications, seed, jobs):
+        ran.append(scenario.grid.headroom_mw)
+        started.set()
+        assert release.wait(60)
+        return ran[-1]
+
+    monkeypatch.setattr(compute, "simulate", fake)
+    answers, took = {}, threading.Event()
+
+    def request(value):
+        ticket = app.ticket()
+        took.set()  # the next request is sent after this one arrived: the order of a burst
+        try:
+            answers[value] = app.run(State({"grid.headroom_mw": value}, None, 0), ticket)
+        except Busy as exc:
+            answers[value] = exc
+
+    values = [600.0 + 37 * k for k in range(10)]  # 600 ... 933
+    threads = []
+    for value in values:
+        took.clear()
+        threads.append(threading.Thread(target=request, args=(value,)))
+        threads[-1].start()
+        assert took.wait(60)
+        if value == 600.0:
+            assert started.wait(60)  # 600 is running
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert ran == [600.0, 933.0]
+    assert answers == {600.0: 600.0, **{v: None for v in values[1:-1]}, 933.0: 933.0}
 
 
 def test_the_base_is_grey_under_the_setting_in_colour(runner):
@@ -178,7 +224,8 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
 def test_the_downloads_are_a_variant_capsim_accepts_and_the_tables(runner, shanxi, tmp_path):
     state = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)
     text = variant_yaml(runner, state, "h").decode()
-    assert "# run it as it is: capsim run FILE --seed 0 --variant no-subsidy --set grid.headroom_mw=900.0" in text
+    assert "# run it as it is: capsim run FILE -r 8 --seed 0 --variant no-subsidy --set grid.headroom_mw=900.0" in text
+    assert "run: capsim run FILE -r 8 --seed 0 --variant serve-setting\n" in text
     entry = yaml.safe_load(text)["serve-setting"]
     assert entry["set"] == {"policies.capex_subsidy.rate": 0, "grid.headroom_mw": 900.0}
     data = shanxi.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -242,3 +289,162 @@ def test_the_app_draws_the_goals_chart_and_one_time_axis():
     assert "base (grey)" in goals
     assert "goals" in str(build_app(gansu, 2, runner=runner).layout)
     assert "'goals'" not in str(build_app(sim.load_scenario("scenarios/guizhou.yaml"), 2).layout)  # EFLOPS, share
+
+
+def test_the_downloaded_command_gives_the_apps_numbers(guizhou, tmp_path):
+    """The YAML's "run it as it is" command has the app's replications (-r), not capsim run's
+    default 1,000: its tables are the app's, which are sim.simulate's with the same seed and R."""
+    import shlex
+
+    import pandas as pd
+
+    from safety import capsim
+
+    app = Runner(guizhou, 7, 0)
+    state = State({"grid.headroom_mw": 300.0}, None, 0)
+    line = next(x for x in variant_yaml(app, state, "h").decode().splitlines() if x.startswith("# run it as it is:"))
+    args = shlex.split(line.split("capsim run ", 1)[1])
+    assert args[:3] == ["FILE", "-r", "7"]
+    done = capsim("run", "scenarios/guizhou.yaml", *args[1:], "--out", tmp_path / "out", "--no-plots", "--no-report", "-q")
+    assert done.returncode == 0, done.stderr
+    mine = app.run(state)
+    expected = sim.simulate(sim.apply_variant(guizhou, None, {"grid.headroom_mw": 300}), replications=7, seed=0)
+    for name in ("annual", "targets"):
+        written = pd.read_csv(tmp_path / "out" / f"{name}.csv")
+        pd.testing.assert_frame_equal(getattr(mine, name).reset_index(drop=True),
+                                      getattr(expected, name).reset_index(drop=True))
+        shown = pd.read_csv(io.StringIO(getattr(mine, name).to_csv(index=False)))
+        pd.testing.assert_frame_equal(written, shown)
+
+
+def test_the_headline_pue_is_against_the_scenarios_pue_aim_not_the_new_build_cap(guizhou):
+    from sim.serve.headline import headline
+
+    base = {f.id: f for f in headline(sim.simulate(guizhou, replications=3, seed=0))}
+    assert base["pue"].label == "Annual PUE 2028 (P50)"
+    assert base["pue"].text == (f"{base['pue'].value:.3f} (no PUE aim for the fleet in the scenario; "
+                                f"the PUE cap 1.25 binds new builds only)")
+    data = guizhou.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["targets"] = [*data["targets"], {"name": "PUE aim", "by": "2027-12", "pue": 1.2}]
+    results = sim.simulate(sim.scenario_from_data(data), replications=3, seed=0)
+    pue = float(results.annual.query("metric == 'pue' and year.astype('str') == '2027'")["p50"].iloc[0])
+    assert pue > 1.2
+    figures = {f.id: f for f in headline(results)}
+    assert (figures["pue"].label, figures["pue"].value) == ("Annual PUE 2027 (P50)", pue)
+    assert figures["pue"].text == f"{pue:.3f}, {pue - 1.2:.3f} above the aim of 1.2 (PUE aim)"
+    met = figures["p-4"]  # the target's P(met) says how far over, not "short ... too high"
+    assert met.label == "P(PUE aim met by 2027-12)"
+    assert f"; in 2027-12: PUE {pue - 1.2:.3f} above the aim of 1.2 at the median" in met.text
+    assert "short" not in met.text and "too high" not in met.text
+
+
+def test_the_download_says_when_a_lever_overrides_a_value_the_variant_sets(runner):
+    fp16 = State({"accounting.factors.FP16": 0.5, "grid.headroom_mw": 900.0}, "fp32-equivalent", 0)
+    entry = yaml.safe_load(variant_yaml(runner, fp16, "h").decode())["serve-setting"]
+    # the variant sets FP16 x 0.25 (and its label says so); the lever's 0.5 is what runs, and said
+    assert entry["description"] == ("a setting made in capsim serve: variant fp32-equivalent, with "
+                                    "accounting.factors.FP16 set to 0.5 (the variant sets 0.25)")
+    assert entry["set"]["accounting"]["factors"]["FP16"] == 0.25 and entry["set"]["accounting.factors.FP16"] == 0.5
+    plain = State({"grid.headroom_mw": 900.0}, "no-subsidy", 0)  # a lever the variant does not set: no override
+    assert yaml.safe_load(variant_yaml(runner, plain, "h").decode())["serve-setting"]["description"] == (
+        "a setting made in capsim serve: variant no-subsidy")
+
+
+def answer_request(n: int, values: list, variant=None, pinned=None, search: str = "") -> dict:
+    """The callback request the page sends when a slider moves (as tests/test_serve_browser.py's)."""
+    levers = [{"id": {"index": i, "type": "lever"}, "property": "value"} for i in range(n)]
+    outputs = ["url.search", '{"index":["ALL"],"type":"lever"}.value', "variant.value", "status.children",
+               "headline.children", "ab.children", "growth.figure", "share.figure", "power.figure", "get-yaml.href",
+               "get-zip.href"]
+    return {"output": ".." + "...".join(outputs) + "..",
+            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} if i != 1 else levers[:len(values)]
+                        for i, o in enumerate(outputs)],
+            "inputs": [{"id": "url", "property": "search", "value": search},
+                       [{**lever, "value": v} for lever, v in zip(levers, values)],
+                       {"id": "variant", "property": "value", "value": variant},
+                       {"id": "pinned", "property": "data", "value": pinned}],
+            "changedPropIds": ['{"index":0,"type":"lever"}.value'], "state": []}
+
+
+def test_a_malformed_callback_request_gets_400_and_no_simulation(guizhou):
+    from sim.serve.app import build_app
+    from sim.version import __version__
+
+    runner = Runner(guizhou, 2, 0)
+    app = build_app(guizhou, 2, 0, runner)
+    client, n = app.server.test_client(), len(app.levers)
+    today = [lever.today for lever in app.levers]
+    grid = [lever.path for lever in app.levers].index("grid.headroom_mw")
+    bad_a = f"?scenario={app.scenario_id}&capsim={__version__}&seed=0&grid.headroom_mw=99999"
+    cases = [
+        ({**dict(enumerate(today)), grid: float("nan")}, {}, "must be a finite number (got nan)"),
+        ({**dict(enumerate(today)), grid: float("inf")}, {}, "must be a finite number (got inf)"),
+        ({**dict(enumerate(today)), grid: "300"}, {}, "must be a finite number (got '300')"),
+        ({**dict(enumerate(today)), grid: 501.0}, {}, "501 is outside the lever's range 0 to 500"),
+        (dict(enumerate(today[:-1])), {}, "does not match this app's levers"),
+        (dict(enumerate(today)), {"variant": "nope"}, "unknown variant 'nope'"),
+        (dict(enumerate(today)), {"pinned": bad_a}, "the pinned setting A: grid.headroom_mw: 99999 is outside the lever's range"),
+    ]
+    for values, extra, message in cases:
+        body = answer_request(n, list(values.values()), **extra)
+        response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 400 and message in response.get_data(as_text=True), (message, response.data)
+    response = client.post("/_dash-update-component", data=b"not json", content_type="application/json")
+    assert response.status_code == 400
+    assert runner.runs == 0  # nothing simulated, not even the base
+    good = answer_request(n, [300.0 if k == grid else v for k, v in enumerate(today)])
+    response = client.post("/_dash-update-component", data=json.dumps(good), content_type="application/json")
+    assert response.status_code == 200 and "grid.headroom_mw = 300" in response.get_data(as_text=True)
+    assert runner.runs == 2  # the base and the setting
+
+
+def test_a_burst_of_callback_requests_shows_the_last_value(guizhou, monkeypatch):
+    """Ten slider requests to the app while the first one's base runs: the older ones are dropped
+    (204), none is Busy, and the last, 433 MW, is the one computed and shown."""
+    import threading
+
+    import sim.serve.compute as compute
+    from sim.serve.app import build_app
+
+    runner = Runner(guizhou, 2, 0)
+    app = build_app(guizhou, 2, 0, runner)
+    n, today = len(app.levers), [lever.today for lever in app.levers]
+    grid = [lever.path for lever in app.levers].index("grid.headroom_mw")
+    started, release, took, real = threading.Event(), threading.Event(), threading.Event(), compute.simulate
+
+    def slow_first(*args, **kwargs):
+        if not started.is_set():
+            started.set()
+            assert release.wait(60)
+        return real(*args, **kwargs)
+
+    def ticket(original=runner.ticket):
+        number = original()
+        took.set()
+        return number
+
+    monkeypatch.setattr(compute, "simulate", slow_first)
+    monkeypatch.setattr(runner, "ticket", ticket)
+    answers = {}
+
+    def post(value):
+        body = answer_request(n, [value if k == grid else v for k, v in enumerate(today)])
+        response = app.server.test_client().post("/_dash-update-component", data=json.dumps(body),
+                                                 content_type="application/json")
+        answers[value] = (response.status_code, response.get_data(as_text=True))
+
+    values = [100.0 + 37 * k for k in range(10)]  # 100 ... 433
+    threads = []
+    for value in values:
+        took.clear()
+        threads.append(threading.Thread(target=post, args=(value,)))
+        threads[-1].start()
+        assert took.wait(60)
+        if value == values[0]:
+            assert started.wait(60)  # the first request is running the base
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert [answers[v][0] for v in values] == [204] * 9 + [200]
+    assert "grid.headroom_mw = 433" in answers[433.0][1] and "Busy" not in answers[433.0][1]
+    assert runner.runs == 2  # the base and 433

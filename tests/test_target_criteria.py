@@ -147,9 +147,10 @@ def test_verdict_gives_the_shortfall_in_each_criterions_unit():
     text = sim.summary_text(sim.simulate(scenario, replications=2))
     first = text.splitlines()[0]
     # racks 9,000 - 8,000; peak 18.3 - 12; PUE 1.307143 - 1.25; utilisation 0.8 - 0.7; cost 3e8 - 1e8
-    assert ("short in 2026-06 by 1,000 racks at the median, 1,000 at the low end (P10); 6.3 MW peak facility too high at the median, 6.3 at the high end "
-            "(P90); 0.057 of PUE too high at the median, 0.057 at the high end (P90); 10.0 points of utilisation at the median, 10.0 at the low end (P10); "
-            "200,000,000 CNY public cost too high at the median, 200,000,000 at the high end (P90)") in first
+    assert ("in 2026-06: short by 1,000 racks at the median, 1,000 at the low end (P10); 6.3 MW peak facility above the aim of 12.0 MW at "
+            "the median, 6.3 at the high end (P90); PUE 0.057 above the aim of 1.25 at the median, 0.057 at the high end (P90); short by 10.0 "
+            "points of utilisation at the median, 10.0 at the low end (P10); 200,000,000 CNY public cost above the aim of 100,000,000 CNY at "
+            "the median, 200,000,000 at the high end (P90)") in first
 
 
 def test_run_compare_report_through_the_command(tmp_path):

@@ -146,11 +146,15 @@ def _quantiles(criterion: str, month: str, monthly: pd.DataFrame | None,
     return float(hit["p50"].iloc[0]), float(hit[far].iloc[0]) if far in hit else math.nan
 
 
+SHORT = "\x00"
+"""Marks an at-least criterion's part of :func:`shortfall_text` (said "short by" when mixed with an at-most one's)."""
+
+
 def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFrame | None = None) -> str:
     """'short by 4.42 EFLOPS total at P50, 21.64 at P10 in 2026-12', or 'no shortfall ...'; an
     at-most criterion (PUE, energy, ...) by how far its P50 and P90 are above the figure."""
     month = target["by"]
-    parts, undefined = [], []
+    parts, undefined, above = [], [], False
     for criterion in CRITERIA:
         need = target.get(criterion)
         if not isinstance(need, (int, float)):
@@ -164,17 +168,33 @@ def shortfall_text(target: dict, monthly: pd.DataFrame | None, annual: pd.DataFr
                 undefined.append(SPECS[criterion].label)
             continue
         short50, short_far = (shortfall(criterion, v, need) for v in (p50, far if not math.isnan(far) else p50))
-        edge, over = ("the low end (P10)", "") if SPECS[criterion].at_least else ("the high end (P90)", " too high")
+        at_least = SPECS[criterion].at_least
+        edge = "the low end (P10)" if at_least else "the high end (P90)"
+        amount = _amount if at_least else (lambda c, v: _above(c, v, need))
         if short_far > 0:
             low = _amount(criterion, short_far).split(" ", 1)[0]
-            parts.append(f"{_amount(criterion, short50)}{over} at the median, {low} at {edge}" if short50 > 0
-                         else f"{_amount(criterion, short_far)}{over} at {edge} (none at the median)")
+            text = (f"{amount(criterion, short50)} at the median, {low} at {edge}" if short50 > 0
+                    else f"{amount(criterion, short_far)} at {edge} (none at the median)")
+            parts.append(text if not at_least else f"{SHORT}{text}")
+            above = above or not at_least
     if undefined:  # never met where undefined (sim.analysis.criteria)
         parts.append(f"{', '.join(undefined)} undefined at the median (not met)")
     if not parts:
         at_most = any(isinstance(target.get(c), (int, float)) and not SPECS[c].at_least for c in CRITERIA)
         return f"no shortfall in {month} (even the {'low or high end, P10 or P90,' if at_most else 'low end, P10,'} meets it)"
-    return f"short in {month} by " + "; ".join(parts)
+    if above:  # an at-most criterion is over its aim, not "short by": "in 2026-12: PUE 0.066 above the aim of 1.2 ..."
+        return f"in {month}: " + "; ".join(p.replace(SHORT, "short by ") for p in parts)
+    return f"short in {month} by " + "; ".join(p.replace(SHORT, "") for p in parts)
+
+
+def _above(criterion: str, value: float, need: float) -> str:
+    """How far an at-most criterion is over its figure: 'PUE 0.066 above the aim of 1.2',
+    '6.3 MW peak facility above the aim of 12.0 MW'."""
+    if criterion == "pue":
+        return f"PUE {value:.3f} above the aim of {need:g}"
+    unit = SPECS[criterion].shown_unit
+    aim = _amount(criterion, need).split(" ", 1)[0]
+    return f"{_amount(criterion, value)} above the aim of {aim}{unit if unit == '%' else ' ' + unit}".rstrip()
 
 
 def reached_text(row: dict, start: str, lost_by: str | None = None) -> str:

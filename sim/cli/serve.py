@@ -63,11 +63,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     server = make_server(args.host, args.port, app.server, threaded=True)
-    if args.host not in LOCAL_HOSTS:
-        print(f"capsim serve: warning: listening on {args.host}: anyone who can reach this computer on port "
-              f"{server.server_port} can use the app and make it simulate (docs/serve.md, security)", file=sys.stderr)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    address = f"http://{host}:{server.server_port}/"
+    from .serve.hosts import listen_address
+
+    address, warning = listen_address(args.host, server.server_port)
+    if warning:
+        print(f"capsim serve: warning: {warning}", file=sys.stderr)
     print(f"capsim serve: {scenario.name} at {address} ({args.replications:,} replications, seed {args.seed}); "
           f"Ctrl-C stops it", flush=True)
     if args.open:

@@ -42,8 +42,8 @@ def read_file(path: str | Path) -> tuple[str, str]:
     cannot be one.
 
     At most :data:`MAX_FILE_BYTES` + 1 bytes are read, whatever the file system says its size is
-    (a device such as ``/dev/zero`` or a pipe has no size), and a FIFO without a writer is read as
-    empty rather than waited on.
+    (a device such as ``/dev/zero`` or a pipe has no size), and a FIFO without a writer is not
+    waited on: a file that is not a regular one and gives nothing to read is refused as such.
     """
     name = str(path)
 
@@ -79,6 +79,10 @@ def read_file(path: str | Path) -> tuple[str, str]:
     if size > MAX_FILE_BYTES:
         raise fail(f"file is larger than the limit of {MAX_FILE_BYTES:,} bytes", line=1, column=1)
     raw = b"".join(chunks)
+    if not raw and not stat.S_ISREG(info.st_mode):  # a FIFO without a writer, /dev/null: not "the file is empty"
+        kind = ("a named pipe, FIFO" if stat.S_ISFIFO(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a special file")
+        raise fail(f"is not a regular file ({kind}) and gave nothing to read; give a scenario YAML file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

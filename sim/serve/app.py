@@ -25,6 +25,7 @@ from ..scenario.schema import Scenario
 from ..version import __version__
 from .compute import Busy, Runner
 from .downloads import tables_zip, variant_yaml
+from .guard import callback_guard
 from .headline import differences, headline
 from .levers import Lever, levers_of
 from .marks import slider_marks
@@ -87,6 +88,7 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
                compress=False, include_assets_files=False)  # no assets/ folder is looked for
     app.scripts.config.serve_locally = True
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # a larger request body gets 413
+    app.server.before_request(callback_guard(levers, variants, parse))  # a malformed callback request gets 400
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + TABLE_CSS + "</style>")
     app.css.config.serve_locally = True
     app.layout = html.Div([
@@ -155,12 +157,12 @@ def build_app(scenario: Scenario, replications: int, seed: int = 0, runner: Runn
         link = encode(state, scenario_id, __version__)
         head = [url, sliders, state.variant if from_url else no_update]
         try:
+            pin = parse(pinned) if pinned else None  # an invalid A is refused before anything runs
             ticket = runner.ticket()
-            base = runner.run(State(seed=state.seed))
-            setting = runner.run(state, ticket)
+            base = runner.run(State(seed=state.seed), ticket)  # a burst waiting for the base is superseded too
+            setting = runner.run(state, ticket) if base is not None else None
             if setting is None:
                 raise PreventUpdate  # a newer request came: this one is stale
-            pin = parse(pinned) if pinned else None
             a = runner.run(pin) if pin is not None else None
         except ScenarioError as exc:
             return [*head, f"Refused, not simulated: {'; '.join(str(p) for p in exc.problems)}", *keep[1:]]

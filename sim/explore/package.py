@@ -45,6 +45,7 @@ from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from ..scenario.variants import with_fixed_values
 from .design import _same_value, fmt, lever_input, percent
+from .pullable import check_pullable
 from .evaluate import Evaluator, output_specs, wilson_interval
 from .solve import DEFAULT_PROBABILITY, DEFAULT_REPLICATIONS, check_probability, target_index
 
@@ -134,6 +135,7 @@ def package_levers(scenario: Scenario, texts: Sequence[str] = ()) -> list[Packag
                                        "explore.levers"))
     for text in texts:
         path, low, high, cost = parse_lever(text)
+        check_pullable(scenario, path, f"--lever {text}")
         own = declared.get(path)
         if low is None:
             if own is None:

@@ -35,6 +35,7 @@ from ..scenario.paths import PathError, resolve_path
 from ..scenario.schema import Scenario
 from ..scenario.variants import with_fixed_values
 from .design import fmt, lever_input, percent
+from .pullable import check_pullable
 from .evaluate import Evaluator, output_specs, wilson_interval
 from .rounding import about, supported_percent
 
@@ -218,6 +219,7 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
         resolve_path(scenario, lever)
     except PathError as exc:
         raise ScenarioError(Problem(str(exc), path=f"--lever {lever}")) from None
+    check_pullable(scenario, lever, f"--lever {lever}")
     low, high = lever_range(scenario, lever, low, high)
     spec = lever_input(scenario, lever, low, high, f"--lever {lever}")
     if tolerance is None:

@@ -40,6 +40,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..analysis.words import counted
 from ..errors import Problem, ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
@@ -195,11 +196,11 @@ class PackageSolution:
     def summary_text(self) -> str:
         """What ``capsim solve`` prints for a package."""
         goal = f"P(target {self.target!r} met) >= {percent(self.probability)}"
-        lines = [f"cheapest package of {len(self.levers)} levers with {goal}; {self.replications:,} replications per "
+        lines = [f"cheapest package of {counted(len(self.levers), 'lever')} with {goal}; {counted(self.replications, 'replication')} per "
                  f"package, seed {self.seed} (common random numbers)"]
         lines += [f"  lever {lever.describe()}" for lever in self.levers]
         grid = int((self.packages.phase == "grid").sum())
-        lines.append(f"evaluated {len(self.packages)} packages: a grid of {grid} ({self.grid_points} values per lever),"
+        lines.append(f"evaluated {counted(len(self.packages), 'package')}: a grid of {grid} ({self.grid_points} values per lever),"
                      f" then {len(self.packages) - grid} by bisection near the met/missed boundary")
         b = self.best
         p_text = (f"P {percent(b['probability'], 1, False)} [{percent(b['ci_low'], 1, False)}, "
@@ -215,7 +216,7 @@ class PackageSolution:
             lines.append(f"no package in the ranges meets the target with {percent(self.probability)}; the best "
                          f"reached is {self.package_text(b)}")
             lines.append(f"  {p_text}; cost {fmt(b['cost_cny'])} CNY; widen the ranges or add levers")
-        lines.append(f"trade-off (Pareto front of P against cost, {len(self.frontier)} packages):")
+        lines.append(f"trade-off (Pareto front of P against cost, {counted(len(self.frontier), 'package')}):")
         for row in self.frontier.to_dict("records"):
             lines.append(f"  {fmt(row['cost_cny']):>16} CNY  P {percent(row['probability'], 1, False):>6}  "
                          f"{'met' if row['met'] else 'missed':6}  {self.package_text(row)}")

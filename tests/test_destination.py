@@ -270,15 +270,24 @@ def test_sigterm_while_the_workers_draw_the_plots_stops_cleanly(tmp_path, to):
 def test_plot_names_capsim_draws_are_the_ones_force_recognises(tmp_path):
     from sim.output import plotfiles
 
-    results = sim.simulate(sim.load_scenario(EXAMPLE), replications=2)
+    scenario = sim.load_scenario(EXAMPLE)  # with a target on a measure of the goals plot (utilisation)
+    scenario = scenario.model_copy(update={"targets": [*scenario.targets, type(scenario.targets[0])(
+        name="use 2027", by="2027-12", utilization=0.5)]})
+    results = sim.simulate(scenario, replications=2)
     sim.write_results(results, tmp_path / "res")
     comparison = sim.compare(sim.load_scenario(EXAMPLE), replications=2)
     comparison.table.to_csv(tmp_path / "res" / "compare.csv", index=False)
     for fmt in plotfiles.FORMATS:
         plotfiles.write_plots(tmp_path / "res", fmt)
     drawn = os.listdir(tmp_path / "res" / "plots")
-    assert {"growth.png", "timeline.svg", "compare-capacity.pdf"} <= set(drawn) and len(drawn) >= 8 * 3
+    assert {"growth.png", "timeline.svg", "compare-capacity.pdf", "goals.png"} <= set(drawn) and len(drawn) >= 9 * 3
+    # every kind of run plot capsim draws is among them
+    assert {kind for kind in plotfiles.PLOT_KINDS} <= {name.split(".")[0].split("-")[0] for name in drawn}
     assert destination.foreign_entries(tmp_path / "res") == []
+    # the plots of solve (solve.png), a package solve (frontier.png) and explore are capsim's too
+    for name in ("solve.png", "frontier.svg", "sensitivity-p-met-plan-2030.pdf", "years-total-eflops.png",
+                 "pmet-plan-2030.png", "goals.pdf"):
+        assert destination.PLOT_FILE.fullmatch(name), name
 
 
 @pytest.mark.parametrize("command", [

@@ -305,3 +305,32 @@ def test_a_measure_undefined_at_the_target_is_said_and_not_met():
     text = sim.summary_text(results)
     assert "PUE in 2025 1.500, green share undefined (not met), utilisation undefined (not met);" in text
     assert "short in 2025-03 by green share, utilisation undefined at the median (not met);" in text.splitlines()[0]
+
+
+def test_one_replication_summary_shows_each_criterion_as_checked(results):
+    # one replication: the value the check used (yearly ones over the year of `by`, public cost to
+    # date), the criterion's direction and unit, met or missed (module docstring's table)
+    text = sim.summary_text(results)
+    expected = [
+        "target 'racks 2025-12' by 2025-12 (racks >= 6,000): missed; racks 4,000 racks; first met 2026-01",
+        "target 'it_mw 2026-01' by 2026-01 (it_mw >= 15): met; IT 20.0 MW;",
+        "target 'facility_mw 2025-12' by 2025-12 (facility_mw <= 10): met; peak facility in 2025 7.5 MW;",
+        "target 'facility_mw 2026-01' by 2026-01 (facility_mw <= 10): missed; peak facility in 2026 18.3 MW;",
+        "target 'pue 2025-12' by 2025-12 (pue <= 1.4): missed; PUE in 2025 1.500;",
+        "target 'pue 2026-01' by 2026-01 (pue <= 1.4): met; PUE in 2026 1.307;",
+        "target 'green_share 2025-12' by 2025-12 (green_share >= 0.4): missed; green share 0.200;",
+        "target 'utilization 2026-01' by 2026-01 (utilization >= 0.6): met; utilisation 0.700;",
+        "target 'energy_mwh 2025-12' by 2025-12 (energy_mwh <= 100,000): met; energy in 2025 65,700 MWh;",
+        "target 'energy_mwh 2026-01' by 2026-01 (energy_mwh <= 100,000): missed; energy in 2026 160,308 MWh;",
+        "target 'carbon_t 2026-01' by 2026-01 (carbon_t <= 30,000): missed; carbon in 2026 40,077 t;",
+        "target 'public_cost_cny 2025-12' by 2025-12 (public_cost_cny <= 200,000,000): met; "
+        "public cost to date 100,000,000 CNY;",
+        "target 'public_cost_cny 2026-01' by 2026-01 (public_cost_cny <= 200,000,000): missed; "
+        "public cost to date 300,000,000 CNY;",
+        "target 'AI 2026' by 2026-12 (intelligent_eflops >= 2): met; 3.00 EFLOPS intelligent;",
+        "target 'all 2025' by 2025-12 (racks >= 3,000, pue <= 1.6, energy_mwh <= 100,000, carbon_t <= 30,000): "
+        "met; racks 4,000 racks; PUE in 2025 1.500; energy in 2025 65,700 MWh; carbon in 2025 26,280 t;",
+    ]
+    for line in expected:
+        assert line in text, (line, text)
+    assert "EFLOPS racks" not in text and "EFLOPS pue" not in text

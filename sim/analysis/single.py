@@ -10,19 +10,29 @@ from __future__ import annotations
 import math
 
 from ..months import month_index, month_label
+from ..scenario.criteria import CRITERIA, FORMER, criteria_words
+from .criteria import criterion_values
 from .results import Results
 from .statistics import annual_values
 from .verdict import verdict_target
 
 
-def _value(metric: str, value: float) -> str:
-    if metric == "intelligent_share":
+def _value(name: str, value: float, by: str) -> str:
+    """A criterion's value at the target's month, as the check uses it (yearly ones over the year of
+    ``by``, public cost to date; :mod:`sim.analysis.criteria`), in its unit; a share as a fraction."""
+    if name == "intelligent_share":
         return f"AI share {value:.3f}"
-    return f"{value:,.2f} EFLOPS {metric.removesuffix('_eflops')}"
-
-
-def _need(metric: str, value: float) -> str:
-    return f"{metric} >= {value:g}"
+    if name in FORMER:
+        return f"{value:,.2f} EFLOPS {name.removesuffix('_eflops')}"
+    c = CRITERIA[name]
+    if not math.isfinite(value):
+        return f"{c.label} undefined (not met)"
+    when = f" in {by[:4]}" if c.when == "year" else (" to date" if c.when == "cumulative" else "")
+    if c.unit == "share":
+        return f"{c.label} {value:.3f}"
+    if name == "pue":
+        return f"{c.label}{when} {value:.3f}"
+    return f"{c.label}{when} {value:{',.1f' if c.shown_unit == 'MW' else ',.0f'}} {c.shown_unit}"
 
 
 def target_lines(results: Results) -> list[str]:
@@ -34,7 +44,8 @@ def target_lines(results: Results) -> list[str]:
     for t, target in enumerate(s.targets):
         m = month_index(target.by, s.horizon.start)
         criteria = target.criteria()
-        values = "; ".join(_value(k, float(results.series[k][0, m])) for k in criteria if k in results.series)
+        values = "; ".join(_value(k, float(criterion_values(results.series, k, s.horizon.start)[0, m]), target.by)
+                           for k in criteria)
         first = reached[0, t]
         if not math.isfinite(first) or first >= results.series["total_eflops"].shape[1]:
             when = "never met within the horizon"
@@ -43,7 +54,7 @@ def target_lines(results: Results) -> list[str]:
         else:
             when = f"first met {month_label(s.horizon.start, int(first))}"
         role = " (calibration)" if target.role == "calibration" else ""
-        need = ", ".join(_need(k, v) for k, v in criteria.items())
+        need = criteria_words(criteria)
         lines.append(f"target {target.name!r}{role} by {target.by} ({need}): {'met' if met[0, t] else 'missed'}; "
                      f"{values}; {when}")
     return lines

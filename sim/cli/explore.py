@@ -105,10 +105,13 @@ def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _scenario(args: argparse.Namespace):
     from ..scenario.load import load_scenario
+    from ..scenario.sanity_after import warn_applied
     from ..scenario.variants import apply_variant, parse_override
 
     scenario = load_scenario(args.scenario)
-    return apply_variant(scenario, args.variant, [parse_override(text) for text in args.overrides])
+    applied = apply_variant(scenario, args.variant, [parse_override(text) for text in args.overrides])
+    warn_applied(scenario, applied)  # sanity warnings for values --set or the variant changed
+    return applied
 
 
 def require_extra() -> None:

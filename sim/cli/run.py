@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..output.tables import utc_now, write_results
     from ..run.simulate import default_replications, deterministic, simulate
     from ..scenario.load import load_scenario, shipped_scenario
+    from ..scenario.sanity_after import warn_applied
     from ..scenario.variants import apply_variant, check_variants, parse_override
 
     started = utc_now()
@@ -43,6 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, check_variants=False)  # checked below, or while the first replications run
     overrides = [parse_override(text) for text in args.overrides]
     scenario = apply_variant(loaded, args.variant, overrides)
+    warn_applied(loaded, scenario)  # sanity warnings for values --set or the variant changed
     if args.deterministic:
         if args.replications not in (None, 1):
             raise ScenarioError(f"--deterministic runs one replication (got -r {args.replications}); drop -r")

@@ -63,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     server = make_server(args.host, args.port, app.server, threaded=True)
-    from .serve.hosts import listen_address
+    from ..serve.hosts import listen_address
 
     address, warning = listen_address(args.host, server.server_port)
     if warning:

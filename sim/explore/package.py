@@ -40,12 +40,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..analysis.words import counted
 from ..errors import Problem, ScenarioError
 from ..scenario.labels import input_labels
 from ..scenario.schema import Scenario
 from ..scenario.validate import origin_of
 from ..scenario.variants import with_fixed_values
 from .design import _same_value, fmt, lever_input, percent
+from .pullable import check_pullable
 from .evaluate import Evaluator, output_specs, wilson_interval
 from .solve import DEFAULT_PROBABILITY, DEFAULT_REPLICATIONS, check_probability, target_index
 
@@ -135,6 +137,7 @@ def package_levers(scenario: Scenario, texts: Sequence[str] = ()) -> list[Packag
                                        "explore.levers"))
     for text in texts:
         path, low, high, cost = parse_lever(text)
+        check_pullable(scenario, path, f"--lever {text}")
         own = declared.get(path)
         if low is None:
             if own is None:
@@ -198,14 +201,14 @@ class PackageSolution:
     def summary_text(self) -> str:
         """What ``capsim solve`` prints for a package."""
         goal = f"P(target {self.target!r} met) >= {percent(self.probability)}"
-        lines = [f"cheapest package of {_count(len(self.levers), 'lever')} with {goal}; {_count(self.replications, 'replication')} per "
+        lines = [f"cheapest package of {counted(len(self.levers), 'lever')} with {goal}; {counted(self.replications, 'replication')} per "
                  f"package, seed {self.seed} (common random numbers)"]
         lines += [f"  lever {self.label(lever)}" + (f" ({lever.describe()})" if self.label(lever) != lever.path
                                                       else lever.describe()[len(lever.path):])
                   for lever in self.levers]
         grid = int((self.packages.phase == "grid").sum())
-        lines.append(f"evaluated {_count(len(self.packages), 'package')}: a grid of {grid} ({self.grid_points} values "
-                     f"per lever), then {len(self.packages) - grid} by bisection near the met/missed boundary")
+        lines.append(f"evaluated {counted(len(self.packages), 'package')}: a grid of {grid} ({self.grid_points} values per lever),"
+                     f" then {len(self.packages) - grid} by bisection near the met/missed boundary")
         b = self.best
         p_text = (f"P {percent(b['probability'], 1, False)} [{percent(b['ci_low'], 1, False)}, "
                   f"{percent(b['ci_high'], 1, False)}] (95% Wilson interval)")
@@ -223,15 +226,11 @@ class PackageSolution:
             lines.append(f"no package in the ranges meets the target with {percent(self.probability)}; the best "
                          f"reached is {self.package_text(b)}")
             lines.append(f"  {p_text}; cost {fmt(b['cost_cny'])} CNY; widen the ranges or add levers")
-        lines.append(f"trade-off (Pareto front of P against cost, {_count(len(self.frontier), 'package')}):")
+        lines.append(f"trade-off (Pareto front of P against cost, {counted(len(self.frontier), 'package')}):")
         for row in self.frontier.to_dict("records"):
             lines.append(f"  {fmt(row['cost_cny']):>16} CNY  P {percent(row['probability'], 1, False):>6}  "
                          f"{'met' if row['met'] else 'missed':6}  {self.package_text(row)}")
         return "\n".join(lines)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def solve_package(scenario: Scenario, levers: Sequence[PackageLever], target: str,

@@ -30,11 +30,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..analysis.words import counted
 from ..errors import Problem, ScenarioError
 from ..scenario.paths import PathError, resolve_path
 from ..scenario.schema import Scenario
 from ..scenario.variants import with_fixed_values
 from .design import fmt, lever_input, percent
+from .pullable import check_pullable
 from .evaluate import Evaluator, output_specs, wilson_interval
 from .rounding import about, supported_percent
 
@@ -142,7 +144,7 @@ class Solution:
         word = "smallest" if self.direction == "smallest" else "largest"
         named = f"{self.label} ({self.lever})" if self.label else self.lever
         lines = [f"{word} {named} in [{self.value_text(self.low)}, {self.value_text(self.high)}] with {goal}; "
-                 f"{self.replications:,} replications per value, seed {self.seed} (common random numbers)"]
+                 f"{counted(self.replications, 'replication')} per value, seed {self.seed} (common random numbers)"]
         rows = self.points.sort_values("value", kind="stable")
         for row in rows.itertuples(index=False):
             lines.append(f"  {self.value_text(row.value):>16}  P {supported_percent(row.probability, row.ci_low, row.ci_high, self.probability):>6}  "
@@ -218,6 +220,7 @@ def solve(scenario: Scenario, lever: str, target: str, probability: float = DEFA
         resolve_path(scenario, lever)
     except PathError as exc:
         raise ScenarioError(Problem(str(exc), path=f"--lever {lever}")) from None
+    check_pullable(scenario, lever, f"--lever {lever}")
     low, high = lever_range(scenario, lever, low, high)
     spec = lever_input(scenario, lever, low, high, f"--lever {lever}")
     if tolerance is None:

@@ -30,7 +30,7 @@ OUTPUT_FILES = frozenset({"monthly.csv", "annual.csv", "targets.csv", "projects.
                           "report.html", "report.xlsx",
                           "robustness.csv"})  # capsim compare --across risks
 PLOTS_FOLDER = "plots"
-PLOT_FILE = re.compile(r"(growth|share|power|pue|timeline|limits|sites(-[0-9]+)?|solve|frontier|compare(-(capacity|power|policy)(-[0-9]+)?)?"
+PLOT_FILE = re.compile(r"(growth|share|power|pue|goals|timeline|limits|sites(-[0-9]+)?|solve|frontier|compare(-(capacity|power|policy)(-[0-9]+)?)?"
                        r"|(sensitivity|years|pmet)-[a-z0-9-]*)\.(png|svg|pdf)")
 """Files capsim draws into ``plots/`` (:func:`sim.output.plotfiles.draw_all`, :mod:`sim.output.explore`;
 a test keeps them in step)."""

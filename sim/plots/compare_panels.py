@@ -45,7 +45,7 @@ def kinds_of(context: PlotContext) -> dict[str, str]:
 
 def labels_of(context: PlotContext, names: Sequence[str]) -> dict[str, str]:
     """Plain label of each variant (its ``label:``, else the name with spaces; the base: 'base')."""
-    known = {name: label.replace("$", r"\$") for name, _, label in context.variants}  # a label is text, not mathtext
+    known = {name: label for name, _, label in context.variants}  # plain text: sim.plots.fonts.PLAIN_TEXT
     return {n: known.get(n, n.replace("-", " ").replace("_", " ")) if n != BASE_VARIANT else "base" for n in names}
 
 

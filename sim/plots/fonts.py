@@ -5,6 +5,10 @@ they use characters DejaVu Sans lacks, :func:`font_context` looks through the fo
 the machine (matplotlib's font manager) for one of :data:`FALLBACK_FONTS` that has them, and draws
 with DejaVu Sans first and that font for the rest. When none is installed it warns once, naming
 what to install, and the characters show as boxes. Nothing is changed outside the ``with`` block.
+
+Inside :func:`font_context` every text is drawn as written (:data:`PLAIN_TEXT`): a name or label
+with ``$`` (``"$5 and $6"``, ``"$$"``), ``\\``, ``_`` or ``^`` is text, never matplotlib mathtext
+(which would draw it wrongly or fail on it); capsim's plots use no mathtext of their own.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ FALLBACK_FONTS = (
     "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Noto Sans",
 )
 """Fonts tried in order for characters DejaVu Sans lacks (CJK first)."""
+PLAIN_TEXT = {"text.parse_math": False}
+"""matplotlib settings inside :func:`font_context`: user texts (scenario, site, project, target and
+variant names, labels) are drawn as plain text, never parsed as mathtext."""
 INSTALL_HINT = "install a font for them, e.g. Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)"
 
 
@@ -89,7 +96,15 @@ def _add_new_system_fonts() -> int:
 @contextlib.contextmanager
 def font_context(texts: Iterable[str]) -> Iterator[str | None]:
     """Draw (create and save figures) inside this block so that ``texts`` render: yields the
-    fallback font used, or None (nothing needed, or nothing installed: one warning)."""
+    fallback font used, or None (nothing needed, or nothing installed: one warning); every text
+    drawn inside it is plain text, never mathtext (:data:`PLAIN_TEXT`)."""
+    with matplotlib.rc_context(PLAIN_TEXT):
+        with _fallback_font(texts) as name:
+            yield name
+
+
+@contextlib.contextmanager
+def _fallback_font(texts: Iterable[str]) -> Iterator[str | None]:
     missing = missing_characters(texts)
     if not missing:
         yield None

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.words import counted
 from ..errors import ScenarioError
 from ..output.destination import HEAD_BYTES, OUTPUT_FILES, REPORT_MARK as MARK, is_capsim_report  # noqa: F401
 from ..output.staging import rename_noreplace
@@ -183,7 +184,7 @@ def answer_section(folder: ResultsFolder, result: Answer) -> str:
     if result.figures:
         rows = pd.DataFrame([{"figure": f.label, "value": f.value, "unit": f.unit, "basis and notes": f.note}
                              for f in result.figures])
-        spread = (f"P50 [P10–P90] across {n:,} replications (the median, and the range that holds 8 in 10 "
+        spread = (f"P50 [P10–P90] across {counted(n, 'replication')} (the median, and the range that holds 8 in 10 "
                   "simulated futures)" if isinstance(n, int) and n > 1 else "one replication")
         label = " (the base)" if folder.kind == "compare" else ""
         parts.append(html_table(rows, f"Key figures{label}: {spread} unless marked mean", cls="key",
@@ -278,7 +279,7 @@ def build_html(folder: ResultsFolder, report_dir: Path, docs_url: str | None = N
                        f"{bodies[key]}</section>" for key, title in shown)
     n = m.get("replications")
     meta = [f"capsim report of {TITLES[folder.kind]}",
-            f"{n:,} replications" if isinstance(n, int) else "",
+            counted(n, "replication") if isinstance(n, int) else "",
             f"seed {m['seed']}" if "seed" in m else "",
             f"finished {m['finished']}" if m.get("finished") else ""]
     figures = "{" + ",".join(f'"chart-{c.id}":{c.figure.to_json()}' for c in charts) + "}"

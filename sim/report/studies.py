@@ -18,6 +18,7 @@ import math
 
 import pandas as pd
 
+from ..analysis.words import counted
 from ..scenario.criteria import CRITERIA
 from .read import ResultsFolder
 
@@ -187,7 +188,7 @@ def solve_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd.D
     asked = percent(p) if math.isfinite(p) else "the probability asked"
     goal = f"target '{target}' is met with probability at least {asked}"
     n = folder.manifest.get("replications")
-    per = f" ({n:,} replications per value, the same seed at every value)" if isinstance(n, int) else ""
+    per = f" ({counted(n, 'replication')} per value, the same seed at every value)" if isinstance(n, int) else ""
     low, high = s.get("low"), s.get("high")
     hard, easy = (low, high) if word == "smallest" else (high, low)
     status = s.get("status")
@@ -281,7 +282,7 @@ def package_answer(folder: ResultsFolder) -> tuple[list[str], list[tuple[str, pd
     package = ", ".join(f"{names[path]} = {lever_value(value, units.get(path, ''))}" for path, value in answer.items())
     ci = s.get("answer_ci") or [math.nan, math.nan]
     n = folder.manifest.get("replications")
-    per = f" ({n:,} replications per package, the same seed for every package)" if isinstance(n, int) else ""
+    per = f" ({counted(n, 'replication')} per package, the same seed for every package)" if isinstance(n, int) else ""
     p_text = (f"P {_pct(float(s.get('answer_probability', math.nan)), ci[0], ci[1], p)} (95% interval {ci[0]:.1%} "
               f"to {ci[1]:.1%})")
     cost = f"{float(s.get('answer_cost_cny', math.nan)):,.0f} CNY"

@@ -87,7 +87,7 @@ class PlotContext:
     replications: int | None = None
     variants: tuple[tuple[str, str, str], ...] = ()  # (name, kind or "", plain label) per variant of the scenario
     site_names: Mapping[str, str] = field(default_factory=dict)  # site id -> its name: in the scenario
-    project_names: Mapping[str, str] = field(default_factory=dict)  # project id -> its name: (the timeline's rows)
+    project_names: Mapping[str, str] = field(default_factory=dict)  # project id -> its name:
 
     @classmethod
     def from_scenario(cls, scenario: Any, replications: int | None = None) -> "PlotContext":
@@ -336,6 +336,7 @@ def target_probabilities(targets: pd.DataFrame | None, variant: str | None) -> d
 
 
 TARGET_FONT_PT = 9
+LABEL_Z = 1.8  # a target's label: under the data lines (2), over the bands (1); its faint box hides no median
 
 
 def _target_note(target: TargetMark, y: float, fmt, probabilities: Mapping[str, float]) -> str:
@@ -410,11 +411,6 @@ def _place_label(ax: Axes, text: str, x: float, high: float, low: float, early: 
         if low - tall >= y0 and not crossed(right, low - tall, low - near):
             return right, True
     return early, False
-
-
-LABEL_Z = 1.8
-"""A target's label lies under the data lines (zorder 2) and over the bands (1): its faint box never
-hides a median (gansu's 2025 PUE peak, the racks curve under 'aim 2026')."""
 
 
 def mark_targets(ax: Axes, context: PlotContext, metric: str, probabilities: Mapping[str, float],

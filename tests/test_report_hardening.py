@@ -562,8 +562,8 @@ def test_site_lever_and_output_names_are_plain_text_in_titles():
     sites = pd.DataFrame([{"variant": "base", "month": "2025-01", "site": "<b>s</b>", "metric": "facility_mw",
                            "p10": 1.0, "p50": 2.0, "p90": 3.0}])
     chart = sites_chart(sites)
-    assert [a["text"] for a in chart.figure.layout["annotations"]] == ["all sites, stacked (median)",
-                                                                       "&lt;b&gt;s&lt;/b&gt;: peak 2 MW"]
+    assert [a["text"] for a in chart.figure.layout["annotations"]] == [  # one site: no stack above its panel
+        "&lt;b&gt;s&lt;/b&gt;: peak 2 MW"]
     solve = pd.DataFrame({"value": [1.0, 2.0], "probability": [0.1, 0.9], "ci_low": [0.0, 0.8],
                           "ci_high": [0.2, 1.0], "met": [False, True]})
     chart = solve_chart(solve, {"lever": "<i>lever</i>", "target": "<b>t</b>", "unit": "<u>MW</u>",

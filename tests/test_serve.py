@@ -209,8 +209,8 @@ def test_the_base_is_grey_under_the_setting_in_colour(runner):
     base, setting = runner.run(State(seed=0)), runner.run(State({"grid.headroom_mw": 900.0}, None, 0))
     drawn = charts(base, setting, [t.model_dump(mode="json", by_alias=True) | {"role": t.role or "plan"}
                                    for t in base.scenario.targets], "as reported")
-    # Shanxi's calibration target on intelligent EFLOPS is a measure of the goals chart
-    assert [c.id for c in drawn] == ["growth", "share", "power", "goals"]
+    # Shanxi's only target on a goals measure (intelligent EFLOPS) is a calibration target: no goals chart
+    assert [c.id for c in drawn] == ["growth", "share", "power"]
     growth = drawn[0].figure.data
     greys = [t for t in growth if t.get("legendgroup") == "base"]
     assert greys and all(t.get("line", {}).get("color", GREY) == GREY for t in greys)

@@ -97,12 +97,12 @@ def shown(browser) -> dict:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(browser, 30).until(lambda d: d.execute_script(
-        "return ['growth', 'share', 'power', 'goals'].every(i => document.getElementById(i) && "
+        "return ['growth', 'share', 'power'].every(i => document.getElementById(i) && "
         "document.getElementById(i).querySelector('.js-plotly-plot svg.main-svg'))"))
     return browser.execute_script("""
         const out = {headline: {}, charts: {}};
         document.querySelectorAll('[id^="headline-"]').forEach(e => out.headline[e.id] = e.dataset.value);
-        for (const id of ['growth', 'share', 'power', 'goals']) {  // goals: Shanxi's AI EFLOPS calibration
+        for (const id of ['growth', 'share', 'power']) {  // Shanxi has no goals chart (its AI EFLOPS target is calibration)
             const gd = document.getElementById(id).querySelector('.js-plotly-plot');
             out.charts[id] = gd ? gd.data.map(t => ({name: t.name, x: t.x, y: t.y})) : null;
         }

@@ -66,4 +66,4 @@ def charts(base, setting, specs: list[dict], basis: str) -> list[Chart]:
 
 def has_goals(specs: list[dict]) -> bool:
     """Whether a target sets a measure only the goals chart draws (racks, utilisation, green share, ...)."""
-    return bool(goal_measures(specs))
+    return bool(goal_measures([s for s in specs if s.get("role", "plan") == "plan"]))  # calibration is no goal

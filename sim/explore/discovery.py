@@ -199,7 +199,7 @@ def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units
         if box.empty:
             continue
         head = box.iloc[0]
-        ranges = "; ".join(_range(labels.get(r.parameter, r.parameter), r.low, r.high, units.get(r.parameter, ""))
+        ranges = "; ".join(range_text(labels.get(r.parameter, r.parameter), r.low, r.high, units.get(r.parameter, ""))
                            for r in box.itertuples() if r.parameter)
         where = (f"the misses gather where {ranges}" if ranges else
                  "the misses are spread over the whole space explored (no range of the inputs holds them)")
@@ -209,10 +209,13 @@ def discovery_summary(table: pd.DataFrame, missed_share: dict[str, float], units
     return lines
 
 
-def _range(parameter: str, low: float, high: float, unit: str) -> str:
+def range_text(parameter: str, low: float, high: float, unit: str, *, at_most: str = "<=", at_least: str = ">=",
+               between: str = "") -> str:
+    """A box's limit on one input in words ('grid headroom <= 900 MW'); an open side is NaN or None.
+    The terminal writes ``<=``/``>=``; the report passes ``≤``/``≥`` and ``between="is "``."""
     unit = f" {unit}" if unit and unit != "share" else ""
-    if np.isnan(low):
-        return f"{parameter} <= {fmt(high)}{unit}"
-    if np.isnan(high):
-        return f"{parameter} >= {fmt(low)}{unit}"
-    return f"{parameter} {fmt(low)} to {fmt(high)}{unit}"
+    if pd.isna(low):
+        return f"{parameter} {at_most} {fmt(high)}{unit}"
+    if pd.isna(high):
+        return f"{parameter} {at_least} {fmt(low)}{unit}"
+    return f"{parameter} {between}{fmt(low)} to {fmt(high)}{unit}"

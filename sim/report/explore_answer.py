@@ -200,11 +200,7 @@ def discovery_sentences(folder: ResultsFolder) -> list[str]:
 
 
 def box_range(parameter: str, low: float, high: float, unit: str) -> str:
-    from ..explore.design import fmt
+    """A PRIM box's limit on one input, as the page writes it ('grid headroom ≤ 900 MW')."""
+    from ..explore.discovery import range_text
 
-    unit = f" {unit}" if unit and unit != "share" else ""
-    if pd.isna(low):
-        return f"{parameter} ≤ {fmt(high)}{unit}"
-    if pd.isna(high):
-        return f"{parameter} ≥ {fmt(low)}{unit}"
-    return f"{parameter} is {fmt(low)} to {fmt(high)}{unit}"
+    return range_text(parameter, low, high, unit, at_most="≤", at_least="≥", between="is ")
